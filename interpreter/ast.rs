@@ -18,18 +18,35 @@ pub struct Stmt {
 #[derive(Debug, Clone)]
 pub enum StmtKind {
     /// `let name = value`
-    Let { name: Ident, value: Expr },
+    Let {
+        name: Ident,
+        value: Expr,
+    },
     /// `target = value` or `target op= value`; target is an Ident, Index or
     /// Field expression (checked by the compiler).
-    Assign { target: Expr, op: Option<BinOp>, value: Expr },
+    Assign {
+        target: Expr,
+        op: Option<BinOp>,
+        value: Expr,
+    },
     /// `fn name(params) { body }` and `cached(...) fn name(...) {}`
     FnDecl(FnDef),
     /// `struct Name { a, b }`
-    Struct { name: Ident, fields: Vec<Ident> },
+    Struct {
+        name: Ident,
+        fields: Vec<Ident>,
+    },
     /// `while cond { body }`
-    While { cond: Expr, body: Block },
+    While {
+        cond: Expr,
+        body: Block,
+    },
     /// `for var in iter { body }`
-    For { var: Ident, iter: Expr, body: Block },
+    For {
+        var: Ident,
+        iter: Expr,
+        body: Block,
+    },
     Break,
     Continue,
     Return(Option<Expr>),
@@ -93,23 +110,42 @@ pub enum ExprKind {
     /// Arithmetic and comparison; `and`/`or` too (short-circuit is the evaluator's job).
     Binary(BinOp, Box<Expr>, Box<Expr>),
     /// `a..b` / `a..=b`
-    Range { start: Box<Expr>, end: Box<Expr>, inclusive: bool },
+    Range {
+        start: Box<Expr>,
+        end: Box<Expr>,
+        inclusive: bool,
+    },
     /// `callee(args)`
-    Call { callee: Box<Expr>, args: Vec<Arg> },
+    Call {
+        callee: Box<Expr>,
+        args: Vec<Arg>,
+    },
     /// `receiver.name(args)`: uniform call syntax, means `name(receiver, args)`.
-    MethodCall { receiver: Box<Expr>, name: Ident, args: Vec<Arg> },
+    MethodCall {
+        receiver: Box<Expr>,
+        name: Ident,
+        args: Vec<Arg>,
+    },
     /// `target[index]` (the index may be a range: a slice)
     Index(Box<Expr>, Box<Expr>),
     /// `target.name`
     Field(Box<Expr>, Ident),
     /// `if cond { then } else ...`; `else_` is a Block or another If expression.
-    If { cond: Box<Expr>, then: Block, else_: Option<Box<Expr>> },
+    If {
+        cond: Box<Expr>,
+        then: Block,
+        else_: Option<Box<Expr>>,
+    },
     /// A `{ ... }` block used as an expression (e.g. the `else` branch).
     Block(Block),
     /// `fn(params) { body }` or `cached fn(params) { body }`
     Fn(Box<FnDef>),
     /// `try { body } catch var { handler }`
-    Try { body: Block, var: Ident, handler: Block },
+    Try {
+        body: Block,
+        var: Ident,
+        handler: Block,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -23,13 +23,16 @@ pub struct MemoError {
     /// Innermost first.
     pub stack: Vec<StackFrame>,
     pub notes: Vec<String>,
+    /// While unwinding: the call site in the caller, recorded by the call
+    /// that the error is leaving (see `interp::call`).
+    pub(crate) site: Option<Span>,
 }
 
 pub type Result<T> = std::result::Result<T, MemoError>;
 
 impl MemoError {
     pub fn new(kind: impl Into<String>, message: impl Into<String>) -> MemoError {
-        MemoError { kind: kind.into(), message: message.into(), span: None, stack: Vec::new(), notes: Vec::new() }
+        MemoError { kind: kind.into(), message: message.into(), span: None, stack: Vec::new(), notes: Vec::new(), site: None }
     }
 
     pub fn at(kind: impl Into<String>, message: impl Into<String>, span: Span) -> MemoError {

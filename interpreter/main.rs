@@ -1,1 +1,4 @@
-fn main() {}
+//! The `memo` binary: see `memo --help`.
+fn main() {
+    std::process::exit(memo::cli::main());
+}

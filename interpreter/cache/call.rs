@@ -1,0 +1,171 @@
+//! The cached-call protocol (spec §5, §6):
+//!
+//! 1. compute the key (code hash memoized; argument hashes memoized on values);
+//! 2. look it up (memory, then disk); on a hit return the stored value, after
+//!    the output-mutation check for values with a mutable part;
+//! 3. on a miss, claim the key (a second thread missing the same key waits),
+//!    run the body, hash the output (unless `allow_output_mutation`), store.
+
+use super::explain::{call_label, call_label_values, miss_reasons};
+use super::{key, Entry, Lookup};
+use crate::error::MemoError;
+use crate::hashing::value_hash::{self, HashCx};
+use crate::interp::{Ctrl, Interp, R};
+use crate::source::Span;
+use crate::value::{Closure, Value};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Instant;
+
+impl Interp {
+    pub(crate) fn call_cached(&mut self, clo: &Arc<Closure>, base: usize, span: Span) -> R {
+        let cf = clo.cached.as_ref().expect("call_cached on a cached closure").clone();
+        let args: Vec<Value> = self.stack[base..].to_vec();
+        let key = match key::compute(self, clo, &cf, &args) {
+            Ok(k) => k,
+            Err(e) => {
+                self.stack.truncate(base);
+                return Err(e.or_at(span).into());
+            }
+        };
+        let opts = &cf.options;
+        loop {
+            match self.cache.lookup(&key, &cf.name, opts.ttl, opts.max_entries.is_some(), opts.persist) {
+                Lookup::Hit(e) => {
+                    self.stack.truncate(base);
+                    cf.count_hit();
+                    cf.saved_nanos.fetch_add(e.compute.as_nanos() as u64, Ordering::Relaxed);
+                    self.run_stats.hits += 1;
+                    if self.config.explain {
+                        let label = call_label_values(&cf.name, &args);
+                        self.warn(&format!("explain: hit  {label}"));
+                    }
+                    if let Some(stored) = e.output_hash {
+                        if e.value.may_mutate() {
+                            self.check_output(&cf.name, &e.value, stored);
+                        }
+                    }
+                    return Ok(e.value);
+                }
+                Lookup::Miss(reason) => {
+                    if self.cache.claim(&key).is_some() {
+                        continue; // another thread computed it meanwhile: look again
+                    }
+                    let r = self.compute_miss(clo, &cf, &args, base, span, key, reason);
+                    self.cache.finish(&key);
+                    return r;
+                }
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn compute_miss(
+        &mut self,
+        clo: &Arc<Closure>,
+        cf: &Arc<super::CachedFn>,
+        args: &[Value],
+        base: usize,
+        span: Span,
+        key: super::Key,
+        reason: super::MissReason,
+    ) -> R {
+        let parts = match key::parts(self, clo, cf, args) {
+            Ok(p) => Arc::new(p),
+            Err(e) => {
+                self.stack.truncate(base);
+                return Err(e.or_at(span).into());
+            }
+        };
+        if self.config.explain {
+            let why = miss_reasons(&reason, &parts, cf.options.ttl);
+            self.warn(&format!("explain: miss {}: {why}", call_label(&cf.name, &parts)));
+        }
+        cf.count_miss();
+        self.run_stats.misses += 1;
+        self.missing.push((cf.name.to_string(), cf.options.suppress_warning));
+        let spinner = if self.config.spinner && cf.options.show_spinner {
+            Some(super::spinner::Spinner::start(call_label(&cf.name, &parts)))
+        } else {
+            None
+        };
+        let t0 = Instant::now();
+        let r = self.call_plain(clo, base, span);
+        let took = t0.elapsed();
+        drop(spinner);
+        self.missing.pop();
+        cf.miss_nanos.fetch_add(took.as_nanos() as u64, Ordering::Relaxed);
+        let v = r?;
+        let output_hash = if !cf.options.allow_output_mutation && v.may_mutate() {
+            let what = || format!("the value returned by cached fn `{}`", cf.name);
+            let cx = HashCx { hash_funcs: &[], what: &what };
+            match value_hash::digest(self, &v, &cx) {
+                Ok(h) => Some(h),
+                Err(e) if e.kind == "UnhashableTypeError" => {
+                    let tname = unhashable_type(&v).unwrap_or_else(|| "?".into());
+                    return Err(Ctrl::from(MemoError::at(
+                        "UnhashableTypeError",
+                        format!(
+                            "cached fn `{}` returned a `{tname}`, which has no hash, so memo cannot check it for mutation; \
+                             declare it cached(allow_output_mutation: true) to cache it as a shared object",
+                            cf.name
+                        ),
+                        span,
+                    )));
+                }
+                Err(e) => return Err(e.or_at(span).into()),
+            }
+        } else {
+            None
+        };
+        let entry = Entry::new(v.clone(), output_hash, cf.name.clone(), took, parts);
+        let persist = cf.options.persist && super::disk::persistable(&v);
+        self.cache.store(key, entry, cf.options.max_entries, persist);
+        Ok(v)
+    }
+
+    /// The output-mutation check of a hit (spec §6).
+    fn check_output(&mut self, name: &str, v: &Value, stored: crate::value::Hash32) {
+        let what = || format!("the value cached by `{name}`");
+        let cx = HashCx { hash_funcs: &[], what: &what };
+        if let Ok(now) = value_hash::digest(self, v, &cx) {
+            if now != stored {
+                self.warn(&format!(
+                    "warning: the value cached by `{name}` was mutated after it was cached; cached results are shared by every caller (copy it, or pass cached(allow_output_mutation: true))"
+                ));
+            }
+        }
+    }
+}
+
+/// The name of the first native type without a hash inside a value.
+fn unhashable_type(v: &Value) -> Option<String> {
+    match v {
+        Value::Object(o) if o.ty.hash.is_none() => Some(o.ty.name.clone()),
+        Value::List(l) => l.items.iter().find_map(unhashable_type),
+        Value::Map(m) => m.map.iter().find_map(|(k, v)| unhashable_type(k).or_else(|| unhashable_type(v))),
+        Value::Struct(s) => s.fields.iter().find_map(unhashable_type),
+        Value::Cell(c) => unhashable_type(&c.get()),
+        _ => None,
+    }
+}
+
+/// Called by `print`: warns (once per function per run) when a cached fn
+/// prints during a miss, since its output will not appear on hits.
+pub fn note_print(interp: &mut Interp) {
+    if interp.missing.is_empty() {
+        return;
+    }
+    let pending: Vec<String> = interp
+        .missing
+        .iter()
+        .filter(|(name, suppress)| !suppress && !interp.warned_print.contains(name))
+        .map(|(n, _)| n.clone())
+        .collect();
+    for name in pending {
+        interp.warned_print.insert(name.clone());
+        interp.warn(&format!(
+            "warning: cached fn `{name}` called print(); its output appears only on cache misses (cached(suppress_warning: true) silences this)"
+        ));
+    }
+}

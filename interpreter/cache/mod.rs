@@ -1,0 +1,349 @@
+//! The cache: key → (value, output hash, metadata), shared by every engine
+//! and thread holding a clone of the same [`Cache`] handle.
+//!
+//! - `key`: how a call's key is built (code hash + argument hashes).
+//! - `call`: the cached-call protocol (hit, miss, waits, warnings).
+//! - `explain`: why a call missed, for `--explain`.
+//! - `options`: the `cached(...)` options.
+//! - `disk`: the on-disk tier; `natives`: `cache_info`, `cache_clear`.
+
+pub mod call;
+mod codec;
+pub mod disk;
+pub mod explain;
+pub mod key;
+pub mod natives;
+pub mod options;
+mod spinner;
+
+pub use call::note_print;
+pub use options::CachedFn;
+
+use crate::value::{Hash32, Value};
+use key::KeyParts;
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::{Duration, SystemTime};
+
+pub type Key = Hash32;
+
+/// One stored result.
+#[derive(Clone)]
+pub struct Entry {
+    pub value: Value,
+    /// Hash of the value when stored (only for values with a mutable part,
+    /// and not under `allow_output_mutation`): the output-mutation check.
+    pub output_hash: Option<Hash32>,
+    pub fn_name: Arc<str>,
+    pub created: SystemTime,
+    /// How long the miss took to compute.
+    pub compute: Duration,
+    /// The parts of the key, for `--explain`.
+    pub parts: Arc<KeyParts>,
+    tick: u64,
+}
+
+/// Bookkeeping per function name.
+#[derive(Default)]
+struct FnBook {
+    entries: usize,
+    /// LRU order (only maintained for functions with `max_entries`).
+    lru: BTreeMap<u64, Key>,
+    /// The most recently stored or used key: what `--explain` compares with.
+    latest: Option<Key>,
+    /// Recently evicted keys (so `--explain` can say "evicted").
+    evicted: VecDeque<Key>,
+    /// Recently expired keys.
+    expired: VecDeque<Key>,
+}
+
+#[derive(Default)]
+struct Store {
+    entries: hashbrown::HashMap<Key, Entry>,
+    fns: HashMap<Arc<str>, FnBook>,
+    tick: u64,
+}
+
+/// A miss being computed: later callers of the same key wait for it.
+struct InFlight {
+    owner: std::thread::ThreadId,
+    done: Mutex<bool>,
+    cv: Condvar,
+}
+
+struct Inner {
+    store: Mutex<Store>,
+    inflight: Mutex<HashMap<Key, Arc<InFlight>>>,
+    disk: Mutex<Option<disk::DiskStore>>,
+}
+
+/// A shareable cache handle (`Clone + Send + Sync`).
+#[derive(Clone)]
+pub struct Cache {
+    inner: Arc<Inner>,
+}
+
+impl Default for Cache {
+    fn default() -> Self {
+        Cache::memory()
+    }
+}
+
+/// What a lookup found.
+pub enum Lookup {
+    Hit(Entry),
+    /// No entry; `why` says what the explanation can use.
+    Miss(MissReason),
+}
+
+#[derive(Debug, Clone)]
+pub enum MissReason {
+    /// Nothing is known about this key.
+    Unknown {
+        latest: Option<Arc<KeyParts>>,
+    },
+    Expired,
+    Evicted,
+    /// A disk entry was damaged (checksum, truncation, version).
+    Damaged(String),
+}
+
+/// Hit/miss counts of one run, per function (for `memo watch`).
+#[derive(Default, Clone, Debug)]
+pub struct RunStats {
+    pub hits: u64,
+    pub misses: u64,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+const REMEMBER: usize = 64;
+
+impl Cache {
+    /// An in-memory cache.
+    pub fn memory() -> Cache {
+        Cache { inner: Arc::new(Inner { store: Mutex::default(), inflight: Mutex::default(), disk: Mutex::new(None) }) }
+    }
+
+    /// An in-memory cache in front of a disk store.
+    pub fn with_disk(store: disk::DiskStore) -> Cache {
+        let c = Cache::memory();
+        *lock(&c.inner.disk) = Some(store);
+        c
+    }
+
+    /// Attaches (or replaces) the disk tier.
+    pub fn set_disk(&self, store: Option<disk::DiskStore>) {
+        *lock(&self.inner.disk) = store;
+    }
+
+    /// Runs `f` with the disk store, if any.
+    pub fn with_disk_store<T>(&self, f: impl FnOnce(&mut disk::DiskStore) -> T) -> Option<T> {
+        lock(&self.inner.disk).as_mut().map(f)
+    }
+
+    /// Looks a key up in memory (then on disk when `disk_ok`).
+    pub fn lookup(&self, key: &Key, name: &Arc<str>, ttl: Option<Duration>, lru: bool, disk_ok: bool) -> Lookup {
+        {
+            let mut st = lock(&self.inner.store);
+            st.tick += 1;
+            let tick = st.tick;
+            if let Some(e) = st.entries.get_mut(key) {
+                if let Some(ttl) = ttl {
+                    if e.created.elapsed().unwrap_or_default() > ttl {
+                        let old_tick = e.tick;
+                        st.entries.remove(key);
+                        let book = st.fns.entry(name.clone()).or_default();
+                        book.entries = book.entries.saturating_sub(1);
+                        book.lru.remove(&old_tick);
+                        remember(&mut book.expired, *key);
+                        drop(st);
+                        self.with_disk_store(|d| d.remove(name, key));
+                        return Lookup::Miss(MissReason::Expired);
+                    }
+                }
+                let old_tick = e.tick;
+                e.tick = tick;
+                let found = e.clone();
+                let book = st.fns.entry(name.clone()).or_default();
+                book.latest = Some(*key);
+                if lru {
+                    book.lru.remove(&old_tick);
+                    book.lru.insert(tick, *key);
+                }
+                return Lookup::Hit(found);
+            }
+        }
+        if disk_ok {
+            let got = self.with_disk_store(|d| d.load(name, key));
+            match got {
+                Some(Ok(Some(e))) => {
+                    if let Some(ttl) = ttl {
+                        if e.created.elapsed().unwrap_or_default() > ttl {
+                            self.with_disk_store(|d| d.remove(name, key));
+                            return Lookup::Miss(MissReason::Expired);
+                        }
+                    }
+                    self.insert_memory(*key, e.clone(), None);
+                    return Lookup::Hit(e);
+                }
+                Some(Err(why)) => return Lookup::Miss(MissReason::Damaged(why)),
+                _ => {}
+            }
+        }
+        let st = lock(&self.inner.store);
+        let book = st.fns.get(name);
+        if let Some(b) = book {
+            if b.evicted.contains(key) {
+                return Lookup::Miss(MissReason::Evicted);
+            }
+            if b.expired.contains(key) {
+                return Lookup::Miss(MissReason::Expired);
+            }
+        }
+        let latest = book.and_then(|b| b.latest).and_then(|k| st.entries.get(&k)).map(|e| e.parts.clone());
+        drop(st);
+        let latest = latest.or_else(|| if disk_ok { self.with_disk_store(|d| d.latest_parts(name)).flatten() } else { None });
+        Lookup::Miss(MissReason::Unknown { latest })
+    }
+
+    /// Stores an entry in memory; evicts the least recently used entry of
+    /// the function past `max_entries`.
+    pub fn insert_memory(&self, key: Key, mut e: Entry, max_entries: Option<usize>) -> Vec<Key> {
+        let mut st = lock(&self.inner.store);
+        st.tick += 1;
+        e.tick = st.tick;
+        let name = e.fn_name.clone();
+        let tick = e.tick;
+        let replaced = st.entries.insert(key, e);
+        let book = st.fns.entry(name.clone()).or_default();
+        if let Some(old) = replaced {
+            book.lru.remove(&old.tick);
+        } else {
+            book.entries += 1;
+        }
+        book.latest = Some(key);
+        book.evicted.retain(|k| *k != key);
+        book.expired.retain(|k| *k != key);
+        let mut evicted = Vec::new();
+        if let Some(max) = max_entries {
+            book.lru.insert(tick, key);
+            while book.entries > max {
+                let Some((_, k)) = book.lru.pop_first() else { break };
+                evicted.push(k);
+                book.entries -= 1;
+                remember(&mut book.evicted, k);
+            }
+            for k in &evicted {
+                st.entries.remove(k);
+            }
+        }
+        evicted
+    }
+
+    /// Stores a computed result in memory and (when allowed) on disk.
+    pub fn store(&self, key: Key, e: Entry, max_entries: Option<usize>, persist: bool) {
+        let to_disk = if persist { Some(e.clone()) } else { None };
+        let name = e.fn_name.clone();
+        let evicted = self.insert_memory(key, e, max_entries);
+        self.with_disk_store(|d| {
+            for k in &evicted {
+                d.remove(&name, k);
+            }
+            if let Some(e) = to_disk {
+                d.save(&key, &e, max_entries);
+            }
+        });
+    }
+
+    /// Entries currently held in memory for a function name.
+    pub fn entries_of(&self, name: &str) -> usize {
+        lock(&self.inner.store).fns.get(name).map(|b| b.entries).unwrap_or(0)
+    }
+
+    /// Forgets a function's entries (memory and disk).
+    pub fn clear_fn(&self, name: &str) {
+        let mut st = lock(&self.inner.store);
+        st.entries.retain(|_, e| &*e.fn_name != name);
+        st.fns.remove(name);
+        drop(st);
+        self.with_disk_store(|d| d.clear(Some(name)));
+    }
+
+    /// Forgets everything (memory and disk).
+    pub fn clear_all(&self) {
+        let mut st = lock(&self.inner.store);
+        st.entries.clear();
+        st.fns.clear();
+        drop(st);
+        self.with_disk_store(|d| d.clear(None));
+    }
+
+    /// (function name, entries in memory) for every function with entries.
+    pub fn memory_summary(&self) -> Vec<(String, usize)> {
+        let st = lock(&self.inner.store);
+        let mut v: Vec<(String, usize)> =
+            st.fns.iter().filter(|(_, b)| b.entries > 0).map(|(n, b)| (n.to_string(), b.entries)).collect();
+        v.sort();
+        v
+    }
+
+    /// Claims the right to compute `key`. Returns `None` when this thread
+    /// should compute (call `finish` after), or waits while another thread
+    /// computes it and returns `Some(())` so the caller looks up again.
+    pub fn claim(&self, key: &Key) -> Option<()> {
+        let me = std::thread::current().id();
+        let flight = {
+            let mut inf = lock(&self.inner.inflight);
+            match inf.get(key) {
+                Some(f) if f.owner != me => f.clone(),
+                Some(_) => return None,
+                None => {
+                    inf.insert(*key, Arc::new(InFlight { owner: me, done: Mutex::new(false), cv: Condvar::new() }));
+                    return None;
+                }
+            }
+        };
+        let mut done = lock(&flight.done);
+        while !*done {
+            done = flight.cv.wait(done).unwrap_or_else(|e| e.into_inner());
+        }
+        Some(())
+    }
+
+    /// Ends a computation started by `claim` (successful or not) and wakes waiters.
+    pub fn finish(&self, key: &Key) {
+        let me = std::thread::current().id();
+        let flight = {
+            let mut inf = lock(&self.inner.inflight);
+            match inf.get(key) {
+                Some(f) if f.owner == me => inf.remove(key),
+                _ => None,
+            }
+        };
+        if let Some(f) = flight {
+            *lock(&f.done) = true;
+            f.cv.notify_all();
+        }
+    }
+}
+
+fn remember(q: &mut VecDeque<Key>, k: Key) {
+    if q.len() >= REMEMBER {
+        q.pop_front();
+    }
+    q.push_back(k);
+}
+
+impl Entry {
+    pub fn new(value: Value, output_hash: Option<Hash32>, fn_name: Arc<str>, compute: Duration, parts: Arc<KeyParts>) -> Entry {
+        Entry { value, output_hash, fn_name, created: SystemTime::now(), compute, parts, tick: 0 }
+    }
+
+    pub fn with_created(mut self, t: SystemTime) -> Entry {
+        self.created = t;
+        self
+    }
+}

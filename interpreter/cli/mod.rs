@@ -1,0 +1,230 @@
+//! The `memo` command line: `run`, `check`, `repl`, `watch`, `cache`.
+
+mod stats;
+
+use crate::cache::disk::{DiskStore, DEFAULT_MAX_BYTES};
+use crate::cache::Cache;
+use crate::interp::Interp;
+use crate::value::Value;
+use clap::{Args, Parser, Subcommand};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+/// Stack size of the interpreter thread: deep recursion and deeply nested
+/// programs end in a memo error long before this is used up.
+pub const STACK_SIZE: usize = 1 << 30;
+
+#[derive(Parser, Debug)]
+#[command(name = "memo", version, about = "memo: a scripting language with native memoization (`cached fn`)", long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run a script
+    Run {
+        /// The script to run
+        file: PathBuf,
+        #[command(flatten)]
+        opts: RunOpts,
+    },
+    /// Check a script for syntax and compile errors without running it
+    Check {
+        /// The script to check
+        file: PathBuf,
+    },
+    /// Start an interactive session (optionally running FILE first)
+    Repl {
+        /// A script to run at start (and re-run with `:run`)
+        file: Option<PathBuf>,
+        #[command(flatten)]
+        opts: RunOpts,
+    },
+    /// Run FILE, then re-run it whenever it (or a file it imports) changes
+    Watch {
+        /// The script to watch
+        file: PathBuf,
+        #[command(flatten)]
+        opts: RunOpts,
+    },
+    /// Inspect or clear the on-disk cache
+    Cache {
+        #[command(subcommand)]
+        action: CacheAction,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CacheAction {
+    /// Show entries, bytes and computation time per cached function
+    Stats {
+        /// Cache directory (default: $MEMO_CACHE_DIR or ./.memo-cache)
+        #[arg(long)]
+        cache_dir: Option<PathBuf>,
+    },
+    /// Delete the entries of one function, or all entries
+    Clear {
+        /// Only this function's entries
+        function: Option<String>,
+        /// Cache directory (default: $MEMO_CACHE_DIR or ./.memo-cache)
+        #[arg(long)]
+        cache_dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct RunOpts {
+    /// Set a parameter read by `param(NAME, default)` (repeatable)
+    #[arg(long = "set", value_name = "NAME=VALUE")]
+    pub set: Vec<String>,
+    /// Cache directory (default: $MEMO_CACHE_DIR, else .memo-cache/ beside the script)
+    #[arg(long)]
+    pub cache_dir: Option<PathBuf>,
+    /// Keep the cache in memory only
+    #[arg(long)]
+    pub no_disk_cache: bool,
+    /// Size bound of the cache directory in bytes (oldest-used entries are evicted)
+    #[arg(long, default_value_t = DEFAULT_MAX_BYTES)]
+    pub cache_max_bytes: u64,
+    /// Print why each cached call hit or missed (stderr)
+    #[arg(long)]
+    pub explain: bool,
+    /// Print hits, misses and time per cached function at exit (stderr)
+    #[arg(long)]
+    pub stats: bool,
+}
+
+/// Parses a `--set` value: int, float, bool, none, else a string.
+pub fn parse_param(s: &str) -> Value {
+    let t = s.trim();
+    if let Ok(i) = t.replace('_', "").parse::<i64>() {
+        return Value::Int(i);
+    }
+    if let Ok(f) = t.parse::<f64>() {
+        if t.chars().any(|c| c.is_ascii_digit()) {
+            return Value::Float(f);
+        }
+    }
+    match t {
+        "true" => Value::Bool(true),
+        "false" => Value::Bool(false),
+        "none" => Value::None,
+        _ => Value::str(s),
+    }
+}
+
+/// The cache directory for a script: flag, then env, then beside the script.
+pub fn cache_dir_for(opts_dir: &Option<PathBuf>, script: Option<&Path>) -> PathBuf {
+    if let Some(d) = opts_dir {
+        return d.clone();
+    }
+    if let Some(d) = std::env::var_os("MEMO_CACHE_DIR").filter(|d| !d.is_empty()) {
+        return PathBuf::from(d);
+    }
+    match script.and_then(Path::parent) {
+        Some(p) if !p.as_os_str().is_empty() => p.join(".memo-cache"),
+        _ => PathBuf::from(".memo-cache"),
+    }
+}
+
+/// Builds the cache a run uses (memory, plus disk unless disabled).
+pub fn make_cache(opts: &RunOpts, script: Option<&Path>) -> Cache {
+    let cache = Cache::memory();
+    if !opts.no_disk_cache {
+        let dir = cache_dir_for(&opts.cache_dir, script);
+        match DiskStore::open(&dir, opts.cache_max_bytes) {
+            Ok(store) => cache.set_disk(Some(store)),
+            Err(e) => eprintln!("warning: cannot use cache directory `{}`: {e}; caching in memory only", dir.display()),
+        }
+    }
+    cache
+}
+
+/// Sets up an interpreter for the CLI: params, explain, buffered stdout.
+pub fn make_interp(opts: &RunOpts, cache: Cache) -> Result<Interp, String> {
+    let mut interp = Interp::new(cache);
+    for kv in &opts.set {
+        let Some((k, v)) = kv.split_once('=') else {
+            return Err(format!("--set expects NAME=VALUE, got `{kv}`"));
+        };
+        interp.params.insert(k.trim().to_string(), parse_param(v));
+    }
+    interp.config.explain = opts.explain;
+    interp.config.spinner = std::io::stderr().is_terminal();
+    interp.out = Box::new(std::io::BufWriter::with_capacity(1 << 16, std::io::stdout()));
+    Ok(interp)
+}
+
+/// Entry point of the binary; returns the process exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    crate::stack::run_with_stack(STACK_SIZE, move || run_command(cli.command))
+}
+
+fn run_command(cmd: Command) -> i32 {
+    match cmd {
+        Command::Run { file, opts } => run_file(&file, &opts),
+        Command::Check { file } => check_file(&file),
+        Command::Repl { file, opts } => crate::repl::run(file, &opts),
+        Command::Watch { file, opts } => crate::watch::run(&file, &opts),
+        Command::Cache { action } => stats::cache_command(action),
+    }
+}
+
+fn usage_error(msg: &str) -> i32 {
+    eprintln!("error: {msg}");
+    2
+}
+
+fn run_file(file: &Path, opts: &RunOpts) -> i32 {
+    let text = match std::fs::read_to_string(file) {
+        Ok(t) => t,
+        Err(e) => return usage_error(&format!("cannot read `{}`: {e}", file.display())),
+    };
+    let cache = make_cache(opts, Some(file));
+    let mut interp = match make_interp(opts, cache) {
+        Ok(i) => i,
+        Err(e) => return usage_error(&e),
+    };
+    let r = interp.run_source(&file.display().to_string(), &text);
+    interp.flush();
+    let code = match r {
+        Ok(_) => 0,
+        Err(e) => {
+            eprint!("{}", e.render(&interp.sources));
+            1
+        }
+    };
+    if opts.stats {
+        eprint!("{}", stats::run_stats(&interp));
+    }
+    let _ = std::io::stderr().flush();
+    code
+}
+
+fn check_file(file: &Path) -> i32 {
+    let text = match std::fs::read_to_string(file) {
+        Ok(t) => t,
+        Err(e) => return usage_error(&format!("cannot read `{}`: {e}", file.display())),
+    };
+    let mut interp = Interp::new(Cache::memory());
+    match interp.compile(&file.display().to_string(), &text, true) {
+        Ok(_) => {
+            println!("{}: ok", file.display());
+            0
+        }
+        Err(e) => {
+            eprint!("{}", e.render(&interp.sources));
+            1
+        }
+    }
+}

@@ -1,0 +1,78 @@
+//! The resolved tree the evaluator runs. Every name is already a frame slot
+//! (`Local`) or a global id (`Global`); no string lookups happen at run time.
+//! Nodes that can fail carry the span an error should point at.
+
+use crate::ast::{BinOp, UnOp};
+use crate::source::Span;
+use crate::value::{StructType, Value};
+use std::sync::Arc;
+
+use super::FnProto;
+
+#[derive(Debug)]
+pub enum Node {
+    Const(Value),
+    /// Read a frame slot (parameters, locals and captured values).
+    Local(u32),
+    /// Read a global; an error if it is not defined.
+    Global(u32, Span),
+    /// Write a frame slot (`let` of a local and plain assignment). Value: none.
+    SetLocal(u32, Box<Node>),
+    /// `let` / `fn` / `struct` at top level: define (or redefine) a global.
+    DefineGlobal(u32, Box<Node>),
+    /// Assign an existing global (an error if undefined).
+    SetGlobal(u32, Box<Node>, Span),
+    /// `x op= e` on a local: updates in place when the value is unshared.
+    CompoundLocal(BinOp, u32, Box<Node>, Span),
+    CompoundGlobal(BinOp, u32, Box<Node>, Span),
+    /// `root[a].b[c] (op)= value`: a persistent update of the variable `root`.
+    SetPath {
+        root: Place,
+        path: Vec<PathStep>,
+        op: Option<BinOp>,
+        value: Box<Node>,
+        span: Span,
+    },
+    Unary(UnOp, Box<Node>, Span),
+    Binary(BinOp, Box<Node>, Box<Node>, Span),
+    And(Box<Node>, Box<Node>, Span),
+    Or(Box<Node>, Box<Node>, Span),
+    List(Vec<Node>),
+    Map(Vec<(Node, Node)>, Span),
+    Range(Box<Node>, Box<Node>, bool, Span),
+    /// A call with positional arguments.
+    Call(Box<Node>, Vec<Node>, Span),
+    /// A call with some named arguments (struct constructors).
+    CallNamed(Box<Node>, Vec<(Option<String>, Node)>, Span),
+    Index(Box<Node>, Box<Node>, Span),
+    Field(Box<Node>, String, Span),
+    If(Box<Node>, Box<Node>, Option<Box<Node>>, Span),
+    /// Statements; the value is the last one's (or none).
+    Block(Vec<Node>),
+    While(Box<Node>, Box<Node>),
+    /// `for slot in iter { body }`
+    For(u32, Box<Node>, Box<Node>, Span),
+    Break,
+    Continue,
+    Return(Box<Node>),
+    /// Make a closure: capture these slots of the current frame.
+    Closure(Arc<FnProto>, Vec<u32>),
+    /// Make a cached closure: options are (name, value) evaluated now.
+    CachedClosure(Arc<FnProto>, Vec<u32>, Vec<(String, Node, Span)>),
+    Try(Box<Node>, u32, Box<Node>),
+    Struct(Arc<StructType>),
+    Import(String, Span),
+}
+
+/// The variable at the root of an assignment path.
+#[derive(Debug, Clone, Copy)]
+pub enum Place {
+    Local(u32),
+    Global(u32),
+}
+
+#[derive(Debug)]
+pub enum PathStep {
+    Index(Node),
+    Field(String),
+}

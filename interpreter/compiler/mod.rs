@@ -1,0 +1,526 @@
+//! The compiler: resolves the AST into the slot-addressed tree of `ir`.
+//!
+//! Locals (parameters, `let`s in blocks, loop variables) get frame slots;
+//! values a closure captures get slots of the closure's own frame, filled by
+//! copy when the closure is called; every other name is a global id. Each
+//! function's `ast_hash` (its code identity for caching) is computed here,
+//! once, from the resolved tree.
+
+pub mod ir;
+
+use crate::ast::{self, Arg, BinOp, Block, Expr, ExprKind, FnDef, Program, Stmt, StmtKind};
+use crate::error::{MemoError, Result};
+use crate::hashing::code_hash::ast_hash;
+use crate::names;
+use crate::source::Span;
+use crate::stack;
+use crate::value::{Hash32, StructType, Value};
+use ir::{Node, PathStep, Place};
+use std::collections::HashSet;
+use std::sync::Arc;
+
+/// A compiled function (or a whole script: `name == "<script>"`).
+#[derive(Debug)]
+pub struct FnProto {
+    pub name: String,
+    pub params: Vec<String>,
+    /// Frame size: parameters, captured values, locals.
+    pub nslots: u32,
+    /// Where each captured value lands in this function's frame.
+    pub capture_slots: Vec<u32>,
+    /// Names of the captured variables (for `--explain`).
+    pub capture_names: Vec<String>,
+    /// Slot holding the closure itself (a local `fn` that calls itself).
+    pub self_slot: Option<u32>,
+    pub body: Node,
+    pub span: Span,
+    /// Globals read by this function or any function nested in it, in
+    /// first-use order: its free variables for the cache key.
+    pub globals_read: Vec<u32>,
+    /// Structural hash of the resolved body (no spans, locals by slot).
+    pub ast_hash: Hash32,
+}
+
+/// What the compiler needs to know about its surroundings.
+pub struct CompileOptions<'a> {
+    pub file: u32,
+    /// Is this global name defined already (natives, earlier REPL input)?
+    pub is_defined: &'a dyn Fn(&str) -> bool,
+    /// Report names that are defined nowhere as compile errors.
+    pub check_undefined: bool,
+}
+
+/// Compiles a whole program into the script's proto.
+pub fn compile_program(prog: &Program, opts: &CompileOptions) -> Result<Arc<FnProto>> {
+    let mut top_level: HashSet<String> = HashSet::new();
+    let mut has_import = false;
+    for s in &prog.stmts {
+        match &s.kind {
+            StmtKind::Let { name, .. } | StmtKind::Struct { name, .. } => {
+                top_level.insert(name.name.clone());
+            }
+            StmtKind::FnDecl(FnDef { name: Some(name), .. }) => {
+                top_level.insert(name.name.clone());
+            }
+            StmtKind::Import(_) => has_import = true,
+            _ => {}
+        }
+    }
+    let mut c = Compiler {
+        fns: vec![FnState::new("<script>".into(), true)],
+        top_level,
+        opts,
+        check_undefined: opts.check_undefined && !has_import,
+    };
+    let span = prog.stmts.first().map(|s| s.span.to(prog.stmts.last().unwrap().span)).unwrap_or(Span::new(opts.file, 0, 0));
+    let mut body = Vec::with_capacity(prog.stmts.len());
+    for s in &prog.stmts {
+        body.push(c.stmt(s, true)?);
+    }
+    let st = c.fns.pop().unwrap();
+    Ok(Arc::new(st.finish(Vec::new(), Node::Block(body), span)))
+}
+
+struct FnState {
+    name: String,
+    is_script: bool,
+    scopes: Vec<Vec<(String, u32)>>,
+    nslots: u32,
+    /// (name, slot here, slot in the enclosing frame)
+    captures: Vec<(String, u32, u32)>,
+    self_name: Option<String>,
+    self_slot: Option<u32>,
+    loops: u32,
+    globals_read: Vec<u32>,
+    globals_seen: HashSet<u32>,
+}
+
+impl FnState {
+    fn new(name: String, is_script: bool) -> FnState {
+        FnState {
+            name,
+            is_script,
+            scopes: vec![Vec::new()],
+            nslots: 0,
+            captures: Vec::new(),
+            self_name: None,
+            self_slot: None,
+            loops: 0,
+            globals_read: Vec::new(),
+            globals_seen: HashSet::new(),
+        }
+    }
+
+    fn alloc(&mut self) -> u32 {
+        self.nslots += 1;
+        self.nslots - 1
+    }
+
+    fn read_global(&mut self, id: u32) {
+        if self.globals_seen.insert(id) {
+            self.globals_read.push(id);
+        }
+    }
+
+    fn finish(self, params: Vec<String>, body: Node, span: Span) -> FnProto {
+        let hash = ast_hash(params.len(), &body);
+        FnProto {
+            name: self.name,
+            params,
+            nslots: self.nslots,
+            capture_slots: self.captures.iter().map(|c| c.1).collect(),
+            capture_names: self.captures.iter().map(|c| c.0.clone()).collect(),
+            self_slot: self.self_slot,
+            body,
+            span,
+            globals_read: self.globals_read,
+            ast_hash: hash,
+        }
+    }
+}
+
+struct Compiler<'a> {
+    fns: Vec<FnState>,
+    top_level: HashSet<String>,
+    opts: &'a CompileOptions<'a>,
+    check_undefined: bool,
+}
+
+enum Resolved {
+    Local(u32),
+    Global(u32),
+}
+
+impl Compiler<'_> {
+    fn cur(&mut self) -> &mut FnState {
+        self.fns.last_mut().unwrap()
+    }
+
+    /// True at the script's top level (not inside any block or function).
+    fn at_top_level(&self) -> bool {
+        self.fns.len() == 1 && self.fns[0].scopes.len() == 1
+    }
+
+    fn guard(&self, span: Span) -> Result<()> {
+        if stack::near_overflow() {
+            return Err(MemoError::at("SyntaxError", "program nested too deeply", span));
+        }
+        Ok(())
+    }
+
+    fn declare_local(&mut self, name: &str) -> u32 {
+        let st = self.cur();
+        let slot = st.alloc();
+        st.scopes.last_mut().unwrap().push((name.to_string(), slot));
+        slot
+    }
+
+    fn resolve_in(&mut self, k: usize, name: &str) -> Option<u32> {
+        let st = &self.fns[k];
+        for scope in st.scopes.iter().rev() {
+            if let Some((_, s)) = scope.iter().rev().find(|(n, _)| n == name) {
+                return Some(*s);
+            }
+        }
+        if let Some((_, s, _)) = st.captures.iter().find(|(n, _, _)| n == name) {
+            return Some(*s);
+        }
+        if st.self_name.as_deref() == Some(name) {
+            if let Some(s) = st.self_slot {
+                return Some(s);
+            }
+            let st = &mut self.fns[k];
+            let s = st.alloc();
+            st.self_slot = Some(s);
+            return Some(s);
+        }
+        if k == 0 {
+            return None;
+        }
+        let src = self.resolve_in(k - 1, name)?;
+        let st = &mut self.fns[k];
+        let slot = st.alloc();
+        st.captures.push((name.to_string(), slot, src));
+        Some(slot)
+    }
+
+    fn resolve(&mut self, name: &str, span: Span) -> Result<Resolved> {
+        let k = self.fns.len() - 1;
+        if let Some(slot) = self.resolve_in(k, name) {
+            return Ok(Resolved::Local(slot));
+        }
+        if self.check_undefined && !self.top_level.contains(name) && !(self.opts.is_defined)(name) {
+            return Err(MemoError::compile(format!("undefined variable `{name}`"), span));
+        }
+        let id = names::intern(name);
+        for st in self.fns.iter_mut() {
+            st.read_global(id);
+        }
+        Ok(Resolved::Global(id))
+    }
+
+    fn block(&mut self, b: &Block) -> Result<Node> {
+        self.cur().scopes.push(Vec::new());
+        let r = b.stmts.iter().map(|s| self.stmt(s, false)).collect::<Result<Vec<_>>>();
+        self.cur().scopes.pop();
+        Ok(Node::Block(r?))
+    }
+
+    fn stmt(&mut self, s: &Stmt, top: bool) -> Result<Node> {
+        self.guard(s.span)?;
+        let top = top && self.at_top_level();
+        Ok(match &s.kind {
+            StmtKind::Let { name, value } => {
+                let v = self.expr(value)?;
+                if top {
+                    Node::DefineGlobal(names::intern(&name.name), Box::new(v))
+                } else {
+                    let slot = self.declare_local(&name.name);
+                    Node::SetLocal(slot, Box::new(v))
+                }
+            }
+            StmtKind::Assign { target, op, value } => self.assign(target, *op, value, s.span)?,
+            StmtKind::FnDecl(def) => {
+                let name = def.name.as_ref().map(|n| n.name.clone()).unwrap_or_default();
+                if top {
+                    let f = self.function(def, None)?;
+                    Node::DefineGlobal(names::intern(&name), Box::new(f))
+                } else {
+                    let slot = self.declare_local(&name);
+                    let f = self.function(def, Some(name))?;
+                    Node::SetLocal(slot, Box::new(f))
+                }
+            }
+            StmtKind::Struct { name, fields } => {
+                let mut seen = HashSet::new();
+                for f in fields {
+                    if !seen.insert(&f.name) {
+                        return Err(MemoError::compile(
+                            format!("duplicate field `{}` in struct `{}`", f.name, name.name),
+                            f.span,
+                        ));
+                    }
+                }
+                let ty =
+                    Arc::new(StructType { name: name.name.clone(), fields: fields.iter().map(|f| f.name.clone()).collect() });
+                if top {
+                    Node::DefineGlobal(names::intern(&name.name), Box::new(Node::Struct(ty)))
+                } else {
+                    let slot = self.declare_local(&name.name);
+                    Node::SetLocal(slot, Box::new(Node::Struct(ty)))
+                }
+            }
+            StmtKind::While { cond, body } => {
+                let c = self.expr(cond)?;
+                self.cur().loops += 1;
+                let b = self.block(body);
+                self.cur().loops -= 1;
+                Node::While(Box::new(c), Box::new(b?))
+            }
+            StmtKind::For { var, iter, body } => {
+                let it = self.expr(iter)?;
+                self.cur().scopes.push(Vec::new());
+                let slot = self.declare_local(&var.name);
+                self.cur().loops += 1;
+                let b = self.block(body);
+                self.cur().loops -= 1;
+                self.cur().scopes.pop();
+                Node::For(slot, Box::new(it), Box::new(b?), iter.span)
+            }
+            StmtKind::Break | StmtKind::Continue => {
+                if self.cur().loops == 0 {
+                    let what = if matches!(s.kind, StmtKind::Break) { "break" } else { "continue" };
+                    return Err(MemoError::compile(format!("`{what}` outside of a loop"), s.span));
+                }
+                if matches!(s.kind, StmtKind::Break) {
+                    Node::Break
+                } else {
+                    Node::Continue
+                }
+            }
+            StmtKind::Return(e) => {
+                if self.cur().is_script {
+                    return Err(MemoError::compile("`return` outside of a function", s.span));
+                }
+                let v = match e {
+                    Some(e) => self.expr(e)?,
+                    None => Node::Const(Value::None),
+                };
+                Node::Return(Box::new(v))
+            }
+            StmtKind::Import(path) => {
+                if !top {
+                    return Err(MemoError::compile("`import` is only allowed at the top level of a file", s.span));
+                }
+                Node::Import(path.clone(), s.span)
+            }
+            StmtKind::Expr(e) => self.expr(e)?,
+        })
+    }
+
+    fn assign(&mut self, target: &Expr, op: Option<BinOp>, value: &Expr, span: Span) -> Result<Node> {
+        // Walk down to the root variable, collecting the path.
+        let mut steps: Vec<&Expr> = Vec::new();
+        let mut root = target;
+        loop {
+            match &root.kind {
+                ExprKind::Index(t, _) | ExprKind::Field(t, _) => {
+                    steps.push(root);
+                    root = t;
+                }
+                ExprKind::Ident(_) => break,
+                _ => return Err(MemoError::compile("cannot assign to this expression", target.span)),
+            }
+        }
+        let ExprKind::Ident(name) = &root.kind else { unreachable!() };
+        let place = match self.resolve_target(name, root.span)? {
+            Resolved::Local(s) => Place::Local(s),
+            Resolved::Global(g) => Place::Global(g),
+        };
+        let v = self.expr(value)?;
+        if steps.is_empty() {
+            return Ok(match (place, op) {
+                (Place::Local(s), None) => Node::SetLocal(s, Box::new(v)),
+                (Place::Global(g), None) => Node::SetGlobal(g, Box::new(v), root.span),
+                (Place::Local(s), Some(op)) => Node::CompoundLocal(op, s, Box::new(v), span),
+                (Place::Global(g), Some(op)) => Node::CompoundGlobal(op, g, Box::new(v), span),
+            });
+        }
+        let mut path = Vec::new();
+        for e in steps.into_iter().rev() {
+            match &e.kind {
+                ExprKind::Index(_, i) => path.push(PathStep::Index(self.expr(i)?)),
+                ExprKind::Field(_, f) => path.push(PathStep::Field(f.name.clone())),
+                _ => unreachable!(),
+            }
+        }
+        Ok(Node::SetPath { root: place, path, op, value: Box::new(v), span: target.span })
+    }
+
+    /// Resolves an assignment target: a captured variable cannot be assigned.
+    fn resolve_target(&mut self, name: &str, span: Span) -> Result<Resolved> {
+        let k = self.fns.len() - 1;
+        let st = &self.fns[k];
+        let is_local = st.scopes.iter().any(|sc| sc.iter().any(|(n, _)| n == name));
+        if !is_local {
+            let enclosing_local = (0..k).rev().any(|j| {
+                let f = &self.fns[j];
+                f.scopes.iter().enumerate().any(|(i, sc)| !(f.is_script && i == 0) && sc.iter().any(|(n, _)| n == name))
+                    || f.captures.iter().any(|(n, _, _)| n == name)
+            });
+            if enclosing_local || st.captures.iter().any(|(n, _, _)| n == name) || st.self_name.as_deref() == Some(name) {
+                return Err(MemoError::compile(
+                    format!("cannot assign to `{name}`: it is captured from an enclosing function (captures are copies; use a cell to share state)"),
+                    span,
+                ));
+            }
+        }
+        self.resolve(name, span)
+    }
+
+    fn function(&mut self, def: &FnDef, local_name: Option<String>) -> Result<Node> {
+        let name = def.name.as_ref().map(|n| n.name.clone()).unwrap_or_default();
+        let mut st = FnState::new(name, false);
+        st.self_name = local_name;
+        let mut seen = HashSet::new();
+        for p in &def.params {
+            if !seen.insert(&p.name) {
+                return Err(MemoError::compile(format!("duplicate parameter `{}`", p.name), p.span));
+            }
+            let slot = st.alloc();
+            st.scopes[0].push((p.name.clone(), slot));
+        }
+        self.fns.push(st);
+        let body = self.block(&def.body);
+        let st = self.fns.pop().unwrap();
+        let body = body?;
+        let sources: Vec<u32> = st.captures.iter().map(|c| c.2).collect();
+        // (`resolve` already recorded the nested function's globals as free
+        // variables of every enclosing function too.)
+        let proto = Arc::new(st.finish(def.params.iter().map(|p| p.name.clone()).collect(), body, def.span));
+        match &def.cached {
+            None => Ok(Node::Closure(proto, sources)),
+            Some(opts) => {
+                let mut out = Vec::new();
+                for a in opts {
+                    let Some(n) = &a.name else {
+                        return Err(MemoError::compile(
+                            "cached options are named, e.g. `cached(max_entries: 100)`",
+                            a.value.span,
+                        ));
+                    };
+                    if !crate::cache::options::KNOWN.contains(&n.name.as_str()) {
+                        return Err(MemoError::compile(
+                            format!("unknown cached option `{}` (known: {})", n.name, crate::cache::options::KNOWN.join(", ")),
+                            n.span,
+                        ));
+                    }
+                    out.push((n.name.clone(), self.expr(&a.value)?, n.span));
+                }
+                Ok(Node::CachedClosure(proto, sources, out))
+            }
+        }
+    }
+
+    fn args(&mut self, args: &[Arg]) -> Result<Vec<Node>> {
+        args.iter().map(|a| self.expr(&a.value)).collect()
+    }
+
+    fn call(&mut self, callee: Node, receiver: Option<Node>, args: &[Arg], span: Span) -> Result<Node> {
+        if args.iter().any(|a| a.name.is_some()) {
+            let mut named = Vec::new();
+            if let Some(r) = receiver {
+                named.push((None, r));
+            }
+            let mut seen = HashSet::new();
+            for a in args {
+                if let Some(n) = &a.name {
+                    if !seen.insert(n.name.clone()) {
+                        return Err(MemoError::compile(format!("argument `{}` given twice", n.name), n.span));
+                    }
+                }
+                named.push((a.name.as_ref().map(|n| n.name.clone()), self.expr(&a.value)?));
+            }
+            return Ok(Node::CallNamed(Box::new(callee), named, span));
+        }
+        let mut v = Vec::with_capacity(args.len() + 1);
+        if let Some(r) = receiver {
+            v.push(r);
+        }
+        v.extend(self.args(args)?);
+        Ok(Node::Call(Box::new(callee), v, span))
+    }
+
+    fn name(&mut self, name: &str, span: Span) -> Result<Node> {
+        Ok(match self.resolve(name, span)? {
+            Resolved::Local(s) => Node::Local(s),
+            Resolved::Global(g) => Node::Global(g, span),
+        })
+    }
+
+    fn expr(&mut self, e: &Expr) -> Result<Node> {
+        self.guard(e.span)?;
+        let span = e.span;
+        Ok(match &e.kind {
+            ExprKind::None => Node::Const(Value::None),
+            ExprKind::Bool(b) => Node::Const(Value::Bool(*b)),
+            ExprKind::Int(i) => Node::Const(Value::Int(*i)),
+            ExprKind::Float(f) => Node::Const(Value::Float(*f)),
+            ExprKind::Str(s) => Node::Const(Value::str(s.as_str())),
+            ExprKind::Ident(n) => self.name(n, span)?,
+            ExprKind::List(items) => Node::List(items.iter().map(|i| self.expr(i)).collect::<Result<_>>()?),
+            ExprKind::Map(pairs) => {
+                Node::Map(pairs.iter().map(|(k, v)| Ok((self.expr(k)?, self.expr(v)?))).collect::<Result<_>>()?, span)
+            }
+            ExprKind::Unary(op, x) => {
+                let x = self.expr(x)?;
+                match (op, &x) {
+                    (ast::UnOp::Neg, Node::Const(Value::Int(i))) if *i != i64::MIN => Node::Const(Value::Int(-i)),
+                    (ast::UnOp::Neg, Node::Const(Value::Float(f))) => Node::Const(Value::Float(-f)),
+                    _ => Node::Unary(*op, Box::new(x), span),
+                }
+            }
+            ExprKind::Binary(op, a, b) => {
+                let (l, r) = (self.expr(a)?, self.expr(b)?);
+                match op {
+                    BinOp::And => Node::And(Box::new(l), Box::new(r), span),
+                    BinOp::Or => Node::Or(Box::new(l), Box::new(r), span),
+                    _ => Node::Binary(*op, Box::new(l), Box::new(r), span),
+                }
+            }
+            ExprKind::Range { start, end, inclusive } => {
+                Node::Range(Box::new(self.expr(start)?), Box::new(self.expr(end)?), *inclusive, span)
+            }
+            ExprKind::Call { callee, args } => {
+                let c = self.expr(callee)?;
+                self.call(c, None, args, span)?
+            }
+            ExprKind::MethodCall { receiver, name, args } => {
+                let r = self.expr(receiver)?;
+                let c = self.name(&name.name, name.span)?;
+                self.call(c, Some(r), args, span)?
+            }
+            ExprKind::Index(t, i) => Node::Index(Box::new(self.expr(t)?), Box::new(self.expr(i)?), span),
+            ExprKind::Field(t, f) => Node::Field(Box::new(self.expr(t)?), f.name.clone(), f.span),
+            ExprKind::If { cond, then, else_ } => {
+                let c = self.expr(cond)?;
+                let t = self.block(then)?;
+                let el = match else_ {
+                    Some(e) => Some(Box::new(self.expr(e)?)),
+                    None => None,
+                };
+                Node::If(Box::new(c), Box::new(t), el, cond.span)
+            }
+            ExprKind::Block(b) => self.block(b)?,
+            ExprKind::Fn(def) => self.function(def, None)?,
+            ExprKind::Try { body, var, handler } => {
+                let b = self.block(body)?;
+                self.cur().scopes.push(Vec::new());
+                let slot = self.declare_local(&var.name);
+                let h = self.block(handler);
+                self.cur().scopes.pop();
+                Node::Try(Box::new(b), slot, Box::new(h?))
+            }
+        })
+    }
+}

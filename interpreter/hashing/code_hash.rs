@@ -1,0 +1,262 @@
+//! Code identity: the structural hash of a compiled function body.
+//!
+//! The walk covers the resolved tree with no spans: node kinds by a stable
+//! tag, locals by slot (so renaming a parameter or local keeps the hash),
+//! globals by *name* (ids differ between processes), literals by value, and a
+//! nested function by its own `ast_hash`. The transitive part (the code of the
+//! functions a function uses, and the values of its free variables) is added
+//! at call time by `hashing::deps`.
+
+use super::value_hash::feed_scalar;
+use crate::ast::{BinOp, UnOp};
+use crate::compiler::ir::{Node, PathStep, Place};
+use crate::names;
+use crate::value::Hash32;
+
+/// Hashes a function body (with its parameter count).
+pub fn ast_hash(nparams: usize, body: &Node) -> Hash32 {
+    let mut h = blake3::Hasher::new();
+    h.update(b"memo-fn-v1");
+    h.update(&(nparams as u64).to_le_bytes());
+    node(&mut h, body);
+    *h.finalize().as_bytes()
+}
+
+fn tag(h: &mut blake3::Hasher, t: u8) {
+    h.update(&[t]);
+}
+
+fn u32_(h: &mut blake3::Hasher, v: u32) {
+    h.update(&v.to_le_bytes());
+}
+
+fn str_(h: &mut blake3::Hasher, s: &str) {
+    h.update(&(s.len() as u64).to_le_bytes());
+    h.update(s.as_bytes());
+}
+
+fn global(h: &mut blake3::Hasher, id: u32) {
+    str_(h, &names::name_of(id));
+}
+
+fn binop(h: &mut blake3::Hasher, op: BinOp) {
+    str_(h, op.symbol());
+}
+
+fn nodes(h: &mut blake3::Hasher, ns: &[Node]) {
+    h.update(&(ns.len() as u64).to_le_bytes());
+    for n in ns {
+        node(h, n);
+    }
+}
+
+fn node(h: &mut blake3::Hasher, n: &Node) {
+    if crate::stack::near_overflow() {
+        // Unreachable in practice: the compiler refused deeper trees.
+        tag(h, 255);
+        return;
+    }
+    match n {
+        Node::Const(v) => {
+            tag(h, 1);
+            feed_scalar(h, v);
+        }
+        Node::Local(s) => {
+            tag(h, 2);
+            u32_(h, *s);
+        }
+        Node::Global(g, _) => {
+            tag(h, 3);
+            global(h, *g);
+        }
+        Node::SetLocal(s, v) => {
+            tag(h, 4);
+            u32_(h, *s);
+            node(h, v);
+        }
+        Node::DefineGlobal(g, v) => {
+            tag(h, 5);
+            global(h, *g);
+            node(h, v);
+        }
+        Node::SetGlobal(g, v, _) => {
+            tag(h, 6);
+            global(h, *g);
+            node(h, v);
+        }
+        Node::CompoundLocal(op, s, v, _) => {
+            tag(h, 7);
+            binop(h, *op);
+            u32_(h, *s);
+            node(h, v);
+        }
+        Node::CompoundGlobal(op, g, v, _) => {
+            tag(h, 8);
+            binop(h, *op);
+            global(h, *g);
+            node(h, v);
+        }
+        Node::SetPath { root, path, op, value, .. } => {
+            tag(h, 9);
+            match root {
+                Place::Local(s) => {
+                    tag(h, 0);
+                    u32_(h, *s);
+                }
+                Place::Global(g) => {
+                    tag(h, 1);
+                    global(h, *g);
+                }
+            }
+            h.update(&(path.len() as u64).to_le_bytes());
+            for step in path {
+                match step {
+                    PathStep::Index(i) => {
+                        tag(h, 0);
+                        node(h, i);
+                    }
+                    PathStep::Field(f) => {
+                        tag(h, 1);
+                        str_(h, f);
+                    }
+                }
+            }
+            match op {
+                Some(op) => binop(h, *op),
+                None => tag(h, 0),
+            }
+            node(h, value);
+        }
+        Node::Unary(op, x, _) => {
+            tag(h, 10);
+            tag(h, if *op == UnOp::Neg { 0 } else { 1 });
+            node(h, x);
+        }
+        Node::Binary(op, a, b, _) => {
+            tag(h, 11);
+            binop(h, *op);
+            node(h, a);
+            node(h, b);
+        }
+        Node::And(a, b, _) => {
+            tag(h, 12);
+            node(h, a);
+            node(h, b);
+        }
+        Node::Or(a, b, _) => {
+            tag(h, 13);
+            node(h, a);
+            node(h, b);
+        }
+        Node::List(items) => {
+            tag(h, 14);
+            nodes(h, items);
+        }
+        Node::Map(pairs, _) => {
+            tag(h, 15);
+            h.update(&(pairs.len() as u64).to_le_bytes());
+            for (k, v) in pairs {
+                node(h, k);
+                node(h, v);
+            }
+        }
+        Node::Range(a, b, inc, _) => {
+            tag(h, 16);
+            tag(h, *inc as u8);
+            node(h, a);
+            node(h, b);
+        }
+        Node::Call(c, args, _) => {
+            tag(h, 17);
+            node(h, c);
+            nodes(h, args);
+        }
+        Node::CallNamed(c, args, _) => {
+            tag(h, 18);
+            node(h, c);
+            h.update(&(args.len() as u64).to_le_bytes());
+            for (name, a) in args {
+                match name {
+                    Some(n) => str_(h, n),
+                    None => tag(h, 0),
+                }
+                node(h, a);
+            }
+        }
+        Node::Index(a, i, _) => {
+            tag(h, 19);
+            node(h, a);
+            node(h, i);
+        }
+        Node::Field(a, f, _) => {
+            tag(h, 20);
+            node(h, a);
+            str_(h, f);
+        }
+        Node::If(c, t, e, _) => {
+            tag(h, 21);
+            node(h, c);
+            node(h, t);
+            match e {
+                Some(e) => node(h, e),
+                None => tag(h, 0),
+            }
+        }
+        Node::Block(stmts) => {
+            tag(h, 22);
+            nodes(h, stmts);
+        }
+        Node::While(c, b) => {
+            tag(h, 23);
+            node(h, c);
+            node(h, b);
+        }
+        Node::For(s, it, b, _) => {
+            tag(h, 24);
+            u32_(h, *s);
+            node(h, it);
+            node(h, b);
+        }
+        Node::Break => tag(h, 25),
+        Node::Continue => tag(h, 26),
+        Node::Return(v) => {
+            tag(h, 27);
+            node(h, v);
+        }
+        Node::Closure(p, caps) => {
+            tag(h, 28);
+            h.update(&p.ast_hash);
+            for c in caps {
+                u32_(h, *c);
+            }
+        }
+        Node::CachedClosure(p, caps, opts) => {
+            tag(h, 29);
+            h.update(&p.ast_hash);
+            for c in caps {
+                u32_(h, *c);
+            }
+            for (name, v, _) in opts {
+                str_(h, name);
+                node(h, v);
+            }
+        }
+        Node::Try(b, s, handler) => {
+            tag(h, 30);
+            node(h, b);
+            u32_(h, *s);
+            node(h, handler);
+        }
+        Node::Struct(ty) => {
+            tag(h, 31);
+            str_(h, &ty.name);
+            for f in &ty.fields {
+                str_(h, f);
+            }
+        }
+        Node::Import(path, _) => {
+            tag(h, 32);
+            str_(h, path);
+        }
+    }
+}

@@ -1,0 +1,192 @@
+//! The transitive code hash of a closure: its `ast_hash`, its `hash_funcs`,
+//! the values it captured, and for every global it reads, the global's name
+//! and the hash of its current value, where a user function's value hash is
+//! its own transitive code hash (so editing `inner_func` changes the code hash
+//! of every cached fn that calls it). Natives hash by name and version.
+//!
+//! Cycles (recursion, mutual recursion) are cut: a function already being
+//! hashed contributes `("rec", name)`. The result depends only on the code
+//! graph reachable from the closure, never on call order.
+//!
+//! Cost: the result is memoized per closure with the version of every global
+//! it visited. While no global changed (one epoch compare) or none of *those*
+//! changed (a short version scan), the memo is returned: O(1) in hot loops.
+
+use super::value_hash::{self, HashCx};
+use crate::error::Result;
+use crate::interp::{CodeMemo, Interp};
+use crate::names;
+use crate::value::{repr, Closure, Hash32, Value};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// One dependency recorded for `--explain`: a function's own code, or a
+/// free variable's value.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Dep {
+    /// `code` or `var`
+    pub kind: DepKind,
+    pub name: String,
+    pub digest: Hash32,
+    /// A short rendering of a variable's value (empty for code).
+    pub shown: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DepKind {
+    Code,
+    Var,
+}
+
+#[derive(Default)]
+struct Walk {
+    /// (global, version) of every global visited.
+    versions: Vec<(u32, u64)>,
+    /// False when a visited value may change without a version bump (a cell).
+    memoizable: bool,
+    /// Context-free results of this walk, by closure address.
+    done: HashMap<usize, Hash32>,
+    /// Recorded dependencies, when explaining.
+    record: Option<Vec<Dep>>,
+}
+
+/// Shortens a value's repr for explanations.
+pub fn short(v: &Value) -> String {
+    let s = repr(v);
+    if s.chars().count() > 40 {
+        let head: String = s.chars().take(37).collect();
+        format!("{head}...")
+    } else {
+        s
+    }
+}
+
+impl Interp {
+    /// The transitive code hash of a closure (memoized).
+    pub fn closure_code_hash(&mut self, clo: &Arc<Closure>) -> Result<Hash32> {
+        let key = Arc::as_ptr(clo) as usize;
+        if !self.hash_stack.is_empty() {
+            // Nested inside another function's walk: handled by `walk`.
+            return self.nested_code_hash(clo);
+        }
+        if let Some(m) = self.code_memo.get_mut(&key) {
+            if m.epoch == self.global_epoch {
+                return Ok(m.hash);
+            }
+            let versions = &self.global_versions;
+            if m.deps.iter().all(|(g, v)| versions.get(*g as usize) == Some(v)) {
+                m.epoch = self.global_epoch;
+                return Ok(m.hash);
+            }
+        }
+        let mut w = Walk { memoizable: true, ..Default::default() };
+        let (h, _) = self.walk(clo, &mut w)?;
+        if w.memoizable {
+            self.code_memo.insert(key, CodeMemo { _keep: clo.clone(), epoch: self.global_epoch, deps: w.versions, hash: h });
+        }
+        Ok(h)
+    }
+
+    /// The code hash with every dependency recorded (for `--explain`).
+    pub fn closure_deps(&mut self, clo: &Arc<Closure>) -> Result<(Hash32, Vec<Dep>)> {
+        let mut w = Walk { memoizable: true, record: Some(Vec::new()), ..Default::default() };
+        let (h, _) = self.walk(clo, &mut w)?;
+        Ok((h, w.record.unwrap_or_default()))
+    }
+
+    fn nested_code_hash(&mut self, clo: &Arc<Closure>) -> Result<Hash32> {
+        // Only reached through value hashing of a function held in a data
+        // structure during a walk; hash it standalone with a fresh walk.
+        let saved = std::mem::take(&mut self.hash_stack);
+        let r = self.closure_code_hash(clo);
+        self.hash_stack = saved;
+        r
+    }
+
+    /// Hashes `clo`; returns the hash and the lowest hash-stack index that a
+    /// cycle inside it pointed at (usize::MAX: none, the result is context free).
+    fn walk(&mut self, clo: &Arc<Closure>, w: &mut Walk) -> Result<(Hash32, usize)> {
+        let ptr = Arc::as_ptr(clo) as usize;
+        if let Some(pos) = self.hash_stack.iter().position(|p| *p == ptr) {
+            let mut h = blake3::Hasher::new();
+            h.update(b"rec");
+            h.update(clo.proto.name.as_bytes());
+            return Ok((*h.finalize().as_bytes(), pos));
+        }
+        if let Some(h) = w.done.get(&ptr) {
+            return Ok((*h, usize::MAX));
+        }
+        if crate::stack::near_overflow() {
+            return Err(crate::error::MemoError::new("RecursionError", "functions nested too deeply to hash"));
+        }
+        let my_index = self.hash_stack.len();
+        self.hash_stack.push(ptr);
+        let r = self.walk_inner(clo, w, my_index);
+        self.hash_stack.pop();
+        let (h, min_rec) = r?;
+        if min_rec >= my_index {
+            w.done.insert(ptr, h);
+        }
+        Ok((h, min_rec))
+    }
+
+    fn walk_inner(&mut self, clo: &Arc<Closure>, w: &mut Walk, my_index: usize) -> Result<(Hash32, usize)> {
+        let proto = clo.proto.clone();
+        let mut min_rec = usize::MAX;
+        let mut h = blake3::Hasher::new();
+        h.update(b"memo-code-v1");
+        h.update(&proto.ast_hash);
+        if let Some(c) = &clo.cached {
+            h.update(&c.hash_funcs_digest);
+        }
+        if let Some(rec) = &mut w.record {
+            let name = if proto.name.is_empty() { "<anonymous fn>".to_string() } else { proto.name.clone() };
+            if !rec.iter().any(|d| d.kind == DepKind::Code && d.name == name) {
+                rec.push(Dep { kind: DepKind::Code, name, digest: proto.ast_hash, shown: String::new() });
+            }
+        }
+        for (i, v) in clo.captures.iter().enumerate() {
+            let name = proto.capture_names.get(i).cloned().unwrap_or_default();
+            let d = self.dep_value(&name, v, w, &mut min_rec)?;
+            h.update(&d);
+        }
+        for &g in &proto.globals_read {
+            let name = names::name_of(g);
+            h.update(&(name.len() as u64).to_le_bytes());
+            h.update(name.as_bytes());
+            w.versions.push((g, self.global_versions.get(g as usize).copied().unwrap_or(0)));
+            match self.global_by_id(g) {
+                None => {
+                    h.update(b"undefined");
+                }
+                Some(v) => {
+                    let d = self.dep_value(&name, &v, w, &mut min_rec)?;
+                    h.update(&d);
+                }
+            }
+        }
+        let _ = my_index;
+        Ok((*h.finalize().as_bytes(), min_rec))
+    }
+
+    /// Hash of a free variable's value: functions by their code hash.
+    fn dep_value(&mut self, name: &str, v: &Value, w: &mut Walk, min_rec: &mut usize) -> Result<Hash32> {
+        if let Value::Func(f) = v {
+            let (h, m) = self.walk(f, w)?;
+            *min_rec = (*min_rec).min(m);
+            return Ok(h);
+        }
+        if v.may_mutate() {
+            w.memoizable = false;
+        }
+        let what = || format!("free variable `{name}`");
+        let cx = HashCx { hash_funcs: &[], what: &what };
+        let d = value_hash::digest(self, v, &cx)?;
+        if let Some(rec) = &mut w.record {
+            if !matches!(v, Value::Native(_)) && !rec.iter().any(|x| x.kind == DepKind::Var && x.name == name) {
+                rec.push(Dep { kind: DepKind::Var, name: name.to_string(), digest: d, shown: short(v) });
+            }
+        }
+        Ok(d)
+    }
+}

@@ -1,0 +1,244 @@
+//! Structural hashes of values, memoized on immutable heap values.
+//!
+//! Scalars are fed inline (a tag and their bytes). A list, map, struct or long
+//! string contributes a 32-byte digest of its own, computed once and kept in
+//! the value's `hash` cell, so hashing an unchanged 1,000,000-element list a
+//! second time reads 32 bytes. Values that may change (they hold a cell or a
+//! native object) and walks under `hash_funcs` are never memoized.
+//!
+//! Floats hash by bits with -0.0 and NaN canonicalized; an int and a float
+//! are different (`f(1)` and `f(1.0)` are different keys even though `==`).
+
+use crate::error::{MemoError, Result};
+use crate::interp::Interp;
+use crate::value::{Hash32, TypeValue, Value};
+use std::sync::OnceLock;
+
+/// Strings at least this long get a memoized digest of their own.
+const LONG_STR: usize = 256;
+
+mod tag {
+    pub const NONE: u8 = 0;
+    pub const FALSE: u8 = 1;
+    pub const TRUE: u8 = 2;
+    pub const INT: u8 = 3;
+    pub const FLOAT: u8 = 4;
+    pub const STR: u8 = 5;
+    pub const STR_DIGEST: u8 = 6;
+    pub const LIST: u8 = 7;
+    pub const MAP: u8 = 8;
+    pub const RANGE: u8 = 9;
+    pub const STRUCT: u8 = 10;
+    pub const FUNC: u8 = 11;
+    pub const NATIVE_FN: u8 = 12;
+    pub const CELL: u8 = 13;
+    pub const TYPE: u8 = 14;
+    pub const OBJECT: u8 = 15;
+    pub const DIGEST: u8 = 16;
+    pub const REPLACED: u8 = 17;
+}
+
+/// Feeds a value that needs no context (literals in code).
+pub fn feed_scalar(h: &mut blake3::Hasher, v: &Value) {
+    match v {
+        Value::None => {
+            h.update(&[tag::NONE]);
+        }
+        Value::Bool(b) => {
+            h.update(&[if *b { tag::TRUE } else { tag::FALSE }]);
+        }
+        Value::Int(i) => {
+            let mut buf = [0u8; 9];
+            buf[0] = tag::INT;
+            buf[1..].copy_from_slice(&i.to_le_bytes());
+            h.update(&buf);
+        }
+        Value::Float(f) => {
+            let mut buf = [0u8; 9];
+            buf[0] = tag::FLOAT;
+            buf[1..].copy_from_slice(&canonical_float_bits(*f).to_le_bytes());
+            h.update(&buf);
+        }
+        Value::Str(s) => feed_str(h, &s.s),
+        _ => {
+            // Not produced by the compiler; keep the hash total anyway.
+            h.update(&[tag::REPLACED]);
+        }
+    }
+}
+
+fn feed_str(h: &mut blake3::Hasher, s: &str) {
+    h.update(&[tag::STR]);
+    h.update(&(s.len() as u64).to_le_bytes());
+    h.update(s.as_bytes());
+}
+
+fn canonical_float_bits(f: f64) -> u64 {
+    if f.is_nan() {
+        0x7ff8_0000_0000_0000
+    } else if f == 0.0 {
+        0
+    } else {
+        f.to_bits()
+    }
+}
+
+/// What is being hashed, for error messages and `hash_funcs`.
+pub struct HashCx<'a> {
+    /// `(type name, fn)` pairs from the cached fn's `hash_funcs`.
+    pub hash_funcs: &'a [(String, Value)],
+    /// e.g. "argument `conn` of cached fn `get_users`"
+    pub what: &'a dyn Fn() -> String,
+}
+
+impl HashCx<'_> {
+    fn unhashable(&self, type_name: &str) -> MemoError {
+        MemoError::new(
+            "UnhashableTypeError",
+            format!(
+                "cannot hash {}: values of type `{type_name}` have no hash; tell memo how with cached(hash_funcs: {{{type_name}: id}}) (or another fn)",
+                (self.what)()
+            ),
+        )
+    }
+}
+
+/// Digest of a whole value.
+pub fn digest(interp: &mut Interp, v: &Value, cx: &HashCx) -> Result<Hash32> {
+    let mut h = blake3::Hasher::new();
+    feed(interp, &mut h, v, cx)?;
+    Ok(*h.finalize().as_bytes())
+}
+
+/// Feeds one value into `h`.
+pub fn feed(interp: &mut Interp, h: &mut blake3::Hasher, v: &Value, cx: &HashCx) -> Result<()> {
+    if crate::stack::near_overflow() {
+        return Err(MemoError::new("RecursionError", "value nested too deeply to hash"));
+    }
+    if !cx.hash_funcs.is_empty() {
+        let name = v.type_name();
+        if let Some((_, f)) = cx.hash_funcs.iter().find(|(t, _)| t == name) {
+            let f = f.clone();
+            let replaced = interp.call_value(&f, &mut [v.clone()], None)?;
+            h.update(&[tag::REPLACED]);
+            // The replacement is hashed recursively, without hash_funcs (no loops).
+            let plain = HashCx { hash_funcs: &[], what: cx.what };
+            return feed(interp, h, &replaced, &plain);
+        }
+    }
+    match v {
+        Value::None | Value::Bool(_) | Value::Int(_) | Value::Float(_) => feed_scalar(h, v),
+        Value::Str(s) => {
+            if s.s.len() < LONG_STR {
+                feed_str(h, &s.s);
+            } else {
+                let d = memo(&s.hash, true, || {
+                    let mut sh = blake3::Hasher::new();
+                    feed_str(&mut sh, &s.s);
+                    Ok(*sh.finalize().as_bytes())
+                })?;
+                h.update(&[tag::STR_DIGEST]);
+                h.update(&d);
+            }
+        }
+        Value::List(l) => {
+            let can_memo = cx.hash_funcs.is_empty() && !l.may_mutate;
+            let d = memo(&l.hash, can_memo, || {
+                let mut lh = blake3::Hasher::new();
+                lh.update(&[tag::LIST]);
+                lh.update(&(l.items.len() as u64).to_le_bytes());
+                for item in l.items.iter() {
+                    feed(interp, &mut lh, item, cx)?;
+                }
+                Ok(*lh.finalize().as_bytes())
+            })?;
+            h.update(&[tag::DIGEST]);
+            h.update(&d);
+        }
+        Value::Map(m) => {
+            let can_memo = cx.hash_funcs.is_empty() && !m.may_mutate;
+            let d = memo(&m.hash, can_memo, || {
+                let mut mh = blake3::Hasher::new();
+                mh.update(&[tag::MAP]);
+                mh.update(&(m.map.len() as u64).to_le_bytes());
+                for (k, val) in m.map.iter() {
+                    feed(interp, &mut mh, k, cx)?;
+                    feed(interp, &mut mh, val, cx)?;
+                }
+                Ok(*mh.finalize().as_bytes())
+            })?;
+            h.update(&[tag::DIGEST]);
+            h.update(&d);
+        }
+        Value::Struct(s) => {
+            let can_memo = cx.hash_funcs.is_empty() && !s.may_mutate;
+            let d = memo(&s.hash, can_memo, || {
+                let mut sh = blake3::Hasher::new();
+                sh.update(&[tag::STRUCT]);
+                feed_type(&mut sh, &TypeValue::Struct(s.ty.clone()));
+                for f in s.fields.iter() {
+                    feed(interp, &mut sh, f, cx)?;
+                }
+                Ok(*sh.finalize().as_bytes())
+            })?;
+            h.update(&[tag::DIGEST]);
+            h.update(&d);
+        }
+        Value::Range(r) => {
+            h.update(&[tag::RANGE, r.inclusive as u8]);
+            h.update(&r.start.to_le_bytes());
+            h.update(&r.end.to_le_bytes());
+        }
+        Value::Type(t) => {
+            h.update(&[tag::TYPE]);
+            feed_type(h, t);
+        }
+        Value::Native(n) => {
+            h.update(&[tag::NATIVE_FN]);
+            feed_str(h, &n.name);
+            feed_str(h, crate::VERSION);
+        }
+        Value::Func(c) => {
+            let code = interp.closure_code_hash(c)?;
+            h.update(&[tag::FUNC]);
+            h.update(&code);
+        }
+        Value::Cell(c) => {
+            h.update(&[tag::CELL]);
+            let inner = c.get();
+            feed(interp, h, &inner, cx)?;
+        }
+        Value::Object(o) => match &o.ty.hash {
+            Some(f) => {
+                h.update(&[tag::OBJECT]);
+                feed_str(h, &o.ty.name);
+                h.update(&f(o.data.as_ref()));
+            }
+            None => return Err(cx.unhashable(&o.ty.name)),
+        },
+    }
+    Ok(())
+}
+
+fn feed_type(h: &mut blake3::Hasher, t: &TypeValue) {
+    feed_str(h, t.name());
+    if let TypeValue::Struct(s) = t {
+        h.update(&(s.fields.len() as u64).to_le_bytes());
+        for f in &s.fields {
+            feed_str(h, f);
+        }
+    }
+}
+
+fn memo(cell: &OnceLock<Hash32>, can_memo: bool, compute: impl FnOnce() -> Result<Hash32>) -> Result<Hash32> {
+    if can_memo {
+        if let Some(d) = cell.get() {
+            return Ok(*d);
+        }
+    }
+    let d = compute()?;
+    if can_memo {
+        let _ = cell.set(d);
+    }
+    Ok(d)
+}

@@ -1,0 +1,199 @@
+//! Indexing, slicing, field access, and the persistent path update behind
+//! `xs[i] = v`, `m[k][j] += 1`, `p.x = v`.
+
+use super::ops;
+use crate::ast::BinOp;
+use crate::error::{MemoError, Result};
+use crate::value::{RangeObj, Value};
+use std::sync::Arc;
+
+/// One step of an assignment path, already evaluated.
+pub enum Key {
+    Index(Value),
+    Field(String),
+}
+
+/// Resolves a possibly negative index against a length.
+pub fn norm_index(i: i64, len: usize, what: &str) -> Result<usize> {
+    let idx = if i < 0 { i + len as i64 } else { i };
+    if idx < 0 || idx as usize >= len {
+        return Err(MemoError::new("IndexError", format!("index {i} out of range for {what} of length {len}")));
+    }
+    Ok(idx as usize)
+}
+
+/// Resolves a slice range against a length: `(start, end)` with start <= end.
+pub fn slice_bounds(r: &RangeObj, len: usize, what: &str) -> Result<(usize, usize)> {
+    let fix = |i: i64| if i < 0 { i + len as i64 } else { i };
+    let start = fix(r.start);
+    let end = if r.inclusive { fix(r.end).saturating_add(1) } else { fix(r.end) };
+    if start < 0 || end < start || end as u128 > len as u128 {
+        let shown = format!("{}{}{}", r.start, if r.inclusive { "..=" } else { ".." }, r.end);
+        return Err(MemoError::new("IndexError", format!("slice {shown} out of range for {what} of length {len}")));
+    }
+    Ok((start as usize, end as usize))
+}
+
+fn int_index(i: &Value, what: &str) -> Result<i64> {
+    match i {
+        Value::Int(i) => Ok(*i),
+        other => Err(MemoError::new("TypeError", format!("{what} index must be an int or a range, got {}", other.type_name()))),
+    }
+}
+
+/// Character-indexed substring.
+pub fn substr(s: &crate::value::StrObj, start: usize, end: usize) -> String {
+    if s.ascii {
+        s.s[start..end].to_string()
+    } else {
+        s.s.chars().skip(start).take(end - start).collect()
+    }
+}
+
+/// `t[i]`
+pub fn index(t: &Value, i: &Value) -> Result<Value> {
+    match t {
+        Value::List(l) => match i {
+            Value::Range(r) => {
+                let (a, b) = slice_bounds(r, l.items.len(), "list")?;
+                Ok(Value::list(l.items.clone().slice(a..b)))
+            }
+            _ => {
+                let idx = norm_index(int_index(i, "list")?, l.items.len(), "list")?;
+                Ok(l.items[idx].clone())
+            }
+        },
+        Value::Str(s) => {
+            let len = s.char_len();
+            match i {
+                Value::Range(r) => {
+                    let (a, b) = slice_bounds(r, len, "string")?;
+                    Ok(Value::str(substr(s, a, b)))
+                }
+                _ => {
+                    let idx = norm_index(int_index(i, "string")?, len, "string")?;
+                    Ok(Value::str(substr(s, idx, idx + 1)))
+                }
+            }
+        }
+        Value::Map(m) => match m.map.get(i) {
+            Some(v) => Ok(v.clone()),
+            None => Err(MemoError::new("KeyError", format!("key {} not found in map", crate::value::repr(i)))),
+        },
+        Value::Range(r) => {
+            let len = r.len();
+            match i {
+                Value::Range(s) => {
+                    let (a, b) = slice_bounds(s, len, "range")?;
+                    Ok(Value::range(r.start + a as i64, r.start + b as i64, false))
+                }
+                _ => {
+                    let idx = norm_index(int_index(i, "range")?, len, "range")?;
+                    Ok(Value::Int(r.start + idx as i64))
+                }
+            }
+        }
+        other => Err(MemoError::new("TypeError", format!("a value of type `{}` cannot be indexed", other.type_name()))),
+    }
+}
+
+/// `t.name`: a struct field (or, as a convenience, a map's string key).
+pub fn field(t: &Value, name: &str) -> Result<Value> {
+    match t {
+        Value::Struct(s) => match s.ty.field_index(name) {
+            Some(i) => Ok(s.fields[i].clone()),
+            None => Err(MemoError::new("AttributeError", format!("struct `{}` has no field `{name}`", s.ty.name))),
+        },
+        Value::Map(m) => match m.map.get(&Value::str(name)) {
+            Some(v) => Ok(v.clone()),
+            None => Err(MemoError::new("KeyError", format!("key \"{name}\" not found in map"))),
+        },
+        other => Err(MemoError::new(
+            "AttributeError",
+            format!(
+                "a value of type `{}` has no field `{name}` (to call a function use `{name}(x)` or `x.{name}()`)",
+                other.type_name()
+            ),
+        )),
+    }
+}
+
+/// Sets `target[path] (op)= v`, updating in place where the value is
+/// unshared and copying (persistently) where it is shared. On error the
+/// target is left unchanged.
+pub fn update_path(target: &mut Value, path: &[Key], op: Option<BinOp>, v: Value, max: usize) -> Result<()> {
+    if crate::stack::near_overflow() {
+        return Err(MemoError::new("RecursionError", "assignment path too deep"));
+    }
+    let Some((first, rest)) = path.split_first() else {
+        let new = match op {
+            None => v,
+            Some(op) => {
+                let cur = std::mem::replace(target, Value::None);
+                match ops::binary_owned(op, cur, v, max) {
+                    Ok(n) => n,
+                    Err((old, e)) => {
+                        *target = old;
+                        return Err(e);
+                    }
+                }
+            }
+        };
+        *target = new;
+        return Ok(());
+    };
+    match (target, first) {
+        (Value::List(l), Key::Index(i)) => {
+            let idx = norm_index(int_index(i, "list")?, l.items.len(), "list")?;
+            let lm = Arc::make_mut(l);
+            lm.hash = Default::default();
+            let slot = &mut lm.items[idx];
+            update_path(slot, rest, op, v, max)?;
+            lm.may_mutate |= lm.items[idx].may_mutate();
+            Ok(())
+        }
+        (Value::Map(m), _) => {
+            let key = match first {
+                Key::Index(k) => k.clone(),
+                Key::Field(f) => Value::str(f.as_str()),
+            };
+            ops::check_key(&key)?;
+            let mm = Arc::make_mut(m);
+            mm.hash = Default::default();
+            match mm.map.get_mut(&key) {
+                Some(slot) => {
+                    update_path(slot, rest, op, v, max)?;
+                }
+                None => {
+                    if !rest.is_empty() || op.is_some() {
+                        return Err(MemoError::new("KeyError", format!("key {} not found in map", crate::value::repr(&key))));
+                    }
+                    if mm.map.len() >= max {
+                        return Err(ops::too_large("map", mm.map.len() + 1, max));
+                    }
+                    mm.map.insert(key.clone(), v);
+                }
+            }
+            let now = mm.map.get(&key).is_some_and(Value::may_mutate);
+            mm.may_mutate |= now;
+            Ok(())
+        }
+        (Value::Struct(s), Key::Field(f)) => {
+            let Some(i) = s.ty.field_index(f) else {
+                return Err(MemoError::new("AttributeError", format!("struct `{}` has no field `{f}`", s.ty.name)));
+            };
+            let sm = Arc::make_mut(s);
+            sm.hash = Default::default();
+            update_path(&mut sm.fields[i], rest, op, v, max)?;
+            sm.may_mutate |= sm.fields[i].may_mutate();
+            Ok(())
+        }
+        (Value::Str(_), _) => Err(MemoError::new("TypeError", "strings are immutable: build a new one (e.g. with slices and +)")),
+        (t, Key::Field(f)) => {
+            Err(MemoError::new("AttributeError", format!("cannot set field `{f}` on a value of type `{}`", t.type_name())))
+        }
+        (t, Key::Index(_)) => {
+            Err(MemoError::new("TypeError", format!("a value of type `{}` does not support item assignment", t.type_name())))
+        }
+    }
+}

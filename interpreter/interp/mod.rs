@@ -1,0 +1,395 @@
+//! The interpreter: global table, value stack, calls, imports, and the
+//! entry points that run a whole program. The node evaluator is in `eval`,
+//! operators in `ops`, indexing and path updates in `index`.
+
+mod eval;
+pub(crate) mod index;
+pub(crate) mod ops;
+
+use crate::cache::{Cache, RunStats};
+use crate::compiler::{compile_program, CompileOptions, FnProto};
+use crate::error::{MemoError, Result, StackFrame};
+use crate::names;
+use crate::source::{SourceMap, Span};
+use crate::value::{Closure, NativeFn, NativeImpl, Value};
+use std::collections::{HashMap, HashSet};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Non-local control flow while evaluating, and errors.
+pub(crate) enum Ctrl {
+    Break,
+    Continue,
+    Return(Value),
+    Error(Box<MemoError>),
+}
+
+impl From<MemoError> for Ctrl {
+    fn from(e: MemoError) -> Ctrl {
+        Ctrl::Error(Box::new(e))
+    }
+}
+
+pub(crate) type R = std::result::Result<Value, Ctrl>;
+
+/// Settings of one interpreter.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// `--explain`: say why each cached call hit or missed (stderr).
+    pub explain: bool,
+    /// Maximum call depth (recursion) before a `RecursionError`.
+    pub max_call_depth: usize,
+    /// Largest string, list or map a script may build (elements / bytes).
+    pub max_collection_len: usize,
+    /// Whether `show_spinner` may draw on stderr (only on a terminal).
+    pub spinner: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config { explain: false, max_call_depth: 20_000, max_collection_len: 1 << 28, spinner: false }
+    }
+}
+
+/// Memo of a function's transitive code hash (see `hashing::deps`).
+pub(crate) struct CodeMemo {
+    pub _keep: Arc<Closure>,
+    pub epoch: u64,
+    pub deps: Vec<(u32, u64)>,
+    pub hash: crate::value::Hash32,
+}
+
+/// One interpreter: globals, a value stack, output sinks and a cache handle.
+pub struct Interp {
+    pub(crate) globals: Vec<Option<Value>>,
+    pub(crate) global_versions: Vec<u64>,
+    pub(crate) global_epoch: u64,
+    pub(crate) stack: Vec<Value>,
+    pub(crate) bp: usize,
+    pub(crate) depth: usize,
+    pub sources: SourceMap,
+    pub out: Box<dyn Write + Send>,
+    pub err: Box<dyn Write + Send>,
+    pub cache: Cache,
+    pub config: Config,
+    /// `--set NAME=VALUE` values, read by `param`.
+    pub params: HashMap<String, Value>,
+    /// Files imported in this run (each runs once).
+    imported: HashSet<PathBuf>,
+    /// Path of each source file id, for relative imports.
+    file_paths: HashMap<u32, PathBuf>,
+    pub(crate) code_memo: HashMap<usize, CodeMemo>,
+    /// Functions whose code hash is being computed (cycle detection).
+    pub(crate) hash_stack: Vec<usize>,
+    /// Cached functions currently computing a miss (innermost last).
+    pub(crate) missing: Vec<(String, bool)>,
+    /// Functions already warned about printing, this run.
+    pub(crate) warned_print: HashSet<String>,
+    /// Hits and misses of this run.
+    pub run_stats: RunStats,
+    /// Every cached fn declared in this run (for `--stats`).
+    pub cached_fns: Vec<Arc<crate::cache::CachedFn>>,
+}
+
+impl Interp {
+    /// A new interpreter with the standard library, writing to stdout/stderr.
+    pub fn new(cache: Cache) -> Interp {
+        let mut i = Interp {
+            globals: Vec::new(),
+            global_versions: Vec::new(),
+            global_epoch: 0,
+            stack: Vec::with_capacity(1024),
+            bp: 0,
+            depth: 0,
+            sources: SourceMap::default(),
+            out: Box::new(std::io::stdout()),
+            err: Box::new(std::io::stderr()),
+            cache,
+            config: Config::default(),
+            params: HashMap::new(),
+            imported: HashSet::new(),
+            file_paths: HashMap::new(),
+            code_memo: HashMap::new(),
+            hash_stack: Vec::new(),
+            missing: Vec::new(),
+            warned_print: HashSet::new(),
+            run_stats: RunStats::default(),
+            cached_fns: Vec::new(),
+        };
+        crate::natives::register_all(&mut i);
+        i
+    }
+
+    // ----- globals -----
+
+    fn ensure_global(&mut self, id: u32) {
+        let need = id as usize + 1;
+        if self.globals.len() < need {
+            let n = need.max(names::count());
+            self.globals.resize(n, None);
+            self.global_versions.resize(n, 0);
+        }
+    }
+
+    /// Defines (or redefines) a global.
+    pub fn set_global(&mut self, name: &str, v: Value) {
+        let id = names::intern(name);
+        self.define_global_id(id, v);
+    }
+
+    pub(crate) fn define_global_id(&mut self, id: u32, v: Value) {
+        self.ensure_global(id);
+        self.globals[id as usize] = Some(v);
+        self.global_versions[id as usize] += 1;
+        self.global_epoch += 1;
+    }
+
+    /// The value of a global, if defined.
+    pub fn get_global(&self, name: &str) -> Option<Value> {
+        let id = names::lookup(name)?;
+        self.global_by_id(id)
+    }
+
+    pub(crate) fn global_by_id(&self, id: u32) -> Option<Value> {
+        self.globals.get(id as usize).and_then(|g| g.clone())
+    }
+
+    /// Registers a native function as a global.
+    pub fn register_native(&mut self, name: &str, f: NativeImpl) {
+        self.set_global(name, Value::Native(Arc::new(NativeFn { name: name.to_string(), func: f })));
+    }
+
+    /// Forgets every global except the standard library (a fresh run).
+    pub fn reset_globals(&mut self) {
+        let natives: Vec<(usize, Value)> = self
+            .globals
+            .iter()
+            .enumerate()
+            .filter_map(|(i, g)| match g {
+                Some(v @ (Value::Native(_) | Value::Type(_))) if crate::natives::is_builtin_name(&names::name_of(i as u32)) => {
+                    Some((i, v.clone()))
+                }
+                _ => None,
+            })
+            .collect();
+        for g in self.globals.iter_mut() {
+            *g = None;
+        }
+        for (i, v) in natives {
+            self.globals[i] = Some(v);
+        }
+        for v in self.global_versions.iter_mut() {
+            *v += 1;
+        }
+        self.global_epoch += 1;
+        self.imported.clear();
+        self.code_memo.clear();
+        self.warned_print.clear();
+        self.run_stats = RunStats::default();
+        self.cached_fns.clear();
+    }
+
+    // ----- running programs -----
+
+    /// Parses and compiles source text registered under `name`.
+    pub fn compile(&mut self, name: &str, text: &str, check_undefined: bool) -> Result<Arc<FnProto>> {
+        crate::stack::ensure_limit();
+        let file = self.sources.add(name, text);
+        let path = PathBuf::from(name);
+        self.file_paths.insert(file, path);
+        let prog = crate::parser::parse_program(text, file)?;
+        let globals = &self.globals;
+        let is_defined = |n: &str| names::lookup(n).and_then(|id| globals.get(id as usize)).is_some_and(|g| g.is_some());
+        compile_program(&prog, &CompileOptions { file, is_defined: &is_defined, check_undefined })
+    }
+
+    /// Runs source text as a script; returns the value of its last expression statement.
+    pub fn run_source(&mut self, name: &str, text: &str) -> Result<Value> {
+        let proto = self.compile(name, text, true)?;
+        if let Ok(p) = std::fs::canonicalize(name) {
+            self.imported.insert(p);
+        }
+        self.run_proto(&proto)
+    }
+
+    /// Runs a file as a script.
+    pub fn run_file(&mut self, path: &Path) -> Result<Value> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| MemoError::new("IOError", format!("cannot read `{}`: {e}", path.display())))?;
+        self.run_source(&path.display().to_string(), &text)
+    }
+
+    /// Runs a compiled script on the current stack.
+    pub fn run_proto(&mut self, proto: &Arc<FnProto>) -> Result<Value> {
+        crate::stack::ensure_limit();
+        let base = self.stack.len();
+        self.stack.resize(base + proto.nslots as usize, Value::None);
+        let saved = self.bp;
+        self.bp = base;
+        let r = self.eval(&proto.body);
+        self.bp = saved;
+        self.stack.truncate(base);
+        match r {
+            Ok(v) | Err(Ctrl::Return(v)) => Ok(v),
+            Err(Ctrl::Break) | Err(Ctrl::Continue) => Ok(Value::None),
+            Err(Ctrl::Error(mut e)) => {
+                if let Some(site) = e.site.take().or(e.span) {
+                    e.stack.push(StackFrame { function: "<script>".into(), span: site });
+                }
+                Err(*e)
+            }
+        }
+    }
+
+    fn import(&mut self, rel: &str, span: Span) -> R {
+        let base = self.file_paths.get(&span.file).and_then(|p| p.parent()).map(Path::to_path_buf).unwrap_or_default();
+        let path = base.join(rel);
+        let canon = std::fs::canonicalize(&path)
+            .map_err(|e| MemoError::at("ImportError", format!("cannot import `{}`: {e}", path.display()), span))?;
+        if !self.imported.insert(canon) {
+            return Ok(Value::None);
+        }
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| MemoError::at("ImportError", format!("cannot import `{}`: {e}", path.display()), span))?;
+        let proto = self.compile(&path.display().to_string(), &text, true)?;
+        self.run_proto(&proto).map_err(|mut e| {
+            e.site = Some(span);
+            Ctrl::from(e)
+        })?;
+        Ok(Value::None)
+    }
+
+    // ----- calls -----
+
+    /// Calls any callable value with arguments (used by natives such as
+    /// `map` and by `hash_funcs`).
+    pub fn call_value(&mut self, f: &Value, args: &mut [Value], span: Option<Span>) -> Result<Value> {
+        let span = span.unwrap_or_default();
+        match f {
+            Value::Func(clo) => {
+                let base = self.stack.len();
+                for a in args.iter_mut() {
+                    self.stack.push(std::mem::replace(a, Value::None));
+                }
+                let clo = clo.clone();
+                self.call_closure(&clo, base, span).map_err(|c| match c {
+                    Ctrl::Error(e) => *e,
+                    _ => MemoError::new("Error", "unexpected control flow"),
+                })
+            }
+            Value::Native(n) => {
+                let func = n.func.clone();
+                func(self, args).map_err(|e| if span == Span::default() { e } else { e.or_at(span) })
+            }
+            Value::Type(t) => {
+                let t = t.clone();
+                crate::natives::call_type(self, &t, args, &[])
+            }
+            other => Err(MemoError::new("TypeError", format!("a value of type `{}` is not callable", other.type_name()))),
+        }
+    }
+
+    /// Calls a closure whose arguments are on the stack from `base`.
+    pub(crate) fn call_closure(&mut self, clo: &Arc<Closure>, base: usize, span: Span) -> R {
+        let proto = &clo.proto;
+        let argc = self.stack.len() - base;
+        if argc != proto.params.len() {
+            self.stack.truncate(base);
+            return Err(MemoError::at(
+                "TypeError",
+                format!(
+                    "{} expects {} argument{}, got {argc}",
+                    fn_label(clo),
+                    proto.params.len(),
+                    if proto.params.len() == 1 { "" } else { "s" }
+                ),
+                span,
+            )
+            .into());
+        }
+        if clo.cached.is_some() {
+            return self.call_cached(clo, base, span);
+        }
+        self.call_plain(clo, base, span)
+    }
+
+    /// Runs a closure's body (no cache involved).
+    pub(crate) fn call_plain(&mut self, clo: &Arc<Closure>, base: usize, span: Span) -> R {
+        let proto = &clo.proto;
+        if self.depth >= self.config.max_call_depth || crate::stack::near_overflow() {
+            self.stack.truncate(base);
+            return Err(MemoError::at(
+                "RecursionError",
+                format!("maximum recursion depth exceeded ({} nested calls)", self.depth),
+                span,
+            )
+            .into());
+        }
+        self.stack.resize(base + proto.nslots as usize, Value::None);
+        for (i, slot) in proto.capture_slots.iter().enumerate() {
+            self.stack[base + *slot as usize] = clo.captures[i].clone();
+        }
+        if let Some(s) = proto.self_slot {
+            self.stack[base + s as usize] = Value::Func(clo.clone());
+        }
+        let saved = self.bp;
+        self.bp = base;
+        self.depth += 1;
+        let r = self.eval(&proto.body);
+        self.depth -= 1;
+        self.bp = saved;
+        self.stack.truncate(base);
+        match r {
+            Ok(v) | Err(Ctrl::Return(v)) => Ok(v),
+            Err(Ctrl::Error(mut e)) => {
+                let at = e.site.take().or(e.span).unwrap_or(span);
+                e.stack.push(StackFrame { function: display_name(clo), span: at });
+                e.site = Some(span);
+                Err(Ctrl::Error(e))
+            }
+            Err(_) => Ok(Value::None),
+        }
+    }
+
+    /// Writes a line to the error sink (warnings, explain).
+    pub(crate) fn warn(&mut self, msg: &str) {
+        let _ = self.out.flush();
+        let _ = writeln!(self.err, "{msg}");
+        let _ = self.err.flush();
+    }
+
+    /// Flushes the output sinks.
+    pub fn flush(&mut self) {
+        let _ = self.out.flush();
+        let _ = self.err.flush();
+    }
+
+    /// A type check for natives: a clean `TypeError`.
+    pub fn type_error(&self, msg: impl Into<String>) -> MemoError {
+        MemoError::new("TypeError", msg)
+    }
+
+    /// The type value of a value (for `type(x)`).
+    pub fn type_value(&self, v: &Value) -> Value {
+        Value::Type(Arc::new(v.type_of()))
+    }
+}
+
+/// `f` / `cached fn f` / `anonymous fn` for messages.
+pub(crate) fn fn_label(clo: &Closure) -> String {
+    if clo.proto.name.is_empty() {
+        "anonymous fn".to_string()
+    } else {
+        format!("`{}`", clo.proto.name)
+    }
+}
+
+/// The name a function shows in a call stack.
+pub(crate) fn display_name(clo: &Closure) -> String {
+    if clo.proto.name.is_empty() {
+        "<anonymous fn>".to_string()
+    } else {
+        clo.proto.name.clone()
+    }
+}

@@ -1,0 +1,207 @@
+//! Operators: arithmetic (checked i64, f64), concatenation, comparison.
+
+use crate::ast::BinOp;
+use crate::error::{MemoError, Result};
+use crate::value::{values_equal, ListObj, StrObj, Value};
+use std::cmp::Ordering;
+use std::sync::Arc;
+
+fn type_err(op: BinOp, a: &Value, b: &Value) -> MemoError {
+    let hint = match (op, a, b) {
+        (BinOp::Add, Value::Str(_), _) | (BinOp::Add, _, Value::Str(_)) => " (convert with str(x) first)",
+        _ => "",
+    };
+    MemoError::new(
+        "TypeError",
+        format!("unsupported operand types for `{}`: {} and {}{hint}", op.symbol(), a.type_name(), b.type_name()),
+    )
+}
+
+fn overflow(op: BinOp, a: i64, b: i64) -> MemoError {
+    MemoError::new("OverflowError", format!("integer overflow in {a} {} {b}", op.symbol()))
+}
+
+pub(crate) fn too_large(what: &str, len: usize, max: usize) -> MemoError {
+    MemoError::new("LimitError", format!("{what} would have {len} elements, more than the limit of {max}"))
+}
+
+pub fn negate(v: Value) -> Result<Value> {
+    match v {
+        Value::Int(i) => {
+            i.checked_neg().map(Value::Int).ok_or_else(|| MemoError::new("OverflowError", format!("integer overflow in -({i})")))
+        }
+        Value::Float(f) => Ok(Value::Float(-f)),
+        other => Err(MemoError::new("TypeError", format!("cannot negate a value of type `{}`", other.type_name()))),
+    }
+}
+
+/// Checks that a value may be a map key.
+pub fn check_key(k: &Value) -> Result<()> {
+    match k {
+        Value::Func(_) | Value::Native(_) | Value::Cell(_) | Value::Object(_) => {
+            Err(MemoError::new("TypeError", format!("a value of type `{}` cannot be a map key", k.type_name())))
+        }
+        Value::List(l) if l.may_mutate => Err(MemoError::new("TypeError", "a list holding a cell cannot be a map key")),
+        Value::Map(m) if m.may_mutate => Err(MemoError::new("TypeError", "a map holding a cell cannot be a map key")),
+        Value::Struct(s) if s.may_mutate => Err(MemoError::new("TypeError", "a struct holding a cell cannot be a map key")),
+        _ => Ok(()),
+    }
+}
+
+fn int_pow(a: i64, b: i64) -> Option<i64> {
+    if b < 0 {
+        return None;
+    }
+    match a {
+        0 => Some(if b == 0 { 1 } else { 0 }),
+        1 => Some(1),
+        -1 => Some(if b % 2 == 0 { 1 } else { -1 }),
+        _ => {
+            let e: u32 = b.try_into().ok()?;
+            a.checked_pow(e)
+        }
+    }
+}
+
+fn as_f64(v: &Value) -> Option<f64> {
+    match v {
+        Value::Int(i) => Some(*i as f64),
+        Value::Float(f) => Some(*f),
+        _ => None,
+    }
+}
+
+/// Ordering for `<`, `<=`, `>`, `>=`: numbers with numbers, strings with
+/// strings, lists with lists (lexicographic).
+pub fn compare(op: BinOp, a: &Value, b: &Value) -> Result<Ordering> {
+    match (a, b) {
+        (Value::Int(x), Value::Int(y)) => Ok(x.cmp(y)),
+        (Value::Int(_) | Value::Float(_), Value::Int(_) | Value::Float(_)) => {
+            Ok(as_f64(a).unwrap().partial_cmp(&as_f64(b).unwrap()).unwrap_or(Ordering::Equal))
+        }
+        (Value::Str(x), Value::Str(y)) => Ok(x.s.cmp(&y.s)),
+        (Value::List(_), Value::List(_)) => Ok(a.cmp(b)),
+        _ => Err(MemoError::new(
+            "TypeError",
+            format!("cannot compare {} and {} with `{}`", a.type_name(), b.type_name(), op.symbol()),
+        )),
+    }
+}
+
+fn float_nan_cmp(op: BinOp, a: &Value, b: &Value) -> bool {
+    matches!((as_f64(a), as_f64(b)), (Some(x), Some(y)) if x.is_nan() || y.is_nan()) && op != BinOp::Ne
+}
+
+/// Applies a binary operator (not `and`/`or`).
+pub fn binary(op: BinOp, a: Value, b: Value, max: usize) -> Result<Value> {
+    match op {
+        BinOp::Eq => return Ok(Value::Bool(values_equal(&a, &b))),
+        BinOp::Ne => return Ok(Value::Bool(!values_equal(&a, &b))),
+        BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
+            let o = compare(op, &a, &b)?;
+            if float_nan_cmp(op, &a, &b) {
+                return Ok(Value::Bool(false));
+            }
+            return Ok(Value::Bool(match op {
+                BinOp::Lt => o == Ordering::Less,
+                BinOp::Le => o != Ordering::Greater,
+                BinOp::Gt => o == Ordering::Greater,
+                _ => o != Ordering::Less,
+            }));
+        }
+        _ => {}
+    }
+    match (&a, &b) {
+        (Value::Int(x), Value::Int(y)) => {
+            let (x, y) = (*x, *y);
+            let r = match op {
+                BinOp::Add => x.checked_add(y),
+                BinOp::Sub => x.checked_sub(y),
+                BinOp::Mul => x.checked_mul(y),
+                BinOp::Div | BinOp::Mod => {
+                    if y == 0 {
+                        let what = if op == BinOp::Div { "division" } else { "modulo" };
+                        return Err(MemoError::new("ZeroDivisionError", format!("integer {what} by zero")));
+                    }
+                    if op == BinOp::Div {
+                        x.checked_div(y)
+                    } else {
+                        x.checked_rem(y)
+                    }
+                }
+                BinOp::Pow => {
+                    if y < 0 {
+                        return Ok(Value::Float((x as f64).powf(y as f64)));
+                    }
+                    int_pow(x, y)
+                }
+                _ => unreachable!(),
+            };
+            r.map(Value::Int).ok_or_else(|| overflow(op, x, y))
+        }
+        (Value::Int(_) | Value::Float(_), Value::Int(_) | Value::Float(_)) => {
+            let (x, y) = (as_f64(&a).unwrap(), as_f64(&b).unwrap());
+            Ok(Value::Float(match op {
+                BinOp::Add => x + y,
+                BinOp::Sub => x - y,
+                BinOp::Mul => x * y,
+                BinOp::Div => x / y,
+                BinOp::Mod => x % y,
+                BinOp::Pow => x.powf(y),
+                _ => unreachable!(),
+            }))
+        }
+        (Value::Str(_), Value::Str(_)) | (Value::List(_), Value::List(_)) if op == BinOp::Add => {
+            binary_owned(op, a, b, max).map_err(|(_, e)| e)
+        }
+        _ => Err(type_err(op, &a, &b)),
+    }
+}
+
+/// Like `binary`, but owns the left operand so `s += t` / `xs += ys` append
+/// in place when the left value is not shared. On error the left value is
+/// handed back so the variable keeps it.
+pub fn binary_owned(op: BinOp, a: Value, b: Value, max: usize) -> std::result::Result<Value, (Value, MemoError)> {
+    if op == BinOp::Add {
+        match (a, b) {
+            (Value::Str(mut x), Value::Str(y)) => {
+                let len = x.s.len() + y.s.len();
+                if len > max {
+                    return Err((Value::Str(x), too_large("string", len, max)));
+                }
+                match Arc::get_mut(&mut x) {
+                    Some(xm) => {
+                        xm.s.push_str(&y.s);
+                        xm.ascii &= y.ascii;
+                        xm.hash = Default::default();
+                        Ok(Value::Str(x))
+                    }
+                    None => {
+                        let mut s = String::with_capacity(len);
+                        s.push_str(&x.s);
+                        s.push_str(&y.s);
+                        Ok(Value::Str(Arc::new(StrObj { s, ascii: x.ascii && y.ascii, hash: Default::default() })))
+                    }
+                }
+            }
+            (Value::List(mut x), Value::List(y)) => {
+                let len = x.items.len() + y.items.len();
+                if len > max {
+                    return Err((Value::List(x), too_large("list", len, max)));
+                }
+                let xm: &mut ListObj = Arc::make_mut(&mut x);
+                xm.items.append(y.items.clone());
+                xm.may_mutate |= y.may_mutate;
+                xm.hash = Default::default();
+                Ok(Value::List(x))
+            }
+            (a, b) => {
+                let keep = a.clone();
+                binary(op, a, b, max).map_err(|e| (keep, e))
+            }
+        }
+    } else {
+        let keep = a.clone();
+        binary(op, a, b, max).map_err(|e| (keep, e))
+    }
+}

@@ -1,0 +1,556 @@
+//! Core natives (spec §4): `print`, `repr`, `type`, `len`, `hash`, `id`,
+//! `error`, `assert`, `format`, `get`, `set`, and `convert`, which makes the
+//! builtin type values callable (`int("3")`, `float(x)`, `str(x)`, `bool(s)`,
+//! `list(r)`, `range(a, b[, step])`, `cell(v)`).
+
+use super::{arity, bad_arg, Builtin};
+use crate::error::{MemoError, Result};
+use crate::hashing::value_hash::{digest, HashCx};
+use crate::interp::ops::too_large;
+use crate::interp::Interp;
+use crate::value::{repr, to_display, BuiltinType, Value};
+use std::io::Write;
+use std::sync::Arc;
+
+pub const NATIVES: &[(&str, Builtin)] = &[
+    ("print", print),
+    ("repr", repr_native),
+    ("type", type_native),
+    ("len", len),
+    ("hash", hash),
+    ("id", id),
+    ("error", error),
+    ("assert", assert),
+    ("format", format),
+    ("get", get),
+    ("set", set),
+];
+
+/// Appends the `print`/`str` form of a value (strings raw) without copying
+/// a string argument first.
+fn push_display(out: &mut String, v: &Value) {
+    match v {
+        Value::Str(s) => out.push_str(&s.s),
+        other => out.push_str(&repr(other)),
+    }
+}
+
+/// `print(a, b, ...)`: the arguments' display forms joined by one space, then
+/// a newline, written to the interpreter's output.
+fn print(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
+    crate::cache::note_print(interp);
+    let mut line = String::new();
+    for (i, a) in args.iter().enumerate() {
+        if i > 0 {
+            line.push(' ');
+        }
+        push_display(&mut line, a);
+    }
+    line.push('\n');
+    interp.out.write_all(line.as_bytes()).map_err(|e| MemoError::new("IOError", format!("cannot write output: {e}")))?;
+    Ok(Value::None)
+}
+
+/// `repr(x)`: the quoted form of any value.
+fn repr_native(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
+    arity("repr", args, 1, 1)?;
+    Ok(Value::str(repr(&args[0])))
+}
+
+/// `type(x)`: x's type, as a type value.
+fn type_native(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
+    arity("type", args, 1, 1)?;
+    Ok(interp.type_value(&args[0]))
+}
+
+/// `len(x)`: characters of a string, elements of a list, map or range.
+fn len(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
+    arity("len", args, 1, 1)?;
+    let n = match &args[0] {
+        Value::Str(s) => s.char_len(),
+        Value::List(l) => l.items.len(),
+        Value::Map(m) => m.map.len(),
+        Value::Range(r) => r.len(),
+        other => return Err(bad_arg("len", "a str, list, map or range", other)),
+    };
+    i64::try_from(n)
+        .map(Value::Int)
+        .map_err(|_| MemoError::new("OverflowError", format!("len() of {} does not fit in an int", repr(&args[0]))))
+}
+
+/// `hash(x)`: the structural hash (the one cache keys use) as 64 hex digits.
+fn hash(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
+    arity("hash", args, 1, 1)?;
+    let what = || "the argument of hash()".to_string();
+    let d = digest(interp, &args[0], &HashCx { hash_funcs: &[], what: &what })?;
+    Ok(Value::str(hex(&d)))
+}
+
+/// Lowercase hex of bytes.
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(DIGITS[(b >> 4) as usize] as char);
+        s.push(DIGITS[(b & 15) as usize] as char);
+    }
+    s
+}
+
+/// `id(x)`: the identity of a cell or native object, as an int.
+fn id(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
+    arity("id", args, 1, 1)?;
+    match &args[0] {
+        Value::Cell(c) => Ok(Value::Int(Arc::as_ptr(c) as usize as i64)),
+        Value::Object(o) => Ok(Value::Int(o.identity() as i64)),
+        other => Err(MemoError::new(
+            "TypeError",
+            format!(
+                "id() needs a cell or native object, got {}; immutable values have no identity (compare them with ==)",
+                other.type_name()
+            ),
+        )),
+    }
+}
+
+/// `error(msg)`: raises an error of kind `Error`.
+fn error(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
+    arity("error", args, 1, 1)?;
+    Err(MemoError::new("Error", to_display(&args[0])))
+}
+
+/// `assert(cond[, msg])`: raises `AssertionError` when `cond` is false.
+fn assert(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
+    arity("assert", args, 1, 2)?;
+    match &args[0] {
+        Value::Bool(true) => Ok(Value::None),
+        Value::Bool(false) => {
+            let msg = match args.get(1) {
+                Some(m) => to_display(m),
+                None => "assertion failed".to_string(),
+            };
+            Err(MemoError::new("AssertionError", msg))
+        }
+        other => Err(MemoError::new(
+            "TypeError",
+            format!("assert() expects a bool condition, got {} (memo has no truthiness)", other.type_name()),
+        )),
+    }
+}
+
+/// `format(fmt, args...)`: each `{}` is replaced by the display form of the
+/// next argument; `{{` and `}}` stand for literal braces.
+fn format(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
+    arity("format", args, 1, usize::MAX)?;
+    let Value::Str(fmt) = &args[0] else {
+        return Err(MemoError::new("TypeError", format!("format() expects a str as the format, got {}", args[0].type_name())));
+    };
+    let fmt = fmt.clone();
+    let rest = &args[1..];
+    let max = interp.config.max_collection_len;
+    let mut out = String::with_capacity(fmt.s.len());
+    let mut used = 0usize;
+    let mut placeholders = 0usize;
+    let mut chars = fmt.s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '{' => match chars.next() {
+                Some('{') => out.push('{'),
+                Some('}') => {
+                    placeholders += 1;
+                    if let Some(v) = rest.get(used) {
+                        push_display(&mut out, v);
+                        used += 1;
+                    }
+                }
+                _ => {
+                    return Err(MemoError::new(
+                        "ValueError",
+                        "format(): a `{` must be followed by `}` (a placeholder) or `{` (a literal brace)",
+                    ))
+                }
+            },
+            '}' => match chars.next() {
+                Some('}') => out.push('}'),
+                _ => return Err(MemoError::new("ValueError", "format(): a single `}` must be written `}}`")),
+            },
+            c => out.push(c),
+        }
+        if out.len() > max {
+            return Err(too_large("string", out.len(), max));
+        }
+    }
+    if placeholders != rest.len() {
+        return Err(MemoError::new(
+            "ValueError",
+            format!(
+                "format() string has {placeholders} placeholder{} but {} argument{} were given",
+                if placeholders == 1 { "" } else { "s" },
+                rest.len(),
+                if rest.len() == 1 { "" } else { "s" }
+            ),
+        ));
+    }
+    Ok(Value::str(out))
+}
+
+/// `get(map, key[, default])`, `get(list, index[, default])` (the default,
+/// `none` unless given, when the key is missing or the index out of range),
+/// and `get(cell)`: the cell's current value.
+fn get(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
+    arity("get", args, 1, 3)?;
+    let default = |args: &mut [Value]| if args.len() == 3 { std::mem::take(&mut args[2]) } else { Value::None };
+    match &args[0] {
+        Value::Cell(c) => {
+            if args.len() != 1 {
+                return Err(MemoError::new("TypeError", format!("get() on a cell takes no other argument, got {}", args.len())));
+            }
+            Ok(c.get())
+        }
+        Value::Map(m) => {
+            if args.len() < 2 {
+                return Err(MemoError::new("TypeError", "get() on a map needs a key: get(m, key[, default])"));
+            }
+            match m.map.get(&args[1]) {
+                Some(v) => Ok(v.clone()),
+                None => Ok(default(args)),
+            }
+        }
+        Value::List(l) => {
+            if args.len() < 2 {
+                return Err(MemoError::new("TypeError", "get() on a list needs an index: get(xs, i[, default])"));
+            }
+            let Value::Int(i) = args[1] else {
+                return Err(MemoError::new(
+                    "TypeError",
+                    format!("get() on a list needs an int index, got {}", args[1].type_name()),
+                ));
+            };
+            let len = l.items.len() as i64;
+            let idx = if i < 0 { i.checked_add(len) } else { Some(i) };
+            match idx {
+                Some(idx) if idx >= 0 && idx < len => Ok(l.items[idx as usize].clone()),
+                _ => Ok(default(args)),
+            }
+        }
+        other => Err(bad_arg("get", "a map, list or cell", other)),
+    }
+}
+
+/// `set(cell, v)`: replaces the cell's content; returns `none`.
+fn set(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
+    arity("set", args, 2, 2)?;
+    let Value::Cell(c) = &args[0] else {
+        return Err(MemoError::new(
+            "TypeError",
+            format!(
+                "set() expects a cell, got {} (other values are immutable: assign the variable instead)",
+                args[0].type_name()
+            ),
+        ));
+    };
+    let v = std::mem::take(&mut args[1]);
+    // A cell inside itself would make a cycle, which `==`, printing and
+    // hashing could not walk. Only values that hold a cell can contain one,
+    // so the walk costs nothing for plain data.
+    if v.may_mutate() && contains_cell(&v, c)? {
+        return Err(MemoError::new("ValueError", "set() would put a cell inside itself"));
+    }
+    c.set(v);
+    Ok(Value::None)
+}
+
+/// True when `target` is reachable from `v` (through lists, maps, structs
+/// and cells). Only visits values that may hold a cell.
+fn contains_cell(v: &Value, target: &Arc<crate::value::CellObj>) -> Result<bool> {
+    if crate::stack::near_overflow() {
+        return Err(MemoError::new("RecursionError", "value nested too deeply"));
+    }
+    Ok(match v {
+        Value::Cell(c) => Arc::ptr_eq(c, target) || contains_cell(&c.get(), target)?,
+        Value::List(l) if l.may_mutate => {
+            for x in l.items.iter() {
+                if contains_cell(x, target)? {
+                    return Ok(true);
+                }
+            }
+            false
+        }
+        Value::Map(m) if m.may_mutate => {
+            for (k, x) in m.map.iter() {
+                if contains_cell(k, target)? || contains_cell(x, target)? {
+                    return Ok(true);
+                }
+            }
+            false
+        }
+        Value::Struct(s) if s.may_mutate => {
+            for x in s.fields.iter() {
+                if contains_cell(x, target)? {
+                    return Ok(true);
+                }
+            }
+            false
+        }
+        _ => false,
+    })
+}
+
+// ----- type values called as functions -----
+
+/// Calls a builtin type value: `int(x)`, `float(x)`, `str(x)`, `bool(x)`,
+/// `list(x)`, `range(...)`, `cell(v)`. The other builtin types (`none`,
+/// `map`, `fn`, `type`) are not constructors.
+pub fn convert(interp: &mut Interp, t: BuiltinType, args: &mut [Value]) -> Result<Value> {
+    match t {
+        BuiltinType::Int => {
+            arity("int", args, 1, 1)?;
+            to_int(&args[0])
+        }
+        BuiltinType::Float => {
+            arity("float", args, 1, 1)?;
+            to_float(&args[0])
+        }
+        BuiltinType::Str => {
+            arity("str", args, 1, 1)?;
+            match std::mem::take(&mut args[0]) {
+                s @ Value::Str(_) => Ok(s),
+                other => Ok(Value::str(repr(&other))),
+            }
+        }
+        BuiltinType::Bool => {
+            arity("bool", args, 1, 1)?;
+            match &args[0] {
+                Value::Bool(b) => Ok(Value::Bool(*b)),
+                Value::Str(s) => match s.s.trim() {
+                    "true" => Ok(Value::Bool(true)),
+                    "false" => Ok(Value::Bool(false)),
+                    _ => Err(MemoError::new("ValueError", format!("invalid bool literal: {}", quoted(&s.s)))),
+                },
+                other => Err(MemoError::new(
+                    "TypeError",
+                    format!(
+                        "bool() expects a bool or a str, got {} (memo has no truthiness: compare explicitly, e.g. `x != 0`)",
+                        other.type_name()
+                    ),
+                )),
+            }
+        }
+        BuiltinType::List => {
+            arity("list", args, 1, 1)?;
+            to_list(interp, std::mem::take(&mut args[0]))
+        }
+        BuiltinType::Range => make_range(interp, args),
+        BuiltinType::Cell => {
+            arity("cell", args, 1, 1)?;
+            Ok(Value::cell(std::mem::take(&mut args[0])))
+        }
+        BuiltinType::None | BuiltinType::Map | BuiltinType::Fn | BuiltinType::Type => {
+            let hint = match t {
+                BuiltinType::Map => " (write a map literal `{k: v}`)",
+                BuiltinType::Fn => " (write `fn(x) { ... }`)",
+                BuiltinType::None => " (write `none`)",
+                _ => " (use `type(x)` to get a value's type)",
+            };
+            Err(MemoError::new("TypeError", format!("`{}` is not callable as a constructor{hint}", t.name())))
+        }
+    }
+}
+
+/// A string in quotes, with escapes, for messages.
+fn quoted(s: &str) -> String {
+    // Keep error messages short for huge inputs.
+    let shown: String = s.chars().take(60).collect();
+    let mut out = repr(&Value::str(shown.as_str()));
+    if shown.len() < s.len() {
+        out.push_str("...");
+    }
+    out
+}
+
+fn to_int(v: &Value) -> Result<Value> {
+    match v {
+        Value::Int(i) => Ok(Value::Int(*i)),
+        Value::Bool(b) => Ok(Value::Int(*b as i64)),
+        Value::Float(f) => float_to_int(*f).map(Value::Int),
+        Value::Str(s) => parse_int(&s.s).map(Value::Int),
+        other => Err(bad_arg("int", "a number, bool or str", other)),
+    }
+}
+
+/// Truncates a float toward zero; an error for NaN, infinities and values
+/// outside the i64 range.
+pub(crate) fn float_to_int(f: f64) -> Result<i64> {
+    if f.is_nan() {
+        return Err(MemoError::new("ValueError", "cannot convert NaN to int"));
+    }
+    let t = f.trunc();
+    // 2^63 is exactly representable; every float in [-2^63, 2^63) fits.
+    if !(-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&t) {
+        return Err(MemoError::new(
+            "OverflowError",
+            format!("cannot convert float {} to int: out of range", repr(&Value::Float(f))),
+        ));
+    }
+    Ok(t as i64)
+}
+
+/// Parses an optionally signed decimal integer, ignoring surrounding whitespace.
+pub(crate) fn parse_int(s: &str) -> Result<i64> {
+    let t = s.trim();
+    let digits = t.strip_prefix(['-', '+']).unwrap_or(t);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(MemoError::new("ValueError", format!("invalid int literal: {}", quoted(s))));
+    }
+    t.parse::<i64>().map_err(|_| MemoError::new("OverflowError", format!("int literal {} is out of range for int", quoted(s))))
+}
+
+fn to_float(v: &Value) -> Result<Value> {
+    match v {
+        Value::Float(f) => Ok(Value::Float(*f)),
+        Value::Int(i) => Ok(Value::Float(*i as f64)),
+        Value::Bool(b) => Ok(Value::Float(if *b { 1.0 } else { 0.0 })),
+        Value::Str(s) => parse_float(&s.s).map(Value::Float),
+        other => Err(bad_arg("float", "a number, bool or str", other)),
+    }
+}
+
+/// Parses a float: decimal or exponent notation, `inf`, `-inf`, `nan`
+/// (case-insensitive), ignoring surrounding whitespace.
+pub(crate) fn parse_float(s: &str) -> Result<f64> {
+    let t = s.trim();
+    let body = t.strip_prefix(['-', '+']).unwrap_or(t);
+    let ok_chars = body.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'))
+        || ["inf", "infinity", "nan"].iter().any(|w| body.eq_ignore_ascii_case(w));
+    if !ok_chars || body.is_empty() {
+        return Err(MemoError::new("ValueError", format!("invalid float literal: {}", quoted(s))));
+    }
+    t.parse::<f64>().map_err(|_| MemoError::new("ValueError", format!("invalid float literal: {}", quoted(s))))
+}
+
+/// `list(x)`: a list from a list, range, string (its characters) or map (its keys).
+fn to_list(interp: &Interp, v: Value) -> Result<Value> {
+    let max = interp.config.max_collection_len;
+    match v {
+        l @ Value::List(_) => Ok(l),
+        Value::Range(r) => {
+            let n = r.len();
+            if n > max {
+                return Err(too_large("list", n, max));
+            }
+            Ok(Value::list((r.start..r.end_exclusive()).map(Value::Int).collect()))
+        }
+        Value::Str(s) => Ok(Value::list(s.s.chars().map(|c| Value::str(c.to_string())).collect())),
+        Value::Map(m) => Ok(Value::list(m.map.keys().cloned().collect())),
+        other => Err(bad_arg("list", "a list, range, str or map", &other)),
+    }
+}
+
+fn int_arg(name: &str, v: &Value, what: &str) -> Result<i64> {
+    match v {
+        Value::Int(i) => Ok(*i),
+        other => Err(MemoError::new("TypeError", format!("{name}() expects an int {what}, got {}", other.type_name()))),
+    }
+}
+
+/// `range(n)` is `0..n`, `range(a, b)` is `a..b`; `range(a, b, step)` is a
+/// list (counting down for a negative step).
+fn make_range(interp: &Interp, args: &mut [Value]) -> Result<Value> {
+    arity("range", args, 1, 3)?;
+    match args.len() {
+        1 => Ok(Value::range(0, int_arg("range", &args[0], "end")?, false)),
+        2 => Ok(Value::range(int_arg("range", &args[0], "start")?, int_arg("range", &args[1], "end")?, false)),
+        _ => {
+            let a = int_arg("range", &args[0], "start")?;
+            let b = int_arg("range", &args[1], "end")?;
+            let step = int_arg("range", &args[2], "step")?;
+            stepped_range(a, b, step, interp.config.max_collection_len)
+        }
+    }
+}
+
+/// The elements of `range(a, b, step)` as a list.
+pub(crate) fn stepped_range(a: i64, b: i64, step: i64, max: usize) -> Result<Value> {
+    if step == 0 {
+        return Err(MemoError::new("ValueError", "range() step must not be zero"));
+    }
+    let (a, b, s) = (a as i128, b as i128, step as i128);
+    let n: i128 = if s > 0 {
+        if b > a {
+            (b - a + s - 1) / s
+        } else {
+            0
+        }
+    } else if a > b {
+        (a - b + (-s) - 1) / (-s)
+    } else {
+        0
+    };
+    if n > max as i128 {
+        return Err(too_large("list", n.min(usize::MAX as i128) as usize, max));
+    }
+    // Every element lies between a and b, so it fits in an i64.
+    Ok(Value::list((0..n).map(|k| Value::Int((a + k * s) as i64)).collect()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ints(v: Value) -> Vec<i64> {
+        match v {
+            Value::List(l) => l
+                .items
+                .iter()
+                .map(|x| match x {
+                    Value::Int(i) => *i,
+                    _ => panic!("not an int"),
+                })
+                .collect(),
+            _ => panic!("not a list"),
+        }
+    }
+
+    #[test]
+    fn stepped_ranges() {
+        assert_eq!(ints(stepped_range(0, 10, 3, 100).unwrap()), vec![0, 3, 6, 9]);
+        assert_eq!(ints(stepped_range(10, 0, -3, 100).unwrap()), vec![10, 7, 4, 1]);
+        assert_eq!(ints(stepped_range(0, 0, 1, 100).unwrap()), Vec::<i64>::new());
+        assert_eq!(ints(stepped_range(5, 0, 1, 100).unwrap()), Vec::<i64>::new());
+        assert_eq!(ints(stepped_range(i64::MAX - 2, i64::MAX, 5, 100).unwrap()), vec![i64::MAX - 2]);
+        assert_eq!(ints(stepped_range(i64::MIN, i64::MIN + 1, i64::MAX, 100).unwrap()), vec![i64::MIN]);
+        assert!(stepped_range(0, 1, 0, 100).is_err());
+        assert!(stepped_range(i64::MIN, i64::MAX, 1, 100).is_err());
+    }
+
+    #[test]
+    fn float_to_int_edges() {
+        assert_eq!(float_to_int(-2.9).unwrap(), -2);
+        assert_eq!(float_to_int(-9_223_372_036_854_775_808.0).unwrap(), i64::MIN);
+        assert!(float_to_int(9_223_372_036_854_775_808.0).is_err());
+        assert!(float_to_int(f64::NAN).is_err());
+        assert!(float_to_int(f64::NEG_INFINITY).is_err());
+    }
+
+    #[test]
+    fn parse_numbers() {
+        assert_eq!(parse_int(" -42 ").unwrap(), -42);
+        assert_eq!(parse_int("+7").unwrap(), 7);
+        assert_eq!(parse_int("9223372036854775807").unwrap(), i64::MAX);
+        assert_eq!(parse_int("9223372036854775808").unwrap_err().kind, "OverflowError");
+        for bad in ["", "-", "1_000", "0x10", "1.5", "abc", "--1"] {
+            assert_eq!(parse_int(bad).unwrap_err().kind, "ValueError", "{bad}");
+        }
+        assert_eq!(parse_float("1.5e3").unwrap(), 1500.0);
+        assert_eq!(parse_float("-inf").unwrap(), f64::NEG_INFINITY);
+        assert!(parse_float("NaN").unwrap().is_nan());
+        for bad in ["", "1.2.3", "abc", "e", "1e", "infx"] {
+            assert_eq!(parse_float(bad).unwrap_err().kind, "ValueError", "{bad}");
+        }
+    }
+
+    #[test]
+    fn hex_digits() {
+        assert_eq!(hex(&[0, 0xab, 0xff]), "00abff");
+    }
+}

@@ -1,0 +1,143 @@
+//! The standard library implemented in Rust (spec §4). One file per area:
+//! `core` (printing, conversions, types, errors), `collections`, `strings`,
+//! `system` (time, files, params). The cache natives live in
+//! `crate::cache::natives`. `call_type` makes type values callable
+//! (`int("3")`, `cell(0)`, `Point(1, 2)`).
+
+mod collections;
+mod core;
+mod strings;
+mod system;
+
+use crate::error::{MemoError, Result};
+use crate::interp::Interp;
+use crate::value::{BuiltinType, TypeValue, Value};
+use std::sync::Arc;
+
+/// Signature of a builtin native.
+pub type Builtin = fn(&mut Interp, &mut [Value]) -> Result<Value>;
+
+/// Every builtin name (natives and type values), for `reset_globals`.
+pub fn is_builtin_name(name: &str) -> bool {
+    BUILTIN_NAMES.with(|n| n.contains(&name))
+}
+
+thread_local! {
+    static BUILTIN_NAMES: Vec<&'static str> = {
+        let mut v: Vec<&'static str> = Vec::new();
+        v.extend(TYPE_GLOBALS.iter().map(|(n, _)| *n));
+        for table in [core::NATIVES, collections::NATIVES, strings::NATIVES, system::NATIVES, crate::cache::natives::NATIVES] {
+            v.extend(table.iter().map(|(n, _)| *n));
+        }
+        v
+    };
+}
+
+/// Globals that are type values.
+const TYPE_GLOBALS: &[(&str, BuiltinType)] = &[
+    ("int", BuiltinType::Int),
+    ("float", BuiltinType::Float),
+    ("str", BuiltinType::Str),
+    ("bool", BuiltinType::Bool),
+    ("list", BuiltinType::List),
+    ("range", BuiltinType::Range),
+    ("cell", BuiltinType::Cell),
+];
+
+/// Installs the standard library as globals.
+pub fn register_all(interp: &mut Interp) {
+    for (name, t) in TYPE_GLOBALS {
+        interp.set_global(name, Value::builtin_type(*t));
+    }
+    for table in [core::NATIVES, collections::NATIVES, strings::NATIVES, system::NATIVES, crate::cache::natives::NATIVES] {
+        for (name, f) in table {
+            let f = *f;
+            interp.register_native(name, Arc::new(f));
+        }
+    }
+}
+
+/// Calls a type value: a conversion (`int("3")`), a constructor
+/// (`cell(0)`, `range(0, 10, 2)`) or a struct constructor, positional or
+/// named (`Point(x: 1, y: 2)`). `names` is empty or one entry per argument.
+pub fn call_type(interp: &mut Interp, t: &TypeValue, args: &mut [Value], names: &[Option<String>]) -> Result<Value> {
+    match t {
+        TypeValue::Struct(st) => {
+            let n = st.fields.len();
+            let mut fields: Vec<Option<Value>> = vec![None; n];
+            for (i, a) in args.iter_mut().enumerate() {
+                let v = std::mem::replace(a, Value::None);
+                match names.get(i).and_then(|n| n.as_deref()) {
+                    None => {
+                        if i >= n {
+                            return Err(MemoError::new(
+                                "TypeError",
+                                format!(
+                                    "struct `{}` has {n} field{}, got {} arguments",
+                                    st.name,
+                                    if n == 1 { "" } else { "s" },
+                                    args.len()
+                                ),
+                            ));
+                        }
+                        fields[i] = Some(v);
+                    }
+                    Some(name) => {
+                        let Some(fi) = st.field_index(name) else {
+                            return Err(MemoError::new("TypeError", format!("struct `{}` has no field `{name}`", st.name)));
+                        };
+                        if fields[fi].is_some() {
+                            return Err(MemoError::new("TypeError", format!("field `{name}` of `{}` given twice", st.name)));
+                        }
+                        fields[fi] = Some(v);
+                    }
+                }
+            }
+            let mut out = Vec::with_capacity(n);
+            for (i, f) in fields.into_iter().enumerate() {
+                match f {
+                    Some(v) => out.push(v),
+                    None => {
+                        return Err(MemoError::new(
+                            "TypeError",
+                            format!("missing field `{}` in `{}(...)`", st.fields[i], st.name),
+                        ))
+                    }
+                }
+            }
+            Ok(Value::new_struct(st.clone(), out.into_boxed_slice()))
+        }
+        TypeValue::Native(n) => {
+            Err(MemoError::new("TypeError", format!("`{}` values are made by the host, not by calling the type", n.name)))
+        }
+        TypeValue::Builtin(b) => {
+            if !names.is_empty() && names.iter().any(Option::is_some) {
+                return Err(MemoError::new("TypeError", format!("`{}` takes no named arguments", b.name())));
+            }
+            core::convert(interp, *b, args)
+        }
+    }
+}
+
+/// Checks the number of arguments of a native.
+pub fn arity(name: &str, args: &[Value], min: usize, max: usize) -> Result<()> {
+    if args.len() < min || args.len() > max {
+        let want = if min == max {
+            format!("{min}")
+        } else if max == usize::MAX {
+            format!("at least {min}")
+        } else {
+            format!("{min} to {max}")
+        };
+        return Err(MemoError::new(
+            "TypeError",
+            format!("{name}() takes {want} argument{}, got {}", if want == "1" { "" } else { "s" }, args.len()),
+        ));
+    }
+    Ok(())
+}
+
+/// A `TypeError` for an argument of the wrong type.
+pub fn bad_arg(name: &str, what: &str, got: &Value) -> MemoError {
+    MemoError::new("TypeError", format!("{name}() expects {what}, got {}", got.type_name()))
+}

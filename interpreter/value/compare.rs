@@ -1,0 +1,155 @@
+//! Equality and the total order used for map keys, `sort`, `min` and `max`.
+//!
+//! Values of different types order by type rank (none < bool < numbers < str <
+//! list < map < struct < type < range < others); ints and floats compare
+//! numerically, so `1 == 1.0`. `==` on floats follows IEEE (NaN != NaN); the
+//! total order puts NaN after every other number so maps stay well formed.
+
+use super::{TypeValue, Value};
+use std::cmp::Ordering;
+use std::sync::Arc;
+
+/// The position of a value's type in the cross-type order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TypeRank {
+    None,
+    Bool,
+    Number,
+    Str,
+    List,
+    Map,
+    Struct,
+    Type,
+    Range,
+    Func,
+    Cell,
+    Object,
+}
+
+fn rank(v: &Value) -> TypeRank {
+    match v {
+        Value::None => TypeRank::None,
+        Value::Bool(_) => TypeRank::Bool,
+        Value::Int(_) | Value::Float(_) => TypeRank::Number,
+        Value::Str(_) => TypeRank::Str,
+        Value::List(_) => TypeRank::List,
+        Value::Map(_) => TypeRank::Map,
+        Value::Struct(_) => TypeRank::Struct,
+        Value::Type(_) => TypeRank::Type,
+        Value::Range(_) => TypeRank::Range,
+        Value::Func(_) | Value::Native(_) => TypeRank::Func,
+        Value::Cell(_) => TypeRank::Cell,
+        Value::Object(_) => TypeRank::Object,
+    }
+}
+
+/// `a == b` in the language: deep structural equality.
+pub fn values_equal(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Float(x), Value::Float(y)) => x == y,
+        (Value::Int(x), Value::Float(y)) | (Value::Float(y), Value::Int(x)) => int_float_cmp(*x, *y) == Some(Ordering::Equal),
+        (Value::List(x), Value::List(y)) => {
+            Arc::ptr_eq(x, y)
+                || (x.items.len() == y.items.len() && x.items.iter().zip(y.items.iter()).all(|(p, q)| values_equal(p, q)))
+        }
+        (Value::Map(x), Value::Map(y)) => {
+            Arc::ptr_eq(x, y)
+                || (x.map.len() == y.map.len()
+                    && x.map.iter().zip(y.map.iter()).all(|((k1, v1), (k2, v2))| values_equal(k1, k2) && values_equal(v1, v2)))
+        }
+        (Value::Struct(x), Value::Struct(y)) => {
+            Arc::ptr_eq(x, y) || (x.ty == y.ty && x.fields.iter().zip(y.fields.iter()).all(|(p, q)| values_equal(p, q)))
+        }
+        (Value::Cell(x), Value::Cell(y)) => Arc::ptr_eq(x, y) || values_equal(&x.get(), &y.get()),
+        _ => a.cmp(b) == Ordering::Equal,
+    }
+}
+
+fn int_float_cmp(i: i64, f: f64) -> Option<Ordering> {
+    if f.is_nan() {
+        return None;
+    }
+    // Exact for |i| < 2^53; beyond that compare through i128 when f is integral.
+    let fi = i as f64;
+    match fi.partial_cmp(&f) {
+        Some(Ordering::Equal) if f.fract() == 0.0 && f.abs() < 1e19 => Some((i as i128).cmp(&(f as i128))),
+        o => o,
+    }
+}
+
+fn float_total(a: f64, b: f64) -> Ordering {
+    match (a.is_nan(), b.is_nan()) {
+        (true, true) => Ordering::Equal,
+        (true, false) => Ordering::Greater,
+        (false, true) => Ordering::Less,
+        _ => a.partial_cmp(&b).unwrap_or(Ordering::Equal),
+    }
+}
+
+fn type_cmp(a: &TypeValue, b: &TypeValue) -> Ordering {
+    a.name().cmp(b.name()).then_with(|| match (a, b) {
+        (TypeValue::Struct(x), TypeValue::Struct(y)) => x.fields.cmp(&y.fields),
+        _ => Ordering::Equal,
+    })
+}
+
+impl Ord for Value {
+    fn cmp(&self, other: &Self) -> Ordering {
+        let (ra, rb) = (rank(self), rank(other));
+        if ra != rb {
+            return ra.cmp(&rb);
+        }
+        match (self, other) {
+            (Value::None, Value::None) => Ordering::Equal,
+            (Value::Bool(a), Value::Bool(b)) => a.cmp(b),
+            (Value::Int(a), Value::Int(b)) => a.cmp(b),
+            (Value::Float(a), Value::Float(b)) => float_total(*a, *b),
+            (Value::Int(a), Value::Float(b)) => int_float_cmp(*a, *b).unwrap_or(Ordering::Less),
+            (Value::Float(a), Value::Int(b)) => int_float_cmp(*b, *a).map(Ordering::reverse).unwrap_or(Ordering::Greater),
+            (Value::Str(a), Value::Str(b)) => a.s.cmp(&b.s),
+            (Value::List(a), Value::List(b)) => {
+                if Arc::ptr_eq(a, b) {
+                    return Ordering::Equal;
+                }
+                a.items.iter().cmp(b.items.iter())
+            }
+            (Value::Map(a), Value::Map(b)) => {
+                if Arc::ptr_eq(a, b) {
+                    return Ordering::Equal;
+                }
+                a.map.iter().cmp(b.map.iter())
+            }
+            (Value::Struct(a), Value::Struct(b)) => {
+                a.ty.name
+                    .cmp(&b.ty.name)
+                    .then_with(|| a.ty.fields.cmp(&b.ty.fields))
+                    .then_with(|| a.fields.iter().cmp(b.fields.iter()))
+            }
+            (Value::Type(a), Value::Type(b)) => type_cmp(a, b),
+            (Value::Range(a), Value::Range(b)) => (a.start, a.end, a.inclusive).cmp(&(b.start, b.end, b.inclusive)),
+            (Value::Func(a), Value::Func(b)) => (Arc::as_ptr(a) as usize).cmp(&(Arc::as_ptr(b) as usize)),
+            (Value::Native(a), Value::Native(b)) => a.name.cmp(&b.name),
+            (Value::Func(_), Value::Native(_)) => Ordering::Less,
+            (Value::Native(_), Value::Func(_)) => Ordering::Greater,
+            (Value::Cell(a), Value::Cell(b)) => (Arc::as_ptr(a) as usize).cmp(&(Arc::as_ptr(b) as usize)),
+            (Value::Object(a), Value::Object(b)) => {
+                (Arc::as_ptr(a) as *const u8 as usize).cmp(&(Arc::as_ptr(b) as *const u8 as usize))
+            }
+            _ => Ordering::Equal,
+        }
+    }
+}
+
+impl PartialOrd for Value {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for Value {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Value {}

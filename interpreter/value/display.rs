@@ -1,0 +1,145 @@
+//! Printing values: `print`/`str` form (strings raw at top level) and `repr`
+//! form (strings always quoted). The format is part of the language (spec §2).
+
+use super::{TypeValue, Value};
+use std::fmt::Write;
+
+/// What `print(x)` and `str(x)` show.
+pub fn to_display(v: &Value) -> String {
+    match v {
+        Value::Str(s) => s.s.clone(),
+        _ => repr(v),
+    }
+}
+
+/// What `repr(x)` shows; also the form of values inside containers.
+pub fn repr(v: &Value) -> String {
+    let mut out = String::new();
+    write_repr(&mut out, v, 0);
+    out
+}
+
+/// Formats a float so that it always shows a `.` or an exponent.
+pub fn format_float(f: f64) -> String {
+    if f.is_nan() {
+        return "NaN".into();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 { "inf".into() } else { "-inf".into() };
+    }
+    format!("{f:?}")
+}
+
+/// Quotes a string with escapes, as `repr` does.
+pub fn quote_str(s: &str, out: &mut String) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            '\0' => out.push_str("\\0"),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+const MAX_DEPTH: usize = 200;
+
+fn write_repr(out: &mut String, v: &Value, depth: usize) {
+    if depth > MAX_DEPTH {
+        out.push_str("...");
+        return;
+    }
+    match v {
+        Value::None => out.push_str("none"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Int(i) => {
+            let _ = write!(out, "{i}");
+        }
+        Value::Float(f) => out.push_str(&format_float(*f)),
+        Value::Str(s) => quote_str(&s.s, out),
+        Value::List(l) => {
+            out.push('[');
+            for (i, item) in l.items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_repr(out, item, depth + 1);
+            }
+            out.push(']');
+        }
+        Value::Map(m) => {
+            out.push('{');
+            for (i, (k, val)) in m.map.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_repr(out, k, depth + 1);
+                out.push_str(": ");
+                write_repr(out, val, depth + 1);
+            }
+            out.push('}');
+        }
+        Value::Range(r) => {
+            let _ = write!(out, "{}{}{}", r.start, if r.inclusive { "..=" } else { ".." }, r.end);
+        }
+        Value::Struct(s) => {
+            out.push_str(&s.ty.name);
+            out.push('(');
+            for (i, (name, val)) in s.ty.fields.iter().zip(s.fields.iter()).enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                out.push_str(name);
+                out.push_str(": ");
+                write_repr(out, val, depth + 1);
+            }
+            out.push(')');
+        }
+        Value::Func(c) => {
+            let kind = if c.cached.is_some() { "cached fn" } else { "fn" };
+            if c.proto.name.is_empty() {
+                let _ = write!(out, "<{kind}>");
+            } else {
+                let _ = write!(out, "<{kind} {}>", c.proto.name);
+            }
+        }
+        Value::Native(n) => {
+            let _ = write!(out, "<native fn {}>", n.name);
+        }
+        Value::Cell(c) => {
+            out.push_str("cell(");
+            write_repr(out, &c.get(), depth + 1);
+            out.push(')');
+        }
+        Value::Type(t) => out.push_str(t.name()),
+        Value::Object(o) => {
+            let _ = write!(out, "<{}>", o.ty.name);
+        }
+    }
+}
+
+impl std::fmt::Debug for Value {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&repr(self))
+    }
+}
+
+impl std::fmt::Display for Value {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&to_display(self))
+    }
+}
+
+impl std::fmt::Display for TypeValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}

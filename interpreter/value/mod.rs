@@ -1,0 +1,279 @@
+//! Runtime values. `Value` is 16 bytes: scalars inline, every heap variant one
+//! `Arc`. Everything but `cell` and native objects is immutable; a "mutation"
+//! of a list, map or struct in the language is a persistent update of the
+//! variable that holds it (in place when the `Arc` is unshared).
+//!
+//! Heap values carry a lazily computed structural hash (`hash` cells, filled
+//! by `crate::hashing::value_hash`) and a `may_mutate` bit (true when a cell or
+//! native object is reachable from them, so their hash can change).
+
+mod compare;
+mod display;
+mod function;
+mod types;
+
+pub use compare::{values_equal, TypeRank};
+pub use display::{repr, to_display};
+pub use function::{Closure, NativeFn, NativeImpl};
+pub use types::{BuiltinType, NativeObject, NativeType, StructType, TypeValue};
+
+use std::sync::{Arc, Mutex, OnceLock};
+
+/// A 32-byte blake3 digest.
+pub type Hash32 = [u8; 32];
+
+#[derive(Clone, Default)]
+pub enum Value {
+    #[default]
+    None,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(Arc<StrObj>),
+    List(Arc<ListObj>),
+    Map(Arc<MapObj>),
+    Range(Arc<RangeObj>),
+    Struct(Arc<StructObj>),
+    Func(Arc<Closure>),
+    Native(Arc<NativeFn>),
+    Cell(Arc<CellObj>),
+    Type(Arc<TypeValue>),
+    Object(Arc<NativeObject>),
+}
+
+const _: () = assert!(std::mem::size_of::<Value>() == 16);
+
+/// A string; `ascii` lets indexing and `len` skip the UTF-8 walk.
+#[derive(Debug, Default)]
+pub struct StrObj {
+    pub s: String,
+    pub ascii: bool,
+    pub hash: OnceLock<Hash32>,
+}
+
+impl Clone for StrObj {
+    fn clone(&self) -> Self {
+        StrObj { s: self.s.clone(), ascii: self.ascii, hash: OnceLock::new() }
+    }
+}
+
+impl StrObj {
+    pub fn new(s: String) -> StrObj {
+        let ascii = s.is_ascii();
+        StrObj { s, ascii, hash: OnceLock::new() }
+    }
+    /// Length in Unicode scalar values.
+    pub fn char_len(&self) -> usize {
+        if self.ascii {
+            self.s.len()
+        } else {
+            self.s.chars().count()
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct ListObj {
+    pub items: imbl::Vector<Value>,
+    pub may_mutate: bool,
+    pub hash: OnceLock<Hash32>,
+}
+
+impl Clone for ListObj {
+    fn clone(&self) -> Self {
+        ListObj { items: self.items.clone(), may_mutate: self.may_mutate, hash: OnceLock::new() }
+    }
+}
+
+#[derive(Default)]
+pub struct MapObj {
+    pub map: imbl::OrdMap<Value, Value>,
+    pub may_mutate: bool,
+    pub hash: OnceLock<Hash32>,
+}
+
+impl Clone for MapObj {
+    fn clone(&self) -> Self {
+        MapObj { map: self.map.clone(), may_mutate: self.may_mutate, hash: OnceLock::new() }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RangeObj {
+    pub start: i64,
+    pub end: i64,
+    pub inclusive: bool,
+}
+
+impl RangeObj {
+    /// The exclusive end, saturating.
+    pub fn end_exclusive(&self) -> i64 {
+        if self.inclusive {
+            self.end.saturating_add(1)
+        } else {
+            self.end
+        }
+    }
+    pub fn len(&self) -> usize {
+        let e = self.end_exclusive();
+        if e > self.start {
+            (e as i128 - self.start as i128).min(usize::MAX as i128) as usize
+        } else {
+            0
+        }
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+pub struct StructObj {
+    pub ty: Arc<StructType>,
+    pub fields: Box<[Value]>,
+    pub may_mutate: bool,
+    pub hash: OnceLock<Hash32>,
+}
+
+impl Clone for StructObj {
+    fn clone(&self) -> Self {
+        StructObj { ty: self.ty.clone(), fields: self.fields.clone(), may_mutate: self.may_mutate, hash: OnceLock::new() }
+    }
+}
+
+/// The one mutable container.
+pub struct CellObj {
+    pub value: Mutex<Value>,
+}
+
+impl CellObj {
+    pub fn get(&self) -> Value {
+        self.value.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+    pub fn set(&self, v: Value) {
+        *self.value.lock().unwrap_or_else(|e| e.into_inner()) = v;
+    }
+}
+
+impl Value {
+    pub fn str(s: impl Into<String>) -> Value {
+        Value::Str(Arc::new(StrObj::new(s.into())))
+    }
+
+    pub fn list(items: imbl::Vector<Value>) -> Value {
+        let may_mutate = items.iter().any(Value::may_mutate);
+        Value::List(Arc::new(ListObj { items, may_mutate, hash: OnceLock::new() }))
+    }
+
+    pub fn list_from(items: Vec<Value>) -> Value {
+        Value::list(items.into_iter().collect())
+    }
+
+    pub fn map(map: imbl::OrdMap<Value, Value>) -> Value {
+        let may_mutate = map.iter().any(|(k, v)| k.may_mutate() || v.may_mutate());
+        Value::Map(Arc::new(MapObj { map, may_mutate, hash: OnceLock::new() }))
+    }
+
+    pub fn range(start: i64, end: i64, inclusive: bool) -> Value {
+        Value::Range(Arc::new(RangeObj { start, end, inclusive }))
+    }
+
+    pub fn new_struct(ty: Arc<StructType>, fields: Box<[Value]>) -> Value {
+        let may_mutate = fields.iter().any(Value::may_mutate);
+        Value::Struct(Arc::new(StructObj { ty, fields, may_mutate, hash: OnceLock::new() }))
+    }
+
+    pub fn cell(v: Value) -> Value {
+        Value::Cell(Arc::new(CellObj { value: Mutex::new(v) }))
+    }
+
+    pub fn builtin_type(t: BuiltinType) -> Value {
+        Value::Type(Arc::new(TypeValue::Builtin(t)))
+    }
+
+    /// True when a cell or native object is reachable from this value, so its
+    /// content (and hash) can change after it was made.
+    pub fn may_mutate(&self) -> bool {
+        match self {
+            Value::List(l) => l.may_mutate,
+            Value::Map(m) => m.may_mutate,
+            Value::Struct(s) => s.may_mutate,
+            Value::Cell(_) | Value::Object(_) => true,
+            _ => false,
+        }
+    }
+
+    /// The value's type, as the language's `type(x)` returns it.
+    pub fn type_of(&self) -> TypeValue {
+        match self {
+            Value::None => TypeValue::Builtin(BuiltinType::None),
+            Value::Bool(_) => TypeValue::Builtin(BuiltinType::Bool),
+            Value::Int(_) => TypeValue::Builtin(BuiltinType::Int),
+            Value::Float(_) => TypeValue::Builtin(BuiltinType::Float),
+            Value::Str(_) => TypeValue::Builtin(BuiltinType::Str),
+            Value::List(_) => TypeValue::Builtin(BuiltinType::List),
+            Value::Map(_) => TypeValue::Builtin(BuiltinType::Map),
+            Value::Range(_) => TypeValue::Builtin(BuiltinType::Range),
+            Value::Func(_) | Value::Native(_) => TypeValue::Builtin(BuiltinType::Fn),
+            Value::Cell(_) => TypeValue::Builtin(BuiltinType::Cell),
+            Value::Type(_) => TypeValue::Builtin(BuiltinType::Type),
+            Value::Struct(s) => TypeValue::Struct(s.ty.clone()),
+            Value::Object(o) => TypeValue::Native(o.ty.clone()),
+        }
+    }
+
+    /// The name of the value's type (`int`, `Point`, `Connection`).
+    pub fn type_name(&self) -> &str {
+        match self {
+            Value::None => "none",
+            Value::Bool(_) => "bool",
+            Value::Int(_) => "int",
+            Value::Float(_) => "float",
+            Value::Str(_) => "str",
+            Value::List(_) => "list",
+            Value::Map(_) => "map",
+            Value::Range(_) => "range",
+            Value::Func(_) | Value::Native(_) => "fn",
+            Value::Cell(_) => "cell",
+            Value::Type(_) => "type",
+            Value::Struct(s) => &s.ty.name,
+            Value::Object(o) => &o.ty.name,
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::Str(s) => Some(&s.s),
+            _ => None,
+        }
+    }
+
+    pub fn is_none(&self) -> bool {
+        matches!(self, Value::None)
+    }
+}
+
+impl From<i64> for Value {
+    fn from(i: i64) -> Value {
+        Value::Int(i)
+    }
+}
+impl From<f64> for Value {
+    fn from(f: f64) -> Value {
+        Value::Float(f)
+    }
+}
+impl From<bool> for Value {
+    fn from(b: bool) -> Value {
+        Value::Bool(b)
+    }
+}
+impl From<&str> for Value {
+    fn from(s: &str) -> Value {
+        Value::str(s)
+    }
+}
+impl From<String> for Value {
+    fn from(s: String) -> Value {
+        Value::str(s)
+    }
+}

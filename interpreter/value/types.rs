@@ -1,0 +1,127 @@
+//! Types as values: builtin types, struct types and host (native) types.
+
+use super::Hash32;
+use std::any::Any;
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum BuiltinType {
+    None,
+    Bool,
+    Int,
+    Float,
+    Str,
+    List,
+    Map,
+    Range,
+    Fn,
+    Cell,
+    Type,
+}
+
+impl BuiltinType {
+    pub fn name(self) -> &'static str {
+        match self {
+            BuiltinType::None => "none",
+            BuiltinType::Bool => "bool",
+            BuiltinType::Int => "int",
+            BuiltinType::Float => "float",
+            BuiltinType::Str => "str",
+            BuiltinType::List => "list",
+            BuiltinType::Map => "map",
+            BuiltinType::Range => "range",
+            BuiltinType::Fn => "fn",
+            BuiltinType::Cell => "cell",
+            BuiltinType::Type => "type",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<BuiltinType> {
+        Some(match name {
+            "none" => BuiltinType::None,
+            "bool" => BuiltinType::Bool,
+            "int" => BuiltinType::Int,
+            "float" => BuiltinType::Float,
+            "str" => BuiltinType::Str,
+            "list" => BuiltinType::List,
+            "map" => BuiltinType::Map,
+            "range" => BuiltinType::Range,
+            "fn" => BuiltinType::Fn,
+            "cell" => BuiltinType::Cell,
+            "type" => BuiltinType::Type,
+            _ => return None,
+        })
+    }
+}
+
+/// A `struct Name { fields }` declaration. Two struct types are the same type
+/// when name and field names agree (so a re-run that re-declares a struct
+/// still matches values cached by the previous run).
+#[derive(Debug, PartialEq, Eq)]
+pub struct StructType {
+    pub name: String,
+    pub fields: Vec<String>,
+}
+
+impl StructType {
+    pub fn field_index(&self, name: &str) -> Option<usize> {
+        self.fields.iter().position(|f| f == name)
+    }
+}
+
+/// How a host hashes its native objects (`None`: the type has no hash).
+pub type NativeHashFn = Arc<dyn Fn(&(dyn Any + Send + Sync)) -> Hash32 + Send + Sync>;
+
+/// A type of host objects (e.g. SQLite's `Connection`).
+pub struct NativeType {
+    pub name: String,
+    pub hash: Option<NativeHashFn>,
+}
+
+impl std::fmt::Debug for NativeType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "NativeType({})", self.name)
+    }
+}
+
+/// An opaque host object; the only values besides cells that can change in place.
+pub struct NativeObject {
+    pub ty: Arc<NativeType>,
+    pub data: Box<dyn Any + Send + Sync>,
+}
+
+impl NativeObject {
+    /// Identity of the object (what `id(x)` returns).
+    pub fn identity(self: &Arc<Self>) -> usize {
+        Arc::as_ptr(self) as *const u8 as usize
+    }
+}
+
+/// A type value (`int`, `Point`, `Connection`, ...).
+#[derive(Debug, Clone)]
+pub enum TypeValue {
+    Builtin(BuiltinType),
+    Struct(Arc<StructType>),
+    Native(Arc<NativeType>),
+}
+
+impl TypeValue {
+    pub fn name(&self) -> &str {
+        match self {
+            TypeValue::Builtin(b) => b.name(),
+            TypeValue::Struct(s) => &s.name,
+            TypeValue::Native(n) => &n.name,
+        }
+    }
+}
+
+impl PartialEq for TypeValue {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (TypeValue::Builtin(a), TypeValue::Builtin(b)) => a == b,
+            (TypeValue::Struct(a), TypeValue::Struct(b)) => a == b,
+            (TypeValue::Native(a), TypeValue::Native(b)) => a.name == b.name,
+            _ => false,
+        }
+    }
+}
