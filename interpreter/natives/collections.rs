@@ -1,2 +1,677 @@
-//! (being written)
-pub const NATIVES: &[(&str, super::Builtin)] = &[];
+//! Collection natives (spec §4): `push`, `pop`, `insert`, `remove`, `has`,
+//! `keys`, `values`, `items`, `map`, `filter`, `reduce`, `sum`, `min`, `max`,
+//! `abs`, `sort`, `sort_by`, `reverse`, `join`, `slice`, `contains`.
+//!
+//! Values are immutable, so the "updating" natives return a new collection:
+//! `push(xs, v)`, `pop(xs)`, `insert(xs, i, v)`, `remove(m, k)` all return the
+//! updated list or map (write `xs = xs.push(v)`). In particular `pop(xs)`
+//! returns the list without its last element, not the element (read that
+//! with `xs[-1]` first). When the argument's `Arc` is not shared (the
+//! variable's value was moved into the call), the update happens in place,
+//! so `xs = push(xs, i)` in a loop does not copy the list.
+
+use super::{arity, bad_arg, Builtin};
+use crate::error::{MemoError, Result};
+use crate::interp::index::{norm_index, substr};
+use crate::interp::ops::{check_key, too_large};
+use crate::interp::Interp;
+use crate::value::{repr, values_equal, ListObj, MapObj, RangeObj, StrObj, Value};
+use std::cmp::Ordering;
+use std::sync::Arc;
+
+pub const NATIVES: &[(&str, Builtin)] = &[
+    ("push", push),
+    ("pop", pop),
+    ("insert", insert),
+    ("remove", remove),
+    ("has", has),
+    ("keys", keys),
+    ("values", values),
+    ("items", items),
+    ("map", map),
+    ("filter", filter),
+    ("reduce", reduce),
+    ("sum", sum),
+    ("min", min),
+    ("max", max),
+    ("abs", abs),
+    ("sort", sort),
+    ("sort_by", sort_by),
+    ("reverse", reverse),
+    ("join", join),
+    ("slice", slice),
+    ("contains", contains),
+];
+
+// ----- helpers -----
+
+/// Moves an argument out of the slice (so an unshared `Arc` stays unique).
+fn take(v: &mut Value) -> Value {
+    std::mem::replace(v, Value::None)
+}
+
+fn take_list(name: &str, args: &mut [Value], i: usize) -> Result<Arc<ListObj>> {
+    match take(&mut args[i]) {
+        Value::List(l) => Ok(l),
+        other => Err(bad_arg(name, "a list", &other)),
+    }
+}
+
+fn new_list(items: imbl::Vector<Value>, may_mutate: bool) -> Value {
+    Value::List(Arc::new(ListObj { items, may_mutate, hash: Default::default() }))
+}
+
+fn int_arg(name: &str, v: &Value, what: &str) -> Result<i64> {
+    match v {
+        Value::Int(i) => Ok(*i),
+        other => Err(MemoError::new("TypeError", format!("{name}() expects an int {what}, got {}", other.type_name()))),
+    }
+}
+
+fn check_callable(name: &str, f: &Value) -> Result<()> {
+    match f {
+        Value::Func(_) | Value::Native(_) | Value::Type(_) => Ok(()),
+        other => Err(MemoError::new("TypeError", format!("{name}() expects a function, got {}", other.type_name()))),
+    }
+}
+
+/// After removing `removed` from a list, recomputes `may_mutate` if the
+/// removed value could have been the reason it was set.
+fn refresh_may_mutate(lm: &mut ListObj, removed: &Value) {
+    if lm.may_mutate && removed.may_mutate() {
+        lm.may_mutate = lm.items.iter().any(Value::may_mutate);
+    }
+}
+
+/// Something iterable element by element: a list, a range or a string
+/// (its characters).
+enum Seq {
+    List(Arc<ListObj>),
+    /// start, exclusive end
+    Range(i64, i64),
+    Str(Arc<StrObj>),
+}
+
+impl Seq {
+    fn of(name: &str, v: &Value) -> Result<Seq> {
+        match v {
+            Value::List(l) => Ok(Seq::List(l.clone())),
+            Value::Range(r) => Ok(Seq::Range(r.start, r.end_exclusive())),
+            Value::Str(s) => Ok(Seq::Str(s.clone())),
+            other => Err(bad_arg(name, "a list, range or str", other)),
+        }
+    }
+
+    /// Like `of`, without strings.
+    fn of_numbers(name: &str, v: &Value) -> Result<Seq> {
+        match v {
+            Value::List(_) | Value::Range(_) => Seq::of(name, v),
+            other => Err(bad_arg(name, "a list or range", other)),
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Seq::List(l) => l.items.len(),
+            Seq::Range(a, b) => RangeObj { start: *a, end: *b, inclusive: false }.len(),
+            Seq::Str(s) => s.char_len(),
+        }
+    }
+
+    fn iter(&self) -> Box<dyn Iterator<Item = Value> + '_> {
+        match self {
+            Seq::List(l) => Box::new(l.items.iter().cloned()),
+            Seq::Range(a, b) => Box::new((*a..*b).map(Value::Int)),
+            Seq::Str(s) => Box::new(s.s.chars().map(|c| Value::str(c.to_string()))),
+        }
+    }
+
+    /// Refuses to build a list as long as this sequence if that is too long.
+    fn check_len(&self, what: &str, max: usize) -> Result<()> {
+        let n = self.len();
+        if n > max {
+            return Err(too_large(what, n, max));
+        }
+        Ok(())
+    }
+}
+
+// ----- updates -----
+
+/// `push(xs, v)`: xs with v appended.
+fn push(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
+    arity("push", args, 2, 2)?;
+    let mut l = take_list("push", args, 0)?;
+    let max = interp.config.max_collection_len;
+    if l.items.len() >= max {
+        return Err(too_large("list", l.items.len() + 1, max));
+    }
+    let v = take(&mut args[1]);
+    let lm = Arc::make_mut(&mut l);
+    lm.hash = Default::default();
+    lm.may_mutate |= v.may_mutate();
+    lm.items.push_back(v);
+    Ok(Value::List(l))
+}
+
+/// `pop(xs)`: xs without its last element (values are immutable, so this
+/// returns the shortened list, not the element; read `xs[-1]` for that).
+fn pop(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
+    arity("pop", args, 1, 1)?;
+    let mut l = take_list("pop", args, 0)?;
+    if l.items.is_empty() {
+        return Err(MemoError::new("IndexError", "pop() from an empty list"));
+    }
+    let lm = Arc::make_mut(&mut l);
+    lm.hash = Default::default();
+    if let Some(removed) = lm.items.pop_back() {
+        refresh_may_mutate(lm, &removed);
+    }
+    Ok(Value::List(l))
+}
+
+/// `insert(xs, i, v)`: v inserted before index i (`len(xs)` appends;
+/// negative indexes count from the end). `insert(m, k, v)`: m with k set to v.
+fn insert(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
+    arity("insert", args, 3, 3)?;
+    let max = interp.config.max_collection_len;
+    match take(&mut args[0]) {
+        Value::List(mut l) => {
+            let i = int_arg("insert", &args[1], "index")?;
+            let len = l.items.len();
+            let idx = if i < 0 { i.checked_add(len as i64) } else { Some(i) };
+            let idx = match idx {
+                Some(idx) if idx >= 0 && idx as u64 <= len as u64 => idx as usize,
+                _ => {
+                    return Err(MemoError::new("IndexError", format!("insert() index {i} out of range for list of length {len}")));
+                }
+            };
+            if len >= max {
+                return Err(too_large("list", len + 1, max));
+            }
+            let v = take(&mut args[2]);
+            let lm = Arc::make_mut(&mut l);
+            lm.hash = Default::default();
+            lm.may_mutate |= v.may_mutate();
+            lm.items.insert(idx, v);
+            Ok(Value::List(l))
+        }
+        Value::Map(mut m) => {
+            let k = take(&mut args[1]);
+            check_key(&k)?;
+            if m.map.len() >= max && !m.map.contains_key(&k) {
+                return Err(too_large("map", m.map.len() + 1, max));
+            }
+            let v = take(&mut args[2]);
+            let mm: &mut MapObj = Arc::make_mut(&mut m);
+            mm.hash = Default::default();
+            mm.may_mutate |= v.may_mutate();
+            mm.map.insert(k, v);
+            Ok(Value::Map(m))
+        }
+        other => Err(bad_arg("insert", "a list or map", &other)),
+    }
+}
+
+/// `remove(xs, i)`: xs without the element at index i. `remove(m, k)`: m
+/// without key k (a `KeyError` if it has none).
+fn remove(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
+    arity("remove", args, 2, 2)?;
+    match take(&mut args[0]) {
+        Value::List(mut l) => {
+            let i = int_arg("remove", &args[1], "index")?;
+            let idx = norm_index(i, l.items.len(), "list")?;
+            let lm = Arc::make_mut(&mut l);
+            lm.hash = Default::default();
+            let removed = lm.items.remove(idx);
+            refresh_may_mutate(lm, &removed);
+            Ok(Value::List(l))
+        }
+        Value::Map(mut m) => {
+            let k = &args[1];
+            if !m.map.contains_key(k) {
+                return Err(MemoError::new("KeyError", format!("key {} not found in map", repr(k))));
+            }
+            let mm: &mut MapObj = Arc::make_mut(&mut m);
+            mm.hash = Default::default();
+            if let Some(removed) = mm.map.remove(k) {
+                if mm.may_mutate && removed.may_mutate() {
+                    mm.may_mutate = mm.map.iter().any(|(k, v)| k.may_mutate() || v.may_mutate());
+                }
+            }
+            Ok(Value::Map(m))
+        }
+        other => Err(bad_arg("remove", "a list or map", &other)),
+    }
+}
+
+// ----- maps -----
+
+fn map_arg<'a>(name: &str, v: &'a Value) -> Result<&'a Arc<MapObj>> {
+    match v {
+        Value::Map(m) => Ok(m),
+        other => Err(bad_arg(name, "a map", other)),
+    }
+}
+
+/// `has(m, k)`: whether map m has key k.
+fn has(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
+    arity("has", args, 2, 2)?;
+    let m = match &args[0] {
+        Value::Map(m) => m,
+        other => {
+            return Err(MemoError::new(
+                "TypeError",
+                format!("has() expects a map, got {} (use contains(xs, x) for lists and strings)", other.type_name()),
+            ))
+        }
+    };
+    Ok(Value::Bool(m.map.contains_key(&args[1])))
+}
+
+/// `keys(m)`: the keys, in order.
+fn keys(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
+    arity("keys", args, 1, 1)?;
+    let m = map_arg("keys", &args[0])?;
+    Ok(Value::list(m.map.keys().cloned().collect()))
+}
+
+/// `values(m)`: the values, in key order.
+fn values(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
+    arity("values", args, 1, 1)?;
+    let m = map_arg("values", &args[0])?;
+    Ok(new_list(m.map.values().cloned().collect(), m.may_mutate))
+}
+
+/// `items(m)`: `[key, value]` pairs, in key order.
+fn items(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
+    arity("items", args, 1, 1)?;
+    let m = map_arg("items", &args[0])?;
+    Ok(Value::list(m.map.iter().map(|(k, v)| Value::list_from(vec![k.clone(), v.clone()])).collect()))
+}
+
+// ----- higher-order -----
+
+/// `map(xs, f)`: `[f(x) for x in xs]` for a list, range or string.
+fn map(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
+    arity("map", args, 2, 2)?;
+    let seq = match &args[0] {
+        Value::Map(_) => {
+            return Err(MemoError::new("TypeError", "map() expects a list, range or str, got map (map over keys(m) or items(m))"))
+        }
+        v => Seq::of("map", v)?,
+    };
+    let f = take(&mut args[1]);
+    check_callable("map", &f)?;
+    seq.check_len("list", interp.config.max_collection_len)?;
+    let mut out = imbl::Vector::new();
+    for x in seq.iter() {
+        out.push_back(interp.call_value(&f, &mut [x], None)?);
+    }
+    Ok(Value::list(out))
+}
+
+/// `filter(xs, f)`: the elements for which `f` returns true (a list; `f`
+/// must return a bool).
+fn filter(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
+    arity("filter", args, 2, 2)?;
+    let seq = Seq::of("filter", &args[0])?;
+    let f = take(&mut args[1]);
+    check_callable("filter", &f)?;
+    seq.check_len("list", interp.config.max_collection_len)?;
+    let mut out = imbl::Vector::new();
+    for x in seq.iter() {
+        match interp.call_value(&f, &mut [x.clone()], None)? {
+            Value::Bool(true) => out.push_back(x),
+            Value::Bool(false) => {}
+            other => {
+                return Err(MemoError::new(
+                    "TypeError",
+                    format!("filter() needs a function that returns a bool, got {}", other.type_name()),
+                ))
+            }
+        }
+    }
+    Ok(Value::list(out))
+}
+
+/// `reduce(xs, f[, init])`: folds `acc = f(acc, x)` from `init` (or from the
+/// first element when no `init` is given).
+fn reduce(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
+    arity("reduce", args, 2, 3)?;
+    let seq = Seq::of("reduce", &args[0])?;
+    let f = take(&mut args[1]);
+    check_callable("reduce", &f)?;
+    let mut it = seq.iter();
+    let mut acc = if args.len() == 3 {
+        take(&mut args[2])
+    } else {
+        match it.next() {
+            Some(first) => first,
+            None => return Err(MemoError::new("ValueError", "reduce() of an empty sequence with no initial value")),
+        }
+    };
+    for x in it {
+        acc = interp.call_value(&f, &mut [acc, x], None)?;
+    }
+    Ok(acc)
+}
+
+// ----- numbers -----
+
+/// `sum(xs)`: the sum of a list or range of numbers (0 when empty). Ints
+/// stay ints (overflow is an error); a float anywhere makes the sum a float.
+fn sum(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
+    arity("sum", args, 1, 1)?;
+    match &args[0] {
+        Value::Range(r) => range_sum(r.start, r.end_exclusive()).map(Value::Int),
+        Value::List(l) => {
+            let mut int_acc: i64 = 0;
+            let mut float_acc: Option<f64> = None;
+            for x in l.items.iter() {
+                match (x, &mut float_acc) {
+                    (Value::Int(i), None) => {
+                        int_acc = int_acc.checked_add(*i).ok_or_else(|| {
+                            MemoError::new("OverflowError", format!("integer overflow in sum(): {int_acc} + {i}"))
+                        })?;
+                    }
+                    (Value::Int(i), Some(f)) => *f += *i as f64,
+                    (Value::Float(g), None) => float_acc = Some(int_acc as f64 + g),
+                    (Value::Float(g), Some(f)) => *f += g,
+                    (other, _) => {
+                        return Err(MemoError::new("TypeError", format!("sum() expects numbers, got {} in the list", other.type_name())))
+                    }
+                }
+            }
+            Ok(match float_acc {
+                Some(f) => Value::Float(f),
+                None => Value::Int(int_acc),
+            })
+        }
+        other => Err(bad_arg("sum", "a list or range", other)),
+    }
+}
+
+/// The sum of `a..b` in O(1).
+fn range_sum(a: i64, b: i64) -> Result<i64> {
+    if b <= a {
+        return Ok(0);
+    }
+    let overflow = || MemoError::new("OverflowError", format!("integer overflow in sum({a}..{b})"));
+    let n = b as i128 - a as i128;
+    // n * a + n * (n - 1) / 2, with the halving done before the product.
+    let tri = if n % 2 == 0 { (n / 2).checked_mul(n - 1) } else { n.checked_mul((n - 1) / 2) };
+    let total = tri.and_then(|t| n.checked_mul(a as i128).and_then(|s| s.checked_add(t))).ok_or_else(overflow)?;
+    i64::try_from(total).map_err(|_| overflow())
+}
+
+/// The candidates of `min`/`max`: one list or range argument, or 2+ arguments.
+fn extreme(name: &str, args: &mut [Value], want: Ordering) -> Result<Value> {
+    arity(name, args, 1, usize::MAX)?;
+    fn pick<'a>(items: impl Iterator<Item = &'a Value>, want: Ordering) -> Option<Value> {
+        let mut best: Option<&Value> = None;
+        for x in items {
+            match best {
+                Some(b) if x.cmp(b) != want => {}
+                _ => best = Some(x),
+            }
+        }
+        best.cloned()
+    }
+    let found = if args.len() == 1 {
+        match &args[0] {
+            Value::List(l) => pick(l.items.iter(), want),
+            Value::Range(r) => {
+                let (a, b) = (r.start, r.end_exclusive());
+                if b <= a {
+                    None
+                } else if want == Ordering::Less {
+                    Some(Value::Int(a))
+                } else {
+                    Some(Value::Int(b - 1))
+                }
+            }
+            other => {
+                return Err(MemoError::new(
+                    "TypeError",
+                    format!("{name}() expects a list or range (or two or more values), got {}", other.type_name()),
+                ))
+            }
+        }
+    } else {
+        pick(args.iter(), want)
+    };
+    found.ok_or_else(|| MemoError::new("ValueError", format!("{name}() of an empty sequence")))
+}
+
+/// `min(xs)` / `min(a, b, ...)`: the smallest value (the first of equals).
+fn min(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
+    extreme("min", args, Ordering::Less)
+}
+
+/// `max(xs)` / `max(a, b, ...)`: the largest value (the first of equals).
+fn max(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
+    extreme("max", args, Ordering::Greater)
+}
+
+/// `abs(n)`.
+fn abs(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
+    arity("abs", args, 1, 1)?;
+    match &args[0] {
+        Value::Int(i) => {
+            i.checked_abs().map(Value::Int).ok_or_else(|| MemoError::new("OverflowError", format!("integer overflow in abs({i})")))
+        }
+        Value::Float(f) => Ok(Value::Float(f.abs())),
+        other => Err(bad_arg("abs", "a number", other)),
+    }
+}
+
+// ----- ordering -----
+
+/// The elements of a list or range argument, for sorting.
+fn sortable(name: &str, v: &Value, max: usize) -> Result<(Vec<Value>, bool)> {
+    let seq = Seq::of_numbers(name, v)?;
+    seq.check_len("list", max)?;
+    let may_mutate = matches!(&seq, Seq::List(l) if l.may_mutate);
+    Ok((seq.iter().collect(), may_mutate))
+}
+
+/// `sort(xs)`: a sorted copy of a list or range (stable; the total order of
+/// values, numbers compared numerically).
+fn sort(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
+    arity("sort", args, 1, 1)?;
+    let (mut v, may_mutate) = sortable("sort", &args[0], interp.config.max_collection_len)?;
+    v.sort();
+    Ok(new_list(v.into_iter().collect(), may_mutate))
+}
+
+/// `sort_by(xs, key)`: xs sorted by `key(x)` (stable; `key` is called once
+/// per element).
+fn sort_by(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
+    arity("sort_by", args, 2, 2)?;
+    let (v, may_mutate) = sortable("sort_by", &args[0], interp.config.max_collection_len)?;
+    let f = take(&mut args[1]);
+    check_callable("sort_by", &f)?;
+    let mut keyed = Vec::with_capacity(v.len());
+    for x in v {
+        let k = interp.call_value(&f, &mut [x.clone()], None)?;
+        keyed.push((k, x));
+    }
+    keyed.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(new_list(keyed.into_iter().map(|(_, x)| x).collect(), may_mutate))
+}
+
+/// `reverse(xs)`: a list, range (as a list) or string, reversed.
+fn reverse(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
+    arity("reverse", args, 1, 1)?;
+    match &args[0] {
+        Value::List(l) => Ok(new_list(l.items.iter().rev().cloned().collect(), l.may_mutate)),
+        Value::Str(s) => Ok(Value::str(s.s.chars().rev().collect::<String>())),
+        Value::Range(r) => {
+            let seq = Seq::Range(r.start, r.end_exclusive());
+            seq.check_len("list", interp.config.max_collection_len)?;
+            Ok(Value::list((r.start..r.end_exclusive()).rev().map(Value::Int).collect()))
+        }
+        other => Err(bad_arg("reverse", "a list, range or str", other)),
+    }
+}
+
+// ----- sequences -----
+
+/// `join(xs, sep)`: the display forms of the elements, separated by `sep`.
+fn join(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
+    arity("join", args, 2, 2)?;
+    let seq = Seq::of_numbers("join", &args[0])?;
+    let sep = match &args[1] {
+        Value::Str(s) => s.clone(),
+        other => return Err(MemoError::new("TypeError", format!("join() expects a str separator, got {}", other.type_name()))),
+    };
+    let max = interp.config.max_collection_len;
+    let mut out = String::new();
+    for (i, x) in seq.iter().enumerate() {
+        if i > 0 {
+            out.push_str(&sep.s);
+        }
+        match &x {
+            Value::Str(s) => out.push_str(&s.s),
+            other => out.push_str(&repr(other)),
+        }
+        if out.len() > max {
+            return Err(too_large("string", out.len(), max));
+        }
+    }
+    Ok(Value::str(out))
+}
+
+/// `slice(x, a[, b])`: elements `a` up to (not including) `b` of a list,
+/// string or range; `b` defaults to the length; negative indexes count from
+/// the end; out of range is an `IndexError`.
+fn slice(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
+    arity("slice", args, 2, 3)?;
+    let len = match &args[0] {
+        Value::List(l) => l.items.len(),
+        Value::Str(s) => s.char_len(),
+        Value::Range(r) => r.len(),
+        other => return Err(bad_arg("slice", "a list, str or range", other)),
+    };
+    let what = match &args[0] {
+        Value::List(_) => "list",
+        Value::Str(_) => "string",
+        _ => "range",
+    };
+    let a = int_arg("slice", &args[1], "start")?;
+    let b = match args.get(2) {
+        Some(b) => Some(int_arg("slice", b, "end")?),
+        None => None,
+    };
+    let (start, end) = slice_range(a, b, len).ok_or_else(|| {
+        let shown = match b {
+            Some(b) => format!("bounds {a}, {b}"),
+            None => format!("start {a}"),
+        };
+        MemoError::new("IndexError", format!("slice() {shown} out of range for {what} of length {len}"))
+    })?;
+    match take(&mut args[0]) {
+        Value::List(l) => {
+            if start == 0 && end == len {
+                return Ok(Value::List(l));
+            }
+            let mut items = l.items.clone();
+            Ok(new_list(items.slice(start..end), l.may_mutate))
+        }
+        Value::Str(s) => {
+            if start == 0 && end == len {
+                return Ok(Value::Str(s));
+            }
+            Ok(Value::str(substr(&s, start, end)))
+        }
+        Value::Range(r) => {
+            // start <= end <= len, and r.start + len never passes the range's end.
+            let lo = r.start.saturating_add(start as i64);
+            let hi = r.start.saturating_add(end as i64);
+            Ok(Value::range(lo, hi, false))
+        }
+        _ => unreachable!("checked above"),
+    }
+}
+
+/// Resolves `slice(x, a[, b])` bounds against a length (negative indexes
+/// count from the end); `None` when out of range or reversed.
+fn slice_range(a: i64, b: Option<i64>, len: usize) -> Option<(usize, usize)> {
+    let len = i128::try_from(len).ok()?;
+    let fix = |i: i64| if i < 0 { i as i128 + len } else { i as i128 };
+    let start = fix(a);
+    let end = b.map_or(len, fix);
+    if start < 0 || end < start || end > len {
+        return None;
+    }
+    Some((start as usize, end as usize))
+}
+
+/// `contains(x, y)`: substring for strings, an equal element for lists and
+/// ranges, a key for maps.
+fn contains(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
+    arity("contains", args, 2, 2)?;
+    let y = &args[1];
+    let found = match &args[0] {
+        Value::Str(s) => match y {
+            Value::Str(t) => s.s.contains(t.s.as_str()),
+            other => {
+                return Err(MemoError::new(
+                    "TypeError",
+                    format!("contains() on a str needs a str to look for, got {}", other.type_name()),
+                ))
+            }
+        },
+        Value::List(l) => l.items.iter().any(|x| values_equal(x, y)),
+        Value::Map(m) => m.map.contains_key(y),
+        Value::Range(r) => {
+            let (a, b) = (r.start, r.end_exclusive());
+            match y {
+                Value::Int(i) => a <= *i && *i < b,
+                Value::Float(f) => {
+                    // Saturating cast; equal only when the float is exactly that int.
+                    let i = *f as i64;
+                    a <= i && i < b && values_equal(&Value::Int(i), y)
+                }
+                _ => false,
+            }
+        }
+        other => return Err(bad_arg("contains", "a str, list, map or range", other)),
+    };
+    Ok(Value::Bool(found))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slice_ranges() {
+        assert_eq!(slice_range(1, None, 5), Some((1, 5)));
+        assert_eq!(slice_range(-2, None, 5), Some((3, 5)));
+        assert_eq!(slice_range(0, Some(-1), 5), Some((0, 4)));
+        assert_eq!(slice_range(5, None, 5), Some((5, 5)));
+        assert_eq!(slice_range(6, None, 5), None);
+        assert_eq!(slice_range(-6, None, 5), None);
+        assert_eq!(slice_range(3, Some(1), 5), None);
+        assert_eq!(slice_range(i64::MIN, Some(i64::MAX), 5), None);
+        assert_eq!(slice_range(0, Some(0), 0), Some((0, 0)));
+    }
+
+    #[test]
+    fn range_sums() {
+        assert_eq!(range_sum(0, 0).unwrap(), 0);
+        assert_eq!(range_sum(5, 1).unwrap(), 0);
+        assert_eq!(range_sum(0, 101).unwrap(), 5050);
+        assert_eq!(range_sum(-10, 11).unwrap(), 0);
+        assert_eq!(range_sum(-3, 0).unwrap(), -6);
+        assert_eq!(range_sum(i64::MAX - 1, i64::MAX).unwrap(), i64::MAX - 1);
+        assert_eq!(range_sum(i64::MIN, i64::MIN + 1).unwrap(), i64::MIN);
+        assert!(range_sum(i64::MIN, i64::MAX).is_err());
+        assert!(range_sum(0, 1 << 33).is_err());
+        for (a, b) in [(0i64, 7i64), (-5, 12), (3, 4), (100, 1000)] {
+            assert_eq!(range_sum(a, b).unwrap(), (a..b).sum::<i64>());
+        }
+    }
+}

@@ -184,10 +184,10 @@ fn format(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
         return Err(MemoError::new(
             "ValueError",
             format!(
-                "format() string has {placeholders} placeholder{} but {} argument{} were given",
+                "format() string has {placeholders} placeholder{} but {} argument{} given",
                 if placeholders == 1 { "" } else { "s" },
                 rest.len(),
-                if rest.len() == 1 { "" } else { "s" }
+                if rest.len() == 1 { " was" } else { "s were" }
             ),
         ));
     }
@@ -199,61 +199,58 @@ fn format(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
 /// and `get(cell)`: the cell's current value.
 fn get(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
     arity("get", args, 1, 3)?;
-    let default = |args: &mut [Value]| if args.len() == 3 { std::mem::take(&mut args[2]) } else { Value::None };
-    match &args[0] {
+    let found = match &args[0] {
         Value::Cell(c) => {
             if args.len() != 1 {
                 return Err(MemoError::new("TypeError", format!("get() on a cell takes no other argument, got {}", args.len())));
             }
-            Ok(c.get())
+            return Ok(c.get());
         }
         Value::Map(m) => {
             if args.len() < 2 {
                 return Err(MemoError::new("TypeError", "get() on a map needs a key: get(m, key[, default])"));
             }
-            match m.map.get(&args[1]) {
-                Some(v) => Ok(v.clone()),
-                None => Ok(default(args)),
-            }
+            m.map.get(&args[1]).cloned()
         }
         Value::List(l) => {
             if args.len() < 2 {
                 return Err(MemoError::new("TypeError", "get() on a list needs an index: get(xs, i[, default])"));
             }
             let Value::Int(i) = args[1] else {
-                return Err(MemoError::new(
-                    "TypeError",
-                    format!("get() on a list needs an int index, got {}", args[1].type_name()),
-                ));
+                return Err(MemoError::new("TypeError", format!("get() on a list needs an int index, got {}", args[1].type_name())));
             };
             let len = l.items.len() as i64;
-            let idx = if i < 0 { i.checked_add(len) } else { Some(i) };
-            match idx {
-                Some(idx) if idx >= 0 && idx < len => Ok(l.items[idx as usize].clone()),
-                _ => Ok(default(args)),
+            match if i < 0 { i.checked_add(len) } else { Some(i) } {
+                Some(idx) if idx >= 0 && idx < len => Some(l.items[idx as usize].clone()),
+                _ => None,
             }
         }
-        other => Err(bad_arg("get", "a map, list or cell", other)),
-    }
+        other => return Err(bad_arg("get", "a map, list or cell", other)),
+    };
+    Ok(match found {
+        Some(v) => v,
+        None if args.len() == 3 => std::mem::replace(&mut args[2], Value::None),
+        None => Value::None,
+    })
 }
 
 /// `set(cell, v)`: replaces the cell's content; returns `none`.
 fn set(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
     arity("set", args, 2, 2)?;
-    let Value::Cell(c) = &args[0] else {
-        return Err(MemoError::new(
-            "TypeError",
-            format!(
-                "set() expects a cell, got {} (other values are immutable: assign the variable instead)",
-                args[0].type_name()
-            ),
-        ));
+    let c = match &args[0] {
+        Value::Cell(c) => c.clone(),
+        other => {
+            return Err(MemoError::new(
+                "TypeError",
+                format!("set() expects a cell, got {} (other values are immutable: assign the variable instead)", other.type_name()),
+            ))
+        }
     };
-    let v = std::mem::take(&mut args[1]);
+    let v = std::mem::replace(&mut args[1], Value::None);
     // A cell inside itself would make a cycle, which `==`, printing and
     // hashing could not walk. Only values that hold a cell can contain one,
     // so the walk costs nothing for plain data.
-    if v.may_mutate() && contains_cell(&v, c)? {
+    if v.may_mutate() && contains_cell(&v, &c)? {
         return Err(MemoError::new("ValueError", "set() would put a cell inside itself"));
     }
     c.set(v);
@@ -313,7 +310,7 @@ pub fn convert(interp: &mut Interp, t: BuiltinType, args: &mut [Value]) -> Resul
         }
         BuiltinType::Str => {
             arity("str", args, 1, 1)?;
-            match std::mem::take(&mut args[0]) {
+            match std::mem::replace(&mut args[0], Value::None) {
                 s @ Value::Str(_) => Ok(s),
                 other => Ok(Value::str(repr(&other))),
             }
@@ -338,12 +335,12 @@ pub fn convert(interp: &mut Interp, t: BuiltinType, args: &mut [Value]) -> Resul
         }
         BuiltinType::List => {
             arity("list", args, 1, 1)?;
-            to_list(interp, std::mem::take(&mut args[0]))
+            to_list(interp, std::mem::replace(&mut args[0], Value::None))
         }
         BuiltinType::Range => make_range(interp, args),
         BuiltinType::Cell => {
             arity("cell", args, 1, 1)?;
-            Ok(Value::cell(std::mem::take(&mut args[0])))
+            Ok(Value::cell(std::mem::replace(&mut args[0], Value::None)))
         }
         BuiltinType::None | BuiltinType::Map | BuiltinType::Fn | BuiltinType::Type => {
             let hint = match t {

@@ -1,2 +1,163 @@
-//! (being written)
-pub const NATIVES: &[(&str, super::Builtin)] = &[];
+//! System natives (spec §4): time (`sleep`, `now`, `clock`), files
+//! (`read_file`, `write_file`, `exists`, `file_mtime`; paths are relative to
+//! the current working directory) and `param` (the `--set NAME=VALUE`
+//! values of the command line).
+
+use super::{arity, Builtin};
+use crate::error::{MemoError, Result};
+use crate::interp::ops::too_large;
+use crate::interp::Interp;
+use crate::value::Value;
+use std::io::Write;
+use std::path::Path;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+pub const NATIVES: &[(&str, Builtin)] = &[
+    ("sleep", sleep),
+    ("now", now),
+    ("clock", clock),
+    ("read_file", read_file),
+    ("write_file", write_file),
+    ("exists", exists),
+    ("file_mtime", file_mtime),
+    ("param", param),
+];
+
+/// The origin of `clock()`.
+static START: OnceLock<Instant> = OnceLock::new();
+
+/// Starts `clock()`'s origin if it has not started yet (call it early, e.g.
+/// when the interpreter is created, so `clock()` counts from there; otherwise
+/// it counts from its first use).
+#[allow(dead_code)]
+pub fn start_clock() {
+    START.get_or_init(Instant::now);
+}
+
+/// `sleep(seconds)`: pauses the script (an int or float >= 0).
+fn sleep(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
+    arity("sleep", args, 1, 1)?;
+    let secs = match &args[0] {
+        Value::Int(i) => *i as f64,
+        Value::Float(f) => *f,
+        other => return Err(MemoError::new("TypeError", format!("sleep() expects a number of seconds, got {}", other.type_name()))),
+    };
+    if secs.is_nan() || secs < 0.0 {
+        return Err(MemoError::new(
+            "ValueError",
+            format!("sleep() needs a non-negative number of seconds, got {}", crate::value::repr(&args[0])),
+        ));
+    }
+    let d = Duration::try_from_secs_f64(secs)
+        .map_err(|_| MemoError::new("ValueError", format!("sleep() duration too long: {}", crate::value::repr(&args[0]))))?;
+    // Let what was printed so far show while we wait.
+    let _ = interp.out.flush();
+    std::thread::sleep(d);
+    Ok(Value::None)
+}
+
+/// Seconds since the Unix epoch (negative before it).
+fn epoch_secs(t: SystemTime) -> f64 {
+    match t.duration_since(UNIX_EPOCH) {
+        Ok(d) => d.as_secs_f64(),
+        Err(e) => -e.duration().as_secs_f64(),
+    }
+}
+
+/// `now()`: wall-clock time, float seconds since the Unix epoch.
+fn now(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
+    arity("now", args, 0, 0)?;
+    Ok(Value::Float(epoch_secs(SystemTime::now())))
+}
+
+/// `clock()`: monotonic float seconds since the interpreter started (for
+/// measuring durations).
+fn clock(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
+    arity("clock", args, 0, 0)?;
+    let start = START.get_or_init(Instant::now);
+    Ok(Value::Float(start.elapsed().as_secs_f64()))
+}
+
+fn path_arg<'a>(name: &str, args: &'a [Value]) -> Result<&'a str> {
+    match &args[0] {
+        Value::Str(s) => Ok(&s.s),
+        other => Err(MemoError::new("TypeError", format!("{name}() expects a str path, got {}", other.type_name()))),
+    }
+}
+
+/// An I/O error's reason without the " (os error N)" suffix.
+fn reason(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    match s.find(" (os error") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
+}
+
+fn io_error(verb: &str, path: &str, e: &std::io::Error) -> MemoError {
+    MemoError::new("IOError", format!("cannot {verb} `{path}`: {}", reason(e)))
+}
+
+/// `read_file(path)`: the file's content as a string (it must be UTF-8).
+fn read_file(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
+    arity("read_file", args, 1, 1)?;
+    let path = path_arg("read_file", args)?;
+    let max = interp.config.max_collection_len;
+    if let Ok(meta) = std::fs::metadata(path) {
+        if meta.is_file() && meta.len() > max as u64 {
+            return Err(too_large("string", meta.len().min(usize::MAX as u64) as usize, max));
+        }
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| io_error("read", path, &e))?;
+    if text.len() > max {
+        return Err(too_large("string", text.len(), max));
+    }
+    Ok(Value::str(text))
+}
+
+/// `write_file(path, text)`: creates or replaces the file; returns `none`.
+fn write_file(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
+    arity("write_file", args, 2, 2)?;
+    let path = path_arg("write_file", args)?;
+    let text = match &args[1] {
+        Value::Str(s) => &s.s,
+        other => {
+            return Err(MemoError::new(
+                "TypeError",
+                format!("write_file() expects a str to write, got {} (convert it with str(x))", other.type_name()),
+            ))
+        }
+    };
+    std::fs::write(path, text.as_bytes()).map_err(|e| io_error("write", path, &e))?;
+    Ok(Value::None)
+}
+
+/// `exists(path)`: whether a file or directory is there.
+fn exists(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
+    arity("exists", args, 1, 1)?;
+    let path = path_arg("exists", args)?;
+    Ok(Value::Bool(Path::new(path).exists()))
+}
+
+/// `file_mtime(path)`: last modification time, float seconds since the epoch.
+fn file_mtime(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
+    arity("file_mtime", args, 1, 1)?;
+    let path = path_arg("file_mtime", args)?;
+    let t = std::fs::metadata(path).and_then(|m| m.modified()).map_err(|e| io_error("stat", path, &e))?;
+    Ok(Value::Float(epoch_secs(t)))
+}
+
+/// `param(name[, default])`: the value given as `--set name=VALUE`, else the
+/// default (`none` when not given).
+fn param(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
+    arity("param", args, 1, 2)?;
+    let name = match &args[0] {
+        Value::Str(s) => &s.s,
+        other => return Err(MemoError::new("TypeError", format!("param() expects a str name, got {}", other.type_name()))),
+    };
+    if let Some(v) = interp.params.get(name.as_str()) {
+        return Ok(v.clone());
+    }
+    Ok(if args.len() == 2 { std::mem::replace(&mut args[1], Value::None) } else { Value::None })
+}

@@ -1,0 +1,303 @@
+//! Cache behaviour across separate `memo run` processes sharing one cache
+//! directory: the st.cache guide's examples 1–5 as runs and edits, `--explain`
+//! across runs, damaged entries, concurrent processes, `memo cache`.
+//! Everything is checked through what the scripts print on a miss, what
+//! `--explain` says, and exit codes — never timings.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn memo(dir: &Path, args: &[&str]) -> Run {
+    let out: Output = Command::new(env!("CARGO_BIN_EXE_memo"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("MEMO_CACHE_DIR")
+        .output()
+        .expect("memo runs");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+const EXPENSIVE: &str = r#"
+cached(suppress_warning: true)
+fn expensive_computation(a, b) {
+    print("Cache miss: expensive_computation(", a, ",", b, ") ran")
+    a * b BODY
+}
+let a = 2
+let b = param("b", 21)
+print("Result:", expensive_computation(a, b))
+"#;
+
+fn script(body_suffix: &str) -> String {
+    EXPENSIVE.replace("BODY", body_suffix)
+}
+
+#[test]
+fn second_run_hits_what_the_first_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "app.memo", &script(""));
+    let r1 = memo(dir.path(), &["run", "app.memo"]);
+    assert_eq!(r1.code, 0, "{}", r1.stderr);
+    assert_eq!(r1.stdout, "Cache miss: expensive_computation( 2 , 21 ) ran\nResult: 42\n");
+    assert!(dir.path().join(".memo-cache").is_dir(), "the default cache lives beside the script");
+    let r2 = memo(dir.path(), &["run", "app.memo"]);
+    assert_eq!(r2.stdout, "Result: 42\n", "second run is a hit");
+}
+
+#[test]
+fn body_edit_misses_and_changing_back_hits() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "app.memo", &script(""));
+    memo(dir.path(), &["run", "app.memo"]);
+    write(dir.path(), "app.memo", &script("+ 1"));
+    let r = memo(dir.path(), &["run", "app.memo", "--explain"]);
+    assert_eq!(r.stdout, "Cache miss: expensive_computation( 2 , 21 ) ran\nResult: 43\n");
+    assert!(r.stderr.contains("code of `expensive_computation` changed"), "{}", r.stderr);
+    // Back to the original body: the first run's entry is still there.
+    write(dir.path(), "app.memo", &script(""));
+    let r = memo(dir.path(), &["run", "app.memo"]);
+    assert_eq!(r.stdout, "Result: 42\n");
+    // Reformatting does not change the code hash.
+    write(dir.path(), "app.memo", &script("").replace("a * b", "a  *  b   // same code"));
+    let r = memo(dir.path(), &["run", "app.memo"]);
+    assert_eq!(r.stdout, "Result: 42\n");
+}
+
+#[test]
+fn argument_change_is_explained_across_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "app.memo", &script(""));
+    let r = memo(dir.path(), &["run", "app.memo", "--explain"]);
+    assert!(r.stderr.contains("explain: miss expensive_computation(2, 21): first call"), "{}", r.stderr);
+    let r = memo(dir.path(), &["run", "app.memo", "--explain", "--set", "b=210"]);
+    assert_eq!(r.stdout, "Cache miss: expensive_computation( 2 , 210 ) ran\nResult: 420\n");
+    assert!(r.stderr.contains("argument `b` changed: 21 → 210"), "{}", r.stderr);
+    let r = memo(dir.path(), &["run", "app.memo", "--explain"]);
+    assert_eq!(r.stdout, "Result: 42\n");
+    assert!(r.stderr.contains("explain: hit  expensive_computation(2, 21)"), "{}", r.stderr);
+}
+
+#[test]
+fn inner_function_edit_invalidates_the_outer_cached_fn() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = |op: &str| {
+        format!(
+            "fn inner_func(a, b) {{ a {op} b }}\n\
+             cached(suppress_warning: true) fn expensive_computation(a, b) {{ print(\"miss\"); inner_func(a, b) + 1 }}\n\
+             print(expensive_computation(2, 21))\n"
+        )
+    };
+    write(dir.path(), "app.memo", &src("*"));
+    assert_eq!(memo(dir.path(), &["run", "app.memo"]).stdout, "miss\n43\n");
+    assert_eq!(memo(dir.path(), &["run", "app.memo"]).stdout, "43\n");
+    write(dir.path(), "app.memo", &src("**"));
+    let r = memo(dir.path(), &["run", "app.memo", "--explain"]);
+    assert_eq!(r.stdout, "miss\n2097153\n");
+    assert!(r.stderr.contains("code of `inner_func` changed"), "{}", r.stderr);
+}
+
+#[test]
+fn two_users_share_the_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "app.memo", &script(""));
+    let user1 = memo(dir.path(), &["run", "app.memo", "--set", "b=9"]);
+    assert_eq!(user1.stdout, "Cache miss: expensive_computation( 2 , 9 ) ran\nResult: 18\n");
+    let user2 = memo(dir.path(), &["run", "app.memo", "--set", "b=9"]);
+    assert_eq!(user2.stdout, "Result: 18\n", "another user's run hits");
+    let user3 = memo(dir.path(), &["run", "app.memo", "--set", "b=4"]);
+    assert_eq!(user3.stdout, "Cache miss: expensive_computation( 2 , 4 ) ran\nResult: 8\n");
+}
+
+#[test]
+fn cache_dir_flag_env_and_no_disk_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "app.memo", &script(""));
+    let custom = dir.path().join("custom");
+    let c = custom.to_str().unwrap();
+    memo(dir.path(), &["run", "app.memo", "--cache-dir", c]);
+    assert!(custom.is_dir());
+    assert_eq!(memo(dir.path(), &["run", "app.memo", "--cache-dir", c]).stdout, "Result: 42\n");
+    // --no-disk-cache neither reads nor writes the directory.
+    let r = memo(dir.path(), &["run", "app.memo", "--no-disk-cache"]);
+    assert!(r.stdout.starts_with("Cache miss"));
+    assert!(!dir.path().join(".memo-cache").exists());
+    // MEMO_CACHE_DIR
+    let out = Command::new(env!("CARGO_BIN_EXE_memo"))
+        .args(["run", "app.memo"])
+        .current_dir(dir.path())
+        .env("MEMO_CACHE_DIR", c)
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "Result: 42\n");
+}
+
+fn entry_files(cache: &Path) -> Vec<PathBuf> {
+    let mut v = Vec::new();
+    for d in std::fs::read_dir(cache.join("v1")).unwrap() {
+        let d = d.unwrap().path();
+        if d.is_dir() {
+            for f in std::fs::read_dir(&d).unwrap() {
+                let f = f.unwrap().path();
+                if f.extension().is_some_and(|e| e == "entry") {
+                    v.push(f);
+                }
+            }
+        }
+    }
+    v
+}
+
+#[test]
+fn damaged_entries_are_misses_and_get_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "app.memo", &script(""));
+    memo(dir.path(), &["run", "app.memo"]);
+    let cache = dir.path().join(".memo-cache");
+    let files = entry_files(&cache);
+    assert_eq!(files.len(), 1);
+    let good = std::fs::read(&files[0]).unwrap();
+
+    let damage: Vec<(&str, Box<dyn Fn(&mut Vec<u8>)>)> = vec![
+        ("truncated", Box::new(|b: &mut Vec<u8>| b.truncate(b.len() / 2))),
+        ("flipped", Box::new(|b: &mut Vec<u8>| *b.last_mut().unwrap() ^= 0xff)),
+        ("empty", Box::new(|b: &mut Vec<u8>| b.clear())),
+        ("foreign version", Box::new(|b: &mut Vec<u8>| b[8] = 99)),
+        ("garbage", Box::new(|b: &mut Vec<u8>| *b = b"not a cache entry at all".to_vec())),
+    ];
+    for (what, f) in damage {
+        let mut bytes = good.clone();
+        f(&mut bytes);
+        std::fs::write(&files[0], &bytes).unwrap();
+        let r = memo(dir.path(), &["run", "app.memo", "--explain"]);
+        assert_eq!(r.code, 0, "{what}: {}", r.stderr);
+        assert_eq!(r.stdout, "Cache miss: expensive_computation( 2 , 21 ) ran\nResult: 42\n", "{what}");
+        assert!(r.stderr.contains("unreadable"), "{what}: {}", r.stderr);
+        // Replaced: the next run hits again.
+        let r = memo(dir.path(), &["run", "app.memo"]);
+        assert_eq!(r.stdout, "Result: 42\n", "{what}: entry replaced");
+    }
+    // A deleted entry is a plain miss.
+    std::fs::remove_file(&files[0]).unwrap();
+    let r = memo(dir.path(), &["run", "app.memo"]);
+    assert_eq!(r.stdout, "Cache miss: expensive_computation( 2 , 21 ) ran\nResult: 42\n");
+}
+
+#[test]
+fn concurrent_processes_get_correct_results_and_leave_a_valid_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "app.memo",
+        "cached fn square(x) { sleep(0.01); x * x }\nlet t = 0\nfor i in 0..40 { t += square(i) }\nprint(t)\n",
+    );
+    let children: Vec<_> = (0..4)
+        .map(|_| {
+            Command::new(env!("CARGO_BIN_EXE_memo"))
+                .args(["run", "app.memo"])
+                .current_dir(dir.path())
+                .env_remove("MEMO_CACHE_DIR")
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for c in children {
+        let out = c.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "20540\n");
+    }
+    // The cache is complete and valid: a new run hits all 40 entries.
+    let r = memo(dir.path(), &["run", "app.memo", "--explain"]);
+    assert_eq!(r.stdout, "20540\n");
+    assert_eq!(r.stderr.matches("explain: hit").count(), 40, "{}", r.stderr);
+    assert_eq!(r.stderr.matches("explain: miss").count(), 0, "{}", r.stderr);
+}
+
+#[test]
+fn max_entries_and_ttl_hold_on_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "app.memo",
+        "cached(max_entries: 2, suppress_warning: true) fn f(x) { print(\"miss\", x); x }\nfor x in [1, 2, 3] { f(x) }\n\
+         cached(ttl: 0.2, suppress_warning: true) fn g(x) { print(\"miss g\", x); x }\ng(1)\n",
+    );
+    let r = memo(dir.path(), &["run", "app.memo"]);
+    assert_eq!(r.stdout, "miss 1\nmiss 2\nmiss 3\nmiss g 1\n");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let r = memo(dir.path(), &["run", "app.memo", "--explain"]);
+    // 1 was evicted (only 2 and 3 kept); g's entry expired.
+    assert_eq!(r.stdout, "miss 1\nmiss g 1\n", "{}", r.stderr);
+    assert!(r.stderr.contains("expired"), "{}", r.stderr);
+}
+
+#[test]
+fn cache_stats_and_clear() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "app.memo",
+        "cached fn f(x) { x }\ncached fn g(x) { x }\nf(1)\nf(2)\ng(1)\n",
+    );
+    memo(dir.path(), &["run", "app.memo"]);
+    let r = memo(dir.path(), &["cache", "stats"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let line = |name: &str| r.stdout.lines().find(|l| l.starts_with(name)).unwrap_or_default().to_string();
+    assert!(line("f ").split_whitespace().nth(1) == Some("2"), "{}", r.stdout);
+    assert!(line("g ").split_whitespace().nth(1) == Some("1"), "{}", r.stdout);
+    assert!(line("total").split_whitespace().nth(1) == Some("3"), "{}", r.stdout);
+    let r = memo(dir.path(), &["cache", "clear", "f"]);
+    assert!(r.stdout.contains("removed 2 entries of `f`"), "{}", r.stdout);
+    let r = memo(dir.path(), &["cache", "stats"]);
+    assert!(!r.stdout.lines().any(|l| l.starts_with("f ")), "{}", r.stdout);
+    let r = memo(dir.path(), &["cache", "clear"]);
+    assert!(r.stdout.contains("removed 1 entries"), "{}", r.stdout);
+}
+
+#[test]
+fn values_of_every_persistable_type_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "app.memo",
+        "struct P { x, y }\n\
+         cached(suppress_warning: true) fn all() { print(\"computed\"); [none, true, 42, 1.5, \"s\\n\", [1, [2]], {\"k\": {1: 2}}, 0..=3, P(1, \"a\"), int, P] }\n\
+         print(all())\n",
+    );
+    let r1 = memo(dir.path(), &["run", "app.memo"]);
+    let r2 = memo(dir.path(), &["run", "app.memo"]);
+    assert_eq!(r1.stdout.strip_prefix("computed\n").unwrap(), r2.stdout);
+    assert_eq!(r2.stdout, "[none, true, 42, 1.5, \"s\\n\", [1, [2]], {\"k\": {1: 2}}, 0..=3, P(x: 1, y: \"a\"), int, P]\n");
+}
+
+#[test]
+fn fns_cells_and_persist_false_stay_in_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "app.memo",
+        "cached(suppress_warning: true) fn make() { print(\"made fn\"); fn(x) { x } }\nmake()\n\
+         cached(suppress_warning: true, allow_output_mutation: true) fn c() { print(\"made cell\"); cell(1) }\nc()\n\
+         cached(suppress_warning: true, persist: false) fn p() { print(\"made p\"); 1 }\np()\n",
+    );
+    memo(dir.path(), &["run", "app.memo"]);
+    let r = memo(dir.path(), &["run", "app.memo"]);
+    assert_eq!(r.stdout, "made fn\nmade cell\nmade p\n");
+}
