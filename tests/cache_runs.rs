@@ -233,19 +233,22 @@ fn concurrent_processes_get_correct_results_and_leave_a_valid_cache() {
 #[test]
 fn max_entries_and_ttl_hold_on_disk() {
     let dir = tempfile::tempdir().unwrap();
-    write(
-        dir.path(),
-        "app.memo",
-        "cached(max_entries: 2, suppress_warning: true) fn f(x) { print(\"miss\", x); x }\nfor x in [1, 2, 3] { f(x) }\n\
-         cached(ttl: 0.2, suppress_warning: true) fn g(x) { print(\"miss g\", x); x }\ng(1)\n",
-    );
-    let r = memo(dir.path(), &["run", "app.memo"]);
+    let src = |order: &str| {
+        format!(
+            "cached(max_entries: 2, suppress_warning: true) fn f(x) {{ print(\"miss\", x); x }}\nfor x in {order} {{ f(x) }}\n\
+             cached(ttl: 0.2, suppress_warning: true) fn g(x) {{ print(\"miss g\", x); x }}\ng(1)\n"
+        )
+    };
+    write(dir.path(), "one.memo", &src("[1, 2, 3]"));
+    write(dir.path(), "two.memo", &src("[3, 2, 1]"));
+    let r = memo(dir.path(), &["run", "one.memo"]);
     assert_eq!(r.stdout, "miss 1\nmiss 2\nmiss 3\nmiss g 1\n");
     std::thread::sleep(std::time::Duration::from_millis(300));
-    let r = memo(dir.path(), &["run", "app.memo", "--explain"]);
-    // 1 was evicted (only 2 and 3 kept); g's entry expired.
+    // Only the two most recently used entries of f survived (2 and 3); g's expired.
+    let r = memo(dir.path(), &["run", "two.memo", "--explain"]);
     assert_eq!(r.stdout, "miss 1\nmiss g 1\n", "{}", r.stderr);
-    assert!(r.stderr.contains("expired"), "{}", r.stderr);
+    assert!(r.stderr.contains("explain: hit  f(3)"), "{}", r.stderr);
+    assert!(r.stderr.contains("explain: miss g(1): expired (ttl 0.2s)"), "{}", r.stderr);
 }
 
 #[test]

@@ -66,7 +66,7 @@ fn threads_share_one_cache_and_compute_each_key_once() {
         infos
             .iter()
             .map(|i| {
-                let at = i.find(key).unwrap() + key.len() + 3;
+                let at = i.find(key).unwrap() + key.len() + 2;
                 i[at..].split(|c: char| !c.is_ascii_digit()).next().unwrap().parse::<i64>().unwrap()
             })
             .sum()

@@ -39,6 +39,10 @@ pub fn compute(interp: &mut Interp, clo: &Arc<Closure>, cf: &CachedFn, args: &[V
     let code = interp.closure_code_hash(clo)?;
     let mut h = blake3::Hasher::new();
     h.update(b"memo-key-v1");
+    // The name files the entry: two cached fns with the same body do not
+    // share entries (their stats, `cache_clear` and disk folders stay apart).
+    h.update(&(cf.name.len() as u64).to_le_bytes());
+    h.update(cf.name.as_bytes());
     h.update(&code);
     for (i, a) in args.iter().enumerate() {
         let what = arg_what(clo, cf, i);

@@ -140,8 +140,7 @@ impl CachedFn {
             crate::hashing::value_hash::feed(interp, &mut h, f, &cx)?;
         }
         let name: Arc<str> = if proto.name.is_empty() {
-            let loc = interp.sources.location(proto.span);
-            Arc::from(format!("<anonymous fn at {loc}>"))
+            Arc::from("<anonymous cached fn>")
         } else {
             Arc::from(proto.name.as_str())
         };

@@ -231,7 +231,15 @@ impl Compiler<'_> {
         let top = top && self.at_top_level();
         Ok(match &s.kind {
             StmtKind::Let { name, value } => {
-                let v = self.expr(value)?;
+                // `let g = fn(...) {...}` names the function `g` (messages, stats).
+                let v = match &value.kind {
+                    ExprKind::Fn(def) if def.name.is_none() => {
+                        let mut def = (**def).clone();
+                        def.name = Some(name.clone());
+                        self.function(&def, if top { None } else { Some(name.name.clone()) })?
+                    }
+                    _ => self.expr(value)?,
+                };
                 if top {
                     Node::DefineGlobal(names::intern(&name.name), Box::new(v))
                 } else {

@@ -87,8 +87,8 @@ fn refresh_may_mutate(lm: &mut ListObj, removed: &Value) {
 /// (its characters).
 enum Seq {
     List(Arc<ListObj>),
-    /// start, exclusive end
-    Range(i64, i64),
+    /// start, exclusive end (an i128 so that `..=i64::MAX` keeps its last element)
+    Range(i64, i128),
     Str(Arc<StrObj>),
 }
 
@@ -96,7 +96,7 @@ impl Seq {
     fn of(name: &str, v: &Value) -> Result<Seq> {
         match v {
             Value::List(l) => Ok(Seq::List(l.clone())),
-            Value::Range(r) => Ok(Seq::Range(r.start, r.end_exclusive())),
+            Value::Range(r) => Ok(Seq::Range(r.start, end_excl(r))),
             Value::Str(s) => Ok(Seq::Str(s.clone())),
             other => Err(bad_arg(name, "a list, range or str", other)),
         }
@@ -113,7 +113,7 @@ impl Seq {
     fn len(&self) -> usize {
         match self {
             Seq::List(l) => l.items.len(),
-            Seq::Range(a, b) => RangeObj { start: *a, end: *b, inclusive: false }.len(),
+            Seq::Range(a, b) => (*b - *a as i128).clamp(0, usize::MAX as i128) as usize,
             Seq::Str(s) => s.char_len(),
         }
     }
@@ -121,7 +121,7 @@ impl Seq {
     fn iter(&self) -> Box<dyn Iterator<Item = Value> + '_> {
         match self {
             Seq::List(l) => Box::new(l.items.iter().cloned()),
-            Seq::Range(a, b) => Box::new((*a..*b).map(Value::Int)),
+            Seq::Range(a, b) => Box::new((*a as i128..*b).map(|i| Value::Int(i as i64))),
             Seq::Str(s) => Box::new(s.s.chars().map(|c| Value::str(c.to_string()))),
         }
     }
@@ -134,6 +134,11 @@ impl Seq {
         }
         Ok(())
     }
+}
+
+/// A range's exclusive end, exact even for `a..=i64::MAX`.
+fn end_excl(r: &RangeObj) -> i128 {
+    r.end as i128 + r.inclusive as i128
 }
 
 // ----- updates -----
@@ -364,7 +369,7 @@ fn reduce(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
 fn sum(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
     arity("sum", args, 1, 1)?;
     match &args[0] {
-        Value::Range(r) => range_sum(r.start, r.end_exclusive()).map(Value::Int),
+        Value::Range(r) => range_sum(r.start, end_excl(r)).map(Value::Int),
         Value::List(l) => {
             let mut int_acc: i64 = 0;
             let mut float_acc: Option<f64> = None;
@@ -393,12 +398,12 @@ fn sum(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
 }
 
 /// The sum of `a..b` in O(1).
-fn range_sum(a: i64, b: i64) -> Result<i64> {
-    if b <= a {
+fn range_sum(a: i64, b: i128) -> Result<i64> {
+    if b <= a as i128 {
         return Ok(0);
     }
     let overflow = || MemoError::new("OverflowError", format!("integer overflow in sum({a}..{b})"));
-    let n = b as i128 - a as i128;
+    let n = b - a as i128;
     // n * a + n * (n - 1) / 2, with the halving done before the product.
     let tri = if n % 2 == 0 { (n / 2).checked_mul(n - 1) } else { n.checked_mul((n - 1) / 2) };
     let total = tri.and_then(|t| n.checked_mul(a as i128).and_then(|s| s.checked_add(t))).ok_or_else(overflow)?;
@@ -422,13 +427,13 @@ fn extreme(name: &str, args: &mut [Value], want: Ordering) -> Result<Value> {
         match &args[0] {
             Value::List(l) => pick(l.items.iter(), want),
             Value::Range(r) => {
-                let (a, b) = (r.start, r.end_exclusive());
-                if b <= a {
+                let (a, b) = (r.start, end_excl(r));
+                if b <= a as i128 {
                     None
                 } else if want == Ordering::Less {
                     Some(Value::Int(a))
                 } else {
-                    Some(Value::Int(b - 1))
+                    Some(Value::Int((b - 1) as i64))
                 }
             }
             other => {
@@ -508,9 +513,9 @@ fn reverse(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
         Value::List(l) => Ok(new_list(l.items.iter().rev().cloned().collect(), l.may_mutate)),
         Value::Str(s) => Ok(Value::str(s.s.chars().rev().collect::<String>())),
         Value::Range(r) => {
-            let seq = Seq::Range(r.start, r.end_exclusive());
+            let seq = Seq::Range(r.start, end_excl(r));
             seq.check_len("list", interp.config.max_collection_len)?;
-            Ok(Value::list((r.start..r.end_exclusive()).rev().map(Value::Int).collect()))
+            Ok(Value::list(seq.iter().collect::<Vec<_>>().into_iter().rev().collect()))
         }
         other => Err(bad_arg("reverse", "a list, range or str", other)),
     }
@@ -626,13 +631,13 @@ fn contains(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
         Value::List(l) => l.items.iter().any(|x| values_equal(x, y)),
         Value::Map(m) => m.map.contains_key(y),
         Value::Range(r) => {
-            let (a, b) = (r.start, r.end_exclusive());
+            let (a, b) = (r.start, end_excl(r));
             match y {
-                Value::Int(i) => a <= *i && *i < b,
+                Value::Int(i) => a <= *i && (*i as i128) < b,
                 Value::Float(f) => {
                     // Saturating cast; equal only when the float is exactly that int.
                     let i = *f as i64;
-                    a <= i && i < b && values_equal(&Value::Int(i), y)
+                    a <= i && (i as i128) < b && values_equal(&Value::Int(i), y)
                 }
                 _ => false,
             }
@@ -666,12 +671,13 @@ mod tests {
         assert_eq!(range_sum(0, 101).unwrap(), 5050);
         assert_eq!(range_sum(-10, 11).unwrap(), 0);
         assert_eq!(range_sum(-3, 0).unwrap(), -6);
-        assert_eq!(range_sum(i64::MAX - 1, i64::MAX).unwrap(), i64::MAX - 1);
-        assert_eq!(range_sum(i64::MIN, i64::MIN + 1).unwrap(), i64::MIN);
-        assert!(range_sum(i64::MIN, i64::MAX).is_err());
+        assert_eq!(range_sum(i64::MAX - 1, i64::MAX as i128).unwrap(), i64::MAX - 1);
+        assert_eq!(range_sum(i64::MAX, i64::MAX as i128 + 1).unwrap(), i64::MAX);
+        assert_eq!(range_sum(i64::MIN, i64::MIN as i128 + 1).unwrap(), i64::MIN);
+        assert!(range_sum(i64::MIN, i64::MAX as i128 + 1).is_err());
         assert!(range_sum(0, 1 << 33).is_err());
         for (a, b) in [(0i64, 7i64), (-5, 12), (3, 4), (100, 1000)] {
-            assert_eq!(range_sum(a, b).unwrap(), (a..b).sum::<i64>());
+            assert_eq!(range_sum(a, b as i128).unwrap(), (a..b).sum::<i64>());
         }
     }
 }
