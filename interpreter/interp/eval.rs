@@ -260,6 +260,7 @@ impl Interp {
             }
             Node::While(c, body) => {
                 loop {
+                    self.step().map_err(|e| e.or_at(cond_span(c)))?;
                     let cv = self.eval(c)?;
                     let span = cond_span(c);
                     if !self.bool_of(cv, "a `while` condition", span)? {
@@ -300,7 +301,8 @@ impl Interp {
                 let bp = self.bp;
                 let missing = self.missing.len();
                 match self.eval(body) {
-                    Err(Ctrl::Error(e)) => {
+                    // An interrupt (Ctrl-C, a host) is not the script's to catch.
+                    Err(Ctrl::Error(e)) if e.kind != "Interrupted" => {
                         // Unwind interpreter state to where the `try` began.
                         self.depth = depth;
                         self.stack.truncate(height);
@@ -372,6 +374,7 @@ impl Interp {
         let it = self.eval(it)?;
         macro_rules! run_body {
             ($v:expr) => {{
+                self.step().map_err(|e| e.or_at(span))?;
                 *self.local_mut(slot) = $v;
                 match self.eval(body) {
                     Ok(_) | Err(Ctrl::Continue) => {}

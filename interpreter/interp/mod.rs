@@ -44,13 +44,33 @@ pub struct Config {
     pub max_collection_len: usize,
     /// Whether `show_spinner` may draw on stderr (only on a terminal).
     pub spinner: bool,
+    /// Maximum number of operations (loop iterations + calls) a run may
+    /// perform; `None`: unlimited. Exceeding it is a `LimitError`.
+    pub max_ops: Option<u64>,
+    /// May scripts touch the file system (read_file, write_file, exists,
+    /// file_mtime, import, read_csv, sqlite_open on a path)?
+    pub allow_fs: bool,
+    /// May scripts read clocks and sleep (now, clock, sleep)?
+    pub allow_clock: bool,
 }
 
 impl Default for Config {
     fn default() -> Self {
-        Config { explain: false, max_call_depth: 20_000, max_collection_len: 1 << 28, spinner: false }
+        Config {
+            explain: false,
+            max_call_depth: 20_000,
+            max_collection_len: 1 << 28,
+            spinner: false,
+            max_ops: None,
+            allow_fs: true,
+            allow_clock: true,
+        }
     }
 }
+
+/// How often (in operations) the interpreter looks at the interrupt flag and
+/// the operation budget.
+pub(crate) const CHECK_EVERY: u32 = 1024;
 
 /// Memo of a function's transitive code hash (see `hashing::deps`).
 pub(crate) struct CodeMemo {
@@ -90,6 +110,13 @@ pub struct Interp {
     pub run_stats: RunStats,
     /// Every cached fn declared in this run (for `--stats`).
     pub cached_fns: Vec<Arc<crate::cache::CachedFn>>,
+    /// Set from another thread (Ctrl-C, a host) to stop the running script
+    /// with an `Interrupted` error.
+    pub interrupt: Arc<std::sync::atomic::AtomicBool>,
+    /// Operations until the next look at `interrupt` and `max_ops`.
+    pub(crate) tick: u32,
+    /// Operations performed so far (counted in steps of `CHECK_EVERY`).
+    pub(crate) ops: u64,
 }
 
 impl Interp {
@@ -116,6 +143,9 @@ impl Interp {
             warned_print: HashSet::new(),
             run_stats: RunStats::default(),
             cached_fns: Vec::new(),
+            interrupt: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+            tick: CHECK_EVERY,
+            ops: 0,
         };
         crate::natives::register_all(&mut i);
         i
@@ -317,6 +347,10 @@ impl Interp {
     /// Runs a closure's body (no cache involved).
     pub(crate) fn call_plain(&mut self, clo: &Arc<Closure>, base: usize, span: Span) -> R {
         let proto = &clo.proto;
+        if let Err(e) = self.step() {
+            self.stack.truncate(base);
+            return Err(e.or_at(span).into());
+        }
         if self.depth >= self.config.max_call_depth || crate::stack::near_overflow() {
             self.stack.truncate(base);
             return Err(MemoError::at(
@@ -350,6 +384,32 @@ impl Interp {
             }
             Err(_) => Ok(Value::None),
         }
+    }
+
+    /// Counts one operation; every `CHECK_EVERY` operations looks at the
+    /// interrupt flag and the operation budget.
+    #[inline(always)]
+    pub(crate) fn step(&mut self) -> std::result::Result<(), MemoError> {
+        self.tick -= 1;
+        if self.tick == 0 {
+            return self.check_limits();
+        }
+        Ok(())
+    }
+
+    #[cold]
+    fn check_limits(&mut self) -> std::result::Result<(), MemoError> {
+        self.tick = CHECK_EVERY;
+        self.ops += CHECK_EVERY as u64;
+        if self.interrupt.swap(false, std::sync::atomic::Ordering::Relaxed) {
+            return Err(MemoError::new("Interrupted", "interrupted"));
+        }
+        if let Some(max) = self.config.max_ops {
+            if self.ops > max {
+                return Err(MemoError::new("LimitError", format!("operation limit of {max} exceeded")));
+            }
+        }
+        Ok(())
     }
 
     /// Writes a line to the error sink (warnings, explain).

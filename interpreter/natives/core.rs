@@ -217,7 +217,10 @@ fn get(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
                 return Err(MemoError::new("TypeError", "get() on a list needs an index: get(xs, i[, default])"));
             }
             let Value::Int(i) = args[1] else {
-                return Err(MemoError::new("TypeError", format!("get() on a list needs an int index, got {}", args[1].type_name())));
+                return Err(MemoError::new(
+                    "TypeError",
+                    format!("get() on a list needs an int index, got {}", args[1].type_name()),
+                ));
             };
             let len = l.items.len() as i64;
             match if i < 0 { i.checked_add(len) } else { Some(i) } {
@@ -242,7 +245,10 @@ fn set(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
         other => {
             return Err(MemoError::new(
                 "TypeError",
-                format!("set() expects a cell, got {} (other values are immutable: assign the variable instead)", other.type_name()),
+                format!(
+                    "set() expects a cell, got {} (other values are immutable: assign the variable instead)",
+                    other.type_name()
+                ),
             ))
         }
     };
@@ -435,7 +441,9 @@ fn to_list(interp: &Interp, v: Value) -> Result<Value> {
             if n > max {
                 return Err(too_large("list", n, max));
             }
-            Ok(Value::list((r.start..r.end_exclusive()).map(Value::Int).collect()))
+            // Through i128 so that `a..=i64::MAX` keeps its last element.
+            let end = r.end as i128 + r.inclusive as i128;
+            Ok(Value::list((r.start as i128..end).map(|i| Value::Int(i as i64)).collect()))
         }
         Value::Str(s) => Ok(Value::list(s.s.chars().map(|c| Value::str(c.to_string())).collect())),
         Value::Map(m) => Ok(Value::list(m.map.keys().cloned().collect())),

@@ -41,7 +41,9 @@ fn sleep(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     let secs = match &args[0] {
         Value::Int(i) => *i as f64,
         Value::Float(f) => *f,
-        other => return Err(MemoError::new("TypeError", format!("sleep() expects a number of seconds, got {}", other.type_name()))),
+        other => {
+            return Err(MemoError::new("TypeError", format!("sleep() expects a number of seconds, got {}", other.type_name())))
+        }
     };
     if secs.is_nan() || secs < 0.0 {
         return Err(MemoError::new(
