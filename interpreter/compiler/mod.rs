@@ -6,6 +6,7 @@
 //! function's `ast_hash` (its code identity for caching) is computed here,
 //! once, from the resolved tree.
 
+pub mod codegen;
 pub mod ir;
 
 use crate::ast::{self, Arg, BinOp, Block, Expr, ExprKind, FnDef, Program, Stmt, StmtKind};
@@ -39,6 +40,8 @@ pub struct FnProto {
     pub globals_read: Vec<u32>,
     /// Structural hash of the resolved body (no spans, locals by slot).
     pub ast_hash: Hash32,
+    /// The body compiled to closures: what runs.
+    pub code: codegen::Code,
 }
 
 /// What the compiler needs to know about its surroundings.
@@ -124,7 +127,9 @@ impl FnState {
 
     fn finish(self, params: Vec<String>, body: Node, span: Span) -> FnProto {
         let hash = ast_hash(params.len(), &body);
+        let code = codegen::lower(&body);
         FnProto {
+            code,
             name: self.name,
             params,
             nslots: self.nslots,

@@ -2,7 +2,6 @@
 //! entry points that run a whole program. The node evaluator is in `eval`,
 //! operators in `ops`, indexing and path updates in `index`.
 
-mod eval;
 pub(crate) mod index;
 pub(crate) mod ops;
 
@@ -96,7 +95,7 @@ pub struct Interp {
     /// `--set NAME=VALUE` values, read by `param`.
     pub params: HashMap<String, Value>,
     /// Files imported in this run (each runs once).
-    imported: HashSet<PathBuf>,
+    pub(crate) imported: HashSet<PathBuf>,
     /// Path of each source file id, for relative imports.
     file_paths: HashMap<u32, PathBuf>,
     pub(crate) code_memo: HashMap<usize, CodeMemo>,
@@ -257,7 +256,7 @@ impl Interp {
         self.stack.resize(base + proto.nslots as usize, Value::None);
         let saved = self.bp;
         self.bp = base;
-        let r = self.eval(&proto.body);
+        let r = proto.code.run(self);
         self.bp = saved;
         self.stack.truncate(base);
         match r {
@@ -272,7 +271,7 @@ impl Interp {
         }
     }
 
-    fn import(&mut self, rel: &str, span: Span) -> R {
+    pub(crate) fn import(&mut self, rel: &str, span: Span) -> R {
         let base = self.file_paths.get(&span.file).and_then(|p| p.parent()).map(Path::to_path_buf).unwrap_or_default();
         let path = base.join(rel);
         let canon = std::fs::canonicalize(&path)
@@ -370,7 +369,7 @@ impl Interp {
         let saved = self.bp;
         self.bp = base;
         self.depth += 1;
-        let r = self.eval(&proto.body);
+        let r = proto.code.run(self);
         self.depth -= 1;
         self.bp = saved;
         self.stack.truncate(base);
@@ -384,6 +383,40 @@ impl Interp {
             }
             Err(_) => Ok(Value::None),
         }
+    }
+
+    pub(crate) fn read_global(&self, id: u32, span: Span) -> R {
+        match self.globals.get(id as usize) {
+            Some(Some(v)) => Ok(v.clone()),
+            _ => Err(MemoError::at("NameError", format!("undefined variable `{}`", names::name_of(id)), span).into()),
+        }
+    }
+
+    pub(crate) fn write_global(&mut self, id: u32, v: Value, span: Span) -> R {
+        match self.globals.get_mut(id as usize) {
+            Some(slot @ Some(_)) => {
+                *slot = Some(v);
+                self.global_versions[id as usize] += 1;
+                self.global_epoch += 1;
+                Ok(Value::None)
+            }
+            _ => Err(MemoError::at(
+                "NameError",
+                format!("assignment to undeclared variable `{}` (declare it with `let`)", names::name_of(id)),
+                span,
+            )
+            .into()),
+        }
+    }
+
+    /// The map a `catch e` binds: `{"kind": .., "message": .., "line": ..}`.
+    pub(crate) fn error_value(&self, e: &MemoError) -> Value {
+        let mut m = imbl::OrdMap::new();
+        m.insert(Value::str("kind"), Value::str(e.kind.as_str()));
+        m.insert(Value::str("message"), Value::str(e.message.as_str()));
+        let line = e.span.map(|s| self.sources.line(s) as i64).unwrap_or(0);
+        m.insert(Value::str("line"), Value::Int(line));
+        Value::map(m)
     }
 
     /// Counts one operation; every `CHECK_EVERY` operations looks at the

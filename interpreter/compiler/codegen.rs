@@ -1,0 +1,836 @@
+//! Closure compilation: turns the resolved tree (`ir::Node`) into a tree of
+//! Rust closures, one per node, each specialized for its operands when it is
+//! compiled (a local slot, a constant, a comparison feeding an `if`). Running
+//! code is calling the root closure; there is no `match` on node kinds at
+//! run time, no name lookup, and leaf operands are read in place.
+//!
+//! The tree itself is kept beside the code (it is what `code_hash` hashes).
+
+use super::ir::{Node, PathStep, Place};
+use crate::ast::{BinOp, UnOp};
+use crate::error::MemoError;
+use crate::interp::index::{self, Key};
+use crate::interp::{ops, Ctrl, Interp, R};
+use crate::source::Span;
+use crate::value::{Closure, TypeValue, Value};
+use std::sync::Arc;
+
+/// Compiled code for one node.
+pub struct Code(Box<dyn Fn(&mut Interp) -> R + Send + Sync>);
+
+impl Code {
+    #[inline(always)]
+    pub(crate) fn run(&self, i: &mut Interp) -> R {
+        (self.0)(i)
+    }
+}
+
+impl std::fmt::Debug for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<code>")
+    }
+}
+
+type Cond = Box<dyn Fn(&mut Interp) -> Result<bool, Ctrl> + Send + Sync>;
+
+fn code(f: impl Fn(&mut Interp) -> R + Send + Sync + 'static) -> Code {
+    Code(Box::new(f))
+}
+
+fn err(kind: &str, msg: String, span: Span) -> Ctrl {
+    Ctrl::Error(Box::new(MemoError::at(kind, msg, span)))
+}
+
+fn not_bool(what: &'static str, v: &Value, span: Span) -> Ctrl {
+    err(
+        "TypeError",
+        format!("{what} must be a bool, got {} (memo has no truthiness: compare explicitly)", v.type_name()),
+        span,
+    )
+}
+
+#[inline(always)]
+fn int_op(op: BinOp, x: i64, y: i64) -> Option<Value> {
+    match op {
+        BinOp::Add => x.checked_add(y).map(Value::Int),
+        BinOp::Sub => x.checked_sub(y).map(Value::Int),
+        BinOp::Mul => x.checked_mul(y).map(Value::Int),
+        BinOp::Mod if y > 0 => Some(Value::Int(x % y)),
+        BinOp::Div if y > 0 => Some(Value::Int(x / y)),
+        BinOp::Lt => Some(Value::Bool(x < y)),
+        BinOp::Le => Some(Value::Bool(x <= y)),
+        BinOp::Gt => Some(Value::Bool(x > y)),
+        BinOp::Ge => Some(Value::Bool(x >= y)),
+        BinOp::Eq => Some(Value::Bool(x == y)),
+        BinOp::Ne => Some(Value::Bool(x != y)),
+        _ => None,
+    }
+}
+
+#[inline(always)]
+fn int_cmp(op: BinOp, x: i64, y: i64) -> bool {
+    match op {
+        BinOp::Lt => x < y,
+        BinOp::Le => x <= y,
+        BinOp::Gt => x > y,
+        BinOp::Ge => x >= y,
+        BinOp::Eq => x == y,
+        _ => x != y,
+    }
+}
+
+fn is_cmp(op: BinOp) -> bool {
+    matches!(op, BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge | BinOp::Eq | BinOp::Ne)
+}
+
+#[cold]
+fn slow_binary(op: BinOp, l: Value, r: Value, i: &Interp, span: Span) -> R {
+    ops::binary(op, l, r, i.config.max_collection_len).map_err(|e| e.or_at(span).into())
+}
+
+/// Does `n` read local `slot` anywhere (used to know when a value may be moved)?
+fn reads_local(n: &Node, slot: u32) -> bool {
+    let mut found = false;
+    visit(n, &mut |m| {
+        if let Node::Local(s) = m {
+            if *s == slot {
+                found = true;
+            }
+        }
+        if let Node::Closure(_, caps) | Node::CachedClosure(_, caps, _) = m {
+            if caps.contains(&slot) {
+                found = true;
+            }
+        }
+    });
+    found
+}
+
+fn visit(n: &Node, f: &mut dyn FnMut(&Node)) {
+    f(n);
+    match n {
+        Node::SetLocal(_, a)
+        | Node::DefineGlobal(_, a)
+        | Node::SetGlobal(_, a, _)
+        | Node::CompoundLocal(_, _, a, _)
+        | Node::CompoundGlobal(_, _, a, _)
+        | Node::Unary(_, a, _)
+        | Node::Field(a, _, _)
+        | Node::Return(a) => visit(a, f),
+        Node::Binary(_, a, b, _)
+        | Node::And(a, b, _)
+        | Node::Or(a, b, _)
+        | Node::Range(a, b, _, _)
+        | Node::Index(a, b, _)
+        | Node::While(a, b)
+        | Node::For(_, a, b, _)
+        | Node::Try(a, _, b) => {
+            visit(a, f);
+            visit(b, f);
+        }
+        Node::SetPath { path, value, .. } => {
+            for p in path {
+                if let PathStep::Index(i) = p {
+                    visit(i, f);
+                }
+            }
+            visit(value, f);
+        }
+        Node::List(xs) | Node::Block(xs) => xs.iter().for_each(|x| visit(x, f)),
+        Node::Map(kv, _) => kv.iter().for_each(|(k, v)| {
+            visit(k, f);
+            visit(v, f)
+        }),
+        Node::Call(c, args, _) => {
+            visit(c, f);
+            args.iter().for_each(|x| visit(x, f));
+        }
+        Node::CallNamed(c, args, _) => {
+            visit(c, f);
+            args.iter().for_each(|(_, x)| visit(x, f));
+        }
+        Node::If(c, t, e, _) => {
+            visit(c, f);
+            visit(t, f);
+            if let Some(e) = e {
+                visit(e, f);
+            }
+        }
+        Node::CachedClosure(_, _, opts) => opts.iter().for_each(|(_, x, _)| visit(x, f)),
+        Node::Const(_)
+        | Node::Local(_)
+        | Node::Global(..)
+        | Node::Break
+        | Node::Continue
+        | Node::Closure(..)
+        | Node::Struct(_)
+        | Node::Import(..) => {}
+    }
+}
+
+/// Compiles a node.
+pub fn lower(n: &Node) -> Code {
+    match n {
+        Node::Const(v) => {
+            let v = v.clone();
+            code(move |_| Ok(v.clone()))
+        }
+        Node::Local(s) => {
+            let s = *s as usize;
+            code(move |i| Ok(i.stack[i.bp + s].clone()))
+        }
+        Node::Global(g, span) => {
+            let (g, span) = (*g, *span);
+            code(move |i| i.read_global(g, span))
+        }
+        Node::SetLocal(s, v) => lower_set_local(*s, v),
+        Node::DefineGlobal(g, v) => {
+            let (g, v) = (*g, lower(v));
+            code(move |i| {
+                let v = v.run(i)?;
+                i.define_global_id(g, v);
+                Ok(Value::None)
+            })
+        }
+        Node::SetGlobal(g, v, span) => {
+            let (g, v, span) = (*g, lower(v), *span);
+            code(move |i| {
+                let v = v.run(i)?;
+                i.write_global(g, v, span)
+            })
+        }
+        Node::CompoundLocal(op, s, rhs, span) => {
+            let (op, s, rhs, span) = (*op, *s as usize, lower(rhs), *span);
+            code(move |i| {
+                let r = rhs.run(i)?;
+                let slot = i.bp + s;
+                if let (Value::Int(a), Value::Int(b)) = (&i.stack[slot], &r) {
+                    if let Some(v) = int_op(op, *a, *b) {
+                        i.stack[slot] = v;
+                        return Ok(Value::None);
+                    }
+                }
+                let cur = std::mem::take(&mut i.stack[slot]);
+                match ops::binary_owned(op, cur, r, i.config.max_collection_len) {
+                    Ok(v) => {
+                        i.stack[slot] = v;
+                        Ok(Value::None)
+                    }
+                    Err((old, e)) => {
+                        i.stack[slot] = old;
+                        Err(e.or_at(span).into())
+                    }
+                }
+            })
+        }
+        Node::CompoundGlobal(op, g, rhs, span) => {
+            let (op, g, rhs, span) = (*op, *g, lower(rhs), *span);
+            code(move |i| {
+                let r = rhs.run(i)?;
+                let cur = match i.globals.get_mut(g as usize) {
+                    Some(Some(v)) => std::mem::take(v),
+                    _ => return i.read_global(g, span),
+                };
+                match ops::binary_owned(op, cur, r, i.config.max_collection_len) {
+                    Ok(v) => i.write_global(g, v, span),
+                    Err((old, e)) => {
+                        i.globals[g as usize] = Some(old);
+                        Err(e.or_at(span).into())
+                    }
+                }
+            })
+        }
+        Node::SetPath { root, path, op, value, span } => {
+            let value = lower(value);
+            let steps: Vec<Result<Code, String>> = path
+                .iter()
+                .map(|p| match p {
+                    PathStep::Index(n) => Ok(lower(n)),
+                    PathStep::Field(f) => Err(f.clone()),
+                })
+                .collect();
+            let (root, op, span) = (*root, *op, *span);
+            code(move |i| {
+                let v = value.run(i)?;
+                let mut keys = Vec::with_capacity(steps.len());
+                for s in &steps {
+                    keys.push(match s {
+                        Ok(c) => Key::Index(c.run(i)?),
+                        Err(f) => Key::Field(f.clone()),
+                    });
+                }
+                let max = i.config.max_collection_len;
+                match root {
+                    Place::Local(s) => {
+                        let slot = i.bp + s as usize;
+                        index::update_path(&mut i.stack[slot], &keys, op, v, max).map_err(|e| e.or_at(span))?;
+                    }
+                    Place::Global(g) => {
+                        let Some(Some(target)) = i.globals.get_mut(g as usize) else {
+                            return i.read_global(g, span);
+                        };
+                        index::update_path(target, &keys, op, v, max).map_err(|e| e.or_at(span))?;
+                        i.global_versions[g as usize] += 1;
+                        i.global_epoch += 1;
+                    }
+                }
+                Ok(Value::None)
+            })
+        }
+        Node::Unary(UnOp::Neg, x, span) => {
+            let (x, span) = (lower(x), *span);
+            code(move |i| ops::negate(x.run(i)?).map_err(|e| e.or_at(span).into()))
+        }
+        Node::Unary(UnOp::Not, _, _) | Node::And(..) | Node::Or(..) => {
+            let c = lower_cond(n, "the operand");
+            code(move |i| Ok(Value::Bool(c(i)?)))
+        }
+        Node::Binary(op, a, b, span) => lower_binary(*op, a, b, *span),
+        Node::List(items) => {
+            let items: Vec<Code> = items.iter().map(lower).collect();
+            code(move |i| {
+                let mut v = imbl::Vector::new();
+                for c in &items {
+                    v.push_back(c.run(i)?);
+                }
+                Ok(Value::list(v))
+            })
+        }
+        Node::Map(pairs, span) => {
+            let pairs: Vec<(Code, Code)> = pairs.iter().map(|(k, v)| (lower(k), lower(v))).collect();
+            let span = *span;
+            code(move |i| {
+                let mut m = imbl::OrdMap::new();
+                for (k, v) in &pairs {
+                    let k = k.run(i)?;
+                    ops::check_key(&k).map_err(|e| e.or_at(span))?;
+                    let v = v.run(i)?;
+                    m.insert(k, v);
+                }
+                Ok(Value::map(m))
+            })
+        }
+        Node::Range(a, b, inclusive, span) => {
+            let (a, b, inclusive, span) = (lower(a), lower(b), *inclusive, *span);
+            code(move |i| match (a.run(i)?, b.run(i)?) {
+                (Value::Int(a), Value::Int(b)) => Ok(Value::range(a, b, inclusive)),
+                (a, b) => Err(err(
+                    "TypeError",
+                    format!("range bounds must be ints, got {} and {}", a.type_name(), b.type_name()),
+                    span,
+                )),
+            })
+        }
+        Node::Call(callee, args, span) => lower_call(callee, args, *span, None),
+        Node::CallNamed(callee, args, span) => {
+            let callee = lower(callee);
+            let args: Vec<(Option<String>, Code)> = args.iter().map(|(n, a)| (n.clone(), lower(a))).collect();
+            let span = *span;
+            code(move |i| {
+                let f = callee.run(i)?;
+                let mut vals = Vec::with_capacity(args.len());
+                let mut names = Vec::with_capacity(args.len());
+                for (name, a) in &args {
+                    vals.push(a.run(i)?);
+                    names.push(name.clone());
+                }
+                match &f {
+                    Value::Type(t) => {
+                        let t = t.clone();
+                        crate::natives::call_type(i, &t, &mut vals, &names).map_err(|e| e.or_at(span).into())
+                    }
+                    other => Err(err(
+                        "TypeError",
+                        format!("named arguments are only accepted by struct constructors, not by a {}", other.type_name()),
+                        span,
+                    )),
+                }
+            })
+        }
+        Node::Index(t, ix, span) => {
+            let span = *span;
+            let ix = lower(ix);
+            if let Node::Local(s) = **t {
+                // Index a local in place (no clone of the container).
+                let s = s as usize;
+                return code(move |i| {
+                    let k = ix.run(i)?;
+                    index::index(&i.stack[i.bp + s], &k).map_err(|e| e.or_at(span).into())
+                });
+            }
+            let t = lower(t);
+            code(move |i| {
+                let t = t.run(i)?;
+                let k = ix.run(i)?;
+                index::index(&t, &k).map_err(|e| e.or_at(span).into())
+            })
+        }
+        Node::Field(t, f, span) => {
+            let (t, f, span) = (lower(t), f.clone(), *span);
+            code(move |i| index::field(&t.run(i)?, &f).map_err(|e| e.or_at(span).into()))
+        }
+        Node::If(c, t, e, _) => {
+            let c = lower_cond(c, "an `if` condition");
+            let t = lower(t);
+            match e {
+                Some(e) => {
+                    let e = lower(e);
+                    code(move |i| if c(i)? { t.run(i) } else { e.run(i) })
+                }
+                None => code(move |i| if c(i)? { t.run(i) } else { Ok(Value::None) }),
+            }
+        }
+        Node::Block(stmts) => {
+            let mut codes: Vec<Code> = stmts.iter().map(lower).collect();
+            match codes.len() {
+                0 => code(|_| Ok(Value::None)),
+                1 => codes.pop().unwrap(),
+                _ => {
+                    let last = codes.pop().unwrap();
+                    code(move |i| {
+                        for c in &codes {
+                            c.run(i)?;
+                        }
+                        last.run(i)
+                    })
+                }
+            }
+        }
+        Node::While(c, body) => {
+            let span = cond_span(c);
+            let c = lower_cond(c, "a `while` condition");
+            let body = lower(body);
+            code(move |i| {
+                loop {
+                    i.step().map_err(|e| e.or_at(span))?;
+                    if !c(i)? {
+                        break;
+                    }
+                    match body.run(i) {
+                        Ok(_) | Err(Ctrl::Continue) => {}
+                        Err(Ctrl::Break) => break,
+                        Err(e) => return Err(e),
+                    }
+                }
+                Ok(Value::None)
+            })
+        }
+        Node::For(slot, it, body, span) => lower_for(*slot, it, body, *span),
+        Node::Break => code(|_| Err(Ctrl::Break)),
+        Node::Continue => code(|_| Err(Ctrl::Continue)),
+        Node::Return(v) => {
+            let v = lower(v);
+            code(move |i| Err(Ctrl::Return(v.run(i)?)))
+        }
+        Node::Closure(proto, caps) => {
+            let (proto, caps) = (proto.clone(), caps.clone());
+            code(move |i| {
+                let captures: Box<[Value]> = caps.iter().map(|s| i.stack[i.bp + *s as usize].clone()).collect();
+                Ok(Value::Func(Arc::new(Closure { proto: proto.clone(), captures, cached: None })))
+            })
+        }
+        Node::CachedClosure(proto, caps, opts) => {
+            let (proto, caps) = (proto.clone(), caps.clone());
+            let opts: Vec<(String, Code, Span)> = opts.iter().map(|(n, v, s)| (n.clone(), lower(v), *s)).collect();
+            code(move |i| {
+                let captures: Box<[Value]> = caps.iter().map(|s| i.stack[i.bp + *s as usize].clone()).collect();
+                let mut evaluated = Vec::with_capacity(opts.len());
+                for (name, v, span) in &opts {
+                    evaluated.push((name.clone(), v.run(i)?, *span));
+                }
+                let cached = Arc::new(crate::cache::options::CachedFn::new(i, &proto, evaluated)?);
+                i.cached_fns.push(cached.clone());
+                Ok(Value::Func(Arc::new(Closure { proto: proto.clone(), captures, cached: Some(cached) })))
+            })
+        }
+        Node::Try(body, slot, handler) => {
+            let (body, slot, handler) = (lower(body), *slot as usize, lower(handler));
+            code(move |i| {
+                let (depth, height, bp, missing) = (i.depth, i.stack.len(), i.bp, i.missing.len());
+                match body.run(i) {
+                    // An interrupt (Ctrl-C, a host) is not the script's to catch.
+                    Err(Ctrl::Error(e)) if e.kind != "Interrupted" => {
+                        i.depth = depth;
+                        i.stack.truncate(height);
+                        i.bp = bp;
+                        i.missing.truncate(missing);
+                        let v = i.error_value(&e);
+                        i.stack[bp + slot] = v;
+                        handler.run(i)
+                    }
+                    other => other,
+                }
+            })
+        }
+        Node::Struct(ty) => {
+            let v = Value::Type(Arc::new(TypeValue::Struct(ty.clone())));
+            code(move |_| Ok(v.clone()))
+        }
+        Node::Import(path, span) => {
+            let (path, span) = (path.clone(), *span);
+            code(move |i| i.import(&path, span))
+        }
+    }
+}
+
+fn cond_span(n: &Node) -> Span {
+    match n {
+        Node::Binary(_, _, _, s) | Node::And(_, _, s) | Node::Or(_, _, s) | Node::Unary(_, _, s) => *s,
+        Node::Global(_, s) | Node::Call(_, _, s) | Node::Index(_, _, s) | Node::Field(_, _, s) => *s,
+        _ => Span::default(),
+    }
+}
+
+/// Compiles a node whose value must be a bool (conditions, `and`, `or`,
+/// `not`), with int comparisons of locals and constants done in place.
+fn lower_cond(n: &Node, what: &'static str) -> Cond {
+    match n {
+        Node::Binary(op, a, b, span) if is_cmp(*op) => {
+            let (op, span) = (*op, *span);
+            match (&**a, &**b) {
+                (Node::Local(s), Node::Const(Value::Int(c))) => {
+                    let (s, c) = (*s as usize, *c);
+                    Box::new(move |i| {
+                        if let Value::Int(x) = i.stack[i.bp + s] {
+                            return Ok(int_cmp(op, x, c));
+                        }
+                        let l = i.stack[i.bp + s].clone();
+                        as_bool(slow_binary(op, l, Value::Int(c), i, span)?, what, span)
+                    })
+                }
+                (Node::Local(s1), Node::Local(s2)) => {
+                    let (s1, s2) = (*s1 as usize, *s2 as usize);
+                    Box::new(move |i| {
+                        if let (Value::Int(x), Value::Int(y)) = (&i.stack[i.bp + s1], &i.stack[i.bp + s2]) {
+                            return Ok(int_cmp(op, *x, *y));
+                        }
+                        let (l, r) = (i.stack[i.bp + s1].clone(), i.stack[i.bp + s2].clone());
+                        as_bool(slow_binary(op, l, r, i, span)?, what, span)
+                    })
+                }
+                _ => {
+                    let (a, b) = (lower(a), lower(b));
+                    Box::new(move |i| {
+                        let l = a.run(i)?;
+                        let r = b.run(i)?;
+                        if let (Value::Int(x), Value::Int(y)) = (&l, &r) {
+                            return Ok(int_cmp(op, *x, *y));
+                        }
+                        as_bool(slow_binary(op, l, r, i, span)?, what, span)
+                    })
+                }
+            }
+        }
+        Node::And(a, b, span) => {
+            let span = *span;
+            let (a, b) = (lower_cond_named(a, "the left operand of `and`", span), lower_cond_named(b, "the right operand of `and`", span));
+            Box::new(move |i| Ok(a(i)? && b(i)?))
+        }
+        Node::Or(a, b, span) => {
+            let span = *span;
+            let (a, b) = (lower_cond_named(a, "the left operand of `or`", span), lower_cond_named(b, "the right operand of `or`", span));
+            Box::new(move |i| Ok(a(i)? || b(i)?))
+        }
+        Node::Unary(UnOp::Not, x, span) => {
+            let x = lower_cond_named(x, "the operand of `not`", *span);
+            Box::new(move |i| Ok(!x(i)?))
+        }
+        Node::Const(Value::Bool(b)) => {
+            let b = *b;
+            Box::new(move |_| Ok(b))
+        }
+        _ => {
+            let span = cond_span(n);
+            let c = lower(n);
+            Box::new(move |i| as_bool(c.run(i)?, what, span))
+        }
+    }
+}
+
+fn lower_cond_named(n: &Node, what: &'static str, span: Span) -> Cond {
+    match n {
+        Node::Binary(..) | Node::And(..) | Node::Or(..) | Node::Unary(UnOp::Not, ..) | Node::Const(Value::Bool(_)) => lower_cond(n, what),
+        _ => {
+            let c = lower(n);
+            Box::new(move |i| as_bool(c.run(i)?, what, span))
+        }
+    }
+}
+
+#[inline]
+fn as_bool(v: Value, what: &'static str, span: Span) -> Result<bool, Ctrl> {
+    match v {
+        Value::Bool(b) => Ok(b),
+        other => Err(not_bool(what, &other, span)),
+    }
+}
+
+fn lower_binary(op: BinOp, a: &Node, b: &Node, span: Span) -> Code {
+    match (a, b) {
+        (Node::Local(s), Node::Const(Value::Int(c))) => {
+            let (s, c) = (*s as usize, *c);
+            code(move |i| {
+                if let Value::Int(x) = i.stack[i.bp + s] {
+                    if let Some(v) = int_op(op, x, c) {
+                        return Ok(v);
+                    }
+                }
+                let l = i.stack[i.bp + s].clone();
+                slow_binary(op, l, Value::Int(c), i, span)
+            })
+        }
+        (Node::Local(s1), Node::Local(s2)) => {
+            let (s1, s2) = (*s1 as usize, *s2 as usize);
+            code(move |i| {
+                if let (Value::Int(x), Value::Int(y)) = (&i.stack[i.bp + s1], &i.stack[i.bp + s2]) {
+                    if let Some(v) = int_op(op, *x, *y) {
+                        return Ok(v);
+                    }
+                }
+                let (l, r) = (i.stack[i.bp + s1].clone(), i.stack[i.bp + s2].clone());
+                slow_binary(op, l, r, i, span)
+            })
+        }
+        (_, Node::Const(Value::Int(c))) => {
+            let (a, c) = (lower(a), *c);
+            code(move |i| {
+                let l = a.run(i)?;
+                if let Value::Int(x) = l {
+                    if let Some(v) = int_op(op, x, c) {
+                        return Ok(v);
+                    }
+                }
+                slow_binary(op, l, Value::Int(c), i, span)
+            })
+        }
+        _ => {
+            let (a, b) = (lower(a), lower(b));
+            code(move |i| {
+                let l = a.run(i)?;
+                let r = b.run(i)?;
+                if let (Value::Int(x), Value::Int(y)) = (&l, &r) {
+                    if let Some(v) = int_op(op, *x, *y) {
+                        return Ok(v);
+                    }
+                }
+                slow_binary(op, l, r, i, span)
+            })
+        }
+    }
+}
+
+/// `x = e`; `x = f(x, ...)` and `x = x + e` move `x` out of its slot so an
+/// unshared string, list or map is updated in place (amortized O(1) appends).
+fn lower_set_local(s: u32, v: &Node) -> Code {
+    let slot = s as usize;
+    match v {
+        Node::Call(callee, args, span)
+            if matches!(args.first(), Some(Node::Local(a)) if *a == s)
+                && !args[1..].iter().any(|x| reads_local(x, s))
+                && !reads_local(callee, s) =>
+        {
+            let call = lower_call(callee, args, *span, Some(s));
+            code(move |i| {
+                let v = call.run(i)?;
+                i.stack[i.bp + slot] = v;
+                Ok(Value::None)
+            })
+        }
+        Node::Binary(BinOp::Add, a, b, span) if matches!(**a, Node::Local(x) if x == s) && !reads_local(b, s) => {
+            let (b, span) = (lower(b), *span);
+            code(move |i| {
+                let r = b.run(i)?;
+                let at = i.bp + slot;
+                if let (Value::Int(x), Value::Int(y)) = (&i.stack[at], &r) {
+                    if let Some(v) = x.checked_add(*y) {
+                        i.stack[at] = Value::Int(v);
+                        return Ok(Value::None);
+                    }
+                }
+                let cur = std::mem::take(&mut i.stack[at]);
+                match ops::binary_owned(BinOp::Add, cur, r, i.config.max_collection_len) {
+                    Ok(v) => {
+                        i.stack[at] = v;
+                        Ok(Value::None)
+                    }
+                    Err((old, e)) => {
+                        i.stack[at] = old;
+                        Err(e.or_at(span).into())
+                    }
+                }
+            })
+        }
+        _ => {
+            let v = lower(v);
+            code(move |i| {
+                let v = v.run(i)?;
+                i.stack[i.bp + slot] = v;
+                Ok(Value::None)
+            })
+        }
+    }
+}
+
+/// Arguments of a native call live here (no allocation for up to 6).
+const INLINE_ARGS: usize = 6;
+
+/// A call. With `move_first`, the first argument is the local of that slot
+/// and a native callee receives it moved (the caller assigns the result back).
+fn lower_call(callee: &Node, args: &[Node], span: Span, move_first: Option<u32>) -> Code {
+    let args: Vec<Code> = args.iter().map(lower).collect();
+    let callee_code = lower(callee);
+    let global = if let Node::Global(g, _) = callee { Some(*g) } else { None };
+    code(move |i| {
+        let f = match global {
+            Some(g) => match i.globals.get(g as usize) {
+                Some(Some(v)) => v.clone(),
+                _ => callee_code.run(i)?,
+            },
+            None => callee_code.run(i)?,
+        };
+        match &f {
+            Value::Func(clo) => {
+                let base = i.stack.len();
+                for a in &args {
+                    match a.run(i) {
+                        Ok(v) => i.stack.push(v),
+                        Err(e) => {
+                            i.stack.truncate(base);
+                            return Err(e);
+                        }
+                    }
+                }
+                i.call_closure(clo, base, span)
+            }
+            Value::Native(nf) => {
+                let n = args.len();
+                let mut heap;
+                let mut inline: [Value; INLINE_ARGS] = Default::default();
+                let buf: &mut [Value] = if n <= INLINE_ARGS {
+                    &mut inline[..n]
+                } else {
+                    heap = vec![Value::None; n];
+                    &mut heap[..]
+                };
+                let first = match move_first {
+                    Some(s) => {
+                        buf[0] = std::mem::take(&mut i.stack[i.bp + s as usize]);
+                        1
+                    }
+                    None => 0,
+                };
+                for (k, a) in args.iter().enumerate().skip(first) {
+                    match a.run(i) {
+                        Ok(v) => buf[k] = v,
+                        Err(e) => {
+                            if let Some(s) = move_first {
+                                i.stack[i.bp + s as usize] = std::mem::take(&mut buf[0]);
+                            }
+                            return Err(e);
+                        }
+                    }
+                }
+                match (nf.func)(i, buf) {
+                    Ok(v) => Ok(v),
+                    Err(e) => {
+                        // Give a moved argument back unless the native consumed it.
+                        if let Some(s) = move_first {
+                            if !buf[0].is_none() {
+                                i.stack[i.bp + s as usize] = std::mem::take(&mut buf[0]);
+                            }
+                        }
+                        Err(e.or_at(span).into())
+                    }
+                }
+            }
+            Value::Type(t) => {
+                let mut v = Vec::with_capacity(args.len());
+                for a in &args {
+                    v.push(a.run(i)?);
+                }
+                let t = t.clone();
+                crate::natives::call_type(i, &t, &mut v, &[]).map_err(|e| e.or_at(span).into())
+            }
+            other => {
+                let what = match global {
+                    Some(g) => format!("`{}` is a {}, not a function", crate::names::name_of(g), other.type_name()),
+                    None => format!("a value of type `{}` is not callable", other.type_name()),
+                };
+                Err(err("TypeError", what, span))
+            }
+        }
+    })
+}
+
+fn lower_for(slot: u32, it: &Node, body: &Node, span: Span) -> Code {
+    let slot = slot as usize;
+    let body = lower(body);
+    macro_rules! run_body {
+        ($i:expr, $v:expr) => {{
+            $i.step().map_err(|e| e.or_at(span))?;
+            let at = $i.bp + slot;
+            $i.stack[at] = $v;
+            match body.run($i) {
+                Ok(_) | Err(Ctrl::Continue) => {}
+                Err(Ctrl::Break) => break,
+                Err(e) => return Err(e),
+            }
+        }};
+    }
+    // `for i in a..b` with int bounds: no range value is built.
+    if let Node::Range(a, b, inclusive, rspan) = it {
+        let (a, b, inclusive, rspan) = (lower(a), lower(b), *inclusive, *rspan);
+        return code(move |i| {
+            let (start, end) = match (a.run(i)?, b.run(i)?) {
+                (Value::Int(x), Value::Int(y)) => (x, y),
+                (x, y) => {
+                    return Err(err(
+                        "TypeError",
+                        format!("range bounds must be ints, got {} and {}", x.type_name(), y.type_name()),
+                        rspan,
+                    ))
+                }
+            };
+            let end = if inclusive { end.saturating_add(1) } else { end };
+            let mut k = start;
+            while k < end {
+                run_body!(i, Value::Int(k));
+                k += 1;
+            }
+            Ok(Value::None)
+        });
+    }
+    let it = lower(it);
+    code(move |i| {
+        let v = it.run(i)?;
+        match &v {
+            Value::Range(r) => {
+                let end = r.end_exclusive();
+                let mut k = r.start;
+                while k < end {
+                    run_body!(i, Value::Int(k));
+                    k += 1;
+                }
+            }
+            Value::List(l) => {
+                for x in l.items.iter() {
+                    run_body!(i, x.clone());
+                }
+            }
+            Value::Str(s) => {
+                for c in s.s.chars() {
+                    run_body!(i, Value::str(c.to_string()));
+                }
+            }
+            Value::Map(m) => {
+                for k in m.map.keys() {
+                    run_body!(i, k.clone());
+                }
+            }
+            other => {
+                return Err(err("TypeError", format!("cannot iterate over a value of type `{}`", other.type_name()), span));
+            }
+        }
+        Ok(Value::None)
+    })
+}
