@@ -19,9 +19,19 @@ use std::time::Instant;
 
 impl Interp {
     pub(crate) fn call_cached(&mut self, clo: &Arc<Closure>, base: usize, span: Span) -> R {
-        let cf = clo.cached.as_ref().expect("call_cached on a cached closure").clone();
-        let args: Vec<Value> = self.stack[base..].to_vec();
-        let key = match key::compute(self, clo, &cf, &args) {
+        let cf: &super::CachedFn = clo.cached.as_deref().expect("call_cached on a cached closure");
+        let key = if cf.options.hash_funcs.is_empty() {
+            // No user code runs while hashing: read the arguments where they
+            // lie, with the stack lent out for the duration.
+            let stack = std::mem::take(&mut self.stack);
+            let r = key::compute(self, clo, cf, &stack[base..]);
+            self.stack = stack;
+            r
+        } else {
+            let args: Vec<Value> = self.stack[base..].to_vec();
+            key::compute(self, clo, cf, &args)
+        };
+        let key = match key {
             Ok(k) => k,
             Err(e) => {
                 self.stack.truncate(base);
@@ -31,27 +41,27 @@ impl Interp {
         let opts = &cf.options;
         loop {
             match self.cache.lookup(&key, &cf.name, opts.ttl, opts.max_entries.is_some(), opts.persist) {
-                Lookup::Hit(e) => {
-                    self.stack.truncate(base);
+                Lookup::Hit(hit) => {
                     cf.count_hit();
-                    cf.saved_nanos.fetch_add(e.compute.as_nanos() as u64, Ordering::Relaxed);
+                    cf.saved_nanos.fetch_add(hit.compute.as_nanos() as u64, Ordering::Relaxed);
                     self.run_stats.hits += 1;
                     if self.config.explain {
-                        let label = call_label_values(&cf.name, &args);
+                        let label = call_label_values(&cf.name, &self.stack[base..]);
                         self.warn(&format!("explain: hit  {label}"));
                     }
-                    if let Some(stored) = e.output_hash {
-                        if e.value.may_mutate() {
-                            self.check_output(&cf.name, &e.value, stored);
+                    self.stack.truncate(base);
+                    if let Some(stored) = hit.output_hash {
+                        if hit.value.may_mutate() {
+                            self.check_output(&cf.name, &hit.value, stored);
                         }
                     }
-                    return Ok(e.value);
+                    return Ok(hit.value);
                 }
                 Lookup::Miss(reason) => {
                     if self.cache.claim(&key).is_some() {
                         continue; // another thread computed it meanwhile: look again
                     }
-                    let r = self.compute_miss(clo, &cf, &args, base, span, key, reason);
+                    let r = self.compute_miss(clo, cf, base, span, key, reason);
                     self.cache.finish(&key);
                     return r;
                 }
@@ -59,18 +69,17 @@ impl Interp {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn compute_miss(
         &mut self,
         clo: &Arc<Closure>,
-        cf: &Arc<super::CachedFn>,
-        args: &[Value],
+        cf: &super::CachedFn,
         base: usize,
         span: Span,
         key: super::Key,
         reason: super::MissReason,
     ) -> R {
-        let parts = match key::parts(self, clo, cf, args) {
+        let args: Vec<Value> = self.stack[base..].to_vec();
+        let parts = match key::parts(self, clo, cf, &args) {
             Ok(p) => Arc::new(p),
             Err(e) => {
                 self.stack.truncate(base);

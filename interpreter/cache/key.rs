@@ -6,7 +6,13 @@
 use super::options::CachedFn;
 use crate::error::Result;
 use crate::hashing::deps::{short, Dep};
-use crate::hashing::value_hash::{self, HashCx};
+use crate::hashing::value_hash::{self, HashCx, KeyBuf, Sink};
+
+/// The blake3 key that separates cache keys from every other hash memo makes.
+const KEY_DOMAIN: &[u8; 32] = b"memo cache key, format 1........";
+
+/// How many (key input → key) pairs an interpreter remembers.
+const KEY_MEMO_MAX: usize = 16_384;
 use crate::interp::Interp;
 use crate::value::{Closure, Hash32, Value};
 use std::sync::Arc;
@@ -36,20 +42,31 @@ fn arg_what<'a>(clo: &'a Closure, cf: &'a CachedFn, i: usize) -> impl Fn() -> St
 
 /// Computes the key of calling `clo` with `args`.
 pub fn compute(interp: &mut Interp, clo: &Arc<Closure>, cf: &CachedFn, args: &[Value]) -> Result<Hash32> {
+    // The code hash of a cached fn includes its name (see hashing::deps), so
+    // two cached fns with the same body keep separate entries.
     let code = interp.closure_code_hash(clo)?;
-    let mut h = blake3::Hasher::new();
-    h.update(b"memo-key-v1");
-    // The name files the entry: two cached fns with the same body do not
-    // share entries (their stats, `cache_clear` and disk folders stay apart).
-    h.update(&(cf.name.len() as u64).to_le_bytes());
-    h.update(cf.name.as_bytes());
+    let mut h = KeyBuf::new(KEY_DOMAIN);
     h.update(&code);
     for (i, a) in args.iter().enumerate() {
         let what = arg_what(clo, cf, i);
         let cx = HashCx { hash_funcs: &cf.options.hash_funcs, what: &what };
         value_hash::feed(interp, &mut h, a, &cx)?;
     }
-    Ok(*h.finalize().as_bytes())
+    // Small inputs (a code hash and a few scalars or memoized digests) are
+    // remembered with their digest: a repeated call skips the blake3 run.
+    if let Some(bytes) = h.bytes() {
+        if let Some(k) = interp.key_memo.get(bytes) {
+            return Ok(*k);
+        }
+        let bytes: Box<[u8]> = bytes.into();
+        let k = h.finish();
+        if interp.key_memo.len() >= KEY_MEMO_MAX {
+            interp.key_memo.clear();
+        }
+        interp.key_memo.insert(bytes, k);
+        return Ok(k);
+    }
+    Ok(h.finish())
 }
 
 /// The parts of the key (for storing with a miss and for `--explain`).

@@ -57,9 +57,32 @@ struct FnBook {
     expired: VecDeque<Key>,
 }
 
+/// Keys are blake3 digests: their first 8 bytes are already a good hash.
+#[derive(Default, Clone, Copy)]
+struct KeyHasher(u64);
+
+impl std::hash::Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut b = [0u8; 8];
+            b[..chunk.len()].copy_from_slice(chunk);
+            self.0 ^= u64::from_le_bytes(b);
+            if bytes.len() > 8 {
+                // Only the first word matters for 32-byte keys; stop early.
+                break;
+            }
+        }
+    }
+}
+
+type KeyMap<V> = hashbrown::HashMap<Key, V, std::hash::BuildHasherDefault<KeyHasher>>;
+
 #[derive(Default)]
 struct Store {
-    entries: hashbrown::HashMap<Key, Entry>,
+    entries: KeyMap<Entry>,
     fns: HashMap<Arc<str>, FnBook>,
     tick: u64,
 }
@@ -89,9 +112,17 @@ impl Default for Cache {
     }
 }
 
+/// What a hit returns (the rest of the entry stays in the store).
+pub struct Hit {
+    pub value: Value,
+    pub output_hash: Option<Hash32>,
+    /// How long the miss that stored it took (the time this hit saved).
+    pub compute: Duration,
+}
+
 /// What a lookup found.
 pub enum Lookup {
-    Hit(Entry),
+    Hit(Hit),
     /// No entry; `why` says what the explanation can use.
     Miss(MissReason),
 }
@@ -166,10 +197,9 @@ impl Cache {
                 }
                 let old_tick = e.tick;
                 e.tick = tick;
-                let found = e.clone();
-                let book = st.fns.entry(name.clone()).or_default();
-                book.latest = Some(*key);
+                let found = Hit { value: e.value.clone(), output_hash: e.output_hash, compute: e.compute };
                 if lru {
+                    let book = st.fns.entry(name.clone()).or_default();
                     book.lru.remove(&old_tick);
                     book.lru.insert(tick, *key);
                 }
@@ -186,8 +216,9 @@ impl Cache {
                             return Lookup::Miss(MissReason::Expired);
                         }
                     }
-                    self.insert_memory(*key, e.clone(), None);
-                    return Lookup::Hit(e);
+                    let hit = Hit { value: e.value.clone(), output_hash: e.output_hash, compute: e.compute };
+                    self.insert_memory(*key, e, None);
+                    return Lookup::Hit(hit);
                 }
                 Some(Err(why)) => return Lookup::Miss(MissReason::Damaged(why)),
                 _ => {}

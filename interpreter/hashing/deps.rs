@@ -17,7 +17,7 @@ use crate::error::Result;
 use crate::interp::{CodeMemo, Interp};
 use crate::names;
 use crate::value::{repr, Closure, Hash32, Value};
-use std::collections::HashMap;
+use hashbrown::HashMap;
 use std::sync::Arc;
 
 /// One dependency recorded for `--explain`: a function's own code, or a
@@ -138,6 +138,8 @@ impl Interp {
         h.update(&proto.ast_hash);
         if let Some(c) = &clo.cached {
             h.update(&c.hash_funcs_digest);
+            h.update(&(c.name.len() as u64).to_le_bytes());
+            h.update(c.name.as_bytes());
         }
         if let Some(rec) = &mut w.record {
             let name = if proto.name.is_empty() { "<anonymous fn>".to_string() } else { proto.name.clone() };

@@ -38,8 +38,75 @@ mod tag {
     pub const REPLACED: u8 = 17;
 }
 
+/// Where hash input goes: a blake3 hasher, or a small stack buffer that is
+/// hashed in one call (a cache key of a few scalars is a single compression).
+pub trait Sink {
+    fn update(&mut self, bytes: &[u8]);
+}
+
+impl Sink for blake3::Hasher {
+    #[inline]
+    fn update(&mut self, bytes: &[u8]) {
+        blake3::Hasher::update(self, bytes);
+    }
+}
+
+/// A keyed blake3 hash that buffers small inputs on the stack.
+pub struct KeyBuf {
+    key: [u8; 32],
+    buf: [u8; 120],
+    len: usize,
+    /// Boxed: a blake3 hasher is about 2 KB and most keys never need one.
+    spill: Option<Box<blake3::Hasher>>,
+}
+
+impl KeyBuf {
+    pub fn new(key: &[u8; 32]) -> KeyBuf {
+        KeyBuf { key: *key, buf: [0; 120], len: 0, spill: None }
+    }
+
+    /// The whole input, when it fit in the buffer.
+    pub fn bytes(&self) -> Option<&[u8]> {
+        match self.spill {
+            Some(_) => None,
+            None => Some(&self.buf[..self.len]),
+        }
+    }
+
+    pub fn finish(self) -> Hash32 {
+        match self.spill {
+            Some(h) => *h.finalize().as_bytes(),
+            None => *blake3::keyed_hash(&self.key, &self.buf[..self.len]).as_bytes(),
+        }
+    }
+}
+
+impl Sink for KeyBuf {
+    #[inline]
+    fn update(&mut self, bytes: &[u8]) {
+        if let Some(h) = &mut self.spill {
+            h.update(bytes);
+        } else if self.len + bytes.len() <= self.buf.len() {
+            if bytes.len() <= 16 {
+                // Byte loop: a few bytes, cheaper than a memcpy call.
+                for (d, s) in self.buf[self.len..].iter_mut().zip(bytes) {
+                    *d = *s;
+                }
+            } else {
+                self.buf[self.len..self.len + bytes.len()].copy_from_slice(bytes);
+            }
+            self.len += bytes.len();
+        } else {
+            let mut h = Box::new(blake3::Hasher::new_keyed(&self.key));
+            h.update(&self.buf[..self.len]);
+            h.update(bytes);
+            self.spill = Some(h);
+        }
+    }
+}
+
 /// Feeds a value that needs no context (literals in code).
-pub fn feed_scalar(h: &mut blake3::Hasher, v: &Value) {
+pub fn feed_scalar(h: &mut impl Sink, v: &Value) {
     match v {
         Value::None => {
             h.update(&[tag::NONE]);
@@ -67,7 +134,7 @@ pub fn feed_scalar(h: &mut blake3::Hasher, v: &Value) {
     }
 }
 
-fn feed_str(h: &mut blake3::Hasher, s: &str) {
+fn feed_str(h: &mut impl Sink, s: &str) {
     h.update(&[tag::STR]);
     h.update(&(s.len() as u64).to_le_bytes());
     h.update(s.as_bytes());
@@ -111,7 +178,7 @@ pub fn digest(interp: &mut Interp, v: &Value, cx: &HashCx) -> Result<Hash32> {
 }
 
 /// Feeds one value into `h`.
-pub fn feed(interp: &mut Interp, h: &mut blake3::Hasher, v: &Value, cx: &HashCx) -> Result<()> {
+pub fn feed(interp: &mut Interp, h: &mut impl Sink, v: &Value, cx: &HashCx) -> Result<()> {
     if crate::stack::near_overflow() {
         return Err(MemoError::new("RecursionError", "value nested too deeply to hash"));
     }
@@ -220,7 +287,7 @@ pub fn feed(interp: &mut Interp, h: &mut blake3::Hasher, v: &Value, cx: &HashCx)
     Ok(())
 }
 
-fn feed_type(h: &mut blake3::Hasher, t: &TypeValue) {
+fn feed_type(h: &mut impl Sink, t: &TypeValue) {
     feed_str(h, t.name());
     if let TypeValue::Struct(s) = t {
         h.update(&(s.fields.len() as u64).to_le_bytes());

@@ -98,7 +98,9 @@ pub struct Interp {
     pub(crate) imported: HashSet<PathBuf>,
     /// Path of each source file id, for relative imports.
     file_paths: HashMap<u32, PathBuf>,
-    pub(crate) code_memo: HashMap<usize, CodeMemo>,
+    pub(crate) code_memo: hashbrown::HashMap<usize, CodeMemo>,
+    /// Recent cache-key inputs and their blake3 digests (see `cache::key`).
+    pub(crate) key_memo: hashbrown::HashMap<Box<[u8]>, crate::value::Hash32>,
     /// Functions whose code hash is being computed (cycle detection).
     pub(crate) hash_stack: Vec<usize>,
     /// Cached functions currently computing a miss (innermost last).
@@ -136,7 +138,8 @@ impl Interp {
             params: HashMap::new(),
             imported: HashSet::new(),
             file_paths: HashMap::new(),
-            code_memo: HashMap::new(),
+            code_memo: hashbrown::HashMap::new(),
+            key_memo: hashbrown::HashMap::new(),
             hash_stack: Vec::new(),
             missing: Vec::new(),
             warned_print: HashSet::new(),
@@ -272,6 +275,14 @@ impl Interp {
     }
 
     pub(crate) fn import(&mut self, rel: &str, span: Span) -> R {
+        if !self.config.allow_fs {
+            return Err(MemoError::at(
+                "PermissionError",
+                format!("import \"{rel}\" is not allowed here: the host turned off file access"),
+                span,
+            )
+            .into());
+        }
         let base = self.file_paths.get(&span.file).and_then(|p| p.parent()).map(Path::to_path_buf).unwrap_or_default();
         let path = base.join(rel);
         let canon = std::fs::canonicalize(&path)
