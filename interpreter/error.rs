@@ -15,8 +15,15 @@ pub struct StackFrame {
 
 /// Any error memo reports. `kind` is what `try/catch` sees as `e["kind"]`
 /// (`SyntaxError`, `CompileError`, `TypeError`, `UnhashableTypeError`, ...).
+///
+/// One pointer wide (the details are boxed), so `Result<Value, MemoError>`
+/// stays small on the hot paths; fields are reached through `Deref`.
 #[derive(Debug, Clone)]
-pub struct MemoError {
+pub struct MemoError(Box<ErrorData>);
+
+/// The details of a [`MemoError`].
+#[derive(Debug, Clone)]
+pub struct ErrorData {
     pub kind: String,
     pub message: String,
     pub span: Option<Span>,
@@ -32,7 +39,14 @@ pub type Result<T> = std::result::Result<T, MemoError>;
 
 impl MemoError {
     pub fn new(kind: impl Into<String>, message: impl Into<String>) -> MemoError {
-        MemoError { kind: kind.into(), message: message.into(), span: None, stack: Vec::new(), notes: Vec::new(), site: None }
+        MemoError(Box::new(ErrorData {
+            kind: kind.into(),
+            message: message.into(),
+            span: None,
+            stack: Vec::new(),
+            notes: Vec::new(),
+            site: None,
+        }))
     }
 
     pub fn at(kind: impl Into<String>, message: impl Into<String>, span: Span) -> MemoError {
@@ -96,11 +110,38 @@ impl MemoError {
         }
         if !self.stack.is_empty() {
             let _ = writeln!(out, "stack (innermost first):");
-            for frame in &self.stack {
+            // Runs of the same frame (deep recursion) print once with a count.
+            let mut i = 0;
+            while i < self.stack.len() {
+                let frame = &self.stack[i];
+                let mut run = 1;
+                while i + run < self.stack.len()
+                    && self.stack[i + run].function == frame.function
+                    && self.stack[i + run].span == frame.span
+                {
+                    run += 1;
+                }
                 let _ = writeln!(out, "  in {} at {}", frame.function, sources.location(frame.span));
+                if run > 1 {
+                    let _ = writeln!(out, "  ... the frame above repeats {} more times", run - 1);
+                }
+                i += run;
             }
         }
         out
+    }
+}
+
+impl std::ops::Deref for MemoError {
+    type Target = ErrorData;
+    fn deref(&self) -> &ErrorData {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for MemoError {
+    fn deref_mut(&mut self) -> &mut ErrorData {
+        &mut self.0
     }
 }
 

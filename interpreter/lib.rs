@@ -6,6 +6,7 @@ pub mod ast;
 pub mod cache;
 pub mod cli;
 pub mod compiler;
+pub mod engine;
 pub mod error;
 pub mod hashing;
 pub mod interp;
@@ -22,7 +23,9 @@ pub mod watch;
 /// The interpreter version (part of cache keys for natives and of disk entries).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
+pub use cache::disk::DiskStore;
 pub use cache::Cache;
+pub use engine::{CacheInfo, Engine, EngineBuilder, Error, FromValue, HostType, InterruptHandle, IntoArgs, Limits, OutputBuffer};
 pub use error::MemoError;
 pub use interp::Interp;
 pub use value::Value;

@@ -288,7 +288,7 @@ mod tests {
             Err(err) => {
                 let span = err.span.expect("syntax errors have a span");
                 let (l, c) = SourceFile::new("t".into(), text.into()).line_col(span.start as usize);
-                (err.message, l, c)
+                (err.message.clone(), l, c)
             }
         }
     }

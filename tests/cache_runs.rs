@@ -173,7 +173,8 @@ fn damaged_entries_are_misses_and_get_replaced() {
     assert_eq!(files.len(), 1);
     let good = std::fs::read(&files[0]).unwrap();
 
-    let damage: Vec<(&str, Box<dyn Fn(&mut Vec<u8>)>)> = vec![
+    type Damage = Box<dyn Fn(&mut Vec<u8>)>;
+    let damage: Vec<(&str, Damage)> = vec![
         ("truncated", Box::new(|b: &mut Vec<u8>| b.truncate(b.len() / 2))),
         ("flipped", Box::new(|b: &mut Vec<u8>| *b.last_mut().unwrap() ^= 0xff)),
         ("empty", Box::new(|b: &mut Vec<u8>| b.clear())),
@@ -254,11 +255,7 @@ fn max_entries_and_ttl_hold_on_disk() {
 #[test]
 fn cache_stats_and_clear() {
     let dir = tempfile::tempdir().unwrap();
-    write(
-        dir.path(),
-        "app.memo",
-        "cached fn f(x) { x }\ncached fn g(x) { x }\nf(1)\nf(2)\ng(1)\n",
-    );
+    write(dir.path(), "app.memo", "cached fn f(x) { x }\ncached fn g(x) { x }\nf(1)\nf(2)\ng(1)\n");
     memo(dir.path(), &["run", "app.memo"]);
     let r = memo(dir.path(), &["cache", "stats"]);
     assert_eq!(r.code, 0, "{}", r.stderr);

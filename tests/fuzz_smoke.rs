@@ -478,7 +478,7 @@ fn run_one(text: &str) -> String {
     interp.config.allow_clock = false;
     match interp.run_source("fuzz.memo", text) {
         Ok(_) => "ok".to_string(),
-        Err(e) => e.kind,
+        Err(e) => e.kind.clone(),
     }
 }
 
@@ -488,7 +488,7 @@ fn env_num(name: &str, default: u64) -> u64 {
 
 #[test]
 fn random_programs_never_panic() {
-    let seed = env_num("MEMO_FUZZ_SEED", 0x5eed_0f_3e30);
+    let seed = env_num("MEMO_FUZZ_SEED", 0x5eed_0f3e30);
     let count = env_num("MEMO_FUZZ_COUNT", 3000) as usize;
     let verbose = std::env::var_os("MEMO_FUZZ_VERBOSE").is_some();
     let failures = memo::stack::run_with_stack(256 << 20, move || {

@@ -139,11 +139,8 @@ impl CachedFn {
             let cx = crate::hashing::value_hash::HashCx { hash_funcs: &[], what: &what };
             crate::hashing::value_hash::feed(interp, &mut h, f, &cx)?;
         }
-        let name: Arc<str> = if proto.name.is_empty() {
-            Arc::from("<anonymous cached fn>")
-        } else {
-            Arc::from(proto.name.as_str())
-        };
+        let name: Arc<str> =
+            if proto.name.is_empty() { Arc::from("<anonymous cached fn>") } else { Arc::from(proto.name.as_str()) };
         Ok(CachedFn {
             name,
             options: o,

@@ -1,6 +1,6 @@
 //! The `memo` command line: `run`, `check`, `repl`, `watch`, `cache`.
 
-mod stats;
+pub(crate) mod stats;
 
 use crate::cache::disk::{DiskStore, DEFAULT_MAX_BYTES};
 use crate::cache::Cache;
@@ -94,6 +94,21 @@ pub struct RunOpts {
     /// Print hits, misses and time per cached function at exit (stderr)
     #[arg(long)]
     pub stats: bool,
+    /// Sandbox: stop with a LimitError after N operations (loop iterations and calls)
+    #[arg(long, value_name = "N")]
+    pub max_ops: Option<u64>,
+    /// Sandbox: maximum call depth before a RecursionError (default 20000)
+    #[arg(long, value_name = "N")]
+    pub max_depth: Option<usize>,
+    /// Sandbox: largest string (bytes), list or map (elements) a script may build
+    #[arg(long, value_name = "N")]
+    pub max_len: Option<usize>,
+    /// Sandbox: refuse file access (read_file, write_file, exists, file_mtime, read_csv, sqlite_open, import)
+    #[arg(long)]
+    pub no_fs: bool,
+    /// Sandbox: refuse clocks and sleeping (now, clock, sleep)
+    #[arg(long)]
+    pub no_clock: bool,
 }
 
 /// Parses a `--set` value: int, float, bool, none, else a string.
@@ -152,6 +167,15 @@ pub fn make_interp(opts: &RunOpts, cache: Cache) -> Result<Interp, String> {
         interp.params.insert(k.trim().to_string(), parse_param(v));
     }
     interp.config.explain = opts.explain;
+    interp.config.max_ops = opts.max_ops;
+    if let Some(n) = opts.max_depth {
+        interp.config.max_call_depth = n;
+    }
+    if let Some(n) = opts.max_len {
+        interp.config.max_collection_len = n;
+    }
+    interp.config.allow_fs = !opts.no_fs;
+    interp.config.allow_clock = !opts.no_clock;
     interp.config.spinner = std::io::stderr().is_terminal();
     interp.out = Box::new(std::io::BufWriter::with_capacity(1 << 16, std::io::stdout()));
     Ok(interp)

@@ -33,20 +33,38 @@ impl std::fmt::Debug for Code {
 
 type Cond = Box<dyn Fn(&mut Interp) -> Result<bool, Ctrl> + Send + Sync>;
 
+/// Stores `v` in a slot; skips the out-of-line drop when the old value is a
+/// scalar (the common case for loop counters and accumulators).
+#[inline(always)]
+fn store(slot: &mut Value, v: Value) {
+    if matches!(slot, Value::None | Value::Bool(_) | Value::Int(_) | Value::Float(_)) {
+        // Scalars own nothing: forgetting the old one is the same as dropping it.
+        std::mem::forget(std::mem::replace(slot, v));
+    } else {
+        *slot = v;
+    }
+}
+
+/// Drops a statement's value, inline for scalars.
+#[inline(always)]
+fn discard(v: Value) {
+    if matches!(v, Value::None | Value::Bool(_) | Value::Int(_) | Value::Float(_)) {
+        std::mem::forget(v);
+    } else {
+        drop(v);
+    }
+}
+
 fn code(f: impl Fn(&mut Interp) -> R + Send + Sync + 'static) -> Code {
     Code(Box::new(f))
 }
 
 fn err(kind: &str, msg: String, span: Span) -> Ctrl {
-    Ctrl::Error(Box::new(MemoError::at(kind, msg, span)))
+    Ctrl::Error(MemoError::at(kind, msg, span))
 }
 
 fn not_bool(what: &'static str, v: &Value, span: Span) -> Ctrl {
-    err(
-        "TypeError",
-        format!("{what} must be a bool, got {} (memo has no truthiness: compare explicitly)", v.type_name()),
-        span,
-    )
+    err("TypeError", format!("{what} must be a bool, got {} (memo has no truthiness: compare explicitly)", v.type_name()), span)
 }
 
 #[inline(always)]
@@ -122,7 +140,7 @@ fn visit(n: &Node, f: &mut dyn FnMut(&Node)) {
         | Node::Or(a, b, _)
         | Node::Range(a, b, _, _)
         | Node::Index(a, b, _)
-        | Node::While(a, b)
+        | Node::While(a, b, _)
         | Node::For(_, a, b, _)
         | Node::Try(a, _, b) => {
             visit(a, f);
@@ -136,7 +154,7 @@ fn visit(n: &Node, f: &mut dyn FnMut(&Node)) {
             }
             visit(value, f);
         }
-        Node::List(xs) | Node::Block(xs) => xs.iter().for_each(|x| visit(x, f)),
+        Node::List(xs, _) | Node::Block(xs) => xs.iter().for_each(|x| visit(x, f)),
         Node::Map(kv, _) => kv.iter().for_each(|(k, v)| {
             visit(k, f);
             visit(v, f)
@@ -206,7 +224,7 @@ pub fn lower(n: &Node) -> Code {
                 let slot = i.bp + s;
                 if let (Value::Int(a), Value::Int(b)) = (&i.stack[slot], &r) {
                     if let Some(v) = int_op(op, *a, *b) {
-                        i.stack[slot] = v;
+                        store(&mut i.stack[slot], v);
                         return Ok(Value::None);
                     }
                 }
@@ -286,12 +304,14 @@ pub fn lower(n: &Node) -> Code {
             code(move |i| Ok(Value::Bool(c(i)?)))
         }
         Node::Binary(op, a, b, span) => lower_binary(*op, a, b, *span),
-        Node::List(items) => {
-            let items: Vec<Code> = items.iter().map(lower).collect();
+        Node::List(items, span) => {
+            let (items, span) = (items.iter().map(lower).collect::<Vec<Code>>(), *span);
             code(move |i| {
                 let mut v = imbl::Vector::new();
                 for c in &items {
-                    v.push_back(c.run(i)?);
+                    let x = c.run(i)?;
+                    crate::value::check_child(&x).map_err(|e| e.or_at(span))?;
+                    v.push_back(x);
                 }
                 Ok(Value::list(v))
             })
@@ -305,6 +325,7 @@ pub fn lower(n: &Node) -> Code {
                     let k = k.run(i)?;
                     ops::check_key(&k).map_err(|e| e.or_at(span))?;
                     let v = v.run(i)?;
+                    crate::value::check_child(&k).and_then(|_| crate::value::check_child(&v)).map_err(|e| e.or_at(span))?;
                     m.insert(k, v);
                 }
                 Ok(Value::map(m))
@@ -314,11 +335,9 @@ pub fn lower(n: &Node) -> Code {
             let (a, b, inclusive, span) = (lower(a), lower(b), *inclusive, *span);
             code(move |i| match (a.run(i)?, b.run(i)?) {
                 (Value::Int(a), Value::Int(b)) => Ok(Value::range(a, b, inclusive)),
-                (a, b) => Err(err(
-                    "TypeError",
-                    format!("range bounds must be ints, got {} and {}", a.type_name(), b.type_name()),
-                    span,
-                )),
+                (a, b) => {
+                    Err(err("TypeError", format!("range bounds must be ints, got {} and {}", a.type_name(), b.type_name()), span))
+                }
             })
         }
         Node::Call(callee, args, span) => lower_call(callee, args, *span, None),
@@ -389,15 +408,15 @@ pub fn lower(n: &Node) -> Code {
                     let last = codes.pop().unwrap();
                     code(move |i| {
                         for c in &codes {
-                            c.run(i)?;
+                            discard(c.run(i)?);
                         }
                         last.run(i)
                     })
                 }
             }
         }
-        Node::While(c, body) => {
-            let span = cond_span(c);
+        Node::While(c, body, span) => {
+            let span = *span;
             let c = lower_cond(c, "a `while` condition");
             let body = lower(body);
             code(move |i| {
@@ -523,12 +542,14 @@ fn lower_cond(n: &Node, what: &'static str) -> Cond {
         }
         Node::And(a, b, span) => {
             let span = *span;
-            let (a, b) = (lower_cond_named(a, "the left operand of `and`", span), lower_cond_named(b, "the right operand of `and`", span));
+            let (a, b) =
+                (lower_cond_named(a, "the left operand of `and`", span), lower_cond_named(b, "the right operand of `and`", span));
             Box::new(move |i| Ok(a(i)? && b(i)?))
         }
         Node::Or(a, b, span) => {
             let span = *span;
-            let (a, b) = (lower_cond_named(a, "the left operand of `or`", span), lower_cond_named(b, "the right operand of `or`", span));
+            let (a, b) =
+                (lower_cond_named(a, "the left operand of `or`", span), lower_cond_named(b, "the right operand of `or`", span));
             Box::new(move |i| Ok(a(i)? || b(i)?))
         }
         Node::Unary(UnOp::Not, x, span) => {
@@ -549,7 +570,9 @@ fn lower_cond(n: &Node, what: &'static str) -> Cond {
 
 fn lower_cond_named(n: &Node, what: &'static str, span: Span) -> Cond {
     match n {
-        Node::Binary(..) | Node::And(..) | Node::Or(..) | Node::Unary(UnOp::Not, ..) | Node::Const(Value::Bool(_)) => lower_cond(n, what),
+        Node::Binary(..) | Node::And(..) | Node::Or(..) | Node::Unary(UnOp::Not, ..) | Node::Const(Value::Bool(_)) => {
+            lower_cond(n, what)
+        }
         _ => {
             let c = lower(n);
             Box::new(move |i| as_bool(c.run(i)?, what, span))
@@ -643,7 +666,7 @@ fn lower_set_local(s: u32, v: &Node) -> Code {
                 let at = i.bp + slot;
                 if let (Value::Int(x), Value::Int(y)) = (&i.stack[at], &r) {
                     if let Some(v) = x.checked_add(*y) {
-                        i.stack[at] = Value::Int(v);
+                        store(&mut i.stack[at], Value::Int(v));
                         return Ok(Value::None);
                     }
                 }
@@ -664,7 +687,8 @@ fn lower_set_local(s: u32, v: &Node) -> Code {
             let v = lower(v);
             code(move |i| {
                 let v = v.run(i)?;
-                i.stack[i.bp + slot] = v;
+                let at = i.bp + slot;
+                store(&mut i.stack[at], v);
                 Ok(Value::None)
             })
         }
@@ -730,6 +754,7 @@ fn lower_call(callee: &Node, args: &[Node], span: Span, move_first: Option<u32>)
                         }
                     }
                 }
+                i.native_span = span;
                 match (nf.func)(i, buf) {
                     Ok(v) => Ok(v),
                     Err(e) => {
@@ -753,7 +778,11 @@ fn lower_call(callee: &Node, args: &[Node], span: Span, move_first: Option<u32>)
             }
             other => {
                 let what = match global {
-                    Some(g) => format!("`{}` is a {}, not a function", crate::names::name_of(g), other.type_name()),
+                    Some(g) => {
+                        let t = other.type_name();
+                        let article = if t.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+                        format!("`{}` is {article} {t}, not a function", crate::names::name_of(g))
+                    }
                     None => format!("a value of type `{}` is not callable", other.type_name()),
                 };
                 Err(err("TypeError", what, span))
@@ -769,9 +798,10 @@ fn lower_for(slot: u32, it: &Node, body: &Node, span: Span) -> Code {
         ($i:expr, $v:expr) => {{
             $i.step().map_err(|e| e.or_at(span))?;
             let at = $i.bp + slot;
-            $i.stack[at] = $v;
+            store(&mut $i.stack[at], $v);
             match body.run($i) {
-                Ok(_) | Err(Ctrl::Continue) => {}
+                Ok(v) => discard(v),
+                Err(Ctrl::Continue) => {}
                 Err(Ctrl::Break) => break,
                 Err(e) => return Err(e),
             }
@@ -791,10 +821,10 @@ fn lower_for(slot: u32, it: &Node, body: &Node, span: Span) -> Code {
                     ))
                 }
             };
-            let end = if inclusive { end.saturating_add(1) } else { end };
-            let mut k = start;
+            let end = end as i128 + inclusive as i128;
+            let mut k = start as i128;
             while k < end {
-                run_body!(i, Value::Int(k));
+                run_body!(i, Value::Int(k as i64));
                 k += 1;
             }
             Ok(Value::None)
@@ -805,10 +835,10 @@ fn lower_for(slot: u32, it: &Node, body: &Node, span: Span) -> Code {
         let v = it.run(i)?;
         match &v {
             Value::Range(r) => {
-                let end = r.end_exclusive();
-                let mut k = r.start;
+                let end = r.end_exclusive_wide();
+                let mut k = r.start as i128;
                 while k < end {
-                    run_body!(i, Value::Int(k));
+                    run_body!(i, Value::Int(k as i64));
                     k += 1;
                 }
             }

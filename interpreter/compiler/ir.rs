@@ -37,7 +37,7 @@ pub enum Node {
     Binary(BinOp, Box<Node>, Box<Node>, Span),
     And(Box<Node>, Box<Node>, Span),
     Or(Box<Node>, Box<Node>, Span),
-    List(Vec<Node>),
+    List(Vec<Node>, Span),
     Map(Vec<(Node, Node)>, Span),
     Range(Box<Node>, Box<Node>, bool, Span),
     /// A call with positional arguments.
@@ -49,7 +49,7 @@ pub enum Node {
     If(Box<Node>, Box<Node>, Option<Box<Node>>, Span),
     /// Statements; the value is the last one's (or none).
     Block(Vec<Node>),
-    While(Box<Node>, Box<Node>),
+    While(Box<Node>, Box<Node>, Span),
     /// `for slot in iter { body }`
     For(u32, Box<Node>, Box<Node>, Span),
     Break,

@@ -288,7 +288,7 @@ impl Compiler<'_> {
                 self.cur().loops += 1;
                 let b = self.block(body);
                 self.cur().loops -= 1;
-                Node::While(Box::new(c), Box::new(b?))
+                Node::While(Box::new(c), Box::new(b?), cond.span)
             }
             StmtKind::For { var, iter, body } => {
                 let it = self.expr(iter)?;
@@ -481,7 +481,7 @@ impl Compiler<'_> {
             ExprKind::Float(f) => Node::Const(Value::Float(*f)),
             ExprKind::Str(s) => Node::Const(Value::str(s.as_str())),
             ExprKind::Ident(n) => self.name(n, span)?,
-            ExprKind::List(items) => Node::List(items.iter().map(|i| self.expr(i)).collect::<Result<_>>()?),
+            ExprKind::List(items) => Node::List(items.iter().map(|i| self.expr(i)).collect::<Result<_>>()?, span),
             ExprKind::Map(pairs) => {
                 Node::Map(pairs.iter().map(|(k, v)| Ok((self.expr(k)?, self.expr(v)?))).collect::<Result<_>>()?, span)
             }

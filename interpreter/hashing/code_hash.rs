@@ -148,7 +148,7 @@ fn node(h: &mut blake3::Hasher, n: &Node) {
             node(h, a);
             node(h, b);
         }
-        Node::List(items) => {
+        Node::List(items, _) => {
             tag(h, 14);
             nodes(h, items);
         }
@@ -206,7 +206,7 @@ fn node(h: &mut blake3::Hasher, n: &Node) {
             tag(h, 22);
             nodes(h, stmts);
         }
-        Node::While(c, b) => {
+        Node::While(c, b, _) => {
             tag(h, 23);
             node(h, c);
             node(h, b);

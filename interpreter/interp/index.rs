@@ -15,8 +15,8 @@ pub enum Key {
 
 /// Resolves a possibly negative index against a length.
 pub fn norm_index(i: i64, len: usize, what: &str) -> Result<usize> {
-    let idx = if i < 0 { i + len as i64 } else { i };
-    if idx < 0 || idx as usize >= len {
+    let idx = if i < 0 { i as i128 + len as i128 } else { i as i128 };
+    if idx < 0 || idx >= len as i128 {
         return Err(MemoError::new("IndexError", format!("index {i} out of range for {what} of length {len}")));
     }
     Ok(idx as usize)
@@ -24,10 +24,10 @@ pub fn norm_index(i: i64, len: usize, what: &str) -> Result<usize> {
 
 /// Resolves a slice range against a length: `(start, end)` with start <= end.
 pub fn slice_bounds(r: &RangeObj, len: usize, what: &str) -> Result<(usize, usize)> {
-    let fix = |i: i64| if i < 0 { i + len as i64 } else { i };
+    let fix = |i: i64| if i < 0 { i as i128 + len as i128 } else { i as i128 };
     let start = fix(r.start);
-    let end = if r.inclusive { fix(r.end).saturating_add(1) } else { fix(r.end) };
-    if start < 0 || end < start || end as u128 > len as u128 {
+    let end = if r.inclusive { fix(r.end) + 1 } else { fix(r.end) };
+    if start < 0 || end < start || end > len as i128 {
         let shown = format!("{}{}{}", r.start, if r.inclusive { "..=" } else { ".." }, r.end);
         return Err(MemoError::new("IndexError", format!("slice {shown} out of range for {what} of length {len}")));
     }
@@ -85,11 +85,11 @@ pub fn index(t: &Value, i: &Value) -> Result<Value> {
             match i {
                 Value::Range(s) => {
                     let (a, b) = slice_bounds(s, len, "range")?;
-                    Ok(Value::range(r.start + a as i64, r.start + b as i64, false))
+                    Ok(Value::range((r.start as i128 + a as i128) as i64, (r.start as i128 + b as i128) as i64, false))
                 }
                 _ => {
                     let idx = norm_index(int_index(i, "range")?, len, "range")?;
-                    Ok(Value::Int(r.start + idx as i64))
+                    Ok(Value::Int((r.start as i128 + idx as i128) as i64))
                 }
             }
         }
@@ -125,6 +125,9 @@ pub fn update_path(target: &mut Value, path: &[Key], op: Option<BinOp>, v: Value
     if crate::stack::near_overflow() {
         return Err(MemoError::new("RecursionError", "assignment path too deep"));
     }
+    if rest_is_last(path) {
+        crate::value::check_child(&v)?;
+    }
     let Some((first, rest)) = path.split_first() else {
         let new = match op {
             None => v,
@@ -149,7 +152,8 @@ pub fn update_path(target: &mut Value, path: &[Key], op: Option<BinOp>, v: Value
             lm.hash = Default::default();
             let slot = &mut lm.items[idx];
             update_path(slot, rest, op, v, max)?;
-            lm.may_mutate |= lm.items[idx].may_mutate();
+            let child = lm.items[idx].clone();
+            lm.note_child(&child);
             Ok(())
         }
         (Value::Map(m), _) => {
@@ -174,8 +178,9 @@ pub fn update_path(target: &mut Value, path: &[Key], op: Option<BinOp>, v: Value
                     mm.map.insert(key.clone(), v);
                 }
             }
-            let now = mm.map.get(&key).is_some_and(Value::may_mutate);
-            mm.may_mutate |= now;
+            if let Some(child) = mm.map.get(&key).cloned() {
+                mm.note_child(&child);
+            }
             Ok(())
         }
         (Value::Struct(s), Key::Field(f)) => {
@@ -186,6 +191,7 @@ pub fn update_path(target: &mut Value, path: &[Key], op: Option<BinOp>, v: Value
             sm.hash = Default::default();
             update_path(&mut sm.fields[i], rest, op, v, max)?;
             sm.may_mutate |= sm.fields[i].may_mutate();
+            sm.depth = sm.depth.max(sm.fields[i].nesting() + 1);
             Ok(())
         }
         (Value::Str(_), _) => Err(MemoError::new("TypeError", "strings are immutable: build a new one (e.g. with slices and +)")),
@@ -196,4 +202,9 @@ pub fn update_path(target: &mut Value, path: &[Key], op: Option<BinOp>, v: Value
             Err(MemoError::new("TypeError", format!("a value of type `{}` does not support item assignment", t.type_name())))
         }
     }
+}
+
+/// True when the path has exactly one step left (the value goes into a container).
+fn rest_is_last(path: &[Key]) -> bool {
+    path.len() == 1
 }

@@ -21,12 +21,12 @@ pub(crate) enum Ctrl {
     Break,
     Continue,
     Return(Value),
-    Error(Box<MemoError>),
+    Error(MemoError),
 }
 
 impl From<MemoError> for Ctrl {
     fn from(e: MemoError) -> Ctrl {
-        Ctrl::Error(Box::new(e))
+        Ctrl::Error(e)
     }
 }
 
@@ -114,6 +114,9 @@ pub struct Interp {
     /// Set from another thread (Ctrl-C, a host) to stop the running script
     /// with an `Interrupted` error.
     pub interrupt: Arc<std::sync::atomic::AtomicBool>,
+    /// Where the native running now was called (for errors of the memo
+    /// functions it calls back, e.g. `map(xs, f)`).
+    pub(crate) native_span: Span,
     /// Operations until the next look at `interrupt` and `max_ops`.
     pub(crate) tick: u32,
     /// Operations performed so far (counted in steps of `CHECK_EVERY`).
@@ -147,6 +150,7 @@ impl Interp {
             cached_fns: Vec::new(),
             interrupt: Arc::new(std::sync::atomic::AtomicBool::new(false)),
             tick: CHECK_EVERY,
+            native_span: Span::default(),
             ops: 0,
         };
         crate::natives::register_all(&mut i);
@@ -269,7 +273,7 @@ impl Interp {
                 if let Some(site) = e.site.take().or(e.span) {
                     e.stack.push(StackFrame { function: "<script>".into(), span: site });
                 }
-                Err(*e)
+                Err(e)
             }
         }
     }
@@ -305,16 +309,15 @@ impl Interp {
     /// Calls any callable value with arguments (used by natives such as
     /// `map` and by `hash_funcs`).
     pub fn call_value(&mut self, f: &Value, args: &mut [Value], span: Option<Span>) -> Result<Value> {
-        let span = span.unwrap_or_default();
+        let span = span.unwrap_or(self.native_span);
         match f {
             Value::Func(clo) => {
                 let base = self.stack.len();
                 for a in args.iter_mut() {
-                    self.stack.push(std::mem::replace(a, Value::None));
+                    self.stack.push(std::mem::take(a));
                 }
-                let clo = clo.clone();
-                self.call_closure(&clo, base, span).map_err(|c| match c {
-                    Ctrl::Error(e) => *e,
+                self.call_closure(clo, base, span).map_err(|c| match c {
+                    Ctrl::Error(e) => e,
                     _ => MemoError::new("Error", "unexpected control flow"),
                 })
             }

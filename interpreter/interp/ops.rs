@@ -22,7 +22,8 @@ fn overflow(op: BinOp, a: i64, b: i64) -> MemoError {
 }
 
 pub(crate) fn too_large(what: &str, len: usize, max: usize) -> MemoError {
-    MemoError::new("LimitError", format!("{what} would have {len} elements, more than the limit of {max}"))
+    let unit = if what == "string" { "bytes" } else { "elements" };
+    MemoError::new("LimitError", format!("{what} would have {len} {unit}, more than the limit of {max}"))
 }
 
 pub fn negate(v: Value) -> Result<Value> {
@@ -76,9 +77,9 @@ fn as_f64(v: &Value) -> Option<f64> {
 pub fn compare(op: BinOp, a: &Value, b: &Value) -> Result<Ordering> {
     match (a, b) {
         (Value::Int(x), Value::Int(y)) => Ok(x.cmp(y)),
-        (Value::Int(_) | Value::Float(_), Value::Int(_) | Value::Float(_)) => {
-            Ok(as_f64(a).unwrap().partial_cmp(&as_f64(b).unwrap()).unwrap_or(Ordering::Equal))
-        }
+        // The total order compares ints and floats exactly (no rounding of
+        // large ints); NaN is handled by the caller.
+        (Value::Int(_) | Value::Float(_), Value::Int(_) | Value::Float(_)) => Ok(a.cmp(b)),
         (Value::Str(x), Value::Str(y)) => Ok(x.s.cmp(&y.s)),
         (Value::List(_), Value::List(_)) => Ok(a.cmp(b)),
         _ => Err(MemoError::new(
@@ -125,6 +126,8 @@ pub fn binary(op: BinOp, a: Value, b: Value, max: usize) -> Result<Value> {
                     }
                     if op == BinOp::Div {
                         x.checked_div(y)
+                    } else if y == -1 {
+                        Some(0) // i64::MIN % -1 is 0 (checked_rem says overflow)
                     } else {
                         x.checked_rem(y)
                     }
@@ -192,6 +195,7 @@ pub fn binary_owned(op: BinOp, a: Value, b: Value, max: usize) -> std::result::R
                 let xm: &mut ListObj = Arc::make_mut(&mut x);
                 xm.items.append(y.items.clone());
                 xm.may_mutate |= y.may_mutate;
+                xm.depth = xm.depth.max(y.depth);
                 xm.hash = Default::default();
                 Ok(Value::List(x))
             }

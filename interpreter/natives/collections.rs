@@ -15,7 +15,7 @@ use crate::error::{MemoError, Result};
 use crate::interp::index::{norm_index, substr};
 use crate::interp::ops::{check_key, too_large};
 use crate::interp::Interp;
-use crate::value::{repr, values_equal, ListObj, MapObj, RangeObj, StrObj, Value};
+use crate::value::{check_child, repr, values_equal, ListObj, MapObj, RangeObj, StrObj, Value};
 use std::cmp::Ordering;
 use std::sync::Arc;
 
@@ -58,7 +58,8 @@ fn take_list(name: &str, args: &mut [Value], i: usize) -> Result<Arc<ListObj>> {
 }
 
 fn new_list(items: imbl::Vector<Value>, may_mutate: bool) -> Value {
-    Value::List(Arc::new(ListObj { items, may_mutate, hash: Default::default() }))
+    let depth = items.iter().map(Value::nesting).max().unwrap_or(0) + 1;
+    Value::List(Arc::new(ListObj { items, may_mutate, depth, hash: Default::default() }))
 }
 
 fn int_arg(name: &str, v: &Value, what: &str) -> Result<i64> {
@@ -143,18 +144,24 @@ fn end_excl(r: &RangeObj) -> i128 {
 
 // ----- updates -----
 
+// These take their list or map out of the arguments (so an unshared one is
+// updated in place), but only after every check has passed: on an error the
+// argument is left where it was, and `xs = push(xs, v)` keeps `xs`.
+
 /// `push(xs, v)`: xs with v appended.
 fn push(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     arity("push", args, 2, 2)?;
-    let mut l = take_list("push", args, 0)?;
     let max = interp.config.max_collection_len;
-    if l.items.len() >= max {
-        return Err(too_large("list", l.items.len() + 1, max));
+    match &args[0] {
+        Value::List(l) if l.items.len() >= max => return Err(too_large("list", l.items.len() + 1, max)),
+        Value::List(_) => {}
+        other => return Err(bad_arg("push", "a list", other)),
     }
+    check_child(&args[1])?;
+    let mut l = take_list("push", args, 0)?;
     let v = take(&mut args[1]);
     let lm = Arc::make_mut(&mut l);
-    lm.hash = Default::default();
-    lm.may_mutate |= v.may_mutate();
+    lm.note_child(&v);
     lm.items.push_back(v);
     Ok(Value::List(l))
 }
@@ -163,10 +170,12 @@ fn push(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
 /// returns the shortened list, not the element; read `xs[-1]` for that).
 fn pop(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
     arity("pop", args, 1, 1)?;
-    let mut l = take_list("pop", args, 0)?;
-    if l.items.is_empty() {
-        return Err(MemoError::new("IndexError", "pop() from an empty list"));
+    match &args[0] {
+        Value::List(l) if l.items.is_empty() => return Err(MemoError::new("IndexError", "pop() from an empty list")),
+        Value::List(_) => {}
+        other => return Err(bad_arg("pop", "a list", other)),
     }
+    let mut l = take_list("pop", args, 0)?;
     let lm = Arc::make_mut(&mut l);
     lm.hash = Default::default();
     if let Some(removed) = lm.items.pop_back() {
@@ -175,13 +184,14 @@ fn pop(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
     Ok(Value::List(l))
 }
 
-/// `insert(xs, i, v)`: v inserted before index i (`len(xs)` appends;
-/// negative indexes count from the end). `insert(m, k, v)`: m with k set to v.
+/// `insert(xs, i, v)`: xs with v inserted before index i (negative indexes
+/// count from the end; i == len(xs) appends). `insert(m, k, v)`: m with
+/// key k set to v.
 fn insert(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     arity("insert", args, 3, 3)?;
     let max = interp.config.max_collection_len;
-    match take(&mut args[0]) {
-        Value::List(mut l) => {
+    match &args[0] {
+        Value::List(l) => {
             let i = int_arg("insert", &args[1], "index")?;
             let len = l.items.len();
             let idx = if i < 0 { i.checked_add(len as i64) } else { Some(i) };
@@ -197,27 +207,31 @@ fn insert(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
             if len >= max {
                 return Err(too_large("list", len + 1, max));
             }
+            check_child(&args[2])?;
+            let mut l = take_list("insert", args, 0)?;
             let v = take(&mut args[2]);
             let lm = Arc::make_mut(&mut l);
-            lm.hash = Default::default();
-            lm.may_mutate |= v.may_mutate();
+            lm.note_child(&v);
             lm.items.insert(idx, v);
             Ok(Value::List(l))
         }
-        Value::Map(mut m) => {
-            let k = take(&mut args[1]);
-            check_key(&k)?;
-            if m.map.len() >= max && !m.map.contains_key(&k) {
+        Value::Map(m) => {
+            check_key(&args[1])?;
+            if m.map.len() >= max && !m.map.contains_key(&args[1]) {
                 return Err(too_large("map", m.map.len() + 1, max));
             }
+            check_child(&args[1])?;
+            check_child(&args[2])?;
+            let Value::Map(mut m) = take(&mut args[0]) else { unreachable!("checked above") };
+            let k = take(&mut args[1]);
             let v = take(&mut args[2]);
             let mm: &mut MapObj = Arc::make_mut(&mut m);
-            mm.hash = Default::default();
-            mm.may_mutate |= v.may_mutate();
+            mm.note_child(&k);
+            mm.note_child(&v);
             mm.map.insert(k, v);
             Ok(Value::Map(m))
         }
-        other => Err(bad_arg("insert", "a list or map", &other)),
+        other => Err(bad_arg("insert", "a list or map", other)),
     }
 }
 
@@ -225,21 +239,24 @@ fn insert(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
 /// without key k (a `KeyError` if it has none).
 fn remove(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
     arity("remove", args, 2, 2)?;
-    match take(&mut args[0]) {
-        Value::List(mut l) => {
+    match &args[0] {
+        Value::List(l) => {
             let i = int_arg("remove", &args[1], "index")?;
             let idx = norm_index(i, l.items.len(), "list")?;
+            let mut l = take_list("remove", args, 0)?;
             let lm = Arc::make_mut(&mut l);
             lm.hash = Default::default();
             let removed = lm.items.remove(idx);
             refresh_may_mutate(lm, &removed);
             Ok(Value::List(l))
         }
-        Value::Map(mut m) => {
+        Value::Map(m) => {
             let k = &args[1];
             if !m.map.contains_key(k) {
                 return Err(MemoError::new("KeyError", format!("key {} not found in map", repr(k))));
             }
+            let Value::Map(mut m) = take(&mut args[0]) else { unreachable!("checked above") };
+            let k = &args[1];
             let mm: &mut MapObj = Arc::make_mut(&mut m);
             mm.hash = Default::default();
             if let Some(removed) = mm.map.remove(k) {
@@ -249,7 +266,7 @@ fn remove(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
             }
             Ok(Value::Map(m))
         }
-        other => Err(bad_arg("remove", "a list or map", &other)),
+        other => Err(bad_arg("remove", "a list or map", other)),
     }
 }
 

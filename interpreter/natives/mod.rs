@@ -6,6 +6,7 @@
 
 mod collections;
 mod core;
+pub mod data;
 mod strings;
 mod system;
 
@@ -26,7 +27,8 @@ thread_local! {
     static BUILTIN_NAMES: Vec<&'static str> = {
         let mut v: Vec<&'static str> = Vec::new();
         v.extend(TYPE_GLOBALS.iter().map(|(n, _)| *n));
-        for table in [core::NATIVES, collections::NATIVES, strings::NATIVES, system::NATIVES, crate::cache::natives::NATIVES] {
+        v.extend(data::TYPE_NAMES);
+        for table in [core::NATIVES, collections::NATIVES, strings::NATIVES, system::NATIVES, data::NATIVES, crate::cache::natives::NATIVES] {
             v.extend(table.iter().map(|(n, _)| *n));
         }
         v
@@ -49,12 +51,15 @@ pub fn register_all(interp: &mut Interp) {
     for (name, t) in TYPE_GLOBALS {
         interp.set_global(name, Value::builtin_type(*t));
     }
-    for table in [core::NATIVES, collections::NATIVES, strings::NATIVES, system::NATIVES, crate::cache::natives::NATIVES] {
+    for table in
+        [core::NATIVES, collections::NATIVES, strings::NATIVES, system::NATIVES, data::NATIVES, crate::cache::natives::NATIVES]
+    {
         for (name, f) in table {
             let f = *f;
             interp.register_native(name, Arc::new(f));
         }
     }
+    data::register_types(interp);
 }
 
 /// Calls a type value: a conversion (`int("3")`), a constructor
@@ -65,6 +70,7 @@ pub fn call_type(interp: &mut Interp, t: &TypeValue, args: &mut [Value], names: 
         TypeValue::Struct(st) => {
             let n = st.fields.len();
             let mut fields: Vec<Option<Value>> = vec![None; n];
+            let argc = args.len();
             for (i, a) in args.iter_mut().enumerate() {
                 let v = std::mem::replace(a, Value::None);
                 match names.get(i).and_then(|n| n.as_deref()) {
@@ -73,10 +79,10 @@ pub fn call_type(interp: &mut Interp, t: &TypeValue, args: &mut [Value], names: 
                             return Err(MemoError::new(
                                 "TypeError",
                                 format!(
-                                    "struct `{}` has {n} field{}, got {} arguments",
+                                    "struct `{}` has {n} field{}, got {argc} argument{}",
                                     st.name,
                                     if n == 1 { "" } else { "s" },
-                                    args.len()
+                                    if argc == 1 { "" } else { "s" }
                                 ),
                             ));
                         }
@@ -131,7 +137,11 @@ pub fn arity(name: &str, args: &[Value], min: usize, max: usize) -> Result<()> {
         };
         return Err(MemoError::new(
             "TypeError",
-            format!("{name}() takes {want} argument{}, got {}", if want == "1" { "" } else { "s" }, args.len()),
+            format!(
+                "{name}() takes {want} argument{}, got {}",
+                if max == 1 || (min == 1 && max == usize::MAX) { "" } else { "s" },
+                args.len()
+            ),
         ));
     }
     Ok(())

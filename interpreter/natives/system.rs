@@ -2,6 +2,10 @@
 //! (`read_file`, `write_file`, `exists`, `file_mtime`; paths are relative to
 //! the current working directory) and `param` (the `--set NAME=VALUE`
 //! values of the command line).
+//!
+//! A host can sandbox scripts: with `Config::allow_fs` off the file natives
+//! raise `PermissionError`, and so do the time natives with
+//! `Config::allow_clock` off.
 
 use super::{arity, Builtin};
 use crate::error::{MemoError, Result};
@@ -35,9 +39,26 @@ pub fn start_clock() {
     START.get_or_init(Instant::now);
 }
 
+/// Refuses file access when the host turned it off.
+fn need_fs(interp: &Interp, name: &str) -> Result<()> {
+    if interp.config.allow_fs {
+        return Ok(());
+    }
+    Err(MemoError::new("PermissionError", format!("{name}() is not allowed here: the host turned off file access")))
+}
+
+/// Refuses clocks and sleeping when the host turned them off.
+fn need_clock(interp: &Interp, name: &str) -> Result<()> {
+    if interp.config.allow_clock {
+        return Ok(());
+    }
+    Err(MemoError::new("PermissionError", format!("{name}() is not allowed here: the host turned off clock access")))
+}
+
 /// `sleep(seconds)`: pauses the script (an int or float >= 0).
 fn sleep(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     arity("sleep", args, 1, 1)?;
+    need_clock(interp, "sleep")?;
     let secs = match &args[0] {
         Value::Int(i) => *i as f64,
         Value::Float(f) => *f,
@@ -55,7 +76,19 @@ fn sleep(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
         .map_err(|_| MemoError::new("ValueError", format!("sleep() duration too long: {}", crate::value::repr(&args[0]))))?;
     // Let what was printed so far show while we wait.
     let _ = interp.out.flush();
-    std::thread::sleep(d);
+    // Sleep in slices so an interrupt (Ctrl-C, a host) is noticed quickly.
+    let until = std::time::Instant::now() + d;
+    loop {
+        let now = std::time::Instant::now();
+        if now >= until {
+            break;
+        }
+        if interp.interrupt.load(std::sync::atomic::Ordering::Relaxed) {
+            interp.interrupt.store(false, std::sync::atomic::Ordering::Relaxed);
+            return Err(MemoError::new("Interrupted", "interrupted"));
+        }
+        std::thread::sleep((until - now).min(Duration::from_millis(50)));
+    }
     Ok(Value::None)
 }
 
@@ -68,15 +101,17 @@ fn epoch_secs(t: SystemTime) -> f64 {
 }
 
 /// `now()`: wall-clock time, float seconds since the Unix epoch.
-fn now(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
+fn now(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     arity("now", args, 0, 0)?;
+    need_clock(interp, "now")?;
     Ok(Value::Float(epoch_secs(SystemTime::now())))
 }
 
 /// `clock()`: monotonic float seconds since the interpreter started (for
 /// measuring durations).
-fn clock(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
+fn clock(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     arity("clock", args, 0, 0)?;
+    need_clock(interp, "clock")?;
     let start = START.get_or_init(Instant::now);
     Ok(Value::Float(start.elapsed().as_secs_f64()))
 }
@@ -104,6 +139,7 @@ fn io_error(verb: &str, path: &str, e: &std::io::Error) -> MemoError {
 /// `read_file(path)`: the file's content as a string (it must be UTF-8).
 fn read_file(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     arity("read_file", args, 1, 1)?;
+    need_fs(interp, "read_file")?;
     let path = path_arg("read_file", args)?;
     let max = interp.config.max_collection_len;
     if let Ok(meta) = std::fs::metadata(path) {
@@ -119,8 +155,9 @@ fn read_file(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
 }
 
 /// `write_file(path, text)`: creates or replaces the file; returns `none`.
-fn write_file(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
+fn write_file(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     arity("write_file", args, 2, 2)?;
+    need_fs(interp, "write_file")?;
     let path = path_arg("write_file", args)?;
     let text = match &args[1] {
         Value::Str(s) => &s.s,
@@ -136,15 +173,17 @@ fn write_file(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
 }
 
 /// `exists(path)`: whether a file or directory is there.
-fn exists(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
+fn exists(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     arity("exists", args, 1, 1)?;
+    need_fs(interp, "exists")?;
     let path = path_arg("exists", args)?;
     Ok(Value::Bool(Path::new(path).exists()))
 }
 
 /// `file_mtime(path)`: last modification time, float seconds since the epoch.
-fn file_mtime(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
+fn file_mtime(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     arity("file_mtime", args, 1, 1)?;
+    need_fs(interp, "file_mtime")?;
     let path = path_arg("file_mtime", args)?;
     let t = std::fs::metadata(path).and_then(|m| m.modified()).map_err(|e| io_error("stat", path, &e))?;
     Ok(Value::Float(epoch_secs(t)))
@@ -162,4 +201,35 @@ fn param(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
         return Ok(v.clone());
     }
     Ok(if args.len() == 2 { std::mem::replace(&mut args[1], Value::None) } else { Value::None })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sandbox_switches() {
+        let mut interp = Interp::new(crate::Cache::memory());
+        interp.config.allow_fs = false;
+        interp.config.allow_clock = false;
+        let path = || [Value::str("Cargo.toml")];
+        assert_eq!(read_file(&mut interp, &mut path()).unwrap_err().kind, "PermissionError");
+        assert_eq!(exists(&mut interp, &mut path()).unwrap_err().kind, "PermissionError");
+        assert_eq!(file_mtime(&mut interp, &mut path()).unwrap_err().kind, "PermissionError");
+        let mut w = [Value::str("target/memo-sandbox-test.txt"), Value::str("x")];
+        assert_eq!(write_file(&mut interp, &mut w).unwrap_err().kind, "PermissionError");
+        assert_eq!(now(&mut interp, &mut []).unwrap_err().kind, "PermissionError");
+        assert_eq!(clock(&mut interp, &mut []).unwrap_err().kind, "PermissionError");
+        assert_eq!(sleep(&mut interp, &mut [Value::Int(0)]).unwrap_err().kind, "PermissionError");
+        interp.config.allow_fs = true;
+        interp.config.allow_clock = true;
+        assert!(matches!(exists(&mut interp, &mut path()), Ok(Value::Bool(true))));
+        assert!(matches!(clock(&mut interp, &mut []), Ok(Value::Float(t)) if t >= 0.0));
+    }
+
+    #[test]
+    fn io_reasons_drop_os_error_suffix() {
+        let e = std::io::Error::from_raw_os_error(2);
+        assert!(!reason(&e).contains("os error"));
+    }
 }

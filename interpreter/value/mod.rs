@@ -76,12 +76,23 @@ impl StrObj {
 pub struct ListObj {
     pub items: imbl::Vector<Value>,
     pub may_mutate: bool,
+    /// Nesting depth (1 + the deepest element's); see [`MAX_NESTING`].
+    pub depth: u32,
     pub hash: OnceLock<Hash32>,
 }
 
 impl Clone for ListObj {
     fn clone(&self) -> Self {
-        ListObj { items: self.items.clone(), may_mutate: self.may_mutate, hash: OnceLock::new() }
+        ListObj { items: self.items.clone(), may_mutate: self.may_mutate, depth: self.depth, hash: OnceLock::new() }
+    }
+}
+
+impl ListObj {
+    /// Records that `v` is now an element (after `check_child(v)`).
+    pub fn note_child(&mut self, v: &Value) {
+        self.may_mutate |= v.may_mutate();
+        self.depth = self.depth.max(v.nesting() + 1);
+        self.hash = OnceLock::new();
     }
 }
 
@@ -89,13 +100,39 @@ impl Clone for ListObj {
 pub struct MapObj {
     pub map: imbl::OrdMap<Value, Value>,
     pub may_mutate: bool,
+    /// Nesting depth (1 + the deepest key's or value's).
+    pub depth: u32,
     pub hash: OnceLock<Hash32>,
 }
 
 impl Clone for MapObj {
     fn clone(&self) -> Self {
-        MapObj { map: self.map.clone(), may_mutate: self.may_mutate, hash: OnceLock::new() }
+        MapObj { map: self.map.clone(), may_mutate: self.may_mutate, depth: self.depth, hash: OnceLock::new() }
     }
+}
+
+impl MapObj {
+    /// Records that `v` is now a key or value (after `check_child(v)`).
+    pub fn note_child(&mut self, v: &Value) {
+        self.may_mutate |= v.may_mutate();
+        self.depth = self.depth.max(v.nesting() + 1);
+        self.hash = OnceLock::new();
+    }
+}
+
+/// The deepest nesting of lists, maps and structs a value may have. Deeper
+/// values would make comparing, printing or freeing them recurse too deeply.
+pub const MAX_NESTING: u32 = 100_000;
+
+/// Checks that `v` may become an element of a container.
+pub fn check_child(v: &Value) -> Result<(), crate::error::MemoError> {
+    if v.nesting() >= MAX_NESTING {
+        return Err(crate::error::MemoError::new(
+            "LimitError",
+            format!("value nested too deeply (more than {MAX_NESTING} levels of lists, maps and structs)"),
+        ));
+    }
+    Ok(())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,24 +143,31 @@ pub struct RangeObj {
 }
 
 impl RangeObj {
-    /// The exclusive end, saturating.
+    /// The exclusive end as an i128 (so `..=i64::MAX` keeps its last element).
+    pub fn end_exclusive_wide(&self) -> i128 {
+        self.end as i128 + self.inclusive as i128
+    }
+    /// The exclusive end, saturating (only for callers that cannot reach i64::MAX).
     pub fn end_exclusive(&self) -> i64 {
-        if self.inclusive {
-            self.end.saturating_add(1)
-        } else {
-            self.end
-        }
+        self.end_exclusive_wide().min(i64::MAX as i128) as i64
     }
     pub fn len(&self) -> usize {
-        let e = self.end_exclusive();
-        if e > self.start {
-            (e as i128 - self.start as i128).min(usize::MAX as i128) as usize
-        } else {
-            0
-        }
+        (self.end_exclusive_wide() - self.start as i128).clamp(0, usize::MAX as i128) as usize
     }
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+    /// Calls `f` with each element, in order.
+    pub fn for_each<E>(&self, mut f: impl FnMut(i64) -> Result<bool, E>) -> Result<(), E> {
+        let end = self.end_exclusive_wide();
+        let mut k = self.start as i128;
+        while k < end {
+            if !f(k as i64)? {
+                break;
+            }
+            k += 1;
+        }
+        Ok(())
     }
 }
 
@@ -131,12 +175,20 @@ pub struct StructObj {
     pub ty: Arc<StructType>,
     pub fields: Box<[Value]>,
     pub may_mutate: bool,
+    /// Nesting depth (1 + the deepest field's).
+    pub depth: u32,
     pub hash: OnceLock<Hash32>,
 }
 
 impl Clone for StructObj {
     fn clone(&self) -> Self {
-        StructObj { ty: self.ty.clone(), fields: self.fields.clone(), may_mutate: self.may_mutate, hash: OnceLock::new() }
+        StructObj {
+            ty: self.ty.clone(),
+            fields: self.fields.clone(),
+            may_mutate: self.may_mutate,
+            depth: self.depth,
+            hash: OnceLock::new(),
+        }
     }
 }
 
@@ -161,7 +213,8 @@ impl Value {
 
     pub fn list(items: imbl::Vector<Value>) -> Value {
         let may_mutate = items.iter().any(Value::may_mutate);
-        Value::List(Arc::new(ListObj { items, may_mutate, hash: OnceLock::new() }))
+        let depth = items.iter().map(Value::nesting).max().unwrap_or(0) + 1;
+        Value::List(Arc::new(ListObj { items, may_mutate, depth, hash: OnceLock::new() }))
     }
 
     pub fn list_from(items: Vec<Value>) -> Value {
@@ -170,7 +223,8 @@ impl Value {
 
     pub fn map(map: imbl::OrdMap<Value, Value>) -> Value {
         let may_mutate = map.iter().any(|(k, v)| k.may_mutate() || v.may_mutate());
-        Value::Map(Arc::new(MapObj { map, may_mutate, hash: OnceLock::new() }))
+        let depth = map.iter().map(|(k, v)| k.nesting().max(v.nesting())).max().unwrap_or(0) + 1;
+        Value::Map(Arc::new(MapObj { map, may_mutate, depth, hash: OnceLock::new() }))
     }
 
     pub fn range(start: i64, end: i64, inclusive: bool) -> Value {
@@ -179,7 +233,19 @@ impl Value {
 
     pub fn new_struct(ty: Arc<StructType>, fields: Box<[Value]>) -> Value {
         let may_mutate = fields.iter().any(Value::may_mutate);
-        Value::Struct(Arc::new(StructObj { ty, fields, may_mutate, hash: OnceLock::new() }))
+        let depth = fields.iter().map(Value::nesting).max().unwrap_or(0) + 1;
+        Value::Struct(Arc::new(StructObj { ty, fields, may_mutate, depth, hash: OnceLock::new() }))
+    }
+
+    /// Nesting depth: 0 for scalars, 1 for a flat list, map or struct.
+    #[inline]
+    pub fn nesting(&self) -> u32 {
+        match self {
+            Value::List(l) => l.depth,
+            Value::Map(m) => m.depth,
+            Value::Struct(s) => s.depth,
+            _ => 0,
+        }
     }
 
     pub fn cell(v: Value) -> Value {

@@ -1,0 +1,629 @@
+//! Data natives (spec §4 "Data"): JSON (`json_parse`, `json_str`), CSV
+//! (`read_csv`) and SQLite (`sqlite_open`, `query`, `execute`).
+//!
+//! Decisions where the spec is silent (also in `docs/embedding.md`):
+//!
+//! * JSON numbers written without a fraction or exponent that fit an i64 are
+//!   ints; every other number is a float (`1.0` stays a float, `1e2` is
+//!   `100.0`, `18446744073709551615` is a float). Objects become maps with
+//!   str keys, arrays lists. Nesting deeper than 128 levels is a `ValueError`.
+//! * `json_str` writes `none`, bools, ints, finite floats, strs, lists, maps
+//!   with str keys and structs (as an object of their fields; the type name
+//!   is not written). Anything else (a fn, cell, range, type, native object,
+//!   a map with a non-str key, NaN or an infinity) is an error, never a
+//!   silent `null`. Without an indent the output is on one line with `", "`
+//!   and `": "` separators (Python's `json.dumps`); `json_str(v, 2)` indents.
+//! * `read_csv`: the first row is the header; a field is an int when it
+//!   parses as one, else a float when it parses as one (and has a digit),
+//!   else the text as is; an empty field is `none`. A row with another
+//!   number of fields than the header is a `ValueError`.
+//! * SQLite: `INTEGER` → int, `REAL` → float, `TEXT` → str, `NULL` → none,
+//!   `BLOB` → a list of ints (bytes). Parameters: `none`, bool (0/1), int,
+//!   float, str, or a list of ints 0..=255 (a BLOB). They are bound, never
+//!   interpolated into the SQL.
+//!
+//! Every `Connection` shares one [`NativeType`] (see [`connection_type`]),
+//! which has no hash: a cached fn that receives one needs
+//! `cached(hash_funcs: {Connection: id})`.
+
+use super::{arity, bad_arg, Builtin};
+use crate::error::{MemoError, Result};
+use crate::interp::ops::too_large;
+use crate::interp::Interp;
+use crate::value::{NativeObject, NativeType, TypeValue, Value};
+use std::fmt::Write as _;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+
+pub const NATIVES: &[(&str, Builtin)] = &[
+    ("json_parse", json_parse),
+    ("json_str", json_str),
+    ("read_csv", read_csv),
+    ("sqlite_open", sqlite_open),
+    ("query", query),
+    ("execute", execute),
+];
+
+/// Names of the type globals this module defines.
+pub const TYPE_NAMES: &[&str] = &["Connection"];
+
+/// Defines the `Connection` type global.
+pub fn register_types(interp: &mut Interp) {
+    interp.set_global("Connection", Value::Type(Arc::new(TypeValue::Native(connection_type()))));
+}
+
+// ----- JSON -----
+
+/// `json_parse(text)`: the value a JSON document stands for.
+fn json_parse(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
+    arity("json_parse", args, 1, 1)?;
+    let Value::Str(s) = &args[0] else {
+        return Err(bad_arg("json_parse", "a str", &args[0]));
+    };
+    let doc: serde_json::Value =
+        serde_json::from_str(&s.s).map_err(|e| MemoError::new("ValueError", format!("json_parse(): invalid JSON: {e}")))?;
+    from_json(doc, interp.config.max_collection_len)
+}
+
+fn from_json(v: serde_json::Value, max: usize) -> Result<Value> {
+    Ok(match v {
+        serde_json::Value::Null => Value::None,
+        serde_json::Value::Bool(b) => Value::Bool(b),
+        serde_json::Value::Number(n) => match n.as_i64() {
+            Some(i) => Value::Int(i),
+            None => Value::Float(n.as_f64().unwrap_or(f64::NAN)),
+        },
+        serde_json::Value::String(s) => Value::str(s),
+        serde_json::Value::Array(items) => {
+            if items.len() > max {
+                return Err(too_large("list", items.len(), max));
+            }
+            let mut out = imbl::Vector::new();
+            for item in items {
+                out.push_back(from_json(item, max)?);
+            }
+            Value::list(out)
+        }
+        serde_json::Value::Object(fields) => {
+            if fields.len() > max {
+                return Err(too_large("map", fields.len(), max));
+            }
+            let mut out = imbl::OrdMap::new();
+            for (k, v) in fields {
+                out.insert(Value::str(k), from_json(v, max)?);
+            }
+            Value::map(out)
+        }
+    })
+}
+
+/// `json_str(value[, indent])`: JSON text; `indent` (an int >= 0) spreads
+/// containers over lines with that many spaces per level.
+fn json_str(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
+    arity("json_str", args, 1, 2)?;
+    let indent = match args.get(1) {
+        None | Some(Value::None) => None,
+        Some(Value::Int(n)) if (0..=16).contains(n) => Some(*n as usize),
+        Some(other) => {
+            return Err(MemoError::new(
+                "ValueError",
+                format!("json_str() indent must be an int from 0 to 16 or none, got {}", crate::value::repr(other)),
+            ))
+        }
+    };
+    let mut w = JsonWriter { out: String::new(), indent, max: interp.config.max_collection_len };
+    w.write(&args[0])?;
+    Ok(Value::str(w.out))
+}
+
+struct JsonWriter {
+    out: String,
+    indent: Option<usize>,
+    max: usize,
+}
+
+/// A key in a container being written: none (a list), a map key (must be a
+/// str), or a struct field name.
+enum Key<'a> {
+    None,
+    Value(&'a Value),
+    Field(&'a str),
+}
+
+/// An open container: the rest of its entries, and whether one was written.
+struct Open<'a> {
+    rest: Box<dyn Iterator<Item = (Key<'a>, &'a Value)> + 'a>,
+    close: char,
+    any: bool,
+}
+
+impl JsonWriter {
+    fn check_len(&self) -> Result<()> {
+        if self.out.len() > self.max {
+            return Err(too_large("string", self.out.len(), self.max));
+        }
+        Ok(())
+    }
+
+    fn newline(&mut self, depth: usize) {
+        if let Some(n) = self.indent {
+            self.out.push('\n');
+            for _ in 0..n * depth {
+                self.out.push(' ');
+            }
+        }
+    }
+
+    fn string(&mut self, s: &str) {
+        // serde_json's escaping (control characters, quotes, backslashes).
+        let quoted = serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into());
+        self.out.push_str(&quoted);
+    }
+
+    /// Writes a value with an explicit stack of open containers (no
+    /// recursion, so any nesting the interpreter allows can be written).
+    fn write(&mut self, v: &Value) -> Result<()> {
+        let mut open: Vec<Open> = Vec::new();
+        if let Some(o) = self.start(v)? {
+            open.push(o);
+        }
+        loop {
+            let depth = open.len();
+            let Some(top) = open.last_mut() else { break };
+            let Some((key, item)) = top.rest.next() else {
+                let done = open.pop().expect("an open container");
+                if done.any {
+                    self.newline(depth - 1);
+                }
+                self.out.push(done.close);
+                self.check_len()?;
+                continue;
+            };
+            if top.any {
+                self.out.push(',');
+                if self.indent.is_none() {
+                    self.out.push(' ');
+                }
+            }
+            top.any = true;
+            self.newline(depth);
+            match key {
+                Key::None => {}
+                Key::Field(name) => {
+                    self.string(name);
+                    self.out.push_str(": ");
+                }
+                Key::Value(Value::Str(k)) => {
+                    self.string(&k.s);
+                    self.out.push_str(": ");
+                }
+                Key::Value(k) => {
+                    return Err(MemoError::new(
+                        "TypeError",
+                        format!(
+                            "json_str(): map key {} is not a str; JSON object keys must be strs (convert them with str(k))",
+                            crate::value::repr(k)
+                        ),
+                    ))
+                }
+            }
+            if let Some(o) = self.start(item)? {
+                open.push(o);
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes a scalar, or the opening of a container (returned to be filled).
+    fn start<'a>(&mut self, v: &'a Value) -> Result<Option<Open<'a>>> {
+        match v {
+            Value::None => self.out.push_str("null"),
+            Value::Bool(b) => self.out.push_str(if *b { "true" } else { "false" }),
+            Value::Int(i) => {
+                let _ = write!(self.out, "{i}");
+            }
+            Value::Float(f) => {
+                if !f.is_finite() {
+                    return Err(MemoError::new(
+                        "ValueError",
+                        format!("json_str(): {} has no JSON form (JSON numbers are finite)", crate::value::repr(v)),
+                    ));
+                }
+                self.out.push_str(&serde_json::to_string(f).unwrap_or_else(|_| "0.0".into()));
+            }
+            Value::Str(s) => {
+                self.string(&s.s);
+                self.check_len()?;
+            }
+            Value::List(l) => {
+                self.out.push('[');
+                let rest = Box::new(l.items.iter().map(|x| (Key::None, x)));
+                return Ok(Some(Open { rest, close: ']', any: false }));
+            }
+            Value::Map(m) => {
+                self.out.push('{');
+                let rest = Box::new(m.map.iter().map(|(k, x)| (Key::Value(k), x)));
+                return Ok(Some(Open { rest, close: '}', any: false }));
+            }
+            Value::Struct(s) => {
+                self.out.push('{');
+                let rest = Box::new(s.ty.fields.iter().zip(s.fields.iter()).map(|(k, x)| (Key::Field(k.as_str()), x)));
+                return Ok(Some(Open { rest, close: '}', any: false }));
+            }
+            Value::Range(_) | Value::Func(_) | Value::Native(_) | Value::Cell(_) | Value::Type(_) | Value::Object(_) => {
+                let hint = match v {
+                    Value::Range(_) => " (convert it with list(r))",
+                    Value::Cell(_) => " (write its content: c.get())",
+                    _ => "",
+                };
+                return Err(MemoError::new(
+                    "TypeError",
+                    format!("json_str(): a value of type `{}` has no JSON form{hint}", v.type_name()),
+                ));
+            }
+        }
+        Ok(None)
+    }
+}
+
+// ----- CSV -----
+
+/// Refuses file access when the host turned it off.
+fn need_fs(interp: &Interp, name: &str) -> Result<()> {
+    if interp.config.allow_fs {
+        return Ok(());
+    }
+    Err(MemoError::new("PermissionError", format!("{name}() is not allowed here: the host turned off file access")))
+}
+
+/// An I/O error's reason without the " (os error N)" suffix.
+fn io_reason(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    match s.find(" (os error") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
+}
+
+/// A CSV field as a value: int, float, none (empty) or the text.
+fn csv_field(s: &str) -> Value {
+    let t = s.trim();
+    if t.is_empty() {
+        return Value::None;
+    }
+    if let Ok(i) = t.parse::<i64>() {
+        return Value::Int(i);
+    }
+    if t.bytes().any(|b| b.is_ascii_digit()) {
+        if let Ok(f) = t.parse::<f64>() {
+            return Value::Float(f);
+        }
+    }
+    Value::str(s)
+}
+
+/// `read_csv(path)`: a list of maps, one per row, keyed by the header.
+fn read_csv(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
+    arity("read_csv", args, 1, 1)?;
+    need_fs(interp, "read_csv")?;
+    let Value::Str(path) = &args[0] else {
+        return Err(bad_arg("read_csv", "a str path", &args[0]));
+    };
+    let path = path.s.as_str();
+    let max = interp.config.max_collection_len;
+    let file =
+        std::fs::File::open(path).map_err(|e| MemoError::new("IOError", format!("cannot read `{path}`: {}", io_reason(&e))))?;
+    if let Ok(meta) = file.metadata() {
+        if meta.len() > max as u64 {
+            return Err(too_large("string", meta.len().min(usize::MAX as u64) as usize, max));
+        }
+    }
+    let csv_err = |e: csv::Error| -> MemoError {
+        let at = e.position().map(|p| format!(" (line {})", p.line())).unwrap_or_default();
+        match e.kind() {
+            csv::ErrorKind::Io(io) => MemoError::new("IOError", format!("cannot read `{path}`: {}", io_reason(io))),
+            csv::ErrorKind::UnequalLengths { expected_len, len, .. } => MemoError::new(
+                "ValueError",
+                format!(
+                    "read_csv(): `{path}`{at}: a row has {len} field{} but the header has {expected_len}",
+                    if *len == 1 { "" } else { "s" }
+                ),
+            ),
+            csv::ErrorKind::Utf8 { .. } => {
+                MemoError::new("ValueError", format!("read_csv(): `{path}`{at}: the file is not valid UTF-8"))
+            }
+            _ => MemoError::new("ValueError", format!("read_csv(): `{path}`{at}: {e}")),
+        }
+    };
+    let mut rdr = csv::ReaderBuilder::new().has_headers(true).from_reader(std::io::BufReader::new(file));
+    let headers: Vec<Value> = rdr.headers().map_err(csv_err)?.iter().map(Value::str).collect();
+    for (i, h) in headers.iter().enumerate() {
+        if headers[..i].iter().any(|o| crate::value::values_equal(o, h)) {
+            return Err(MemoError::new(
+                "ValueError",
+                format!("read_csv(): `{path}`: the header names column {} twice", crate::value::repr(h)),
+            ));
+        }
+    }
+    let mut rows = imbl::Vector::new();
+    let mut record = csv::StringRecord::new();
+    while rdr.read_record(&mut record).map_err(csv_err)? {
+        if rows.len() >= max {
+            return Err(too_large("list", rows.len() + 1, max));
+        }
+        let mut row = imbl::OrdMap::new();
+        for (h, field) in headers.iter().zip(record.iter()) {
+            row.insert(h.clone(), csv_field(field));
+        }
+        rows.push_back(Value::map(row));
+    }
+    Ok(Value::list(rows))
+}
+
+// ----- SQLite -----
+
+/// The data of a `Connection` object.
+pub struct Connection {
+    conn: Mutex<rusqlite::Connection>,
+    /// The path it was opened with (for messages).
+    pub path: String,
+}
+
+impl Connection {
+    fn lock(&self) -> MutexGuard<'_, rusqlite::Connection> {
+        self.conn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Runs `f` with the underlying rusqlite connection (for hosts).
+    pub fn with<T>(&self, f: impl FnOnce(&rusqlite::Connection) -> T) -> T {
+        f(&self.lock())
+    }
+}
+
+/// The one native type of every `Connection` (no hash).
+pub fn connection_type() -> Arc<NativeType> {
+    static TYPE: OnceLock<Arc<NativeType>> = OnceLock::new();
+    TYPE.get_or_init(|| Arc::new(NativeType { name: "Connection".into(), hash: None })).clone()
+}
+
+fn sqlite_error(name: &str, e: rusqlite::Error) -> MemoError {
+    let msg = match &e {
+        rusqlite::Error::MultipleStatement => {
+            "the SQL holds several statements; with params, pass one statement at a time".to_string()
+        }
+        rusqlite::Error::ExecuteReturnedResults => "the statement returns rows; use query() to read them".to_string(),
+        other => other.to_string(),
+    };
+    MemoError::new("SqliteError", format!("{name}(): {msg}"))
+}
+
+/// `sqlite_open(path)`: a connection to a SQLite database (`":memory:"`
+/// for a private in-memory one). The file is created if missing.
+fn sqlite_open(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
+    arity("sqlite_open", args, 1, 1)?;
+    let Value::Str(path) = &args[0] else {
+        return Err(bad_arg("sqlite_open", "a str path (or \":memory:\")", &args[0]));
+    };
+    let path = path.s.clone();
+    let conn = if path == ":memory:" {
+        rusqlite::Connection::open_in_memory()
+    } else {
+        need_fs(interp, "sqlite_open")?;
+        rusqlite::Connection::open(&path)
+    }
+    .map_err(|e| MemoError::new("SqliteError", format!("sqlite_open(): cannot open `{path}`: {e}")))?;
+    Ok(Value::Object(Arc::new(NativeObject {
+        ty: connection_type(),
+        data: Box::new(Connection { conn: Mutex::new(conn), path }),
+    })))
+}
+
+fn conn_arg<'a>(name: &str, args: &'a [Value]) -> Result<&'a Connection> {
+    if let Value::Object(o) = &args[0] {
+        if let Some(c) = o.data.downcast_ref::<Connection>() {
+            return Ok(c);
+        }
+    }
+    Err(bad_arg(name, "a Connection (from sqlite_open)", &args[0]))
+}
+
+fn sql_arg<'a>(name: &str, args: &'a [Value]) -> Result<&'a str> {
+    match &args[1] {
+        Value::Str(s) => Ok(&s.s),
+        other => Err(MemoError::new("TypeError", format!("{name}() expects the SQL as a str, got {}", other.type_name()))),
+    }
+}
+
+/// A memo value as an SQLite value.
+fn to_sql(name: &str, what: &str, v: &Value) -> Result<rusqlite::types::Value> {
+    use rusqlite::types::Value as S;
+    Ok(match v {
+        Value::None => S::Null,
+        Value::Bool(b) => S::Integer(*b as i64),
+        Value::Int(i) => S::Integer(*i),
+        Value::Float(f) => S::Real(*f),
+        Value::Str(s) => S::Text(s.s.clone()),
+        Value::List(l) => {
+            let mut bytes = Vec::with_capacity(l.items.len());
+            for b in l.items.iter() {
+                match b {
+                    Value::Int(i) if (0..=255).contains(i) => bytes.push(*i as u8),
+                    _ => {
+                        return Err(MemoError::new(
+                            "TypeError",
+                            format!("{name}(): {what} is a list, which binds as a BLOB only when it holds ints 0..=255"),
+                        ))
+                    }
+                }
+            }
+            S::Blob(bytes)
+        }
+        other => {
+            return Err(MemoError::new(
+                "TypeError",
+                format!(
+                    "{name}(): {what} is a {}; SQLite takes none, bool, int, float, str or a list of bytes",
+                    other.type_name()
+                ),
+            ))
+        }
+    })
+}
+
+/// Binds `params` (a list for `?`, a map for `:name`) to a statement.
+fn bind(name: &str, stmt: &mut rusqlite::Statement<'_>, params: Option<&Value>) -> Result<()> {
+    let want = stmt.parameter_count();
+    match params {
+        None | Some(Value::None) => {
+            if want > 0 {
+                return Err(MemoError::new(
+                    "SqliteError",
+                    format!(
+                        "{name}(): the SQL has {want} parameter{} but no params were given",
+                        if want == 1 { "" } else { "s" }
+                    ),
+                ));
+            }
+        }
+        Some(Value::List(l)) => {
+            if l.items.len() != want {
+                return Err(MemoError::new(
+                    "SqliteError",
+                    format!(
+                        "{name}(): the SQL has {want} parameter{} but {} were given",
+                        if want == 1 { "" } else { "s" },
+                        l.items.len()
+                    ),
+                ));
+            }
+            for (i, v) in l.items.iter().enumerate() {
+                let sv = to_sql(name, &format!("parameter {}", i + 1), v)?;
+                stmt.raw_bind_parameter(i + 1, sv).map_err(|e| sqlite_error(name, e))?;
+            }
+        }
+        Some(Value::Map(m)) => {
+            for (k, v) in m.map.iter() {
+                let Value::Str(k) = k else {
+                    return Err(MemoError::new(
+                        "TypeError",
+                        format!("{name}(): named params need str keys, got {}", crate::value::repr(k)),
+                    ));
+                };
+                let key = if k.s.starts_with([':', '@', '$']) { k.s.clone() } else { format!(":{}", k.s) };
+                let idx = stmt
+                    .parameter_index(&key)
+                    .map_err(|e| sqlite_error(name, e))?
+                    .ok_or_else(|| MemoError::new("SqliteError", format!("{name}(): the SQL has no parameter `{key}`")))?;
+                let sv = to_sql(name, &format!("parameter `{key}`"), v)?;
+                stmt.raw_bind_parameter(idx, sv).map_err(|e| sqlite_error(name, e))?;
+            }
+            for i in 1..=want {
+                match stmt.parameter_name(i) {
+                    Some(p) => {
+                        let bare = &p[1..];
+                        if !m.map.contains_key(&Value::str(p)) && !m.map.contains_key(&Value::str(bare)) {
+                            return Err(MemoError::new("SqliteError", format!("{name}(): no value given for parameter `{p}`")));
+                        }
+                    }
+                    None => {
+                        return Err(MemoError::new(
+                            "SqliteError",
+                            format!("{name}(): the SQL uses positional `?` parameters; pass params as a list"),
+                        ))
+                    }
+                }
+            }
+        }
+        Some(other) => {
+            return Err(MemoError::new(
+                "TypeError",
+                format!("{name}() expects params as a list (for `?`) or a map (for `:name`), got {}", other.type_name()),
+            ))
+        }
+    }
+    Ok(())
+}
+
+fn from_sql(v: rusqlite::types::ValueRef<'_>) -> Value {
+    use rusqlite::types::ValueRef as S;
+    match v {
+        S::Null => Value::None,
+        S::Integer(i) => Value::Int(i),
+        S::Real(f) => Value::Float(f),
+        S::Text(t) => Value::str(String::from_utf8_lossy(t).into_owned()),
+        S::Blob(b) => Value::list(b.iter().map(|x| Value::Int(*x as i64)).collect()),
+    }
+}
+
+/// `query(conn, sql[, params])`: the rows as a list of maps (column → value).
+fn query(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
+    arity("query", args, 2, 3)?;
+    let conn = conn_arg("query", args)?;
+    let sql = sql_arg("query", args)?;
+    let max = interp.config.max_collection_len;
+    let db = conn.lock();
+    let mut stmt = db.prepare(sql).map_err(|e| sqlite_error("query", e))?;
+    bind("query", &mut stmt, args.get(2))?;
+    let columns: Vec<Value> = stmt.column_names().map(Value::str).collect();
+    let mut rows = stmt.raw_query();
+    let mut out = imbl::Vector::new();
+    while let Some(row) = rows.next().map_err(|e| sqlite_error("query", e))? {
+        if out.len() >= max {
+            return Err(too_large("list", out.len() + 1, max));
+        }
+        let mut m = imbl::OrdMap::new();
+        for (i, c) in columns.iter().enumerate() {
+            let v = row.get_ref(i).map_err(|e| sqlite_error("query", e))?;
+            m.insert(c.clone(), from_sql(v));
+        }
+        out.push_back(Value::map(m));
+    }
+    Ok(Value::list(out))
+}
+
+/// `execute(conn, sql[, params])`: runs a statement; returns the number of
+/// rows it changed. Without params, the SQL may hold several statements
+/// (a schema, say); the count is then the total they changed.
+fn execute(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
+    arity("execute", args, 2, 3)?;
+    let conn = conn_arg("execute", args)?;
+    let sql = sql_arg("execute", args)?;
+    let db = conn.lock();
+    if matches!(args.get(2), None | Some(Value::None)) {
+        // Statement by statement: each is prepared after the previous ran,
+        // so a schema can create a table and then index it.
+        use rusqlite::fallible_iterator::FallibleIterator;
+        let mut batch = rusqlite::Batch::new(&db, sql);
+        let mut changed = 0usize;
+        while let Some(mut stmt) = batch.next().map_err(|e| sqlite_error("execute", e))? {
+            bind("execute", &mut stmt, None)?;
+            changed += stmt.raw_execute().map_err(|e| sqlite_error("execute", e))?;
+        }
+        return Ok(Value::Int(changed as i64));
+    }
+    let mut stmt = db.prepare(sql).map_err(|e| sqlite_error("execute", e))?;
+    bind("execute", &mut stmt, args.get(2))?;
+    let n = stmt.raw_execute().map_err(|e| sqlite_error("execute", e))?;
+    Ok(Value::Int(n as i64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_fields() {
+        assert!(matches!(csv_field("42"), Value::Int(42)));
+        assert!(matches!(csv_field(" -7 "), Value::Int(-7)));
+        assert!(matches!(csv_field("2.5"), Value::Float(f) if f == 2.5));
+        assert!(matches!(csv_field("1e3"), Value::Float(f) if f == 1000.0));
+        assert!(matches!(csv_field(""), Value::None));
+        assert_eq!(csv_field("inf").as_str(), Some("inf"));
+        assert_eq!(csv_field("NaN").as_str(), Some("NaN"));
+        assert_eq!(csv_field("Ada").as_str(), Some("Ada"));
+    }
+
+    #[test]
+    fn connections_share_one_type() {
+        assert!(Arc::ptr_eq(&connection_type(), &connection_type()));
+    }
+}
