@@ -467,8 +467,9 @@ pub fn lower(n: &Node) -> Code {
             code(move |i| {
                 let (depth, height, bp, missing) = (i.depth, i.stack.len(), i.bp, i.missing.len());
                 match body.run(i) {
-                    // An interrupt (Ctrl-C, a host) is not the script's to catch.
-                    Err(Ctrl::Error(e)) if e.kind != "Interrupted" => {
+                    // An interrupt (Ctrl-C, a host) or a spent operation budget
+                    // is not the script's to catch: it must end the run.
+                    Err(Ctrl::Error(e)) if e.kind != "Interrupted" && !i.ops_exhausted() => {
                         i.depth = depth;
                         i.stack.truncate(height);
                         i.bp = bp;

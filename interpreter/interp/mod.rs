@@ -444,6 +444,11 @@ impl Interp {
         Ok(())
     }
 
+    /// Has the run used up its operation budget (`Config::max_ops`)?
+    pub(crate) fn ops_exhausted(&self) -> bool {
+        self.config.max_ops.is_some_and(|max| self.ops > max)
+    }
+
     #[cold]
     fn check_limits(&mut self) -> std::result::Result<(), MemoError> {
         self.tick = CHECK_EVERY;

@@ -28,11 +28,12 @@ pub const NATIVES: &[(&str, Builtin)] = &[
 
 /// Appends the `print`/`str` form of a value (strings raw) without copying
 /// a string argument first.
-fn push_display(out: &mut String, v: &Value) {
+fn push_display(out: &mut String, v: &Value, max: usize) -> Result<()> {
     match v {
         Value::Str(s) => out.push_str(&s.s),
-        other => out.push_str(&repr(other)),
+        other => out.push_str(&crate::value::repr_limited(other, max)?),
     }
+    Ok(())
 }
 
 /// `print(a, b, ...)`: the arguments' display forms joined by one space, then
@@ -44,7 +45,7 @@ fn print(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
         if i > 0 {
             line.push(' ');
         }
-        push_display(&mut line, a);
+        push_display(&mut line, a, interp.config.max_collection_len)?;
     }
     line.push('\n');
     interp.out.write_all(line.as_bytes()).map_err(|e| MemoError::new("IOError", format!("cannot write output: {e}")))?;
@@ -52,9 +53,9 @@ fn print(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
 }
 
 /// `repr(x)`: the quoted form of any value.
-fn repr_native(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
+fn repr_native(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     arity("repr", args, 1, 1)?;
-    Ok(Value::str(repr(&args[0])))
+    Ok(Value::str(crate::value::repr_limited(&args[0], interp.config.max_collection_len)?))
 }
 
 /// `type(x)`: x's type, as a type value.
@@ -159,7 +160,7 @@ fn format(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
                 Some('}') => {
                     placeholders += 1;
                     if let Some(v) = rest.get(used) {
-                        push_display(&mut out, v);
+                        push_display(&mut out, v, max)?;
                         used += 1;
                     }
                 }
@@ -318,7 +319,7 @@ pub fn convert(interp: &mut Interp, t: BuiltinType, args: &mut [Value]) -> Resul
             arity("str", args, 1, 1)?;
             match std::mem::replace(&mut args[0], Value::None) {
                 s @ Value::Str(_) => Ok(s),
-                other => Ok(Value::str(repr(&other))),
+                other => Ok(Value::str(crate::value::repr_limited(&other, interp.config.max_collection_len)?)),
             }
         }
         BuiltinType::Bool => {

@@ -15,8 +15,30 @@ pub fn to_display(v: &Value) -> String {
 /// What `repr(x)` shows; also the form of values inside containers.
 pub fn repr(v: &Value) -> String {
     let mut out = String::new();
-    write_repr(&mut out, v, 0);
+    write_repr(&mut out, v, 0, usize::MAX);
     out
+}
+
+/// `repr`, refusing to build more than `max` bytes (a list holding the same
+/// big string a million times must not take the host's memory).
+pub fn repr_limited(v: &Value, max: usize) -> Result<String, crate::error::MemoError> {
+    let mut out = String::new();
+    write_repr(&mut out, v, 0, max);
+    if out.len() > max {
+        return Err(crate::error::MemoError::new(
+            "LimitError",
+            format!("the text of this value would have more than {max} bytes, the limit"),
+        ));
+    }
+    Ok(out)
+}
+
+/// `to_display` with the same limit as [`repr_limited`].
+pub fn display_limited(v: &Value, max: usize) -> Result<String, crate::error::MemoError> {
+    match v {
+        Value::Str(s) => Ok(s.s.clone()),
+        _ => repr_limited(v, max),
+    }
 }
 
 /// Formats a float so that it always shows a `.` or an exponent.
@@ -52,7 +74,10 @@ pub fn quote_str(s: &str, out: &mut String) {
 
 const MAX_DEPTH: usize = 200;
 
-fn write_repr(out: &mut String, v: &Value, depth: usize) {
+fn write_repr(out: &mut String, v: &Value, depth: usize, limit: usize) {
+    if out.len() > limit {
+        return;
+    }
     if depth > MAX_DEPTH {
         out.push_str("...");
         return;
@@ -71,7 +96,7 @@ fn write_repr(out: &mut String, v: &Value, depth: usize) {
                 if i > 0 {
                     out.push_str(", ");
                 }
-                write_repr(out, item, depth + 1);
+                write_repr(out, item, depth + 1, limit);
             }
             out.push(']');
         }
@@ -81,9 +106,9 @@ fn write_repr(out: &mut String, v: &Value, depth: usize) {
                 if i > 0 {
                     out.push_str(", ");
                 }
-                write_repr(out, k, depth + 1);
+                write_repr(out, k, depth + 1, limit);
                 out.push_str(": ");
-                write_repr(out, val, depth + 1);
+                write_repr(out, val, depth + 1, limit);
             }
             out.push('}');
         }
@@ -99,7 +124,7 @@ fn write_repr(out: &mut String, v: &Value, depth: usize) {
                 }
                 out.push_str(name);
                 out.push_str(": ");
-                write_repr(out, val, depth + 1);
+                write_repr(out, val, depth + 1, limit);
             }
             out.push(')');
         }
@@ -116,7 +141,7 @@ fn write_repr(out: &mut String, v: &Value, depth: usize) {
         }
         Value::Cell(c) => {
             out.push_str("cell(");
-            write_repr(out, &c.get(), depth + 1);
+            write_repr(out, &c.get(), depth + 1, limit);
             out.push(')');
         }
         Value::Type(t) => out.push_str(t.name()),

@@ -13,7 +13,7 @@ mod function;
 mod types;
 
 pub use compare::{values_equal, TypeRank};
-pub use display::{repr, to_display};
+pub use display::{display_limited, repr, repr_limited, to_display};
 pub use function::{Closure, NativeFn, NativeImpl};
 pub use types::{BuiltinType, NativeObject, NativeType, StructType, TypeValue};
 
