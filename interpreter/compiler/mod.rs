@@ -42,6 +42,8 @@ pub struct FnProto {
     pub ast_hash: Hash32,
     /// The body compiled to closures: what runs.
     pub code: codegen::Code,
+    /// Part of the standard library written in memo (see `CompileOptions::library`).
+    pub library: bool,
 }
 
 /// What the compiler needs to know about its surroundings.
@@ -51,6 +53,9 @@ pub struct CompileOptions<'a> {
     pub is_defined: &'a dyn Fn(&str) -> bool,
     /// Report names that are defined nowhere as compile errors.
     pub check_undefined: bool,
+    /// Library code (`stdlib/`): its functions are identified by name and
+    /// interpreter version in cache keys, not by their bodies.
+    pub library: bool,
 }
 
 /// Compiles a whole program into the script's proto.
@@ -81,7 +86,7 @@ pub fn compile_program(prog: &Program, opts: &CompileOptions) -> Result<Arc<FnPr
         body.push(c.stmt(s, true)?);
     }
     let st = c.fns.pop().unwrap();
-    Ok(Arc::new(st.finish(Vec::new(), Node::Block(body), span)))
+    Ok(Arc::new(st.finish(Vec::new(), Node::Block(body), span, opts.library)))
 }
 
 struct FnState {
@@ -125,11 +130,12 @@ impl FnState {
         }
     }
 
-    fn finish(self, params: Vec<String>, body: Node, span: Span) -> FnProto {
+    fn finish(self, params: Vec<String>, body: Node, span: Span, library: bool) -> FnProto {
         let hash = ast_hash(params.len(), &body);
         let code = codegen::lower(&body);
         FnProto {
             code,
+            library,
             name: self.name,
             params,
             nslots: self.nslots,
@@ -410,7 +416,7 @@ impl Compiler<'_> {
         let sources: Vec<u32> = st.captures.iter().map(|c| c.2).collect();
         // (`resolve` already recorded the nested function's globals as free
         // variables of every enclosing function too.)
-        let proto = Arc::new(st.finish(def.params.iter().map(|p| p.name.clone()).collect(), body, def.span));
+        let proto = Arc::new(st.finish(def.params.iter().map(|p| p.name.clone()).collect(), body, def.span, self.opts.library));
         match &def.cached {
             None => Ok(Node::Closure(proto, sources)),
             Some(opts) => {

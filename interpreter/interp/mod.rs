@@ -154,7 +154,26 @@ impl Interp {
             ops: 0,
         };
         crate::natives::register_all(&mut i);
+        i.run_prelude();
         i
+    }
+
+    /// Defines the standard library written in memo (`stdlib/prelude.memo`).
+    /// It is compiled once per process; every interpreter registers its
+    /// source as file 0 so its spans point into it.
+    fn run_prelude(&mut self) {
+        static PRELUDE: std::sync::OnceLock<Arc<FnProto>> = std::sync::OnceLock::new();
+        const TEXT: &str = include_str!("../../stdlib/prelude.memo");
+        if self.sources.get(0).is_none() {
+            self.sources.add("<stdlib/prelude.memo>", TEXT);
+        }
+        let proto = PRELUDE.get_or_init(|| {
+            let prog = crate::parser::parse_program(TEXT, 0).expect("the prelude parses");
+            let opts = CompileOptions { file: 0, is_defined: &|_| true, check_undefined: false, library: true };
+            compile_program(&prog, &opts).expect("the prelude compiles")
+        });
+        let proto = proto.clone();
+        self.run_proto(&proto).expect("the prelude runs");
     }
 
     // ----- globals -----
@@ -215,6 +234,7 @@ impl Interp {
         for (i, v) in natives {
             self.globals[i] = Some(v);
         }
+        self.run_prelude();
         for v in self.global_versions.iter_mut() {
             *v += 1;
         }
@@ -237,7 +257,7 @@ impl Interp {
         let prog = crate::parser::parse_program(text, file)?;
         let globals = &self.globals;
         let is_defined = |n: &str| names::lookup(n).and_then(|id| globals.get(id as usize)).is_some_and(|g| g.is_some());
-        compile_program(&prog, &CompileOptions { file, is_defined: &is_defined, check_undefined })
+        compile_program(&prog, &CompileOptions { file, is_defined: &is_defined, check_undefined, library: false })
     }
 
     /// Runs source text as a script; returns the value of its last expression statement.
