@@ -38,6 +38,7 @@
 //!   - `memo,args=--explain --set b=9`: extra command-line arguments for
 //!     `memo run`, split on spaces; they go before the script name. May be
 //!     combined: `memo,stderr,args=--explain`. `args=` must be the last flag.
+//!
 //!   Unknown flags fail the test (to catch typos).
 //!
 //! * Any other fenced block (```` ```text ```` not after an example,

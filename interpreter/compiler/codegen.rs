@@ -270,24 +270,36 @@ pub fn lower(n: &Node) -> Code {
             let (root, op, span) = (*root, *op, *span);
             code(move |i| {
                 let v = value.run(i)?;
-                let mut keys = Vec::with_capacity(steps.len());
-                for s in &steps {
-                    keys.push(match s {
+                let one: [Key; 1];
+                let mut many: Vec<Key>;
+                let keys: &[Key] = if steps.len() == 1 {
+                    // The common `m[k] = v`: no allocation for the path.
+                    one = [match &steps[0] {
                         Ok(c) => Key::Index(c.run(i)?),
                         Err(f) => Key::Field(f.clone()),
-                    });
-                }
+                    }];
+                    &one[..]
+                } else {
+                    many = Vec::with_capacity(steps.len());
+                    for s in &steps {
+                        many.push(match s {
+                            Ok(c) => Key::Index(c.run(i)?),
+                            Err(f) => Key::Field(f.clone()),
+                        });
+                    }
+                    &many[..]
+                };
                 let max = i.config.max_collection_len;
                 match root {
                     Place::Local(s) => {
                         let slot = i.bp + s as usize;
-                        index::update_path(&mut i.stack[slot], &keys, op, v, max).map_err(|e| e.or_at(span))?;
+                        index::update_path(&mut i.stack[slot], keys, op, v, max).map_err(|e| e.or_at(span))?;
                     }
                     Place::Global(g) => {
                         let Some(Some(target)) = i.globals.get_mut(g as usize) else {
                             return i.read_global(g, span);
                         };
-                        index::update_path(target, &keys, op, v, max).map_err(|e| e.or_at(span))?;
+                        index::update_path(target, keys, op, v, max).map_err(|e| e.or_at(span))?;
                         i.global_versions[g as usize] += 1;
                         i.global_epoch += 1;
                     }
@@ -770,12 +782,20 @@ fn lower_call(callee: &Node, args: &[Node], span: Span, move_first: Option<u32>)
                 }
             }
             Value::Type(t) => {
-                let mut v = Vec::with_capacity(args.len());
-                for a in &args {
-                    v.push(a.run(i)?);
+                // Conversions (`str(i)`) are hot: arguments on the stack.
+                let n = args.len();
+                let mut heap;
+                let mut inline: [Value; INLINE_ARGS] = Default::default();
+                let buf: &mut [Value] = if n <= INLINE_ARGS {
+                    &mut inline[..n]
+                } else {
+                    heap = vec![Value::None; n];
+                    &mut heap[..]
+                };
+                for (k, a) in args.iter().enumerate() {
+                    buf[k] = a.run(i)?;
                 }
-                let t = t.clone();
-                crate::natives::call_type(i, &t, &mut v, &[]).map_err(|e| e.or_at(span).into())
+                crate::natives::call_type(i, t, buf, &[]).map_err(|e| e.or_at(span).into())
             }
             other => {
                 let what = match global {

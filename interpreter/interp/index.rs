@@ -164,9 +164,12 @@ pub fn update_path(target: &mut Value, path: &[Key], op: Option<BinOp>, v: Value
             ops::check_key(&key)?;
             let mm = Arc::make_mut(m);
             mm.hash = Default::default();
-            match mm.map.get_mut(&key) {
+            // One lookup for an update, two for an insert (`get_mut` then
+            // `insert`), never a third for the bookkeeping.
+            let (may_mutate, depth) = match mm.map.get_mut(&key) {
                 Some(slot) => {
                     update_path(slot, rest, op, v, max)?;
+                    (slot.may_mutate(), slot.nesting())
                 }
                 None => {
                     if !rest.is_empty() || op.is_some() {
@@ -175,12 +178,13 @@ pub fn update_path(target: &mut Value, path: &[Key], op: Option<BinOp>, v: Value
                     if mm.map.len() >= max {
                         return Err(ops::too_large("map", mm.map.len() + 1, max));
                     }
-                    mm.map.insert(key.clone(), v);
+                    let facts = (v.may_mutate() || key.may_mutate(), v.nesting().max(key.nesting()));
+                    mm.map.insert(key, v);
+                    facts
                 }
-            }
-            if let Some(child) = mm.map.get(&key).cloned() {
-                mm.note_child(&child);
-            }
+            };
+            mm.may_mutate |= may_mutate;
+            mm.depth = mm.depth.max(depth + 1);
             Ok(())
         }
         (Value::Struct(s), Key::Field(f)) => {

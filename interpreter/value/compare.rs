@@ -95,6 +95,12 @@ fn type_cmp(a: &TypeValue, b: &TypeValue) -> Ordering {
 
 impl Ord for Value {
     fn cmp(&self, other: &Self) -> Ordering {
+        // Fast paths for the usual map keys.
+        match (self, other) {
+            (Value::Str(a), Value::Str(b)) => return a.s.as_bytes().cmp(b.s.as_bytes()),
+            (Value::Int(a), Value::Int(b)) => return a.cmp(b),
+            _ => {}
+        }
         let (ra, rb) = (rank(self), rank(other));
         if ra != rb {
             return ra.cmp(&rb);
