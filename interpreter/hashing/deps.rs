@@ -38,6 +38,9 @@ pub enum DepKind {
     Var,
 }
 
+/// How many closures' code hashes an interpreter remembers.
+const CODE_MEMO_MAX: usize = 4096;
+
 #[derive(Default)]
 struct Walk {
     /// (global, version) of every global visited.
@@ -82,6 +85,10 @@ impl Interp {
         let mut w = Walk { memoizable: true, ..Default::default() };
         let (h, _) = self.walk(clo, &mut w)?;
         if w.memoizable {
+            if self.code_memo.len() >= CODE_MEMO_MAX {
+                // Closures made in a loop would otherwise pile up here.
+                self.code_memo.clear();
+            }
             self.code_memo.insert(key, CodeMemo { _keep: clo.clone(), epoch: self.global_epoch, deps: w.versions, hash: h });
         }
         Ok(h)

@@ -393,7 +393,10 @@ impl Interp {
             )
             .into());
         }
-        self.stack.resize(base + proto.nslots as usize, Value::None);
+        let top = base + proto.nslots as usize;
+        if self.stack.len() < top {
+            self.stack.resize(top, Value::None);
+        }
         for (i, slot) in proto.capture_slots.iter().enumerate() {
             self.stack[base + *slot as usize] = clo.captures[i].clone();
         }
@@ -406,7 +409,7 @@ impl Interp {
         let r = proto.code.run(self);
         self.depth -= 1;
         self.bp = saved;
-        self.stack.truncate(base);
+        self.pop_frame(base);
         match r {
             Ok(v) | Err(Ctrl::Return(v)) => Ok(v),
             Err(Ctrl::Error(mut e)) => {
@@ -482,6 +485,18 @@ impl Interp {
             }
         }
         Ok(())
+    }
+
+    /// Drops the stack down to `base`; scalar slots (most of them) are
+    /// released without the out-of-line drop glue.
+    #[inline]
+    pub(crate) fn pop_frame(&mut self, base: usize) {
+        while self.stack.len() > base {
+            match self.stack.pop() {
+                Some(v @ (Value::None | Value::Bool(_) | Value::Int(_) | Value::Float(_))) => std::mem::forget(v),
+                other => drop(other),
+            }
+        }
     }
 
     /// Writes a line to the error sink (warnings, explain).
