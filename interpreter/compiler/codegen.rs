@@ -711,6 +711,30 @@ fn lower_set_local(s: u32, v: &Node) -> Code {
 /// Arguments of a native call live here (no allocation for up to 6).
 const INLINE_ARGS: usize = 6;
 
+/// The argument buffer of a native or type call: inline for a few
+/// arguments, on the heap beyond that.
+struct ArgBuf {
+    inline: [Value; INLINE_ARGS],
+    heap: Vec<Value>,
+}
+
+impl ArgBuf {
+    #[inline(always)]
+    fn new() -> ArgBuf {
+        ArgBuf { inline: Default::default(), heap: Vec::new() }
+    }
+
+    #[inline(always)]
+    fn slice(&mut self, n: usize) -> &mut [Value] {
+        if n <= INLINE_ARGS {
+            &mut self.inline[..n]
+        } else {
+            self.heap.resize(n, Value::None);
+            &mut self.heap[..]
+        }
+    }
+}
+
 /// A call. With `move_first`, the first argument is the local of that slot
 /// and a native callee receives it moved (the caller assigns the result back).
 fn lower_call(callee: &Node, args: &[Node], span: Span, move_first: Option<u32>) -> Code {
@@ -740,15 +764,8 @@ fn lower_call(callee: &Node, args: &[Node], span: Span, move_first: Option<u32>)
                 i.call_closure(clo, base, span)
             }
             Value::Native(nf) => {
-                let n = args.len();
-                let mut heap;
-                let mut inline: [Value; INLINE_ARGS] = Default::default();
-                let buf: &mut [Value] = if n <= INLINE_ARGS {
-                    &mut inline[..n]
-                } else {
-                    heap = vec![Value::None; n];
-                    &mut heap[..]
-                };
+                let mut args_buf = ArgBuf::new();
+                let buf = args_buf.slice(args.len());
                 let first = match move_first {
                     Some(s) => {
                         buf[0] = std::mem::take(&mut i.stack[i.bp + s as usize]);
@@ -783,15 +800,8 @@ fn lower_call(callee: &Node, args: &[Node], span: Span, move_first: Option<u32>)
             }
             Value::Type(t) => {
                 // Conversions (`str(i)`) are hot: arguments on the stack.
-                let n = args.len();
-                let mut heap;
-                let mut inline: [Value; INLINE_ARGS] = Default::default();
-                let buf: &mut [Value] = if n <= INLINE_ARGS {
-                    &mut inline[..n]
-                } else {
-                    heap = vec![Value::None; n];
-                    &mut heap[..]
-                };
+                let mut args_buf = ArgBuf::new();
+                let buf = args_buf.slice(args.len());
                 for (k, a) in args.iter().enumerate() {
                     buf[k] = a.run(i)?;
                 }
