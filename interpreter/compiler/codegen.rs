@@ -397,7 +397,13 @@ pub fn lower(n: &Node) -> Code {
             })
         }
         Node::Field(t, f, span) => {
-            let (t, f, span) = (lower(t), f.clone(), *span);
+            let (f, span) = (f.clone(), *span);
+            if let Node::Local(s) = **t {
+                // A field of a local, read in place (no clone of the struct).
+                let s = s as usize;
+                return code(move |i| index::field(&i.stack[i.bp + s], &f).map_err(|e| e.or_at(span).into()));
+            }
+            let t = lower(t);
             code(move |i| index::field(&t.run(i)?, &f).map_err(|e| e.or_at(span).into()))
         }
         Node::If(c, t, e, _) => {

@@ -394,14 +394,16 @@ impl Interp {
             .into());
         }
         let top = base + proto.nslots as usize;
-        if self.stack.len() < top {
-            self.stack.resize(top, Value::None);
+        while self.stack.len() < top {
+            self.stack.push(Value::None);
         }
+        // The slots written here were just pushed as `none`: replacing them
+        // needs no drop.
         for (i, slot) in proto.capture_slots.iter().enumerate() {
-            self.stack[base + *slot as usize] = clo.captures[i].clone();
+            std::mem::forget(std::mem::replace(&mut self.stack[base + *slot as usize], clo.captures[i].clone()));
         }
         if let Some(s) = proto.self_slot {
-            self.stack[base + s as usize] = Value::Func(clo.clone());
+            std::mem::forget(std::mem::replace(&mut self.stack[base + s as usize], Value::Func(clo.clone())));
         }
         let saved = self.bp;
         self.bp = base;
