@@ -748,6 +748,29 @@ fn lower_call(callee: &Node, args: &[Node], span: Span, move_first: Option<u32>)
     let callee_code = lower(callee);
     let global = if let Node::Global(g, _) = callee { Some(*g) } else { None };
     code(move |i| {
+        if let Some(g) = global {
+            if let Some(Some(Value::Func(clo))) = i.globals.get(g as usize) {
+                // SAFETY: a handle to the global's closure without touching
+                // the reference count (two atomic operations per call).
+                // `ManuallyDrop` never releases it, and the allocation
+                // outlives the call: the global's own `Arc` is never dropped
+                // during a run (`Interp::bury` keeps replaced global functions
+                // until the outermost run ends), and nothing else resets
+                // globals while code runs.
+                let clo = std::mem::ManuallyDrop::new(unsafe { Arc::from_raw(Arc::as_ptr(clo)) });
+                let base = i.stack.len();
+                for a in &args {
+                    match a.run(i) {
+                        Ok(v) => i.stack.push(v),
+                        Err(e) => {
+                            i.stack.truncate(base);
+                            return Err(e);
+                        }
+                    }
+                }
+                return i.call_closure(&clo, base, span);
+            }
+        }
         let f = match global {
             Some(g) => match i.globals.get(g as usize) {
                 Some(Some(v)) => v.clone(),

@@ -117,6 +117,10 @@ pub struct Interp {
     /// Where the native running now was called (for errors of the memo
     /// functions it calls back, e.g. `map(xs, f)`).
     pub(crate) native_span: Span,
+    /// Global functions replaced during the current run (see `bury`).
+    graveyard: Vec<Value>,
+    /// Nesting of `run_proto` (imports run inside a run).
+    run_depth: u32,
     /// Operations until the next look at `interrupt` and `max_ops`.
     pub(crate) tick: u32,
     /// Operations performed so far (counted in steps of `CHECK_EVERY`).
@@ -151,6 +155,8 @@ impl Interp {
             interrupt: Arc::new(std::sync::atomic::AtomicBool::new(false)),
             tick: CHECK_EVERY,
             native_span: Span::default(),
+            graveyard: Vec::new(),
+            run_depth: 0,
             ops: 0,
         };
         crate::natives::register_all(&mut i);
@@ -195,9 +201,21 @@ impl Interp {
 
     pub(crate) fn define_global_id(&mut self, id: u32, v: Value) {
         self.ensure_global(id);
-        self.globals[id as usize] = Some(v);
+        let old = std::mem::replace(&mut self.globals[id as usize], Some(v));
+        self.bury(old);
         self.global_versions[id as usize] += 1;
         self.global_epoch += 1;
+    }
+
+    /// Keeps a replaced global function alive until the outermost run ends:
+    /// calls of global functions borrow the closure without a reference
+    /// count (see `codegen::lower_call`), so it must not be freed while one
+    /// may still be running.
+    #[inline]
+    fn bury(&mut self, old: Option<Value>) {
+        if let Some(f @ Value::Func(_)) = old {
+            self.graveyard.push(f);
+        }
     }
 
     /// The value of a global, if defined.
@@ -283,7 +301,12 @@ impl Interp {
         self.stack.resize(base + proto.nslots as usize, Value::None);
         let saved = self.bp;
         self.bp = base;
+        self.run_depth += 1;
         let r = proto.code.run(self);
+        self.run_depth -= 1;
+        if self.run_depth == 0 {
+            self.graveyard.clear();
+        }
         self.bp = saved;
         self.stack.truncate(base);
         match r {
@@ -354,22 +377,11 @@ impl Interp {
     }
 
     /// Calls a closure whose arguments are on the stack from `base`.
+    #[inline]
     pub(crate) fn call_closure(&mut self, clo: &Arc<Closure>, base: usize, span: Span) -> R {
         let proto = &clo.proto;
-        let argc = self.stack.len() - base;
-        if argc != proto.params.len() {
-            self.stack.truncate(base);
-            return Err(MemoError::at(
-                "TypeError",
-                format!(
-                    "{} expects {} argument{}, got {argc}",
-                    fn_label(clo),
-                    proto.params.len(),
-                    if proto.params.len() == 1 { "" } else { "s" }
-                ),
-                span,
-            )
-            .into());
+        if self.stack.len() - base != proto.params.len() {
+            return Err(self.arity_error(clo, base, span));
         }
         if clo.cached.is_some() {
             return self.call_cached(clo, base, span);
@@ -377,21 +389,35 @@ impl Interp {
         self.call_plain(clo, base, span)
     }
 
+    #[cold]
+    fn arity_error(&mut self, clo: &Closure, base: usize, span: Span) -> Ctrl {
+        let argc = self.stack.len() - base;
+        self.stack.truncate(base);
+        let n = clo.proto.params.len();
+        MemoError::at(
+            "TypeError",
+            format!("{} expects {n} argument{}, got {argc}", fn_label(clo), if n == 1 { "" } else { "s" }),
+            span,
+        )
+        .into()
+    }
+
+    #[cold]
+    fn call_refused(&mut self, e: MemoError, base: usize, span: Span) -> Ctrl {
+        self.stack.truncate(base);
+        e.or_at(span).into()
+    }
+
     /// Runs a closure's body (no cache involved).
+    #[inline]
     pub(crate) fn call_plain(&mut self, clo: &Arc<Closure>, base: usize, span: Span) -> R {
         let proto = &clo.proto;
         if let Err(e) = self.step() {
-            self.stack.truncate(base);
-            return Err(e.or_at(span).into());
+            return Err(self.call_refused(e, base, span));
         }
         if self.depth >= self.config.max_call_depth || crate::stack::near_overflow() {
-            self.stack.truncate(base);
-            return Err(MemoError::at(
-                "RecursionError",
-                format!("maximum recursion depth exceeded ({} nested calls)", self.depth),
-                span,
-            )
-            .into());
+            let e = MemoError::new("RecursionError", format!("maximum recursion depth exceeded ({} nested calls)", self.depth));
+            return Err(self.call_refused(e, base, span));
         }
         let top = base + proto.nslots as usize;
         while self.stack.len() < top {
@@ -414,12 +440,7 @@ impl Interp {
         self.pop_frame(base);
         match r {
             Ok(v) | Err(Ctrl::Return(v)) => Ok(v),
-            Err(Ctrl::Error(mut e)) => {
-                let at = e.site.take().or(e.span).unwrap_or(span);
-                e.stack.push(StackFrame { function: display_name(clo), span: at });
-                e.site = Some(span);
-                Err(Ctrl::Error(e))
-            }
+            Err(Ctrl::Error(e)) => Err(Ctrl::Error(add_frame(e, clo, span))),
             Err(_) => Ok(Value::None),
         }
     }
@@ -434,7 +455,8 @@ impl Interp {
     pub(crate) fn write_global(&mut self, id: u32, v: Value, span: Span) -> R {
         match self.globals.get_mut(id as usize) {
             Some(slot @ Some(_)) => {
-                *slot = Some(v);
+                let old = std::mem::replace(slot, Some(v));
+                self.bury(old);
                 self.global_versions[id as usize] += 1;
                 self.global_epoch += 1;
                 Ok(Value::None)
@@ -523,6 +545,15 @@ impl Interp {
     pub fn type_value(&self, v: &Value) -> Value {
         Value::Type(Arc::new(v.type_of()))
     }
+}
+
+/// Records the frame an error is leaving (see `MemoError::site`).
+#[cold]
+fn add_frame(mut e: MemoError, clo: &Closure, span: Span) -> MemoError {
+    let at = e.site.take().or(e.span).unwrap_or(span);
+    e.stack.push(StackFrame { function: display_name(clo), span: at });
+    e.site = Some(span);
+    e
 }
 
 /// `f` / `cached fn f` / `anonymous fn` for messages.
