@@ -51,18 +51,14 @@ fn memory_hits(c: &mut Criterion) {
     let f = global(&i, "f");
     let first = i.call_value(&f, &mut [Value::Int(3), Value::Int(4)], None).unwrap();
     assert!(matches!(first, Value::Int(3004)));
-    g.bench_function("two_ints", |b| {
-        b.iter(|| black_box(i.call_value(&f, &mut [Value::Int(3), Value::Int(4)], None).unwrap()))
-    });
+    g.bench_function("two_ints", |b| b.iter(|| black_box(i.call_value(&f, &mut [Value::Int(3), Value::Int(4)], None).unwrap())));
 
     // (b) a 1,000,000-element list, hashed once by the first call.
     let mut i = interp(Cache::memory());
     run(&mut i, "cached fn total(xs) { sum(xs) }\nlet xs = list(0..1_000_000)\ntotal(xs)");
     let total = global(&i, "total");
     let xs = global(&i, "xs");
-    g.bench_function("list_1m", |b| {
-        b.iter(|| black_box(i.call_value(&total, &mut [xs.clone()], None).unwrap()))
-    });
+    g.bench_function("list_1m", |b| b.iter(|| black_box(i.call_value(&total, &mut [xs.clone()], None).unwrap())));
     g.finish();
 }
 
@@ -127,7 +123,11 @@ fn disk_hits(c: &mut Criterion) {
     let big = global(&i, "big");
     // The miss stores the entry on disk.
     i.call_value(&big, &mut [n.clone()], None).unwrap();
-    let entry_bytes: u64 = walk(dir.path()).iter().filter(|p| p.extension().is_some_and(|e| e == "entry")).map(|p| p.metadata().unwrap().len()).sum();
+    let entry_bytes: u64 = walk(dir.path())
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "entry"))
+        .map(|p| p.metadata().unwrap().len())
+        .sum();
     eprintln!("disk_hit_10mb: entry size {:.1} MB", entry_bytes as f64 / 1e6);
     assert!(entry_bytes > 8_000_000, "the entry should be about 10 MB, is {entry_bytes} bytes");
 
