@@ -45,6 +45,30 @@ fn store(slot: &mut Value, v: Value) {
     }
 }
 
+/// `x op= r` on the local at stack index `at` (also `x = x + r`): ints in
+/// place, strings and lists appended in place when unshared. On an error
+/// the variable keeps its value.
+#[inline(always)]
+fn update_local(i: &mut Interp, op: BinOp, at: usize, r: Value, span: Span) -> R {
+    if let (Value::Int(a), Value::Int(b)) = (&i.stack[at], &r) {
+        if let Some(v) = int_op(op, *a, *b) {
+            store(&mut i.stack[at], v);
+            return Ok(Value::None);
+        }
+    }
+    let cur = std::mem::take(&mut i.stack[at]);
+    match ops::binary_owned(op, cur, r, i.config.max_collection_len) {
+        Ok(v) => {
+            i.stack[at] = v;
+            Ok(Value::None)
+        }
+        Err((old, e)) => {
+            i.stack[at] = old;
+            Err(e.or_at(span).into())
+        }
+    }
+}
+
 /// Drops a statement's value, inline for scalars.
 #[inline(always)]
 fn discard(v: Value) {
@@ -221,24 +245,7 @@ pub fn lower(n: &Node) -> Code {
             let (op, s, rhs, span) = (*op, *s as usize, lower(rhs), *span);
             code(move |i| {
                 let r = rhs.run(i)?;
-                let slot = i.bp + s;
-                if let (Value::Int(a), Value::Int(b)) = (&i.stack[slot], &r) {
-                    if let Some(v) = int_op(op, *a, *b) {
-                        store(&mut i.stack[slot], v);
-                        return Ok(Value::None);
-                    }
-                }
-                let cur = std::mem::take(&mut i.stack[slot]);
-                match ops::binary_owned(op, cur, r, i.config.max_collection_len) {
-                    Ok(v) => {
-                        i.stack[slot] = v;
-                        Ok(Value::None)
-                    }
-                    Err((old, e)) => {
-                        i.stack[slot] = old;
-                        Err(e.or_at(span).into())
-                    }
-                }
+                update_local(i, op, i.bp + s, r, span)
             })
         }
         Node::CompoundGlobal(op, g, rhs, span) => {
@@ -682,24 +689,7 @@ fn lower_set_local(s: u32, v: &Node) -> Code {
             let (b, span) = (lower(b), *span);
             code(move |i| {
                 let r = b.run(i)?;
-                let at = i.bp + slot;
-                if let (Value::Int(x), Value::Int(y)) = (&i.stack[at], &r) {
-                    if let Some(v) = x.checked_add(*y) {
-                        store(&mut i.stack[at], Value::Int(v));
-                        return Ok(Value::None);
-                    }
-                }
-                let cur = std::mem::take(&mut i.stack[at]);
-                match ops::binary_owned(BinOp::Add, cur, r, i.config.max_collection_len) {
-                    Ok(v) => {
-                        i.stack[at] = v;
-                        Ok(Value::None)
-                    }
-                    Err((old, e)) => {
-                        i.stack[at] = old;
-                        Err(e.or_at(span).into())
-                    }
-                }
+                update_local(i, BinOp::Add, i.bp + slot, r, span)
             })
         }
         _ => {
