@@ -148,7 +148,7 @@ fn disk_hits(c: &mut Criterion) {
     // The disk tier alone: read, check and decode the entry.
     let Value::Func(clo) = big.clone() else { panic!("big is not a fn") };
     let cf = clo.cached.clone().unwrap();
-    let key = memo::cache::key::compute(&mut i, &clo, &cf, &[n.clone()]).unwrap();
+    let key = memo::cache::key::compute(&mut i, &clo, &cf, std::slice::from_ref(&n)).unwrap();
     let mut store = open();
     assert!(store.load(&cf.name, &key).unwrap().is_some(), "entry on disk");
     g.bench_function("disk_store_load", |b| {

@@ -201,7 +201,7 @@ impl Interp {
 
     pub(crate) fn define_global_id(&mut self, id: u32, v: Value) {
         self.ensure_global(id);
-        let old = std::mem::replace(&mut self.globals[id as usize], Some(v));
+        let old = self.globals[id as usize].replace(v);
         self.bury(old);
         self.global_versions[id as usize] += 1;
         self.global_epoch += 1;
@@ -455,7 +455,7 @@ impl Interp {
     pub(crate) fn write_global(&mut self, id: u32, v: Value, span: Span) -> R {
         match self.globals.get_mut(id as usize) {
             Some(slot @ Some(_)) => {
-                let old = std::mem::replace(slot, Some(v));
+                let old = slot.replace(v);
                 self.bury(old);
                 self.global_versions[id as usize] += 1;
                 self.global_epoch += 1;
