@@ -32,6 +32,7 @@ use crate::interp::ops::too_large;
 use crate::interp::Interp;
 use crate::value::{NativeObject, NativeType, TypeValue, Value};
 use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 pub const NATIVES: &[(&str, Builtin)] = &[
@@ -560,50 +561,97 @@ fn query(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     let conn = conn_arg("query", args)?;
     let sql = sql_arg("query", args)?;
     let max = interp.config.max_collection_len;
-    let db = conn.lock();
-    let mut stmt = db.prepare(sql).map_err(|e| sqlite_error("query", e))?;
-    bind("query", &mut stmt, args.get(2))?;
-    let columns: Vec<Value> = stmt.column_names().map(Value::str).collect();
-    let mut rows = stmt.raw_query();
-    let mut out = imbl::Vector::new();
-    while let Some(row) = rows.next().map_err(|e| sqlite_error("query", e))? {
-        if out.len() >= max {
-            return Err(too_large("list", out.len() + 1, max));
+    let mut db = conn.lock();
+    let steps = guard(interp, &mut db);
+    let r = (|| {
+        let mut stmt = db.prepare(sql).map_err(|e| sqlite_error("query", e))?;
+        bind("query", &mut stmt, args.get(2))?;
+        let columns: Vec<Value> = stmt.column_names().map(Value::str).collect();
+        let mut rows = stmt.raw_query();
+        let mut out = imbl::Vector::new();
+        while let Some(row) = rows.next().map_err(|e| sqlite_error("query", e))? {
+            if out.len() >= max {
+                return Err(too_large("list", out.len() + 1, max));
+            }
+            let mut m = imbl::OrdMap::new();
+            for (i, c) in columns.iter().enumerate() {
+                let v = row.get_ref(i).map_err(|e| sqlite_error("query", e))?;
+                m.insert(c.clone(), from_sql(v));
+            }
+            out.push_back(Value::map(m));
         }
-        let mut m = imbl::OrdMap::new();
-        for (i, c) in columns.iter().enumerate() {
-            let v = row.get_ref(i).map_err(|e| sqlite_error("query", e))?;
-            m.insert(c.clone(), from_sql(v));
-        }
-        out.push_back(Value::map(m));
-    }
-    Ok(Value::list(out))
+        Ok(Value::list(out))
+    })();
+    unguard(interp, &mut db, &steps, r)
 }
 
 /// `execute(conn, sql[, params])`: runs a statement; returns the number of
 /// rows it changed. Without params, the SQL may hold several statements
 /// (a schema, say); the count is then the total they changed.
-fn execute(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
+fn execute(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     arity("execute", args, 2, 3)?;
     let conn = conn_arg("execute", args)?;
     let sql = sql_arg("execute", args)?;
-    let db = conn.lock();
-    if matches!(args.get(2), None | Some(Value::None)) {
-        // Statement by statement: each is prepared after the previous ran,
-        // so a schema can create a table and then index it.
-        use rusqlite::fallible_iterator::FallibleIterator;
-        let mut batch = rusqlite::Batch::new(&db, sql);
-        let mut changed = 0usize;
-        while let Some(mut stmt) = batch.next().map_err(|e| sqlite_error("execute", e))? {
-            bind("execute", &mut stmt, None)?;
-            changed += stmt.raw_execute().map_err(|e| sqlite_error("execute", e))?;
+    let mut db = conn.lock();
+    let steps = guard(interp, &mut db);
+    let r = (|| {
+        if matches!(args.get(2), None | Some(Value::None)) {
+            // Statement by statement: each is prepared after the previous ran,
+            // so a schema can create a table and then index it.
+            use rusqlite::fallible_iterator::FallibleIterator;
+            let mut batch = rusqlite::Batch::new(&db, sql);
+            let mut changed = 0usize;
+            while let Some(mut stmt) = batch.next().map_err(|e| sqlite_error("execute", e))? {
+                bind("execute", &mut stmt, None)?;
+                changed += stmt.raw_execute().map_err(|e| sqlite_error("execute", e))?;
+            }
+            return Ok(Value::Int(changed as i64));
         }
-        return Ok(Value::Int(changed as i64));
+        let mut stmt = db.prepare(sql).map_err(|e| sqlite_error("execute", e))?;
+        bind("execute", &mut stmt, args.get(2))?;
+        let n = stmt.raw_execute().map_err(|e| sqlite_error("execute", e))?;
+        Ok(Value::Int(n as i64))
+    })();
+    unguard(interp, &mut db, &steps, r)
+}
+
+/// SQLite virtual-machine steps between looks at the interrupt flag and
+/// the operation budget; each look counts that many operations.
+const SQL_STEPS: u64 = 1000;
+
+/// Lets a long statement be stopped like a memo loop: by the interrupt flag
+/// (Ctrl-C, a host) and by the operation budget (`max_ops`), so an untrusted
+/// script cannot hang in SQL (e.g. an endless recursive CTE).
+fn guard(interp: &Interp, db: &mut rusqlite::Connection) -> Arc<AtomicU64> {
+    let flag = interp.interrupt.clone();
+    let remaining = interp.config.max_ops.map(|m| m.saturating_sub(interp.ops));
+    let steps = Arc::new(AtomicU64::new(0));
+    let counted = steps.clone();
+    let _ = db.progress_handler(
+        SQL_STEPS as std::os::raw::c_int,
+        Some(move || {
+            let n = counted.fetch_add(SQL_STEPS, Ordering::Relaxed) + SQL_STEPS;
+            flag.load(Ordering::Relaxed) || remaining.is_some_and(|r| n > r)
+        }),
+    );
+    steps
+}
+
+/// Removes the handler, charges the steps to the budget, and turns an
+/// aborted statement into the error a memo loop would have raised.
+fn unguard(interp: &mut Interp, db: &mut rusqlite::Connection, steps: &AtomicU64, r: Result<Value>) -> Result<Value> {
+    let _ = db.progress_handler(0, None::<fn() -> bool>);
+    interp.ops += steps.load(Ordering::Relaxed);
+    if r.is_err() {
+        if interp.interrupt.swap(false, Ordering::Relaxed) {
+            return Err(MemoError::new("Interrupted", "interrupted"));
+        }
+        if interp.ops_exhausted() {
+            let max = interp.config.max_ops.unwrap_or(0);
+            return Err(MemoError::new("LimitError", format!("operation limit of {max} exceeded")));
+        }
     }
-    let mut stmt = db.prepare(sql).map_err(|e| sqlite_error("execute", e))?;
-    bind("execute", &mut stmt, args.get(2))?;
-    let n = stmt.raw_execute().map_err(|e| sqlite_error("execute", e))?;
-    Ok(Value::Int(n as i64))
+    r
 }
 
 #[cfg(test)]
