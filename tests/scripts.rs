@@ -28,6 +28,9 @@ fn run_script(path: &Path) -> String {
     } else {
         args.push("--no-disk-cache".into());
     }
+    // Some scripts write scratch files under target/ (which exists after a
+    // build unless CARGO_TARGET_DIR points elsewhere).
+    std::fs::create_dir_all(root.join("target")).expect("target/ can be created");
     let out = Command::new(env!("CARGO_BIN_EXE_memo"))
         .arg("run")
         .args(&args)
