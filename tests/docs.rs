@@ -237,6 +237,8 @@ fn doc_files() -> Vec<PathBuf> {
         .filter(|p| p.extension().is_some_and(|x| x == "md"))
         .collect();
     files.sort();
+    // The README's tour is documentation too.
+    files.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"));
     files
 }
 
