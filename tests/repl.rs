@@ -3,7 +3,10 @@
 //! edit-then-`:run` workflow where only the changed cached fn recomputes.
 //! Every wait is bounded: a stuck REPL fails the test with what it printed.
 
-use std::io::{Read, Write};
+mod common;
+use common::collect;
+
+use std::io::Write;
 use std::path::Path;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -17,21 +20,6 @@ struct Repl {
     stdin: Option<ChildStdin>,
     out: Arc<Mutex<String>>,
     err: Arc<Mutex<String>>,
-}
-
-fn collect(mut r: impl Read + Send + 'static) -> Arc<Mutex<String>> {
-    let buf = Arc::new(Mutex::new(String::new()));
-    let b = buf.clone();
-    std::thread::spawn(move || {
-        let mut chunk = [0u8; 4096];
-        while let Ok(n) = r.read(&mut chunk) {
-            if n == 0 {
-                break;
-            }
-            b.lock().unwrap().push_str(&String::from_utf8_lossy(&chunk[..n]));
-        }
-    });
-    buf
 }
 
 impl Repl {

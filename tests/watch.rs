@@ -3,7 +3,9 @@
 //! run. Every wait gives up after 20 s with what was printed so far; the
 //! child is killed at the end whatever happens.
 
-use std::io::Read;
+mod common;
+use common::collect;
+
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -23,21 +25,6 @@ impl Drop for Watch {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn collect(mut r: impl Read + Send + 'static) -> Arc<Mutex<String>> {
-    let buf = Arc::new(Mutex::new(String::new()));
-    let b = buf.clone();
-    std::thread::spawn(move || {
-        let mut chunk = [0u8; 4096];
-        while let Ok(n) = r.read(&mut chunk) {
-            if n == 0 {
-                break;
-            }
-            b.lock().unwrap().push_str(&String::from_utf8_lossy(&chunk[..n]));
-        }
-    });
-    buf
 }
 
 impl Watch {

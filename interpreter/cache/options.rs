@@ -5,7 +5,7 @@ use crate::compiler::FnProto;
 use crate::error::{MemoError, Result};
 use crate::interp::Interp;
 use crate::source::Span;
-use crate::value::{Hash32, TypeValue, Value};
+use crate::value::{Hash32, Value};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -158,9 +158,4 @@ impl CachedFn {
     pub fn count_miss(&self) {
         self.misses.fetch_add(1, Ordering::Relaxed);
     }
-}
-
-/// Is `v` of the type named `t` (for `hash_funcs` lookups by name)?
-pub fn type_matches(t: &TypeValue, v: &Value) -> bool {
-    t.name() == v.type_name()
 }

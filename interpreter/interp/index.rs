@@ -125,7 +125,8 @@ pub fn update_path(target: &mut Value, path: &[Key], op: Option<BinOp>, v: Value
     if crate::stack::near_overflow() {
         return Err(MemoError::new("RecursionError", "assignment path too deep"));
     }
-    if rest_is_last(path) {
+    // The value goes into a container at the last step of the path.
+    if path.len() == 1 {
         crate::value::check_child(&v)?;
     }
     let Some((first, rest)) = path.split_first() else {
@@ -206,9 +207,4 @@ pub fn update_path(target: &mut Value, path: &[Key], op: Option<BinOp>, v: Value
             Err(MemoError::new("TypeError", format!("a value of type `{}` does not support item assignment", t.type_name())))
         }
     }
-}
-
-/// True when the path has exactly one step left (the value goes into a container).
-fn rest_is_last(path: &[Key]) -> bool {
-    path.len() == 1
 }

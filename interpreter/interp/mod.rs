@@ -536,11 +536,6 @@ impl Interp {
         let _ = self.err.flush();
     }
 
-    /// A type check for natives: a clean `TypeError`.
-    pub fn type_error(&self, msg: impl Into<String>) -> MemoError {
-        MemoError::new("TypeError", msg)
-    }
-
     /// The type value of a value (for `type(x)`).
     pub fn type_value(&self, v: &Value) -> Value {
         Value::Type(Arc::new(v.type_of()))

@@ -147,27 +147,11 @@ impl RangeObj {
     pub fn end_exclusive_wide(&self) -> i128 {
         self.end as i128 + self.inclusive as i128
     }
-    /// The exclusive end, saturating (only for callers that cannot reach i64::MAX).
-    pub fn end_exclusive(&self) -> i64 {
-        self.end_exclusive_wide().min(i64::MAX as i128) as i64
-    }
     pub fn len(&self) -> usize {
         (self.end_exclusive_wide() - self.start as i128).clamp(0, usize::MAX as i128) as usize
     }
     pub fn is_empty(&self) -> bool {
         self.len() == 0
-    }
-    /// Calls `f` with each element, in order.
-    pub fn for_each<E>(&self, mut f: impl FnMut(i64) -> Result<bool, E>) -> Result<(), E> {
-        let end = self.end_exclusive_wide();
-        let mut k = self.start as i128;
-        while k < end {
-            if !f(k as i64)? {
-                break;
-            }
-            k += 1;
-        }
-        Ok(())
     }
 }
 
