@@ -6,6 +6,7 @@
 //!
 //! The tree itself is kept beside the code (it is what `code_hash` hashes).
 
+use super::arith;
 use super::ir::{Node, PathStep, Place};
 use crate::ast::{BinOp, UnOp};
 use crate::error::MemoError;
@@ -31,41 +32,17 @@ impl std::fmt::Debug for Code {
     }
 }
 
-type Cond = Box<dyn Fn(&mut Interp) -> Result<bool, Ctrl> + Send + Sync>;
+pub(crate) type Cond = Box<dyn Fn(&mut Interp) -> Result<bool, Ctrl> + Send + Sync>;
 
 /// Stores `v` in a slot; skips the out-of-line drop when the old value is a
 /// scalar (the common case for loop counters and accumulators).
 #[inline(always)]
-fn store(slot: &mut Value, v: Value) {
+pub(crate) fn store(slot: &mut Value, v: Value) {
     if matches!(slot, Value::None | Value::Bool(_) | Value::Int(_) | Value::Float(_)) {
         // Scalars own nothing: forgetting the old one is the same as dropping it.
         std::mem::forget(std::mem::replace(slot, v));
     } else {
         *slot = v;
-    }
-}
-
-/// `x op= r` on the local at stack index `at` (also `x = x + r`): ints in
-/// place, strings and lists appended in place when unshared. On an error
-/// the variable keeps its value.
-#[inline(always)]
-fn update_local(i: &mut Interp, op: BinOp, at: usize, r: Value, span: Span) -> R {
-    if let (Value::Int(a), Value::Int(b)) = (&i.stack[at], &r) {
-        if let Some(v) = int_op(op, *a, *b) {
-            store(&mut i.stack[at], v);
-            return Ok(Value::None);
-        }
-    }
-    let cur = std::mem::take(&mut i.stack[at]);
-    match ops::binary_owned(op, cur, r, i.config.max_collection_len) {
-        Ok(v) => {
-            i.stack[at] = v;
-            Ok(Value::None)
-        }
-        Err((old, e)) => {
-            i.stack[at] = old;
-            Err(e.or_at(span).into())
-        }
     }
 }
 
@@ -79,7 +56,7 @@ fn discard(v: Value) {
     }
 }
 
-fn code(f: impl Fn(&mut Interp) -> R + Send + Sync + 'static) -> Code {
+pub(crate) fn code(f: impl Fn(&mut Interp) -> R + Send + Sync + 'static) -> Code {
     Code(Box::new(f))
 }
 
@@ -89,45 +66,6 @@ fn err(kind: &str, msg: String, span: Span) -> Ctrl {
 
 fn not_bool(what: &'static str, v: &Value, span: Span) -> Ctrl {
     err("TypeError", format!("{what} must be a bool, got {} (memo has no truthiness: compare explicitly)", v.type_name()), span)
-}
-
-#[inline(always)]
-fn int_op(op: BinOp, x: i64, y: i64) -> Option<Value> {
-    match op {
-        BinOp::Add => x.checked_add(y).map(Value::Int),
-        BinOp::Sub => x.checked_sub(y).map(Value::Int),
-        BinOp::Mul => x.checked_mul(y).map(Value::Int),
-        BinOp::Mod if y > 0 => Some(Value::Int(x % y)),
-        BinOp::Div if y > 0 => Some(Value::Int(x / y)),
-        BinOp::Lt => Some(Value::Bool(x < y)),
-        BinOp::Le => Some(Value::Bool(x <= y)),
-        BinOp::Gt => Some(Value::Bool(x > y)),
-        BinOp::Ge => Some(Value::Bool(x >= y)),
-        BinOp::Eq => Some(Value::Bool(x == y)),
-        BinOp::Ne => Some(Value::Bool(x != y)),
-        _ => None,
-    }
-}
-
-#[inline(always)]
-fn int_cmp(op: BinOp, x: i64, y: i64) -> bool {
-    match op {
-        BinOp::Lt => x < y,
-        BinOp::Le => x <= y,
-        BinOp::Gt => x > y,
-        BinOp::Ge => x >= y,
-        BinOp::Eq => x == y,
-        _ => x != y,
-    }
-}
-
-fn is_cmp(op: BinOp) -> bool {
-    matches!(op, BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge | BinOp::Eq | BinOp::Ne)
-}
-
-#[cold]
-fn slow_binary(op: BinOp, l: Value, r: Value, i: &Interp, span: Span) -> R {
-    ops::binary(op, l, r, i.config.max_collection_len).map_err(|e| e.or_at(span).into())
 }
 
 /// Does `n` read local `slot` anywhere (used to know when a value may be moved)?
@@ -241,13 +179,7 @@ pub fn lower(n: &Node) -> Code {
                 i.write_global(g, v, span)
             })
         }
-        Node::CompoundLocal(op, s, rhs, span) => {
-            let (op, s, rhs, span) = (*op, *s as usize, lower(rhs), *span);
-            code(move |i| {
-                let r = rhs.run(i)?;
-                update_local(i, op, i.bp + s, r, span)
-            })
-        }
+        Node::CompoundLocal(op, s, rhs, span) => arith::lower_compound_local(*op, *s as usize, rhs, *span),
         Node::CompoundGlobal(op, g, rhs, span) => {
             let (op, g, rhs, span) = (*op, *g, lower(rhs), *span);
             code(move |i| {
@@ -322,7 +254,7 @@ pub fn lower(n: &Node) -> Code {
             let c = lower_cond(n, "the operand");
             code(move |i| Ok(Value::Bool(c(i)?)))
         }
-        Node::Binary(op, a, b, span) => lower_binary(*op, a, b, *span),
+        Node::Binary(op, a, b, span) => arith::lower_binary(*op, a, b, *span),
         Node::List(items, span) => {
             let (items, span) = (items.iter().map(lower).collect::<Vec<Code>>(), *span);
             code(move |i| {
@@ -414,7 +346,13 @@ pub fn lower(n: &Node) -> Code {
             code(move |i| index::field(&t.run(i)?, &f).map_err(|e| e.or_at(span).into()))
         }
         Node::If(c, t, e, _) => {
-            let c = lower_cond(c, "an `if` condition");
+            const WHAT: &str = "an `if` condition";
+            if let Node::Binary(op, a, b, span) = &**c {
+                if let (true, Node::Local(s), Node::Const(Value::Int(k))) = (arith::is_cmp(*op), &**a, &**b) {
+                    return arith::lower_if_local_const(*op, *s, *k, lower(t), e.as_ref().map(|e| lower(e)), WHAT, *span);
+                }
+            }
+            let c = lower_cond(c, WHAT);
             let t = lower(t);
             match e {
                 Some(e) => {
@@ -530,42 +468,7 @@ fn cond_span(n: &Node) -> Span {
 /// `not`), with int comparisons of locals and constants done in place.
 fn lower_cond(n: &Node, what: &'static str) -> Cond {
     match n {
-        Node::Binary(op, a, b, span) if is_cmp(*op) => {
-            let (op, span) = (*op, *span);
-            match (&**a, &**b) {
-                (Node::Local(s), Node::Const(Value::Int(c))) => {
-                    let (s, c) = (*s as usize, *c);
-                    Box::new(move |i| {
-                        if let Value::Int(x) = i.stack[i.bp + s] {
-                            return Ok(int_cmp(op, x, c));
-                        }
-                        let l = i.stack[i.bp + s].clone();
-                        as_bool(slow_binary(op, l, Value::Int(c), i, span)?, what, span)
-                    })
-                }
-                (Node::Local(s1), Node::Local(s2)) => {
-                    let (s1, s2) = (*s1 as usize, *s2 as usize);
-                    Box::new(move |i| {
-                        if let (Value::Int(x), Value::Int(y)) = (&i.stack[i.bp + s1], &i.stack[i.bp + s2]) {
-                            return Ok(int_cmp(op, *x, *y));
-                        }
-                        let (l, r) = (i.stack[i.bp + s1].clone(), i.stack[i.bp + s2].clone());
-                        as_bool(slow_binary(op, l, r, i, span)?, what, span)
-                    })
-                }
-                _ => {
-                    let (a, b) = (lower(a), lower(b));
-                    Box::new(move |i| {
-                        let l = a.run(i)?;
-                        let r = b.run(i)?;
-                        if let (Value::Int(x), Value::Int(y)) = (&l, &r) {
-                            return Ok(int_cmp(op, *x, *y));
-                        }
-                        as_bool(slow_binary(op, l, r, i, span)?, what, span)
-                    })
-                }
-            }
-        }
+        Node::Binary(op, a, b, span) if arith::is_cmp(*op) => arith::lower_compare(*op, a, b, what, *span),
         Node::And(a, b, span) => {
             let span = *span;
             let (a, b) =
@@ -607,64 +510,10 @@ fn lower_cond_named(n: &Node, what: &'static str, span: Span) -> Cond {
 }
 
 #[inline]
-fn as_bool(v: Value, what: &'static str, span: Span) -> Result<bool, Ctrl> {
+pub(crate) fn as_bool(v: Value, what: &'static str, span: Span) -> Result<bool, Ctrl> {
     match v {
         Value::Bool(b) => Ok(b),
         other => Err(not_bool(what, &other, span)),
-    }
-}
-
-fn lower_binary(op: BinOp, a: &Node, b: &Node, span: Span) -> Code {
-    match (a, b) {
-        (Node::Local(s), Node::Const(Value::Int(c))) => {
-            let (s, c) = (*s as usize, *c);
-            code(move |i| {
-                if let Value::Int(x) = i.stack[i.bp + s] {
-                    if let Some(v) = int_op(op, x, c) {
-                        return Ok(v);
-                    }
-                }
-                let l = i.stack[i.bp + s].clone();
-                slow_binary(op, l, Value::Int(c), i, span)
-            })
-        }
-        (Node::Local(s1), Node::Local(s2)) => {
-            let (s1, s2) = (*s1 as usize, *s2 as usize);
-            code(move |i| {
-                if let (Value::Int(x), Value::Int(y)) = (&i.stack[i.bp + s1], &i.stack[i.bp + s2]) {
-                    if let Some(v) = int_op(op, *x, *y) {
-                        return Ok(v);
-                    }
-                }
-                let (l, r) = (i.stack[i.bp + s1].clone(), i.stack[i.bp + s2].clone());
-                slow_binary(op, l, r, i, span)
-            })
-        }
-        (_, Node::Const(Value::Int(c))) => {
-            let (a, c) = (lower(a), *c);
-            code(move |i| {
-                let l = a.run(i)?;
-                if let Value::Int(x) = l {
-                    if let Some(v) = int_op(op, x, c) {
-                        return Ok(v);
-                    }
-                }
-                slow_binary(op, l, Value::Int(c), i, span)
-            })
-        }
-        _ => {
-            let (a, b) = (lower(a), lower(b));
-            code(move |i| {
-                let l = a.run(i)?;
-                let r = b.run(i)?;
-                if let (Value::Int(x), Value::Int(y)) = (&l, &r) {
-                    if let Some(v) = int_op(op, *x, *y) {
-                        return Ok(v);
-                    }
-                }
-                slow_binary(op, l, r, i, span)
-            })
-        }
     }
 }
 
@@ -689,7 +538,7 @@ fn lower_set_local(s: u32, v: &Node) -> Code {
             let (b, span) = (lower(b), *span);
             code(move |i| {
                 let r = b.run(i)?;
-                update_local(i, BinOp::Add, i.bp + slot, r, span)
+                arith::update_local(i, BinOp::Add, i.bp + slot, r, span)
             })
         }
         _ => {
@@ -737,7 +586,29 @@ fn lower_call(callee: &Node, args: &[Node], span: Span, move_first: Option<u32>)
     let args: Vec<Code> = args.iter().map(lower).collect();
     let callee_code = lower(callee);
     let global = if let Node::Global(g, _) = callee { Some(*g) } else { None };
+    // A fixed-size array for the usual argument counts lets the compiler
+    // unroll the argument loops.
+    fn fixed<const N: usize>(args: Vec<Code>) -> [Code; N] {
+        args.try_into().unwrap_or_else(|_| unreachable!("argument count checked by the caller"))
+    }
+    match args.len() {
+        0 => call_code(fixed::<0>(args), callee_code, global, span, move_first),
+        1 => call_code(fixed::<1>(args), callee_code, global, span, move_first),
+        2 => call_code(fixed::<2>(args), callee_code, global, span, move_first),
+        3 => call_code(fixed::<3>(args), callee_code, global, span, move_first),
+        _ => call_code(args.into_boxed_slice(), callee_code, global, span, move_first),
+    }
+}
+
+fn call_code<A: AsRef<[Code]> + Send + Sync + 'static>(
+    args: A,
+    callee_code: Code,
+    global: Option<u32>,
+    span: Span,
+    move_first: Option<u32>,
+) -> Code {
     code(move |i| {
+        let args = args.as_ref();
         if let Some(g) = global {
             if let Some(Some(Value::Func(clo))) = i.globals.get(g as usize) {
                 // SAFETY: a handle to the global's closure without touching
@@ -749,7 +620,7 @@ fn lower_call(callee: &Node, args: &[Node], span: Span, move_first: Option<u32>)
                 // globals while code runs.
                 let clo = std::mem::ManuallyDrop::new(unsafe { Arc::from_raw(Arc::as_ptr(clo)) });
                 let base = i.stack.len();
-                for a in &args {
+                for a in args.iter() {
                     match a.run(i) {
                         Ok(v) => i.stack.push(v),
                         Err(e) => {
@@ -757,6 +628,10 @@ fn lower_call(callee: &Node, args: &[Node], span: Span, move_first: Option<u32>)
                             return Err(e);
                         }
                     }
+                }
+                if clo.cached.is_none() && clo.proto.params.len() == args.len() {
+                    // The common case, with the call inlined here.
+                    return i.call_plain(&clo, base, span);
                 }
                 return i.call_closure(&clo, base, span);
             }
@@ -771,7 +646,7 @@ fn lower_call(callee: &Node, args: &[Node], span: Span, move_first: Option<u32>)
         match &f {
             Value::Func(clo) => {
                 let base = i.stack.len();
-                for a in &args {
+                for a in args {
                     match a.run(i) {
                         Ok(v) => i.stack.push(v),
                         Err(e) => {

@@ -6,6 +6,7 @@
 //! function's `ast_hash` (its code identity for caching) is computed here,
 //! once, from the resolved tree.
 
+mod arith;
 pub mod codegen;
 pub mod ir;
 

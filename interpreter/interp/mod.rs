@@ -409,7 +409,7 @@ impl Interp {
     }
 
     /// Runs a closure's body (no cache involved).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn call_plain(&mut self, clo: &Arc<Closure>, base: usize, span: Span) -> R {
         let proto = &clo.proto;
         if let Err(e) = self.step() {
@@ -513,13 +513,17 @@ impl Interp {
 
     /// Drops the stack down to `base`; scalar slots (most of them) are
     /// released without the out-of-line drop glue.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn pop_frame(&mut self, base: usize) {
-        while self.stack.len() > base {
-            match self.stack.pop() {
-                Some(v @ (Value::None | Value::Bool(_) | Value::Int(_) | Value::Float(_))) => std::mem::forget(v),
-                other => drop(other),
-            }
+        let scalars_only =
+            self.stack[base..].iter().all(|v| matches!(v, Value::None | Value::Bool(_) | Value::Int(_) | Value::Float(_)));
+        if scalars_only {
+            // SAFETY: `base <= len` (the slice above would have panicked
+            // otherwise), and the values cut off are scalars, which own
+            // nothing, so not running their drop glue leaks nothing.
+            unsafe { self.stack.set_len(base) }
+        } else {
+            self.stack.truncate(base);
         }
     }
 

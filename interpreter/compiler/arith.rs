@@ -1,0 +1,299 @@
+//! Operator nodes, specialized per operator when they are compiled.
+//!
+//! Each binary operator, comparison and compound assignment becomes a closure
+//! monomorphized for its operator (`const OP: u8`), so the int fast path is a
+//! single machine operation with no `match op` at run time. Operands that are
+//! a local slot or an int constant are read in place. Anything but two ints
+//! (or an int result that would overflow) takes the general path in `ops`.
+
+use super::codegen::{code, lower, Code, Cond};
+use super::ir::Node;
+use crate::ast::BinOp;
+use crate::interp::{ops, Ctrl, Interp, R};
+use crate::source::Span;
+use crate::value::Value;
+
+const ADD: u8 = 0;
+const SUB: u8 = 1;
+const MUL: u8 = 2;
+const DIV: u8 = 3;
+const MOD: u8 = 4;
+const POW: u8 = 5;
+const EQ: u8 = 6;
+const NE: u8 = 7;
+const LT: u8 = 8;
+const LE: u8 = 9;
+const GT: u8 = 10;
+const GE: u8 = 11;
+const AND: u8 = 12;
+const OR: u8 = 13;
+
+/// The operator of a code (the inverse of the `specialize!` table).
+#[inline(always)]
+const fn op_of(code: u8) -> BinOp {
+    match code {
+        ADD => BinOp::Add,
+        SUB => BinOp::Sub,
+        MUL => BinOp::Mul,
+        DIV => BinOp::Div,
+        MOD => BinOp::Mod,
+        POW => BinOp::Pow,
+        EQ => BinOp::Eq,
+        NE => BinOp::Ne,
+        LT => BinOp::Lt,
+        LE => BinOp::Le,
+        GT => BinOp::Gt,
+        GE => BinOp::Ge,
+        AND => BinOp::And,
+        _ => BinOp::Or,
+    }
+}
+
+/// Calls `$f::<CODE>(args)` for the code of the run-time operator `$op`.
+macro_rules! specialize {
+    ($op:expr, $f:ident ( $($a:expr),* )) => {
+        match $op {
+            BinOp::Add => $f::<ADD>($($a),*),
+            BinOp::Sub => $f::<SUB>($($a),*),
+            BinOp::Mul => $f::<MUL>($($a),*),
+            BinOp::Div => $f::<DIV>($($a),*),
+            BinOp::Mod => $f::<MOD>($($a),*),
+            BinOp::Pow => $f::<POW>($($a),*),
+            BinOp::Eq => $f::<EQ>($($a),*),
+            BinOp::Ne => $f::<NE>($($a),*),
+            BinOp::Lt => $f::<LT>($($a),*),
+            BinOp::Le => $f::<LE>($($a),*),
+            BinOp::Gt => $f::<GT>($($a),*),
+            BinOp::Ge => $f::<GE>($($a),*),
+            BinOp::And => $f::<AND>($($a),*),
+            BinOp::Or => $f::<OR>($($a),*),
+        }
+    };
+}
+
+/// `x op y` on two ints, when the result is an int or bool that needs no
+/// error (no overflow, no division by zero or negative divisor).
+#[inline(always)]
+pub(crate) fn int_op(op: BinOp, x: i64, y: i64) -> Option<Value> {
+    match op {
+        BinOp::Add => x.checked_add(y).map(Value::Int),
+        BinOp::Sub => x.checked_sub(y).map(Value::Int),
+        BinOp::Mul => x.checked_mul(y).map(Value::Int),
+        BinOp::Mod if y > 0 => Some(Value::Int(x % y)),
+        BinOp::Div if y > 0 => Some(Value::Int(x / y)),
+        BinOp::Lt => Some(Value::Bool(x < y)),
+        BinOp::Le => Some(Value::Bool(x <= y)),
+        BinOp::Gt => Some(Value::Bool(x > y)),
+        BinOp::Ge => Some(Value::Bool(x >= y)),
+        BinOp::Eq => Some(Value::Bool(x == y)),
+        BinOp::Ne => Some(Value::Bool(x != y)),
+        _ => None,
+    }
+}
+
+#[inline(always)]
+fn int_cmp(op: BinOp, x: i64, y: i64) -> bool {
+    match op {
+        BinOp::Lt => x < y,
+        BinOp::Le => x <= y,
+        BinOp::Gt => x > y,
+        BinOp::Ge => x >= y,
+        BinOp::Eq => x == y,
+        _ => x != y,
+    }
+}
+
+pub(crate) fn is_cmp(op: BinOp) -> bool {
+    matches!(op, BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge | BinOp::Eq | BinOp::Ne)
+}
+
+#[cold]
+pub(crate) fn slow_binary(op: BinOp, l: Value, r: Value, i: &Interp, span: Span) -> R {
+    ops::binary(op, l, r, i.config.max_collection_len).map_err(|e| e.or_at(span).into())
+}
+
+#[cold]
+fn slow_cond(op: BinOp, l: Value, r: Value, i: &Interp, what: &'static str, span: Span) -> Result<bool, Ctrl> {
+    super::codegen::as_bool(slow_binary(op, l, r, i, span)?, what, span)
+}
+
+// ---- a op b ---------------------------------------------------------------
+
+/// Compiles `a op b` (not `and`/`or`, which short-circuit).
+pub(crate) fn lower_binary(op: BinOp, a: &Node, b: &Node, span: Span) -> Code {
+    match (a, b) {
+        (Node::Local(s), Node::Const(Value::Int(c))) => specialize!(op, bin_local_const(*s as usize, *c, span)),
+        (Node::Local(s1), Node::Local(s2)) => specialize!(op, bin_local_local(*s1 as usize, *s2 as usize, span)),
+        (_, Node::Const(Value::Int(c))) => specialize!(op, bin_any_const(lower(a), *c, span)),
+        _ => specialize!(op, bin_any_any(lower(a), lower(b), span)),
+    }
+}
+
+fn bin_local_const<const OP: u8>(s: usize, c: i64, span: Span) -> Code {
+    code(move |i| {
+        if let Value::Int(x) = i.stack[i.bp + s] {
+            if let Some(v) = int_op(op_of(OP), x, c) {
+                return Ok(v);
+            }
+        }
+        let l = i.stack[i.bp + s].clone();
+        slow_binary(op_of(OP), l, Value::Int(c), i, span)
+    })
+}
+
+fn bin_local_local<const OP: u8>(s1: usize, s2: usize, span: Span) -> Code {
+    code(move |i| {
+        if let (Value::Int(x), Value::Int(y)) = (&i.stack[i.bp + s1], &i.stack[i.bp + s2]) {
+            if let Some(v) = int_op(op_of(OP), *x, *y) {
+                return Ok(v);
+            }
+        }
+        let (l, r) = (i.stack[i.bp + s1].clone(), i.stack[i.bp + s2].clone());
+        slow_binary(op_of(OP), l, r, i, span)
+    })
+}
+
+fn bin_any_const<const OP: u8>(a: Code, c: i64, span: Span) -> Code {
+    code(move |i| {
+        let l = a.run(i)?;
+        if let Value::Int(x) = l {
+            if let Some(v) = int_op(op_of(OP), x, c) {
+                return Ok(v);
+            }
+        }
+        slow_binary(op_of(OP), l, Value::Int(c), i, span)
+    })
+}
+
+fn bin_any_any<const OP: u8>(a: Code, b: Code, span: Span) -> Code {
+    code(move |i| {
+        let l = a.run(i)?;
+        let r = b.run(i)?;
+        if let (Value::Int(x), Value::Int(y)) = (&l, &r) {
+            if let Some(v) = int_op(op_of(OP), *x, *y) {
+                return Ok(v);
+            }
+        }
+        slow_binary(op_of(OP), l, r, i, span)
+    })
+}
+
+// ---- comparisons used as conditions ---------------------------------------
+
+/// Compiles a comparison whose bool result feeds a condition.
+pub(crate) fn lower_compare(op: BinOp, a: &Node, b: &Node, what: &'static str, span: Span) -> Cond {
+    match (a, b) {
+        (Node::Local(s), Node::Const(Value::Int(c))) => specialize!(op, cmp_local_const(*s as usize, *c, what, span)),
+        (Node::Local(s1), Node::Local(s2)) => specialize!(op, cmp_local_local(*s1 as usize, *s2 as usize, what, span)),
+        _ => specialize!(op, cmp_any_any(lower(a), lower(b), what, span)),
+    }
+}
+
+fn cmp_local_const<const OP: u8>(s: usize, c: i64, what: &'static str, span: Span) -> Cond {
+    Box::new(move |i| {
+        if let Value::Int(x) = i.stack[i.bp + s] {
+            return Ok(int_cmp(op_of(OP), x, c));
+        }
+        let l = i.stack[i.bp + s].clone();
+        slow_cond(op_of(OP), l, Value::Int(c), i, what, span)
+    })
+}
+
+fn cmp_local_local<const OP: u8>(s1: usize, s2: usize, what: &'static str, span: Span) -> Cond {
+    Box::new(move |i| {
+        if let (Value::Int(x), Value::Int(y)) = (&i.stack[i.bp + s1], &i.stack[i.bp + s2]) {
+            return Ok(int_cmp(op_of(OP), *x, *y));
+        }
+        let (l, r) = (i.stack[i.bp + s1].clone(), i.stack[i.bp + s2].clone());
+        slow_cond(op_of(OP), l, r, i, what, span)
+    })
+}
+
+fn cmp_any_any<const OP: u8>(a: Code, b: Code, what: &'static str, span: Span) -> Cond {
+    Box::new(move |i| {
+        let l = a.run(i)?;
+        let r = b.run(i)?;
+        if let (Value::Int(x), Value::Int(y)) = (&l, &r) {
+            return Ok(int_cmp(op_of(OP), *x, *y));
+        }
+        slow_cond(op_of(OP), l, r, i, what, span)
+    })
+}
+
+/// `if x < c { .. } else { .. }` with `x` a local and `c` an int constant
+/// (the usual base case of a recursion): the comparison is done by the `if`
+/// itself, without a separate condition closure.
+pub(crate) fn lower_if_local_const(
+    op: BinOp,
+    s: u32,
+    c: i64,
+    then: Code,
+    otherwise: Option<Code>,
+    what: &'static str,
+    span: Span,
+) -> Code {
+    specialize!(op, if_local_const(s as usize, c, then, otherwise, what, span))
+}
+
+fn if_local_const<const OP: u8>(s: usize, c: i64, then: Code, otherwise: Option<Code>, what: &'static str, span: Span) -> Code {
+    code(move |i| {
+        let yes = match i.stack[i.bp + s] {
+            Value::Int(x) => int_cmp(op_of(OP), x, c),
+            ref l => {
+                let l = l.clone();
+                slow_cond(op_of(OP), l, Value::Int(c), i, what, span)?
+            }
+        };
+        if yes {
+            then.run(i)
+        } else {
+            match &otherwise {
+                Some(e) => e.run(i),
+                None => Ok(Value::None),
+            }
+        }
+    })
+}
+
+// ---- x op= e ---------------------------------------------------------------
+
+/// `x op= r` on the local at stack index `at` (also `x = x + r`): ints in
+/// place, strings and lists appended in place when unshared. On an error
+/// the variable keeps its value.
+#[inline(always)]
+pub(crate) fn update_local(i: &mut Interp, op: BinOp, at: usize, r: Value, span: Span) -> R {
+    if let (Value::Int(a), Value::Int(b)) = (&i.stack[at], &r) {
+        if let Some(v) = int_op(op, *a, *b) {
+            super::codegen::store(&mut i.stack[at], v);
+            return Ok(Value::None);
+        }
+    }
+    update_local_slow(i, op, at, r, span)
+}
+
+#[inline(never)]
+fn update_local_slow(i: &mut Interp, op: BinOp, at: usize, r: Value, span: Span) -> R {
+    let cur = std::mem::take(&mut i.stack[at]);
+    match ops::binary_owned(op, cur, r, i.config.max_collection_len) {
+        Ok(v) => {
+            i.stack[at] = v;
+            Ok(Value::None)
+        }
+        Err((old, e)) => {
+            i.stack[at] = old;
+            Err(e.or_at(span).into())
+        }
+    }
+}
+
+/// Compiles `x op= rhs` for the local in slot `s`.
+pub(crate) fn lower_compound_local(op: BinOp, s: usize, rhs: &Node, span: Span) -> Code {
+    specialize!(op, compound_local(s, lower(rhs), span))
+}
+
+fn compound_local<const OP: u8>(s: usize, rhs: Code, span: Span) -> Code {
+    code(move |i| {
+        let r = rhs.run(i)?;
+        update_local(i, op_of(OP), i.bp + s, r, span)
+    })
+}
