@@ -468,3 +468,27 @@ fn cli_sandbox_flags() {
     // Without flags, the same scripts may use files and clocks.
     assert_eq!(run(&[], "print(now() > 0.0, exists(\"/\"))").0, 0);
 }
+
+#[test]
+fn clearing_a_shared_cache_is_seen_by_remembered_hits() {
+    // Repeated identical calls are served from the interpreter's hit memo;
+    // a clear through another handle of the same cache must still be seen.
+    let cache = Cache::memory();
+    let computed = Arc::new(AtomicUsize::new(0));
+    let mut engine = Engine::builder().cache(cache.clone()).output(std::io::sink()).build();
+    let c = computed.clone();
+    engine.register_fn("computed", move |_: i64| {
+        c.fetch_add(1, Ordering::SeqCst);
+    });
+    engine.run("cached fn f(x) { computed(x); x + 1 }\nfor _ in 0..5 { f(1) }").unwrap();
+    assert_eq!(computed.load(Ordering::SeqCst), 1);
+    for _ in 0..3 {
+        assert_eq!(engine.call("f", (1,)).unwrap(), Value::Int(2));
+    }
+    assert_eq!(computed.load(Ordering::SeqCst), 1);
+    let other_handle = cache.clone();
+    std::thread::spawn(move || other_handle.clear_all()).join().unwrap();
+    assert_eq!(engine.call("f", (1,)).unwrap(), Value::Int(2));
+    assert_eq!(computed.load(Ordering::SeqCst), 2, "the call after the clear must recompute");
+    assert_eq!(engine.cache_info("f").unwrap(), CacheInfo { hits: 7, misses: 2, entries: 1 });
+}

@@ -20,6 +20,16 @@ use std::time::Instant;
 impl Interp {
     pub(crate) fn call_cached(&mut self, clo: &Arc<Closure>, base: usize, span: Span) -> R {
         let cf: &super::CachedFn = clo.cached.as_deref().expect("call_cached on a cached closure");
+        let fast = super::fast::eligible(self, cf);
+        if fast {
+            let stack = std::mem::take(&mut self.stack);
+            let hit = self.fast_hit(clo, &stack[base..]);
+            self.stack = stack;
+            if let Some(hit) = hit {
+                return Ok(self.take_hit(cf, hit, base));
+            }
+        }
+        let generation = self.cache.generation();
         let key = if cf.options.hash_funcs.is_empty() {
             // No user code runs while hashing: read the arguments where they
             // lie, with the stack lent out for the duration.
@@ -42,20 +52,16 @@ impl Interp {
         loop {
             match self.cache.lookup(&key, &cf.name, opts.ttl, opts.max_entries.is_some(), opts.persist) {
                 Lookup::Hit(hit) => {
-                    cf.count_hit();
-                    cf.saved_nanos.fetch_add(hit.compute.as_nanos() as u64, Ordering::Relaxed);
-                    self.run_stats.hits += 1;
+                    if fast {
+                        let stack = std::mem::take(&mut self.stack);
+                        self.remember_hit(clo, &stack[base..], generation, &hit);
+                        self.stack = stack;
+                    }
                     if self.config.explain {
                         let label = call_label_values(&cf.name, &self.stack[base..]);
                         self.warn(&format!("explain: hit  {label}"));
                     }
-                    self.stack.truncate(base);
-                    if let Some(stored) = hit.output_hash {
-                        if hit.value.may_mutate() {
-                            self.check_output(&cf.name, &hit.value, stored);
-                        }
-                    }
-                    return Ok(hit.value);
+                    return Ok(self.take_hit(cf, hit, base));
                 }
                 Lookup::Miss(reason) => {
                     if self.cache.claim(&key).is_some() {
@@ -67,6 +73,22 @@ impl Interp {
                 }
             }
         }
+    }
+
+    /// Counts a hit, drops the arguments and returns the value (after the
+    /// output-mutation check).
+    #[inline]
+    fn take_hit(&mut self, cf: &super::CachedFn, hit: super::Hit, base: usize) -> Value {
+        cf.count_hit();
+        cf.saved_nanos.fetch_add(hit.compute.as_nanos() as u64, Ordering::Relaxed);
+        self.run_stats.hits += 1;
+        self.pop_frame(base);
+        if let Some(stored) = hit.output_hash {
+            if hit.value.may_mutate() {
+                self.check_output(&cf.name, &hit.value, stored);
+            }
+        }
+        hit.value
     }
 
     fn compute_miss(

@@ -11,6 +11,7 @@ pub mod call;
 mod codec;
 pub mod disk;
 pub mod explain;
+pub(crate) mod fast;
 pub mod key;
 pub mod natives;
 pub mod options;
@@ -22,6 +23,7 @@ pub use options::CachedFn;
 use crate::value::{Hash32, Value};
 use key::KeyParts;
 use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
@@ -96,6 +98,9 @@ struct InFlight {
 
 struct Inner {
     store: Mutex<Store>,
+    /// Changes whenever an entry is removed or replaced (not when one is
+    /// added); see `fast`. Values are unique across all caches.
+    generation: AtomicU64,
     inflight: Mutex<HashMap<Key, Arc<InFlight>>>,
     disk: Mutex<Option<disk::DiskStore>>,
 }
@@ -152,10 +157,23 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 const REMEMBER: usize = 64;
 
+/// A generation number no cache has had before.
+fn next_generation() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
 impl Cache {
     /// An in-memory cache.
     pub fn memory() -> Cache {
-        Cache { inner: Arc::new(Inner { store: Mutex::default(), inflight: Mutex::default(), disk: Mutex::new(None) }) }
+        Cache {
+            inner: Arc::new(Inner {
+                store: Mutex::default(),
+                generation: AtomicU64::new(next_generation()),
+                inflight: Mutex::default(),
+                disk: Mutex::new(None),
+            }),
+        }
     }
 
     /// An in-memory cache in front of a disk store.
@@ -163,6 +181,18 @@ impl Cache {
         let c = Cache::memory();
         *lock(&c.inner.disk) = Some(store);
         c
+    }
+
+    /// The store's generation: equal readings mean no entry of this cache
+    /// was removed or replaced in between.
+    #[inline]
+    pub fn generation(&self) -> u64 {
+        self.inner.generation.load(Ordering::Acquire)
+    }
+
+    /// Marks that an entry was removed or replaced (call with the store locked).
+    fn bump_generation(&self) {
+        self.inner.generation.store(next_generation(), Ordering::Release);
     }
 
     /// Attaches (or replaces) the disk tier.
@@ -186,6 +216,7 @@ impl Cache {
                     if e.created.elapsed().unwrap_or_default() > ttl {
                         let old_tick = e.tick;
                         st.entries.remove(key);
+                        self.bump_generation();
                         let book = st.fns.entry(name.clone()).or_default();
                         book.entries = book.entries.saturating_sub(1);
                         book.lru.remove(&old_tick);
@@ -249,6 +280,9 @@ impl Cache {
         let name = e.fn_name.clone();
         let tick = e.tick;
         let replaced = st.entries.insert(key, e);
+        if replaced.is_some() {
+            self.bump_generation();
+        }
         let book = st.fns.entry(name.clone()).or_default();
         if let Some(old) = replaced {
             book.lru.remove(&old.tick);
@@ -269,6 +303,9 @@ impl Cache {
             }
             for k in &evicted {
                 st.entries.remove(k);
+            }
+            if !evicted.is_empty() {
+                self.bump_generation();
             }
         }
         evicted
@@ -298,6 +335,7 @@ impl Cache {
     pub fn clear_fn(&self, name: &str) {
         let mut st = lock(&self.inner.store);
         st.entries.retain(|_, e| &*e.fn_name != name);
+        self.bump_generation();
         st.fns.remove(name);
         drop(st);
         self.with_disk_store(|d| d.clear(Some(name)));
@@ -307,6 +345,7 @@ impl Cache {
     pub fn clear_all(&self) {
         let mut st = lock(&self.inner.store);
         st.entries.clear();
+        self.bump_generation();
         st.fns.clear();
         drop(st);
         self.with_disk_store(|d| d.clear(None));

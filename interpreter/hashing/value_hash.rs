@@ -140,7 +140,7 @@ fn feed_str(h: &mut impl Sink, s: &str) {
     h.update(s.as_bytes());
 }
 
-fn canonical_float_bits(f: f64) -> u64 {
+pub(crate) fn canonical_float_bits(f: f64) -> u64 {
     if f.is_nan() {
         0x7ff8_0000_0000_0000
     } else if f == 0.0 {

@@ -101,6 +101,8 @@ pub struct Interp {
     pub(crate) code_memo: hashbrown::HashMap<usize, CodeMemo>,
     /// Recent cache-key inputs and their blake3 digests (see `cache::key`).
     pub(crate) key_memo: hashbrown::HashMap<Box<[u8]>, crate::value::Hash32>,
+    /// Calls that recently hit, for skipping the lookup (see `cache::fast`).
+    pub(crate) hit_memo: crate::cache::fast::HitMemo,
     /// Functions whose code hash is being computed (cycle detection).
     pub(crate) hash_stack: Vec<usize>,
     /// Cached functions currently computing a miss (innermost last).
@@ -147,6 +149,7 @@ impl Interp {
             file_paths: HashMap::new(),
             code_memo: hashbrown::HashMap::new(),
             key_memo: hashbrown::HashMap::new(),
+            hit_memo: Default::default(),
             hash_stack: Vec::new(),
             missing: Vec::new(),
             warned_print: HashSet::new(),
@@ -259,6 +262,7 @@ impl Interp {
         self.global_epoch += 1;
         self.imported.clear();
         self.code_memo.clear();
+        self.forget_hits();
         self.warned_print.clear();
         self.run_stats = RunStats::default();
         self.cached_fns.clear();

@@ -1,0 +1,182 @@
+//! The hit memo: an interpreter's shortcut for a cached call it has just
+//! seen hit.
+//!
+//! A slot remembers one call that hit: the closure, its arguments, the
+//! global epoch its code hash was valid at, the key, and the value found,
+//! with the store's generation at the time. The same call again is a hit
+//! without computing the key or taking the store's lock when
+//!
+//! - it is the same closure (the slot holds an `Arc`, so the address cannot
+//!   be reused by another closure);
+//! - every argument is the same: equal scalars, or the very same immutable
+//!   heap value (pointer-equal, so its hash is the memoized one);
+//! - the code hash is unchanged: no global was assigned since (or, if one
+//!   was, the memoized transitive code hash is still the same);
+//! - no entry of the cache was removed or replaced since (the generation).
+//!
+//! Only functions without `ttl`, `max_entries` and `hash_funcs` use it (they
+//! need the clock, the LRU order or user code on every call), and never under
+//! `--explain`. The hit is counted and checked for output mutation exactly
+//! like any other hit.
+
+use super::{CachedFn, Hit};
+use crate::interp::Interp;
+use crate::value::{Closure, Hash32, Value};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Number of slots (a power of two); calls map to one by a hash.
+const SLOTS: usize = 64;
+/// Calls with more arguments than this are not remembered.
+const MAX_ARGS: usize = 4;
+
+struct Slot {
+    clo: Arc<Closure>,
+    args: [Value; MAX_ARGS],
+    nargs: usize,
+    epoch: u64,
+    code: Hash32,
+    generation: u64,
+    value: Value,
+    output_hash: Option<Hash32>,
+    compute: Duration,
+}
+
+/// The slots of one interpreter.
+#[derive(Default)]
+pub(crate) struct HitMemo {
+    slots: Vec<Option<Box<Slot>>>,
+}
+
+/// May this function's hits skip the lookup?
+#[inline]
+pub(crate) fn eligible(interp: &Interp, cf: &CachedFn) -> bool {
+    let o = &cf.options;
+    o.ttl.is_none() && o.max_entries.is_none() && o.hash_funcs.is_empty() && !interp.config.explain
+}
+
+/// Can `v` be compared by identity (scalar, or immutable heap value)?
+#[inline]
+fn rememberable(v: &Value) -> bool {
+    match v {
+        Value::None | Value::Bool(_) | Value::Int(_) | Value::Float(_) => true,
+        Value::Str(_) | Value::Range(_) => true,
+        Value::List(_) | Value::Map(_) | Value::Struct(_) => !v.may_mutate(),
+        _ => false,
+    }
+}
+
+/// Same argument for the key: equal scalars (floats by the bits the key
+/// hashes) or the same heap value.
+#[inline(always)]
+fn same(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Int(x), Value::Int(y)) => x == y,
+        (Value::None, Value::None) => true,
+        (Value::Bool(x), Value::Bool(y)) => x == y,
+        (Value::Float(x), Value::Float(y)) => {
+            crate::hashing::value_hash::canonical_float_bits(*x) == crate::hashing::value_hash::canonical_float_bits(*y)
+        }
+        (Value::Str(x), Value::Str(y)) => Arc::ptr_eq(x, y),
+        (Value::List(x), Value::List(y)) => Arc::ptr_eq(x, y),
+        (Value::Map(x), Value::Map(y)) => Arc::ptr_eq(x, y),
+        (Value::Struct(x), Value::Struct(y)) => Arc::ptr_eq(x, y),
+        (Value::Range(x), Value::Range(y)) => Arc::ptr_eq(x, y),
+        _ => false,
+    }
+}
+
+/// One word standing for an argument, for choosing a slot.
+#[inline(always)]
+fn word(v: &Value) -> u64 {
+    match v {
+        Value::Int(i) => *i as u64,
+        Value::Float(f) => f.to_bits(),
+        Value::Bool(b) => *b as u64,
+        Value::None => 0,
+        Value::Str(s) => Arc::as_ptr(s) as usize as u64,
+        Value::List(l) => Arc::as_ptr(l) as usize as u64,
+        Value::Map(m) => Arc::as_ptr(m) as usize as u64,
+        Value::Struct(s) => Arc::as_ptr(s) as usize as u64,
+        Value::Range(r) => Arc::as_ptr(r) as usize as u64,
+        _ => 0,
+    }
+}
+
+#[inline(always)]
+fn slot_of(clo: &Arc<Closure>, args: &[Value]) -> usize {
+    let mut h = Arc::as_ptr(clo) as usize as u64;
+    for a in args {
+        h = (h ^ word(a)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+    h = h.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    (h >> (64 - SLOTS.trailing_zeros())) as usize
+}
+
+impl Interp {
+    /// The remembered hit for calling `clo` with `args`, if still valid.
+    #[inline]
+    pub(crate) fn fast_hit(&mut self, clo: &Arc<Closure>, args: &[Value]) -> Option<Hit> {
+        if args.len() > MAX_ARGS {
+            return None;
+        }
+        let i = slot_of(clo, args);
+        let generation = self.cache.generation();
+        let epoch = self.global_epoch;
+        let slot = self.hit_memo.slots.get(i)?.as_deref()?;
+        if !Arc::ptr_eq(&slot.clo, clo)
+            || slot.nargs != args.len()
+            || slot.generation != generation
+            || !slot.args.iter().zip(args).all(|(a, b)| same(a, b))
+        {
+            return None;
+        }
+        if slot.epoch != epoch {
+            // A global changed: still valid if the code hash did not.
+            let code = slot.code;
+            if self.closure_code_hash(clo).ok()? != code {
+                return None;
+            }
+            self.hit_memo.slots[i].as_deref_mut()?.epoch = epoch;
+        }
+        let slot = self.hit_memo.slots[i].as_deref()?;
+        Some(Hit { value: slot.value.clone(), output_hash: slot.output_hash, compute: slot.compute })
+    }
+
+    /// Remembers a hit found by a full lookup. `generation` must have been
+    /// read before that lookup.
+    pub(crate) fn remember_hit(&mut self, clo: &Arc<Closure>, args: &[Value], generation: u64, hit: &Hit) {
+        if args.len() > MAX_ARGS || !args.iter().all(rememberable) {
+            return;
+        }
+        let Ok(code) = self.closure_code_hash(clo) else { return };
+        let mut kept: [Value; MAX_ARGS] = Default::default();
+        for (k, a) in kept.iter_mut().zip(args) {
+            *k = a.clone();
+        }
+        let slot = Slot {
+            clo: clo.clone(),
+            args: kept,
+            nargs: args.len(),
+            epoch: self.global_epoch,
+            code,
+            generation,
+            value: hit.value.clone(),
+            output_hash: hit.output_hash,
+            compute: hit.compute,
+        };
+        let memo = &mut self.hit_memo;
+        if memo.slots.is_empty() {
+            memo.slots.resize_with(SLOTS, || None);
+        }
+        let i = slot_of(clo, args);
+        // Replacing a slot can free a large value: do it after the update.
+        let old = memo.slots[i].replace(Box::new(slot));
+        drop(old);
+    }
+
+    /// Forgets every remembered hit (a new cache, a new run).
+    pub(crate) fn forget_hits(&mut self) {
+        self.hit_memo.slots.clear();
+    }
+}
