@@ -530,7 +530,8 @@ fn lower_set_local(s: u32, v: &Node) -> Code {
             let call = lower_call(callee, args, *span, Some(s));
             code(move |i| {
                 let v = call.run(i)?;
-                i.stack[i.bp + slot] = v;
+                let at = i.bp + slot;
+                store(&mut i.stack[at], v);
                 Ok(Value::None)
             })
         }
@@ -559,23 +560,37 @@ const INLINE_ARGS: usize = 6;
 /// The argument buffer of a native or type call: inline for a few
 /// arguments, on the heap beyond that.
 struct ArgBuf {
-    inline: [Value; INLINE_ARGS],
+    /// Only the first `used` are ever written; the rest stay `none`.
+    inline: std::mem::ManuallyDrop<[Value; INLINE_ARGS]>,
+    used: usize,
     heap: Vec<Value>,
 }
 
 impl ArgBuf {
     #[inline(always)]
     fn new() -> ArgBuf {
-        ArgBuf { inline: Default::default(), heap: Vec::new() }
+        ArgBuf { inline: Default::default(), used: 0, heap: Vec::new() }
     }
 
     #[inline(always)]
     fn slice(&mut self, n: usize) -> &mut [Value] {
         if n <= INLINE_ARGS {
+            self.used = n;
             &mut self.inline[..n]
         } else {
             self.heap.resize(n, Value::None);
             &mut self.heap[..]
+        }
+    }
+}
+
+impl Drop for ArgBuf {
+    #[inline(always)]
+    fn drop(&mut self) {
+        // The slots past `used` were never written (all `none`): only the
+        // used ones can own anything, and scalars are released inline.
+        for v in &mut self.inline[..self.used] {
+            discard(std::mem::take(v));
         }
     }
 }
@@ -768,7 +783,7 @@ fn lower_for(slot: u32, it: &Node, body: &Node, span: Span) -> Code {
                 }
             }
             Value::List(l) => {
-                for x in l.items.iter() {
+                for x in l.iter() {
                     run_body!(i, x.clone());
                 }
             }

@@ -165,6 +165,14 @@ pub fn update_path(target: &mut Value, path: &[Key], op: Option<BinOp>, v: Value
             ops::check_key(&key)?;
             let mm = Arc::make_mut(m);
             mm.hash = Default::default();
+            if rest.is_empty() && op.is_none() && (mm.map.len() < max || mm.map.contains_key(&key)) {
+                // `m[k] = v`: one search, whether the key is new or not.
+                let facts = (v.may_mutate() || key.may_mutate(), v.nesting().max(key.nesting()));
+                mm.map.insert(key, v);
+                mm.may_mutate |= facts.0;
+                mm.depth = mm.depth.max(facts.1 + 1);
+                return Ok(());
+            }
             // One lookup for an update, two for an insert (`get_mut` then
             // `insert`), never a third for the bookkeeping.
             let (may_mutate, depth) = match mm.map.get_mut(&key) {

@@ -121,7 +121,7 @@ impl Seq {
 
     fn iter(&self) -> Box<dyn Iterator<Item = Value> + '_> {
         match self {
-            Seq::List(l) => Box::new(l.items.iter().cloned()),
+            Seq::List(l) => Box::new(l.iter().cloned()),
             Seq::Range(a, b) => Box::new((*a as i128..*b).map(|i| Value::Int(i as i64))),
             Seq::Str(s) => Box::new(s.s.chars().map(|c| Value::str(c.to_string()))),
         }
