@@ -165,8 +165,14 @@ pub fn update_path(target: &mut Value, path: &[Key], op: Option<BinOp>, v: Value
             ops::check_key(&key)?;
             let mm = Arc::make_mut(m);
             mm.hash = Default::default();
-            if rest.is_empty() && op.is_none() && (mm.map.len() < max || mm.map.contains_key(&key)) {
+            if rest.is_empty()
+                && op.is_none()
+                && matches!(key, Value::Int(_) | Value::Str(_))
+                && (mm.map.len() < max || mm.map.contains_key(&key))
+            {
                 // `m[k] = v`: one search, whether the key is new or not.
+                // (Only for keys equal to no other representation: `m[1.0]`
+                // must keep an existing key `1`, so it takes the path below.)
                 let facts = (v.may_mutate() || key.may_mutate(), v.nesting().max(key.nesting()));
                 mm.map.insert(key, v);
                 mm.may_mutate |= facts.0;
