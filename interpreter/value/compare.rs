@@ -93,19 +93,42 @@ fn type_cmp(a: &TypeValue, b: &TypeValue) -> Ordering {
     })
 }
 
-impl Ord for Value {
-    fn cmp(&self, other: &Self) -> Ordering {
-        // Fast paths for the usual map keys.
-        match (self, other) {
-            (Value::Str(a), Value::Str(b)) => return a.s.as_bytes().cmp(b.s.as_bytes()),
-            (Value::Int(a), Value::Int(b)) => return a.cmp(b),
-            _ => {}
+/// Byte-wise (= code point) order of two strings; short keys are compared
+/// without a call to `memcmp`.
+#[inline(always)]
+fn cmp_bytes(a: &[u8], b: &[u8]) -> Ordering {
+    let n = a.len().min(b.len());
+    if n < 16 {
+        for k in 0..n {
+            if a[k] != b[k] {
+                return a[k].cmp(&b[k]);
+            }
         }
-        let (ra, rb) = (rank(self), rank(other));
+        return a.len().cmp(&b.len());
+    }
+    a.cmp(b)
+}
+
+impl Ord for Value {
+    #[inline]
+    fn cmp(&self, other: &Self) -> Ordering {
+        // Fast paths for the usual map keys, inlined into map searches.
+        match (self, other) {
+            (Value::Str(a), Value::Str(b)) => cmp_bytes(a.s.as_bytes(), b.s.as_bytes()),
+            (Value::Int(a), Value::Int(b)) => a.cmp(b),
+            _ => cmp_general(self, other),
+        }
+    }
+}
+
+#[inline(never)]
+fn cmp_general(this: &Value, other: &Value) -> Ordering {
+    {
+        let (ra, rb) = (rank(this), rank(other));
         if ra != rb {
             return ra.cmp(&rb);
         }
-        match (self, other) {
+        match (this, other) {
             (Value::None, Value::None) => Ordering::Equal,
             (Value::Bool(a), Value::Bool(b)) => a.cmp(b),
             (Value::Int(a), Value::Int(b)) => a.cmp(b),
