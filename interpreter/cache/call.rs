@@ -173,7 +173,7 @@ impl Interp {
 fn unhashable_type(v: &Value) -> Option<String> {
     match v {
         Value::Object(o) if o.ty.hash.is_none() => Some(o.ty.name.clone()),
-        Value::List(l) => l.items.iter().find_map(unhashable_type),
+        Value::List(l) => l.iter().find_map(unhashable_type),
         Value::Map(m) => m.map.iter().find_map(|(k, v)| unhashable_type(k).or_else(|| unhashable_type(v))),
         Value::Struct(s) => s.fields.iter().find_map(unhashable_type),
         Value::Cell(c) => unhashable_type(&c.get()),

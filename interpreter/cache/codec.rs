@@ -32,7 +32,7 @@ pub fn persistable(v: &Value) -> bool {
         }
         match v {
             Value::None | Value::Bool(_) | Value::Int(_) | Value::Float(_) | Value::Str(_) | Value::Range(_) => true,
-            Value::List(l) => !l.may_mutate && l.items.iter().all(|x| go(x, depth + 1)),
+            Value::List(l) => !l.may_mutate && l.iter().all(|x| go(x, depth + 1)),
             Value::Map(m) => !m.may_mutate && m.map.iter().all(|(k, x)| go(k, depth + 1) && go(x, depth + 1)),
             Value::Struct(s) => !s.may_mutate && s.fields.iter().all(|x| go(x, depth + 1)),
             Value::Type(t) => !matches!(**t, TypeValue::Native(_)),
@@ -74,7 +74,7 @@ pub fn encode_value(out: &mut Vec<u8>, v: &Value) {
         Value::List(l) => {
             out.push(LIST);
             put_u64(out, l.items.len() as u64);
-            for x in l.items.iter() {
+            for x in l.iter() {
                 encode_value(out, x);
             }
         }

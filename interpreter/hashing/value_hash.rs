@@ -214,7 +214,7 @@ pub fn feed(interp: &mut Interp, h: &mut impl Sink, v: &Value, cx: &HashCx) -> R
                 let mut lh = blake3::Hasher::new();
                 lh.update(&[tag::LIST]);
                 lh.update(&(l.items.len() as u64).to_le_bytes());
-                for item in l.items.iter() {
+                for item in l.iter() {
                     feed(interp, &mut lh, item, cx)?;
                 }
                 Ok(*lh.finalize().as_bytes())

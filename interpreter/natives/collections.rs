@@ -393,7 +393,7 @@ fn sum(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
         Value::List(l) => {
             let mut int_acc: i64 = 0;
             let mut float_acc: Option<f64> = None;
-            for x in l.items.iter() {
+            for x in l.iter() {
                 match (x, &mut float_acc) {
                     (Value::Int(i), None) => {
                         int_acc = int_acc.checked_add(*i).ok_or_else(|| {
@@ -448,7 +448,7 @@ fn extreme(name: &str, args: &mut [Value], want: Ordering) -> Result<Value> {
     }
     let found = if args.len() == 1 {
         match &args[0] {
-            Value::List(l) => pick(l.items.iter(), want),
+            Value::List(l) => pick(l.iter(), want),
             Value::Range(r) => {
                 let (a, b) = (r.start, end_excl(r));
                 if b <= a as i128 {
@@ -652,7 +652,7 @@ fn contains(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
                 ))
             }
         },
-        Value::List(l) => l.items.iter().any(|x| values_equal(x, y)),
+        Value::List(l) => l.iter().any(|x| values_equal(x, y)),
         Value::Map(m) => m.map.contains_key(y),
         Value::Range(r) => {
             let (a, b) = (r.start, end_excl(r));

@@ -273,7 +273,7 @@ fn contains_cell(v: &Value, target: &Arc<crate::value::CellObj>) -> Result<bool>
     Ok(match v {
         Value::Cell(c) => Arc::ptr_eq(c, target) || contains_cell(&c.get(), target)?,
         Value::List(l) if l.may_mutate => {
-            for x in l.items.iter() {
+            for x in l.iter() {
                 if contains_cell(x, target)? {
                     return Ok(true);
                 }
@@ -305,6 +305,31 @@ fn contains_cell(v: &Value, target: &Arc<crate::value::CellObj>) -> Result<bool>
 /// Calls a builtin type value: `int(x)`, `float(x)`, `str(x)`, `bool(x)`,
 /// `list(x)`, `range(...)`, `cell(v)`. The other builtin types (`none`,
 /// `map`, `fn`, `type`) are not constructors.
+/// `str(n)` of an int: the digits written straight into a string of the
+/// right size (the formatting machinery took ~250 instructions and grew the
+/// string twice; `s += str(i)` is a common loop).
+fn int_str(n: i64) -> Value {
+    let mut buf = [0u8; 20];
+    let mut at = buf.len();
+    let mut m = n.unsigned_abs();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (m % 10) as u8;
+        m /= 10;
+        if m == 0 {
+            break;
+        }
+    }
+    let mut s = String::with_capacity(buf.len() - at + 1);
+    if n < 0 {
+        s.push('-');
+    }
+    for &d in &buf[at..] {
+        s.push(d as char);
+    }
+    Value::Str(Arc::new(crate::value::StrObj { s, ascii: true, hash: Default::default() }))
+}
+
 pub fn convert(interp: &mut Interp, t: BuiltinType, args: &mut [Value]) -> Result<Value> {
     match t {
         BuiltinType::Int => {
@@ -319,6 +344,7 @@ pub fn convert(interp: &mut Interp, t: BuiltinType, args: &mut [Value]) -> Resul
             arity("str", args, 1, 1)?;
             match std::mem::replace(&mut args[0], Value::None) {
                 s @ Value::Str(_) => Ok(s),
+                Value::Int(n) => Ok(int_str(n)),
                 other => Ok(Value::str(crate::value::repr_limited(&other, interp.config.max_collection_len)?)),
             }
         }

@@ -237,7 +237,7 @@ impl JsonWriter {
             }
             Value::List(l) => {
                 self.out.push('[');
-                let rest = Box::new(l.items.iter().map(|x| (Key::None, x)));
+                let rest = Box::new(l.iter().map(|x| (Key::None, x)));
                 return Ok(Some(Open { rest, close: ']', any: false }));
             }
             Value::Map(m) => {
@@ -445,7 +445,7 @@ fn to_sql(name: &str, what: &str, v: &Value) -> Result<rusqlite::types::Value> {
         Value::Str(s) => S::Text(s.s.clone()),
         Value::List(l) => {
             let mut bytes = Vec::with_capacity(l.items.len());
-            for b in l.items.iter() {
+            for b in l.iter() {
                 match b {
                     Value::Int(i) if (0..=255).contains(i) => bytes.push(*i as u8),
                     _ => {
@@ -496,7 +496,7 @@ fn bind(name: &str, stmt: &mut rusqlite::Statement<'_>, params: Option<&Value>) 
                     ),
                 ));
             }
-            for (i, v) in l.items.iter().enumerate() {
+            for (i, v) in l.iter().enumerate() {
                 let sv = to_sql(name, &format!("parameter {}", i + 1), v)?;
                 stmt.raw_bind_parameter(i + 1, sv).map_err(|e| sqlite_error(name, e))?;
             }

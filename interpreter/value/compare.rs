@@ -49,8 +49,7 @@ pub fn values_equal(a: &Value, b: &Value) -> bool {
         (Value::Float(x), Value::Float(y)) => x == y,
         (Value::Int(x), Value::Float(y)) | (Value::Float(y), Value::Int(x)) => int_float_cmp(*x, *y) == Some(Ordering::Equal),
         (Value::List(x), Value::List(y)) => {
-            Arc::ptr_eq(x, y)
-                || (x.items.len() == y.items.len() && x.items.iter().zip(y.items.iter()).all(|(p, q)| values_equal(p, q)))
+            Arc::ptr_eq(x, y) || (x.items.len() == y.items.len() && x.iter().zip(y.iter()).all(|(p, q)| values_equal(p, q)))
         }
         (Value::Map(x), Value::Map(y)) => {
             Arc::ptr_eq(x, y)
@@ -140,7 +139,7 @@ fn cmp_general(this: &Value, other: &Value) -> Ordering {
                 if Arc::ptr_eq(a, b) {
                     return Ordering::Equal;
                 }
-                a.items.iter().cmp(b.items.iter())
+                a.iter().cmp(b.iter())
             }
             (Value::Map(a), Value::Map(b)) => {
                 if Arc::ptr_eq(a, b) {

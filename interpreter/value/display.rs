@@ -92,7 +92,7 @@ fn write_repr(out: &mut String, v: &Value, depth: usize, limit: usize) {
         Value::Str(s) => quote_str(&s.s, out),
         Value::List(l) => {
             out.push('[');
-            for (i, item) in l.items.iter().enumerate() {
+            for (i, item) in l.iter().enumerate() {
                 if i > 0 {
                     out.push_str(", ");
                 }
