@@ -229,7 +229,7 @@ pub fn decode_value(r: &mut Reader, depth: usize) -> DecodeResult<Value> {
         }
         MAP => {
             let n = r.len(2)?;
-            let mut m = imbl::OrdMap::new();
+            let mut m = crate::value::ValueMap::with_capacity(n);
             for _ in 0..n {
                 let k = decode_value(r, depth + 1)?;
                 let x = decode_value(r, depth + 1)?;

@@ -271,7 +271,7 @@ pub fn lower(n: &Node) -> Code {
             let pairs: Vec<(Code, Code)> = pairs.iter().map(|(k, v)| (lower(k), lower(v))).collect();
             let span = *span;
             code(move |i| {
-                let mut m = imbl::OrdMap::new();
+                let mut m = crate::value::ValueMap::with_capacity(pairs.len());
                 for (k, v) in &pairs {
                     let k = k.run(i)?;
                     ops::check_key(&k).map_err(|e| e.or_at(span))?;

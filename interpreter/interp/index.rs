@@ -104,7 +104,7 @@ pub fn field(t: &Value, name: &str) -> Result<Value> {
             Some(i) => Ok(s.fields[i].clone()),
             None => Err(MemoError::new("AttributeError", format!("struct `{}` has no field `{name}`", s.ty.name))),
         },
-        Value::Map(m) => match m.map.get(&Value::str(name)) {
+        Value::Map(m) => match m.map.get_str(name) {
             Some(v) => Ok(v.clone()),
             None => Err(MemoError::new("KeyError", format!("key \"{name}\" not found in map"))),
         },

@@ -88,7 +88,7 @@ fn from_json(v: serde_json::Value, max: usize) -> Result<Value> {
             if fields.len() > max {
                 return Err(too_large("map", fields.len(), max));
             }
-            let mut out = imbl::OrdMap::new();
+            let mut out = crate::value::ValueMap::with_capacity(fields.len());
             for (k, v) in fields {
                 out.insert(Value::str(k), from_json(v, max)?);
             }
@@ -351,7 +351,7 @@ fn read_csv(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
         if rows.len() >= max {
             return Err(too_large("list", rows.len() + 1, max));
         }
-        let mut row = imbl::OrdMap::new();
+        let mut row = crate::value::ValueMap::with_capacity(headers.len());
         for (h, field) in headers.iter().zip(record.iter()) {
             row.insert(h.clone(), csv_field(field));
         }
@@ -573,7 +573,7 @@ fn query(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
             if out.len() >= max {
                 return Err(too_large("list", out.len() + 1, max));
             }
-            let mut m = imbl::OrdMap::new();
+            let mut m = crate::value::ValueMap::with_capacity(columns.len());
             for (i, c) in columns.iter().enumerate() {
                 let v = row.get_ref(i).map_err(|e| sqlite_error("query", e))?;
                 m.insert(c.clone(), from_sql(v));

@@ -10,11 +10,13 @@
 mod compare;
 mod display;
 mod function;
+mod map;
 mod types;
 
 pub use compare::{values_equal, TypeRank};
 pub use display::{display_limited, repr, repr_limited, to_display};
 pub use function::{Closure, NativeFn, NativeImpl};
+pub use map::ValueMap;
 pub use types::{BuiltinType, NativeObject, NativeType, StructType, TypeValue};
 
 use std::sync::{Arc, Mutex, OnceLock};
@@ -105,7 +107,7 @@ impl ListObj {
 
 #[derive(Default)]
 pub struct MapObj {
-    pub map: imbl::OrdMap<Value, Value>,
+    pub map: ValueMap,
     pub may_mutate: bool,
     /// Nesting depth (1 + the deepest key's or value's).
     pub depth: u32,
@@ -217,7 +219,7 @@ impl Value {
         Value::list(items.into_iter().collect())
     }
 
-    pub fn map(map: imbl::OrdMap<Value, Value>) -> Value {
+    pub fn map(map: ValueMap) -> Value {
         let may_mutate = map.iter().any(|(k, v)| k.may_mutate() || v.may_mutate());
         let depth = map.iter().map(|(k, v)| k.nesting().max(v.nesting())).max().unwrap_or(0) + 1;
         Value::Map(Arc::new(MapObj { map, may_mutate, depth, hash: OnceLock::new() }))
