@@ -86,6 +86,20 @@ fn reads_local(n: &Node, slot: u32) -> bool {
     found
 }
 
+/// Can evaluating `n` assign the frame slot `slot`?
+fn writes_local(n: &Node, slot: u32) -> bool {
+    let mut found = false;
+    visit(n, &mut |m| {
+        let target = match m {
+            Node::SetLocal(s, _) | Node::CompoundLocal(_, s, _, _) | Node::For(s, _, _, _) | Node::Try(_, s, _) => Some(*s),
+            Node::SetPath { root: super::ir::Place::Local(s), .. } => Some(*s),
+            _ => None,
+        };
+        found |= target == Some(slot);
+    });
+    found
+}
+
 fn visit(n: &Node, f: &mut dyn FnMut(&Node)) {
     f(n);
     match n {
@@ -597,31 +611,68 @@ impl Drop for ArgBuf {
 
 /// A call. With `move_first`, the first argument is the local of that slot
 /// and a native callee receives it moved (the caller assigns the result back).
-fn lower_call(callee: &Node, args: &[Node], span: Span, move_first: Option<u32>) -> Code {
-    let args: Vec<Code> = args.iter().map(lower).collect();
+fn lower_call(callee: &Node, args_nodes: &[Node], span: Span, move_first: Option<u32>) -> Code {
+    let args: Vec<Code> = args_nodes.iter().map(lower).collect();
     let callee_code = lower(callee);
     let global = if let Node::Global(g, _) = callee { Some(*g) } else { None };
+    // A function in a local (a parameter, a captured function) is borrowed
+    // from its slot when no argument can reassign that slot.
+    let local = match callee {
+        Node::Local(s) if move_first.is_none() && !args_nodes.iter().any(|a| writes_local(a, *s)) => Some(*s),
+        _ => None,
+    };
+    let callee = Callee { global, local };
     // A fixed-size array for the usual argument counts lets the compiler
     // unroll the argument loops.
     fn fixed<const N: usize>(args: Vec<Code>) -> [Code; N] {
         args.try_into().unwrap_or_else(|_| unreachable!("argument count checked by the caller"))
     }
     match args.len() {
-        0 => call_code(fixed::<0>(args), callee_code, global, span, move_first),
-        1 => call_code(fixed::<1>(args), callee_code, global, span, move_first),
-        2 => call_code(fixed::<2>(args), callee_code, global, span, move_first),
-        3 => call_code(fixed::<3>(args), callee_code, global, span, move_first),
-        _ => call_code(args.into_boxed_slice(), callee_code, global, span, move_first),
+        0 => call_code(fixed::<0>(args), callee_code, callee, span, move_first),
+        1 => call_code(fixed::<1>(args), callee_code, callee, span, move_first),
+        2 => call_code(fixed::<2>(args), callee_code, callee, span, move_first),
+        3 => call_code(fixed::<3>(args), callee_code, callee, span, move_first),
+        _ => call_code(args.into_boxed_slice(), callee_code, callee, span, move_first),
     }
+}
+
+/// What is known about a callee when its call is compiled.
+#[derive(Clone, Copy)]
+struct Callee {
+    /// The callee is this global.
+    global: Option<u32>,
+    /// The callee is this frame slot, and no argument can assign it.
+    local: Option<u32>,
+}
+
+/// Calls a closure borrowed from a global or a slot: the arguments on the
+/// stack, then the body (inlined for the common case).
+#[inline(always)]
+fn call_borrowed(i: &mut Interp, clo: &Arc<Closure>, args: &[Code], span: Span) -> R {
+    let base = i.stack.len();
+    for a in args.iter() {
+        match a.run(i) {
+            Ok(v) => i.stack.push(v),
+            Err(e) => {
+                i.stack.truncate(base);
+                return Err(e);
+            }
+        }
+    }
+    if clo.cached.is_none() && clo.proto.params.len() == args.len() {
+        return i.call_plain(clo, base, span);
+    }
+    i.call_closure(clo, base, span)
 }
 
 fn call_code<A: AsRef<[Code]> + Send + Sync + 'static>(
     args: A,
     callee_code: Code,
-    global: Option<u32>,
+    callee: Callee,
     span: Span,
     move_first: Option<u32>,
 ) -> Code {
+    let Callee { global, local } = callee;
     code(move |i| {
         let args = args.as_ref();
         if let Some(g) = global {
@@ -634,21 +685,18 @@ fn call_code<A: AsRef<[Code]> + Send + Sync + 'static>(
                 // until the outermost run ends), and nothing else resets
                 // globals while code runs.
                 let clo = std::mem::ManuallyDrop::new(unsafe { Arc::from_raw(Arc::as_ptr(clo)) });
-                let base = i.stack.len();
-                for a in args.iter() {
-                    match a.run(i) {
-                        Ok(v) => i.stack.push(v),
-                        Err(e) => {
-                            i.stack.truncate(base);
-                            return Err(e);
-                        }
-                    }
-                }
-                if clo.cached.is_none() && clo.proto.params.len() == args.len() {
-                    // The common case, with the call inlined here.
-                    return i.call_plain(&clo, base, span);
-                }
-                return i.call_closure(&clo, base, span);
+                return call_borrowed(i, &clo, args, span);
+            }
+        }
+        if let Some(s) = local {
+            if let Value::Func(clo) = &i.stack[i.bp + s as usize] {
+                // SAFETY: as above; here the slot's own `Arc` outlives the
+                // call: no argument assigns the slot (`writes_local`, checked
+                // when compiling), the callee runs in frames above this one,
+                // and this frame is popped only after the call returns. (The
+                // stack may move as it grows; the closure does not.)
+                let clo = std::mem::ManuallyDrop::new(unsafe { Arc::from_raw(Arc::as_ptr(clo)) });
+                return call_borrowed(i, &clo, args, span);
             }
         }
         let f = match global {
