@@ -69,6 +69,11 @@ pub fn call_type(interp: &mut Interp, t: &TypeValue, args: &mut [Value], names: 
     match t {
         TypeValue::Struct(st) => {
             let n = st.fields.len();
+            if names.is_empty() && args.len() == n {
+                // `Point(1, 2)`: the arguments are the fields, in order.
+                let fields: Box<[Value]> = args.iter_mut().map(std::mem::take).collect();
+                return Ok(Value::new_struct(st.clone(), fields));
+            }
             let mut fields: Vec<Option<Value>> = vec![None; n];
             let argc = args.len();
             for (i, a) in args.iter_mut().enumerate() {

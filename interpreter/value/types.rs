@@ -64,8 +64,10 @@ pub struct StructType {
 }
 
 impl StructType {
+    /// Field names are short: compared inline, without a call to `memcmp`.
+    #[inline]
     pub fn field_index(&self, name: &str) -> Option<usize> {
-        self.fields.iter().position(|f| f == name)
+        self.fields.iter().position(|f| f.len() == name.len() && f.bytes().zip(name.bytes()).all(|(a, b)| a == b))
     }
 }
 
