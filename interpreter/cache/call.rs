@@ -21,10 +21,13 @@ impl Interp {
     pub(crate) fn call_cached(&mut self, clo: &Arc<Closure>, base: usize, span: Span) -> R {
         let cf: &super::CachedFn = clo.cached.as_deref().expect("call_cached on a cached closure");
         let fast = super::fast::eligible(self, cf);
+        // The stack is lent out while arguments are read where they lie. It
+        // is held in `ManuallyDrop`: should a panic unwind through here, the
+        // frames' lent copies (see `Interp::call_plain`) must leak, not drop.
         if fast {
-            let stack = std::mem::take(&mut self.stack);
+            let stack = std::mem::ManuallyDrop::new(std::mem::take(&mut self.stack));
             let hit = self.fast_hit(clo, &stack[base..]);
-            self.stack = stack;
+            self.stack = std::mem::ManuallyDrop::into_inner(stack);
             if let Some(hit) = hit {
                 return Ok(self.take_hit(cf, hit, base));
             }
@@ -33,9 +36,9 @@ impl Interp {
         let key = if cf.options.hash_funcs.is_empty() {
             // No user code runs while hashing: read the arguments where they
             // lie, with the stack lent out for the duration.
-            let stack = std::mem::take(&mut self.stack);
+            let stack = std::mem::ManuallyDrop::new(std::mem::take(&mut self.stack));
             let r = key::compute(self, clo, cf, &stack[base..]);
-            self.stack = stack;
+            self.stack = std::mem::ManuallyDrop::into_inner(stack);
             r
         } else {
             let args: Vec<Value> = self.stack[base..].to_vec();
@@ -53,9 +56,9 @@ impl Interp {
             match self.cache.lookup(&key, &cf.name, opts.ttl, opts.max_entries.is_some(), opts.persist) {
                 Lookup::Hit(hit) => {
                     if fast {
-                        let stack = std::mem::take(&mut self.stack);
+                        let stack = std::mem::ManuallyDrop::new(std::mem::take(&mut self.stack));
                         self.remember_hit(clo, &stack[base..], generation, &hit);
-                        self.stack = stack;
+                        self.stack = std::mem::ManuallyDrop::into_inner(stack);
                     }
                     if self.config.explain {
                         let label = call_label_values(&cf.name, &self.stack[base..]);
