@@ -436,30 +436,41 @@ impl Interp {
         // be assigned: a compile error), and `Lent` blanks them before the
         // frame is popped, also when a panic unwinds through here, so a lent
         // copy is never dropped.
-        for (k, slot) in proto.capture_slots.iter().enumerate() {
-            // SAFETY: see above; the slot was just pushed as `none`, so
-            // overwriting it drops nothing.
-            unsafe { std::ptr::write(&mut self.stack[base + *slot as usize], std::ptr::read(&clo.captures[k])) };
-        }
-        if let Some(s) = proto.self_slot {
-            // SAFETY: as above (an `Arc` without its own count).
-            let me = Value::Func(unsafe { Arc::from_raw(Arc::as_ptr(clo)) });
-            unsafe { std::ptr::write(&mut self.stack[base + s as usize], me) };
-        }
-        let lent = Lent { interp: self, base, captures: &proto.capture_slots, self_slot: proto.self_slot };
-        let saved = lent.interp.bp;
-        lent.interp.bp = base;
-        lent.interp.depth += 1;
-        let r = proto.code.run(lent.interp);
-        lent.interp.depth -= 1;
-        lent.interp.bp = saved;
-        drop(lent);
+        let r = if proto.capture_slots.is_empty() && proto.self_slot.is_none() {
+            self.run_frame(proto, base)
+        } else {
+            for (k, slot) in proto.capture_slots.iter().enumerate() {
+                // SAFETY: see above; the slot was just pushed as `none`, so
+                // overwriting it drops nothing.
+                unsafe { std::ptr::write(&mut self.stack[base + *slot as usize], std::ptr::read(&clo.captures[k])) };
+            }
+            if let Some(s) = proto.self_slot {
+                // SAFETY: as above (an `Arc` without its own count).
+                let me = Value::Func(unsafe { Arc::from_raw(Arc::as_ptr(clo)) });
+                unsafe { std::ptr::write(&mut self.stack[base + s as usize], me) };
+            }
+            let lent = Lent { interp: self, base, captures: &proto.capture_slots, self_slot: proto.self_slot };
+            lent.interp.run_frame(proto, base)
+            // `lent` blanks the lent slots here.
+        };
         self.pop_frame(base);
         match r {
             Ok(v) | Err(Ctrl::Return(v)) => Ok(v),
             Err(Ctrl::Error(e)) => Err(Ctrl::Error(add_frame(e, clo, span))),
             Err(_) => Ok(Value::None),
         }
+    }
+
+    /// Runs a function body in the frame at `base`.
+    #[inline(always)]
+    fn run_frame(&mut self, proto: &FnProto, base: usize) -> R {
+        let saved = self.bp;
+        self.bp = base;
+        self.depth += 1;
+        let r = proto.code.run(self);
+        self.depth -= 1;
+        self.bp = saved;
+        r
     }
 
     pub(crate) fn read_global(&self, id: u32, span: Span) -> R {
