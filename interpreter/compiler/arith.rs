@@ -112,6 +112,36 @@ pub(crate) fn slow_binary(op: BinOp, l: Value, r: Value, i: &Interp, span: Span)
     ops::binary(op, l, r, i.config.max_collection_len).map_err(|e| e.or_at(span).into())
 }
 
+/// The slow paths of the local-vs-constant closures, out of line so that
+/// their fast paths need no stack frame (and can tail-call).
+#[cold]
+#[inline(never)]
+fn slow_local_const(op: BinOp, i: &Interp, s: usize, c: i64, span: Span) -> R {
+    let l = i.stack[i.bp + s].clone();
+    slow_binary(op, l, Value::Int(c), i, span)
+}
+
+#[cold]
+#[inline(never)]
+fn slow_cond_local(op: BinOp, i: &Interp, s: usize, c: i64, what: &'static str, span: Span) -> Result<bool, Ctrl> {
+    let l = i.stack[i.bp + s].clone();
+    slow_cond(op, l, Value::Int(c), i, what, span)
+}
+
+#[cold]
+#[inline(never)]
+fn slow_locals(op: BinOp, i: &Interp, s1: usize, s2: usize, span: Span) -> R {
+    let (l, r) = (i.stack[i.bp + s1].clone(), i.stack[i.bp + s2].clone());
+    slow_binary(op, l, r, i, span)
+}
+
+#[cold]
+#[inline(never)]
+fn slow_cond_locals(op: BinOp, i: &Interp, s1: usize, s2: usize, what: &'static str, span: Span) -> Result<bool, Ctrl> {
+    let (l, r) = (i.stack[i.bp + s1].clone(), i.stack[i.bp + s2].clone());
+    slow_cond(op, l, r, i, what, span)
+}
+
 #[cold]
 fn slow_cond(op: BinOp, l: Value, r: Value, i: &Interp, what: &'static str, span: Span) -> Result<bool, Ctrl> {
     super::codegen::as_bool(slow_binary(op, l, r, i, span)?, what, span)
@@ -136,8 +166,7 @@ fn bin_local_const<const OP: u8>(s: usize, c: i64, span: Span) -> Code {
                 return Ok(v);
             }
         }
-        let l = i.stack[i.bp + s].clone();
-        slow_binary(op_of(OP), l, Value::Int(c), i, span)
+        slow_local_const(op_of(OP), i, s, c, span)
     })
 }
 
@@ -148,8 +177,7 @@ fn bin_local_local<const OP: u8>(s1: usize, s2: usize, span: Span) -> Code {
                 return Ok(v);
             }
         }
-        let (l, r) = (i.stack[i.bp + s1].clone(), i.stack[i.bp + s2].clone());
-        slow_binary(op_of(OP), l, r, i, span)
+        slow_locals(op_of(OP), i, s1, s2, span)
     })
 }
 
@@ -158,6 +186,8 @@ fn bin_any_const<const OP: u8>(a: Code, c: i64, span: Span) -> Code {
         let l = a.run(i)?;
         if let Value::Int(x) = l {
             if let Some(v) = int_op(op_of(OP), x, c) {
+                // An int owns nothing: skip the out-of-line drop glue.
+                std::mem::forget(l);
                 return Ok(v);
             }
         }
@@ -196,8 +226,7 @@ fn cmp_local_const<const OP: u8>(s: usize, c: i64, what: &'static str, span: Spa
         if let Value::Int(x) = i.stack[i.bp + s] {
             return Ok(int_cmp(op_of(OP), x, c));
         }
-        let l = i.stack[i.bp + s].clone();
-        slow_cond(op_of(OP), l, Value::Int(c), i, what, span)
+        slow_cond_local(op_of(OP), i, s, c, what, span)
     })
 }
 
@@ -206,8 +235,7 @@ fn cmp_local_local<const OP: u8>(s1: usize, s2: usize, what: &'static str, span:
         if let (Value::Int(x), Value::Int(y)) = (&i.stack[i.bp + s1], &i.stack[i.bp + s2]) {
             return Ok(int_cmp(op_of(OP), *x, *y));
         }
-        let (l, r) = (i.stack[i.bp + s1].clone(), i.stack[i.bp + s2].clone());
-        slow_cond(op_of(OP), l, r, i, what, span)
+        slow_cond_locals(op_of(OP), i, s1, s2, what, span)
     })
 }
 
@@ -216,7 +244,9 @@ fn cmp_any_any<const OP: u8>(a: Code, b: Code, what: &'static str, span: Span) -
         let l = a.run(i)?;
         let r = b.run(i)?;
         if let (Value::Int(x), Value::Int(y)) = (&l, &r) {
-            return Ok(int_cmp(op_of(OP), *x, *y));
+            let yes = int_cmp(op_of(OP), *x, *y);
+            std::mem::forget((l, r));
+            return Ok(yes);
         }
         slow_cond(op_of(OP), l, r, i, what, span)
     })
@@ -241,10 +271,7 @@ fn if_local_const<const OP: u8>(s: usize, c: i64, then: Code, otherwise: Option<
     code(move |i| {
         let yes = match i.stack[i.bp + s] {
             Value::Int(x) => int_cmp(op_of(OP), x, c),
-            ref l => {
-                let l = l.clone();
-                slow_cond(op_of(OP), l, Value::Int(c), i, what, span)?
-            }
+            _ => slow_cond_local(op_of(OP), i, s, c, what, span)?,
         };
         if yes {
             then.run(i)
@@ -267,6 +294,8 @@ pub(crate) fn update_local(i: &mut Interp, op: BinOp, at: usize, r: Value, span:
     if let (Value::Int(a), Value::Int(b)) = (&i.stack[at], &r) {
         if let Some(v) = int_op(op, *a, *b) {
             super::codegen::store(&mut i.stack[at], v);
+            // `r` is an int: skip the out-of-line drop glue.
+            std::mem::forget(r);
             return Ok(Value::None);
         }
     }
