@@ -609,6 +609,32 @@ impl Drop for ArgBuf {
     }
 }
 
+/// A callee: an owned value, or a lent copy of a global native or type
+/// (see `call_code`), which is never dropped.
+struct CalleeValue {
+    v: std::mem::ManuallyDrop<Value>,
+    lent: bool,
+}
+
+impl CalleeValue {
+    fn owned(v: Value) -> CalleeValue {
+        CalleeValue { v: std::mem::ManuallyDrop::new(v), lent: false }
+    }
+
+    fn lent(v: Value) -> CalleeValue {
+        CalleeValue { v: std::mem::ManuallyDrop::new(v), lent: true }
+    }
+}
+
+impl Drop for CalleeValue {
+    fn drop(&mut self) {
+        if !self.lent {
+            // SAFETY: an owned value, dropped once, here.
+            unsafe { std::mem::ManuallyDrop::drop(&mut self.v) }
+        }
+    }
+}
+
 /// A call. With `move_first`, the first argument is the local of that slot
 /// and a native callee receives it moved (the caller assigns the result back).
 fn lower_call(callee: &Node, args_nodes: &[Node], span: Span, move_first: Option<u32>) -> Code {
@@ -701,12 +727,19 @@ fn call_code<A: AsRef<[Code]> + Send + Sync + 'static>(
         }
         let f = match global {
             Some(g) => match i.globals.get(g as usize) {
-                Some(Some(v)) => v.clone(),
-                _ => callee_code.run(i)?,
+                // SAFETY: a copy of a global native or type without its
+                // reference count (an atomic increment and decrement per
+                // `push`, `len`, `str` ...). `CalleeValue` never releases a
+                // lent copy, and the original outlives the call:
+                // `Interp::bury` keeps a replaced native or type until the
+                // run ends, as for global functions.
+                Some(Some(v @ (Value::Native(_) | Value::Type(_)))) => CalleeValue::lent(unsafe { std::ptr::read(v) }),
+                Some(Some(v)) => CalleeValue::owned(v.clone()),
+                _ => CalleeValue::owned(callee_code.run(i)?),
             },
-            None => callee_code.run(i)?,
+            None => CalleeValue::owned(callee_code.run(i)?),
         };
-        match &f {
+        match &*f.v {
             Value::Func(clo) => {
                 let base = i.stack.len();
                 for a in args {

@@ -119,7 +119,8 @@ pub struct Interp {
     /// Where the native running now was called (for errors of the memo
     /// functions it calls back, e.g. `map(xs, f)`).
     pub(crate) native_span: Span,
-    /// Global functions replaced during the current run (see `bury`).
+    /// Global functions, natives and types replaced during the current run
+    /// (see `bury`).
     graveyard: Vec<Value>,
     /// Nesting of `run_proto` (imports run inside a run).
     run_depth: u32,
@@ -210,13 +211,13 @@ impl Interp {
         self.global_epoch += 1;
     }
 
-    /// Keeps a replaced global function alive until the outermost run ends:
-    /// calls of global functions borrow the closure without a reference
-    /// count (see `codegen::lower_call`), so it must not be freed while one
+    /// Keeps a replaced global function, native or type alive until the
+    /// outermost run ends: calls of globals borrow them without a reference
+    /// count (see `codegen::call_code`), so they must not be freed while one
     /// may still be running.
     #[inline]
     fn bury(&mut self, old: Option<Value>) {
-        if let Some(f @ Value::Func(_)) = old {
+        if let Some(f @ (Value::Func(_) | Value::Native(_) | Value::Type(_))) = old {
             self.graveyard.push(f);
         }
     }
