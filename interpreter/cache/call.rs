@@ -29,7 +29,8 @@ impl Interp {
             let hit = self.fast_hit(clo, &stack[base..]);
             self.stack = std::mem::ManuallyDrop::into_inner(stack);
             if let Some(hit) = hit {
-                return Ok(self.take_hit(cf, hit, base));
+                // Counted in the hit memo's slot.
+                return Ok(self.take_counted_hit(cf, hit, base));
             }
         }
         let generation = self.cache.generation();
@@ -84,6 +85,13 @@ impl Interp {
     fn take_hit(&mut self, cf: &super::CachedFn, hit: super::Hit, base: usize) -> Value {
         cf.count_hit();
         cf.saved_nanos.fetch_add(hit.compute.as_nanos() as u64, Ordering::Relaxed);
+        self.take_counted_hit(cf, hit, base)
+    }
+
+    /// A hit already counted in the function's counters (or in the hit
+    /// memo, see `cache::fast`).
+    #[inline]
+    fn take_counted_hit(&mut self, cf: &super::CachedFn, hit: super::Hit, base: usize) -> Value {
         self.run_stats.hits += 1;
         self.pop_frame(base);
         if let Some(stored) = hit.output_hash {

@@ -19,6 +19,7 @@ fn cached_fn(name: &str, v: &Value) -> Result<Arc<super::CachedFn>> {
 fn cache_info(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     arity("cache_info", args, 1, 1)?;
     let cf = cached_fn("cache_info", &args[0])?;
+    interp.flush_hits();
     let mut m = crate::value::ValueMap::new();
     m.insert(Value::str("entries"), Value::Int(interp.cache.entries_of(&cf.name) as i64));
     m.insert(Value::str("hits"), Value::Int(cf.hits.load(Ordering::Relaxed) as i64));

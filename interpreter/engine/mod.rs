@@ -598,6 +598,7 @@ impl Engine {
         };
         let interp = self.ip_mut();
         interp.flush();
+        interp.flush_hits();
         r.map_err(|e| Error::with_sources(e, &interp.sources))
     }
 

@@ -311,6 +311,7 @@ impl Interp {
         self.run_depth -= 1;
         if self.run_depth == 0 {
             self.graveyard.clear();
+            self.flush_hits();
         }
         self.bp = saved;
         self.stack.truncate(base);
