@@ -5,7 +5,7 @@
 
 use memo::{Cache, CacheInfo, DiskStore, Engine, Error, FromValue, Limits, OutputBuffer, Value};
 use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -491,4 +491,78 @@ fn clearing_a_shared_cache_is_seen_by_remembered_hits() {
     assert_eq!(engine.call("f", (1,)).unwrap(), Value::Int(2));
     assert_eq!(computed.load(Ordering::SeqCst), 2, "the call after the clear must recompute");
     assert_eq!(engine.cache_info("f").unwrap(), CacheInfo { hits: 7, misses: 2, entries: 1 });
+}
+
+#[test]
+fn a_run_started_inside_a_call_keeps_the_running_function_alive() {
+    // A native that re-runs a script ("hot reload") from inside a call the
+    // host started with `call`: the function being replaced is still
+    // running and must stay alive until the call returns. It holds a host
+    // value whose drop is observable.
+    struct Token(Arc<AtomicBool>);
+    impl Drop for Token {
+        fn drop(&mut self) {
+            self.0.store(true, Ordering::SeqCst);
+        }
+    }
+    let dropped = Arc::new(AtomicBool::new(false));
+    let mut engine = Engine::builder().output(std::io::sink()).build();
+    let tokens = engine.register_type::<Token>("Token", None);
+    let d = dropped.clone();
+    engine.register_fn("token", move || tokens.wrap(Token(d.clone())));
+    let d = dropped.clone();
+    engine.register_fn("token_dropped", move || d.load(Ordering::SeqCst));
+    engine.register_native(
+        "reload",
+        Arc::new(|interp: &mut memo::Interp, _args: &mut [Value]| {
+            interp.run_source("<reload>", "let g = fn(n) { [n] }")?;
+            Ok(Value::None)
+        }),
+    );
+    engine
+        .run("fn make() { let t = token(); fn(n) { reload(); [n, token_dropped(), str(type(t))] } }\nlet g = make()\nfn main(n) { g(n) }")
+        .unwrap();
+    let first = engine.call("main", (7,)).unwrap();
+    assert_eq!(
+        first,
+        Value::list_from(vec![Value::Int(7), Value::Bool(false), Value::str("Token")]),
+        "the running g lost its captures"
+    );
+    // Later calls find the reloaded g; the old one (and its token) is gone.
+    assert_eq!(engine.call("main", (8,)).unwrap(), Value::list_from(vec![Value::Int(8)]));
+    assert!(dropped.load(Ordering::SeqCst));
+}
+
+#[test]
+fn resetting_the_globals_inside_a_call_keeps_the_running_function_alive() {
+    // A native resets the globals while the global function g, which
+    // called it, is running: g (and the token it captured) must live until
+    // it returns.
+    struct Token(Arc<AtomicBool>);
+    impl Drop for Token {
+        fn drop(&mut self) {
+            self.0.store(true, Ordering::SeqCst);
+        }
+    }
+    let dropped = Arc::new(AtomicBool::new(false));
+    let seen_dropped = Arc::new(AtomicBool::new(false));
+    let mut engine = Engine::builder().output(std::io::sink()).build();
+    let tokens = engine.register_type::<Token>("Token", None);
+    let d = dropped.clone();
+    engine.register_fn("token", move || tokens.wrap(Token(d.clone())));
+    let (d, seen) = (dropped.clone(), seen_dropped.clone());
+    let reset: memo::value::NativeImpl = Arc::new(move |interp: &mut memo::Interp, _args: &mut [Value]| {
+        interp.reset_globals();
+        seen.store(d.load(Ordering::SeqCst), Ordering::SeqCst);
+        Ok(Value::None)
+    });
+    // Keeps the native's closure itself alive whatever happens to the global.
+    let _keep = reset.clone();
+    engine.register_native("reset", reset);
+    let err = engine
+        .run("fn make() { let t = token(); fn(n) { reset(); str(type(t)) } }\nlet g = make()\nprint(g(1))\ng(2)")
+        .unwrap_err();
+    assert!(!seen_dropped.load(Ordering::SeqCst), "g was freed while it was running");
+    // After the reset, g is gone.
+    assert!(err.to_string().contains("undefined variable `g`"), "{err}");
 }

@@ -389,13 +389,21 @@ impl Compiler<'_> {
                     || f.captures.iter().any(|(n, _, _)| n == name)
             });
             if enclosing_local || st.captures.iter().any(|(n, _, _)| n == name) || st.self_name.as_deref() == Some(name) {
-                return Err(MemoError::compile(
-                    format!("cannot assign to `{name}`: it is captured from an enclosing function (captures are copies; use a cell to share state)"),
-                    span,
-                ));
+                return Err(cannot_assign_capture(name, span));
             }
         }
-        self.resolve(name, span)
+        let r = self.resolve(name, span)?;
+        // Whatever the scopes said: a captured slot or the function's own
+        // slot is never a target. The evaluator lends these slots the
+        // closure's values without owning them (`Interp::call_plain`), so
+        // this check is what keeps that sound.
+        if let Resolved::Local(slot) = r {
+            let st = &self.fns[k];
+            if st.captures.iter().any(|c| c.1 == slot) || st.self_slot == Some(slot) {
+                return Err(cannot_assign_capture(name, span));
+            }
+        }
+        Ok(r)
     }
 
     fn function(&mut self, def: &FnDef, local_name: Option<String>) -> Result<Node> {
@@ -543,4 +551,11 @@ impl Compiler<'_> {
             }
         })
     }
+}
+
+fn cannot_assign_capture(name: &str, span: Span) -> MemoError {
+    MemoError::compile(
+        format!("cannot assign to `{name}`: it is captured from an enclosing function (captures are copies; use a cell to share state)"),
+        span,
+    )
 }

@@ -599,6 +599,7 @@ impl Engine {
         let interp = self.ip_mut();
         interp.flush();
         interp.flush_hits();
+        interp.release_graveyard();
         r.map_err(|e| Error::with_sources(e, &interp.sources))
     }
 

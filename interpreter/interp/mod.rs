@@ -250,8 +250,9 @@ impl Interp {
                 _ => None,
             })
             .collect();
-        for g in self.globals.iter_mut() {
-            *g = None;
+        for k in 0..self.globals.len() {
+            let old = self.globals[k].take();
+            self.bury(old);
         }
         for (i, v) in natives {
             self.globals[i] = Some(v);
@@ -310,7 +311,7 @@ impl Interp {
         let r = proto.code.run(self);
         self.run_depth -= 1;
         if self.run_depth == 0 {
-            self.graveyard.clear();
+            self.release_graveyard();
             self.flush_hits();
         }
         self.bp = saved;
@@ -441,17 +442,20 @@ impl Interp {
         let r = if proto.capture_slots.is_empty() && proto.self_slot.is_none() {
             self.run_frame(proto, base)
         } else {
+            // The guard exists before the first slot is written, so even a
+            // panic half-way (a host-built closure with too few captures)
+            // leaves no lent copy behind.
+            let lent = Lent { interp: self, base, captures: &proto.capture_slots, self_slot: proto.self_slot };
             for (k, slot) in proto.capture_slots.iter().enumerate() {
                 // SAFETY: see above; the slot was just pushed as `none`, so
                 // overwriting it drops nothing.
-                unsafe { std::ptr::write(&mut self.stack[base + *slot as usize], std::ptr::read(&clo.captures[k])) };
+                unsafe { std::ptr::write(&mut lent.interp.stack[base + *slot as usize], std::ptr::read(&clo.captures[k])) };
             }
             if let Some(s) = proto.self_slot {
                 // SAFETY: as above (an `Arc` without its own count).
                 let me = Value::Func(unsafe { Arc::from_raw(Arc::as_ptr(clo)) });
-                unsafe { std::ptr::write(&mut self.stack[base + s as usize], me) };
+                unsafe { std::ptr::write(&mut lent.interp.stack[base + s as usize], me) };
             }
-            let lent = Lent { interp: self, base, captures: &proto.capture_slots, self_slot: proto.self_slot };
             lent.interp.run_frame(proto, base)
             // `lent` blanks the lent slots here.
         };
@@ -460,6 +464,15 @@ impl Interp {
             Ok(v) | Err(Ctrl::Return(v)) => Ok(v),
             Err(Ctrl::Error(e)) => Err(Ctrl::Error(add_frame(e, clo, span))),
             Err(_) => Ok(Value::None),
+        }
+    }
+
+    /// Frees the replaced globals kept by `bury`, once nothing can be
+    /// running them: no run and no call in progress (a host can start a
+    /// run from inside a native it called through `call_value`).
+    pub(crate) fn release_graveyard(&mut self) {
+        if self.run_depth == 0 && self.depth == 0 {
+            self.graveyard.clear();
         }
     }
 
