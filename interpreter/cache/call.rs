@@ -18,13 +18,24 @@ use std::sync::Arc;
 use std::time::Instant;
 
 impl Interp {
+    /// Runs `f` with the arguments at `base`, read where they lie: the
+    /// stack is lent out for the duration, so `f` must not run user code.
+    /// It is held in `ManuallyDrop`: should a panic unwind through here, the
+    /// frames' lent copies (see `Interp::call_plain`) must leak, not drop.
+    #[inline(always)]
+    fn with_args<T>(&mut self, base: usize, f: impl FnOnce(&mut Interp, &[Value]) -> T) -> T {
+        let stack = std::mem::ManuallyDrop::new(std::mem::take(&mut self.stack));
+        let r = f(self, &stack[base..]);
+        self.stack = std::mem::ManuallyDrop::into_inner(stack);
+        r
+    }
+
     pub(crate) fn call_cached(&mut self, clo: &Arc<Closure>, base: usize, span: Span) -> R {
         let cf: &super::CachedFn = clo.cached.as_deref().expect("call_cached on a cached closure");
         let fast = super::fast::eligible(self, cf);
-        // The stack is lent out while arguments are read where they lie. It
-        // is held in `ManuallyDrop`: should a panic unwind through here, the
-        // frames' lent copies (see `Interp::call_plain`) must leak, not drop.
         if fast {
+            // `with_args`, written out: through the closure this path, the
+            // hottest in the cache, measured ~5 ns slower per hit.
             let stack = std::mem::ManuallyDrop::new(std::mem::take(&mut self.stack));
             let hit = self.fast_hit(clo, &stack[base..]);
             self.stack = std::mem::ManuallyDrop::into_inner(stack);
@@ -35,12 +46,8 @@ impl Interp {
         }
         let generation = self.cache.generation();
         let key = if cf.options.hash_funcs.is_empty() {
-            // No user code runs while hashing: read the arguments where they
-            // lie, with the stack lent out for the duration.
-            let stack = std::mem::ManuallyDrop::new(std::mem::take(&mut self.stack));
-            let r = key::compute(self, clo, cf, &stack[base..]);
-            self.stack = std::mem::ManuallyDrop::into_inner(stack);
-            r
+            // No user code runs while hashing.
+            self.with_args(base, |i, args| key::compute(i, clo, cf, args))
         } else {
             let args: Vec<Value> = self.stack[base..].to_vec();
             key::compute(self, clo, cf, &args)
@@ -57,9 +64,7 @@ impl Interp {
             match self.cache.lookup(&key, &cf.name, opts.ttl, opts.max_entries.is_some(), opts.persist) {
                 Lookup::Hit(hit) => {
                     if fast {
-                        let stack = std::mem::ManuallyDrop::new(std::mem::take(&mut self.stack));
-                        self.remember_hit(clo, &stack[base..], generation, &hit);
-                        self.stack = std::mem::ManuallyDrop::into_inner(stack);
+                        self.with_args(base, |i, args| i.remember_hit(clo, args, generation, &hit));
                     }
                     if self.config.explain {
                         let label = call_label_values(&cf.name, &self.stack[base..]);

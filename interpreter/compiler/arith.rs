@@ -124,8 +124,7 @@ fn slow_local_const(op: BinOp, i: &Interp, s: usize, c: i64, span: Span) -> R {
 #[cold]
 #[inline(never)]
 fn slow_cond_local(op: BinOp, i: &Interp, s: usize, c: i64, what: &'static str, span: Span) -> Result<bool, Ctrl> {
-    let l = i.stack[i.bp + s].clone();
-    slow_cond(op, l, Value::Int(c), i, what, span)
+    super::codegen::as_bool(slow_local_const(op, i, s, c, span)?, what, span)
 }
 
 #[cold]
@@ -138,8 +137,7 @@ fn slow_locals(op: BinOp, i: &Interp, s1: usize, s2: usize, span: Span) -> R {
 #[cold]
 #[inline(never)]
 fn slow_cond_locals(op: BinOp, i: &Interp, s1: usize, s2: usize, what: &'static str, span: Span) -> Result<bool, Ctrl> {
-    let (l, r) = (i.stack[i.bp + s1].clone(), i.stack[i.bp + s2].clone());
-    slow_cond(op, l, r, i, what, span)
+    super::codegen::as_bool(slow_locals(op, i, s1, s2, span)?, what, span)
 }
 
 #[cold]

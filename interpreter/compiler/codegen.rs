@@ -38,7 +38,7 @@ pub(crate) type Cond = Box<dyn Fn(&mut Interp) -> Result<bool, Ctrl> + Send + Sy
 /// scalar (the common case for loop counters and accumulators).
 #[inline(always)]
 pub(crate) fn store(slot: &mut Value, v: Value) {
-    if matches!(slot, Value::None | Value::Bool(_) | Value::Int(_) | Value::Float(_)) {
+    if slot.is_scalar() {
         // Scalars own nothing: forgetting the old one is the same as dropping it.
         std::mem::forget(std::mem::replace(slot, v));
     } else {
@@ -49,7 +49,7 @@ pub(crate) fn store(slot: &mut Value, v: Value) {
 /// Drops a statement's value, inline for scalars.
 #[inline(always)]
 fn discard(v: Value) {
-    if matches!(v, Value::None | Value::Bool(_) | Value::Int(_) | Value::Float(_)) {
+    if v.is_scalar() {
         std::mem::forget(v);
     } else {
         drop(v);
@@ -671,8 +671,8 @@ struct Callee {
     local: Option<u32>,
 }
 
-/// Calls a closure borrowed from a global or a slot: the arguments on the
-/// stack, then the body (inlined for the common case).
+/// Calls a closure (borrowed from a global or a slot, or an owned callee):
+/// the arguments on the stack, then the body (inlined for the common case).
 #[inline(always)]
 fn call_borrowed(i: &mut Interp, clo: &Arc<Closure>, args: &[Code], span: Span) -> R {
     let base = i.stack.len();
@@ -707,9 +707,8 @@ fn call_code<A: AsRef<[Code]> + Send + Sync + 'static>(
                 // the reference count (two atomic operations per call).
                 // `ManuallyDrop` never releases it, and the allocation
                 // outlives the call: the global's own `Arc` is never dropped
-                // during a run (`Interp::bury` keeps replaced global functions
-                // until the outermost run ends), and nothing else resets
-                // globals while code runs.
+                // while a call may run (`Interp::bury` keeps replaced globals
+                // until no run and no call is in progress).
                 let clo = std::mem::ManuallyDrop::new(unsafe { Arc::from_raw(Arc::as_ptr(clo)) });
                 return call_borrowed(i, &clo, args, span);
             }
@@ -731,8 +730,8 @@ fn call_code<A: AsRef<[Code]> + Send + Sync + 'static>(
                 // reference count (an atomic increment and decrement per
                 // `push`, `len`, `str` ...). `CalleeValue` never releases a
                 // lent copy, and the original outlives the call:
-                // `Interp::bury` keeps a replaced native or type until the
-                // run ends, as for global functions.
+                // `Interp::bury` keeps a replaced native or type alive, as
+                // for global functions.
                 Some(Some(v @ (Value::Native(_) | Value::Type(_)))) => CalleeValue::lent(unsafe { std::ptr::read(v) }),
                 Some(Some(v)) => CalleeValue::owned(v.clone()),
                 _ => CalleeValue::owned(callee_code.run(i)?),
@@ -740,19 +739,7 @@ fn call_code<A: AsRef<[Code]> + Send + Sync + 'static>(
             None => CalleeValue::owned(callee_code.run(i)?),
         };
         match &*f.v {
-            Value::Func(clo) => {
-                let base = i.stack.len();
-                for a in args {
-                    match a.run(i) {
-                        Ok(v) => i.stack.push(v),
-                        Err(e) => {
-                            i.stack.truncate(base);
-                            return Err(e);
-                        }
-                    }
-                }
-                i.call_closure(clo, base, span)
-            }
+            Value::Func(clo) => call_borrowed(i, clo, args, span),
             Value::Native(nf) => {
                 let mut args_buf = ArgBuf::new();
                 let buf = args_buf.slice(args.len());

@@ -211,10 +211,11 @@ impl Interp {
         self.global_epoch += 1;
     }
 
-    /// Keeps a replaced global function, native or type alive until the
-    /// outermost run ends: calls of globals borrow them without a reference
-    /// count (see `codegen::call_code`), so they must not be freed while one
-    /// may still be running.
+    /// Keeps a replaced global function, native or type alive until
+    /// `release_graveyard` finds no run and no call in progress: calls of
+    /// globals borrow them without a reference count (see
+    /// `codegen::call_code`), so they must not be freed while one may still
+    /// be running.
     #[inline]
     fn bury(&mut self, old: Option<Value>) {
         if let Some(f @ (Value::Func(_) | Value::Native(_) | Value::Type(_))) = old {
@@ -558,9 +559,7 @@ impl Interp {
     /// released without the out-of-line drop glue.
     #[inline(always)]
     pub(crate) fn pop_frame(&mut self, base: usize) {
-        let scalars_only =
-            self.stack[base..].iter().all(|v| matches!(v, Value::None | Value::Bool(_) | Value::Int(_) | Value::Float(_)));
-        if scalars_only {
+        if self.stack[base..].iter().all(Value::is_scalar) {
             // SAFETY: `base <= len` (the slice above would have panicked
             // otherwise), and the values cut off are scalars, which own
             // nothing, so not running their drop glue leaks nothing.

@@ -207,7 +207,7 @@ impl Value {
     pub fn list(items: imbl::Vector<Value>) -> Value {
         let (mut may_mutate, mut depth) = (false, 0);
         for v in items.leaves().flatten() {
-            if !matches!(v, Value::None | Value::Bool(_) | Value::Int(_) | Value::Float(_)) {
+            if !v.is_scalar() {
                 may_mutate |= v.may_mutate();
                 depth = depth.max(v.nesting());
             }
@@ -313,6 +313,13 @@ impl Value {
 
     pub fn is_none(&self) -> bool {
         matches!(self, Value::None)
+    }
+
+    /// Owns no heap value (none, bool, int, float): forgetting it is the
+    /// same as dropping it, which lets hot paths skip the drop glue.
+    #[inline(always)]
+    pub fn is_scalar(&self) -> bool {
+        matches!(self, Value::None | Value::Bool(_) | Value::Int(_) | Value::Float(_))
     }
 }
 
