@@ -493,23 +493,32 @@ fn clearing_a_shared_cache_is_seen_by_remembered_hits() {
     assert_eq!(engine.cache_info("f").unwrap(), CacheInfo { hits: 7, misses: 2, entries: 1 });
 }
 
+/// A host value whose drop sets a flag: shows whether a closure holding it
+/// was freed.
+struct Token(Arc<AtomicBool>);
+
+impl Drop for Token {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+/// `token()` in scripts: a new `Token` that sets `dropped` when freed.
+fn register_token(engine: &mut Engine, dropped: &Arc<AtomicBool>) {
+    let tokens = engine.register_type::<Token>("Token", None);
+    let d = dropped.clone();
+    engine.register_fn("token", move || tokens.wrap(Token(d.clone())));
+}
+
 #[test]
 fn a_run_started_inside_a_call_keeps_the_running_function_alive() {
     // A native that re-runs a script ("hot reload") from inside a call the
     // host started with `call`: the function being replaced is still
     // running and must stay alive until the call returns. It holds a host
     // value whose drop is observable.
-    struct Token(Arc<AtomicBool>);
-    impl Drop for Token {
-        fn drop(&mut self) {
-            self.0.store(true, Ordering::SeqCst);
-        }
-    }
     let dropped = Arc::new(AtomicBool::new(false));
     let mut engine = Engine::builder().output(std::io::sink()).build();
-    let tokens = engine.register_type::<Token>("Token", None);
-    let d = dropped.clone();
-    engine.register_fn("token", move || tokens.wrap(Token(d.clone())));
+    register_token(&mut engine, &dropped);
     let d = dropped.clone();
     engine.register_fn("token_dropped", move || d.load(Ordering::SeqCst));
     engine.register_native(
@@ -538,18 +547,10 @@ fn resetting_the_globals_inside_a_call_keeps_the_running_function_alive() {
     // A native resets the globals while the global function g, which
     // called it, is running: g (and the token it captured) must live until
     // it returns.
-    struct Token(Arc<AtomicBool>);
-    impl Drop for Token {
-        fn drop(&mut self) {
-            self.0.store(true, Ordering::SeqCst);
-        }
-    }
     let dropped = Arc::new(AtomicBool::new(false));
     let seen_dropped = Arc::new(AtomicBool::new(false));
     let mut engine = Engine::builder().output(std::io::sink()).build();
-    let tokens = engine.register_type::<Token>("Token", None);
-    let d = dropped.clone();
-    engine.register_fn("token", move || tokens.wrap(Token(d.clone())));
+    register_token(&mut engine, &dropped);
     let (d, seen) = (dropped.clone(), seen_dropped.clone());
     let reset: memo::value::NativeImpl = Arc::new(move |interp: &mut memo::Interp, _args: &mut [Value]| {
         interp.reset_globals();
