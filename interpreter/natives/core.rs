@@ -302,9 +302,6 @@ fn contains_cell(v: &Value, target: &Arc<crate::value::CellObj>) -> Result<bool>
 
 // ----- type values called as functions -----
 
-/// Calls a builtin type value: `int(x)`, `float(x)`, `str(x)`, `bool(x)`,
-/// `list(x)`, `range(...)`, `cell(v)`. The other builtin types (`none`,
-/// `map`, `fn`, `type`) are not constructors.
 /// `str(n)` of an int: the digits written straight into a string of the
 /// right size (the formatting machinery took ~250 instructions and grew the
 /// string twice; `s += str(i)` is a common loop).
@@ -330,6 +327,9 @@ fn int_str(n: i64) -> Value {
     Value::Str(Arc::new(crate::value::StrObj { s, ascii: true, hash: Default::default() }))
 }
 
+/// Calls a builtin type value: `int(x)`, `float(x)`, `str(x)`, `bool(x)`,
+/// `list(x)`, `range(...)`, `cell(v)`. The other builtin types (`none`,
+/// `map`, `fn`, `type`) are not constructors.
 pub fn convert(interp: &mut Interp, t: BuiltinType, args: &mut [Value]) -> Result<Value> {
     match t {
         BuiltinType::Int => {
