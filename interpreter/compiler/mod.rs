@@ -377,28 +377,15 @@ impl Compiler<'_> {
         Ok(Node::SetPath { root: place, path, op, value: Box::new(v), span: target.span })
     }
 
-    /// Resolves an assignment target: a captured variable cannot be assigned.
+    /// Resolves an assignment target. A captured variable, or the name of
+    /// the function itself, cannot be assigned: it resolves to a capture
+    /// slot or the function's own slot. This check is also what keeps the
+    /// evaluator sound: it lends those slots the closure's values without
+    /// owning them (`Interp::call_plain`).
     fn resolve_target(&mut self, name: &str, span: Span) -> Result<Resolved> {
-        let k = self.fns.len() - 1;
-        let st = &self.fns[k];
-        let is_local = st.scopes.iter().any(|sc| sc.iter().any(|(n, _)| n == name));
-        if !is_local {
-            let enclosing_local = (0..k).rev().any(|j| {
-                let f = &self.fns[j];
-                f.scopes.iter().enumerate().any(|(i, sc)| !(f.is_script && i == 0) && sc.iter().any(|(n, _)| n == name))
-                    || f.captures.iter().any(|(n, _, _)| n == name)
-            });
-            if enclosing_local || st.captures.iter().any(|(n, _, _)| n == name) || st.self_name.as_deref() == Some(name) {
-                return Err(cannot_assign_capture(name, span));
-            }
-        }
         let r = self.resolve(name, span)?;
-        // Whatever the scopes said: a captured slot or the function's own
-        // slot is never a target. The evaluator lends these slots the
-        // closure's values without owning them (`Interp::call_plain`), so
-        // this check is what keeps that sound.
         if let Resolved::Local(slot) = r {
-            let st = &self.fns[k];
+            let st = &self.fns[self.fns.len() - 1];
             if st.captures.iter().any(|c| c.1 == slot) || st.self_slot == Some(slot) {
                 return Err(cannot_assign_capture(name, span));
             }

@@ -122,49 +122,47 @@ impl Ord for Value {
 
 #[inline(never)]
 fn cmp_general(this: &Value, other: &Value) -> Ordering {
-    {
-        let (ra, rb) = (rank(this), rank(other));
-        if ra != rb {
-            return ra.cmp(&rb);
+    let (ra, rb) = (rank(this), rank(other));
+    if ra != rb {
+        return ra.cmp(&rb);
+    }
+    match (this, other) {
+        (Value::None, Value::None) => Ordering::Equal,
+        (Value::Bool(a), Value::Bool(b)) => a.cmp(b),
+        (Value::Int(a), Value::Int(b)) => a.cmp(b),
+        (Value::Float(a), Value::Float(b)) => float_total(*a, *b),
+        (Value::Int(a), Value::Float(b)) => int_float_cmp(*a, *b).unwrap_or(Ordering::Less),
+        (Value::Float(a), Value::Int(b)) => int_float_cmp(*b, *a).map(Ordering::reverse).unwrap_or(Ordering::Greater),
+        (Value::Str(a), Value::Str(b)) => a.s.cmp(&b.s),
+        (Value::List(a), Value::List(b)) => {
+            if Arc::ptr_eq(a, b) {
+                return Ordering::Equal;
+            }
+            a.iter().cmp(b.iter())
         }
-        match (this, other) {
-            (Value::None, Value::None) => Ordering::Equal,
-            (Value::Bool(a), Value::Bool(b)) => a.cmp(b),
-            (Value::Int(a), Value::Int(b)) => a.cmp(b),
-            (Value::Float(a), Value::Float(b)) => float_total(*a, *b),
-            (Value::Int(a), Value::Float(b)) => int_float_cmp(*a, *b).unwrap_or(Ordering::Less),
-            (Value::Float(a), Value::Int(b)) => int_float_cmp(*b, *a).map(Ordering::reverse).unwrap_or(Ordering::Greater),
-            (Value::Str(a), Value::Str(b)) => a.s.cmp(&b.s),
-            (Value::List(a), Value::List(b)) => {
-                if Arc::ptr_eq(a, b) {
-                    return Ordering::Equal;
-                }
-                a.iter().cmp(b.iter())
+        (Value::Map(a), Value::Map(b)) => {
+            if Arc::ptr_eq(a, b) {
+                return Ordering::Equal;
             }
-            (Value::Map(a), Value::Map(b)) => {
-                if Arc::ptr_eq(a, b) {
-                    return Ordering::Equal;
-                }
-                a.map.iter().cmp(b.map.iter())
-            }
-            (Value::Struct(a), Value::Struct(b)) => {
-                a.ty.name
-                    .cmp(&b.ty.name)
-                    .then_with(|| a.ty.fields.cmp(&b.ty.fields))
-                    .then_with(|| a.fields.iter().cmp(b.fields.iter()))
-            }
-            (Value::Type(a), Value::Type(b)) => type_cmp(a, b),
-            (Value::Range(a), Value::Range(b)) => (a.start, a.end, a.inclusive).cmp(&(b.start, b.end, b.inclusive)),
-            (Value::Func(a), Value::Func(b)) => (Arc::as_ptr(a) as usize).cmp(&(Arc::as_ptr(b) as usize)),
-            (Value::Native(a), Value::Native(b)) => a.name.cmp(&b.name),
-            (Value::Func(_), Value::Native(_)) => Ordering::Less,
-            (Value::Native(_), Value::Func(_)) => Ordering::Greater,
-            (Value::Cell(a), Value::Cell(b)) => (Arc::as_ptr(a) as usize).cmp(&(Arc::as_ptr(b) as usize)),
-            (Value::Object(a), Value::Object(b)) => {
-                (Arc::as_ptr(a) as *const u8 as usize).cmp(&(Arc::as_ptr(b) as *const u8 as usize))
-            }
-            _ => Ordering::Equal,
+            a.map.iter().cmp(b.map.iter())
         }
+        (Value::Struct(a), Value::Struct(b)) => {
+            a.ty.name
+                .cmp(&b.ty.name)
+                .then_with(|| a.ty.fields.cmp(&b.ty.fields))
+                .then_with(|| a.fields.iter().cmp(b.fields.iter()))
+        }
+        (Value::Type(a), Value::Type(b)) => type_cmp(a, b),
+        (Value::Range(a), Value::Range(b)) => (a.start, a.end, a.inclusive).cmp(&(b.start, b.end, b.inclusive)),
+        (Value::Func(a), Value::Func(b)) => (Arc::as_ptr(a) as usize).cmp(&(Arc::as_ptr(b) as usize)),
+        (Value::Native(a), Value::Native(b)) => a.name.cmp(&b.name),
+        (Value::Func(_), Value::Native(_)) => Ordering::Less,
+        (Value::Native(_), Value::Func(_)) => Ordering::Greater,
+        (Value::Cell(a), Value::Cell(b)) => (Arc::as_ptr(a) as usize).cmp(&(Arc::as_ptr(b) as usize)),
+        (Value::Object(a), Value::Object(b)) => {
+            (Arc::as_ptr(a) as *const u8 as usize).cmp(&(Arc::as_ptr(b) as *const u8 as usize))
+        }
+        _ => Ordering::Equal,
     }
 }
 
