@@ -671,10 +671,10 @@ struct Callee {
     local: Option<u32>,
 }
 
-/// Calls a closure (borrowed from a global or a slot, or an owned callee):
-/// the arguments on the stack, then the body (inlined for the common case).
+/// Pushes the arguments of a call; the stack height before them (the new
+/// frame's base), or the first error (with the stack back at that height).
 #[inline(always)]
-fn call_borrowed(i: &mut Interp, clo: &Arc<Closure>, args: &[Code], span: Span) -> R {
+fn push_args(i: &mut Interp, args: &[Code]) -> Result<usize, Ctrl> {
     let base = i.stack.len();
     for a in args.iter() {
         match a.run(i) {
@@ -685,6 +685,14 @@ fn call_borrowed(i: &mut Interp, clo: &Arc<Closure>, args: &[Code], span: Span) 
             }
         }
     }
+    Ok(base)
+}
+
+/// Calls a closure borrowed from a global or a slot: the arguments on the
+/// stack, then the body (inlined for the common case).
+#[inline(always)]
+fn call_borrowed(i: &mut Interp, clo: &Arc<Closure>, args: &[Code], span: Span) -> R {
+    let base = push_args(i, args)?;
     if clo.cached.is_none() && clo.proto.params.len() == args.len() {
         return i.call_plain(clo, base, span);
     }
@@ -739,7 +747,13 @@ fn call_code<A: AsRef<[Code]> + Send + Sync + 'static>(
             None => CalleeValue::owned(callee_code.run(i)?),
         };
         match &*f.v {
-            Value::Func(clo) => call_borrowed(i, clo, args, span),
+            Value::Func(clo) => {
+                // Not `call_borrowed`: inlining the body call a second time
+                // here would double this closure's stack frame in debug
+                // builds (the depth guard then allows fewer nested calls).
+                let base = push_args(i, args)?;
+                i.call_closure(clo, base, span)
+            }
             Value::Native(nf) => {
                 let mut args_buf = ArgBuf::new();
                 let buf = args_buf.slice(args.len());
