@@ -6,7 +6,7 @@
 //! a local slot or an int constant are read in place. Anything but two ints
 //! (or an int result that would overflow) takes the general path in `ops`.
 
-use super::codegen::{code, lower, Code, Cond};
+use super::codegen::{code, lower, Code, Cond, Operand};
 use super::ir::Node;
 use crate::ast::BinOp;
 use crate::interp::{ops, Ctrl, Interp, R};
@@ -116,7 +116,7 @@ pub(crate) fn slow_binary(op: BinOp, l: Value, r: Value, i: &Interp, span: Span)
 /// their fast paths need no stack frame (and can tail-call).
 #[cold]
 #[inline(never)]
-fn slow_local_const(op: BinOp, i: &Interp, s: usize, c: i64, span: Span) -> R {
+pub(crate) fn slow_local_const(op: BinOp, i: &Interp, s: usize, c: i64, span: Span) -> R {
     let l = i.stack[i.bp + s].clone();
     slow_binary(op, l, Value::Int(c), i, span)
 }
@@ -257,15 +257,22 @@ pub(crate) fn lower_if_local_const(
     op: BinOp,
     s: u32,
     c: i64,
-    then: Code,
-    otherwise: Option<Code>,
+    then: Operand,
+    otherwise: Option<Operand>,
     what: &'static str,
     span: Span,
 ) -> Code {
     specialize!(op, if_local_const(s as usize, c, then, otherwise, what, span))
 }
 
-fn if_local_const<const OP: u8>(s: usize, c: i64, then: Code, otherwise: Option<Code>, what: &'static str, span: Span) -> Code {
+fn if_local_const<const OP: u8>(
+    s: usize,
+    c: i64,
+    then: Operand,
+    otherwise: Option<Operand>,
+    what: &'static str,
+    span: Span,
+) -> Code {
     code(move |i| {
         let yes = match i.stack[i.bp + s] {
             Value::Int(x) => int_cmp(op_of(OP), x, c),

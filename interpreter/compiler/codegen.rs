@@ -162,6 +162,57 @@ fn visit(n: &Node, f: &mut dyn FnMut(&Node)) {
     }
 }
 
+/// An operand whose usual forms are evaluated in place, without calling a
+/// closure: a local read (the base case of a recursion, `if n < 2 { n }`),
+/// and a local plus or minus an int constant (the argument of a recursive
+/// call, `f(n - 1)`). Used for `if` branches and call arguments.
+pub(crate) enum Operand {
+    Local(usize),
+    /// `local + delta` (`local - c` is stored with `delta = -c`); `op` and
+    /// `c` are the source's, for the slow path and its errors.
+    LocalPlus {
+        s: usize,
+        delta: i64,
+        op: BinOp,
+        c: i64,
+        span: Span,
+    },
+    Code(Code),
+}
+
+impl Operand {
+    pub(crate) fn of(n: &Node) -> Operand {
+        match n {
+            Node::Local(s) => Operand::Local(*s as usize),
+            Node::Block(xs) if xs.len() == 1 => Operand::of(&xs[0]),
+            Node::Binary(op @ (BinOp::Add | BinOp::Sub), a, b, span) => match (&**a, &**b) {
+                (Node::Local(s), Node::Const(Value::Int(c))) if *c != i64::MIN => {
+                    let delta = if *op == BinOp::Add { *c } else { -*c };
+                    Operand::LocalPlus { s: *s as usize, delta, op: *op, c: *c, span: *span }
+                }
+                _ => Operand::Code(lower(n)),
+            },
+            n => Operand::Code(lower(n)),
+        }
+    }
+
+    #[inline(always)]
+    pub(crate) fn run(&self, i: &mut Interp) -> R {
+        match self {
+            Operand::Local(s) => Ok(i.stack[i.bp + s].clone_fast()),
+            Operand::LocalPlus { s, delta, op, c, span } => {
+                if let Value::Int(x) = i.stack[i.bp + s] {
+                    if let Some(v) = x.checked_add(*delta) {
+                        return Ok(Value::Int(v));
+                    }
+                }
+                arith::slow_local_const(*op, i, *s, *c, *span)
+            }
+            Operand::Code(c) => c.run(i),
+        }
+    }
+}
+
 /// Compiles a node.
 pub fn lower(n: &Node) -> Code {
     match n {
@@ -171,7 +222,7 @@ pub fn lower(n: &Node) -> Code {
         }
         Node::Local(s) => {
             let s = *s as usize;
-            code(move |i| Ok(i.stack[i.bp + s].clone()))
+            code(move |i| Ok(i.stack[i.bp + s].clone_fast()))
         }
         Node::Global(g, span) => {
             let (g, span) = (*g, *span);
@@ -363,7 +414,8 @@ pub fn lower(n: &Node) -> Code {
             const WHAT: &str = "an `if` condition";
             if let Node::Binary(op, a, b, span) = &**c {
                 if let (true, Node::Local(s), Node::Const(Value::Int(k))) = (arith::is_cmp(*op), &**a, &**b) {
-                    return arith::lower_if_local_const(*op, *s, *k, lower(t), e.as_ref().map(|e| lower(e)), WHAT, *span);
+                    let e = e.as_ref().map(|e| Operand::of(e));
+                    return arith::lower_if_local_const(*op, *s, *k, Operand::of(t), e, WHAT, *span);
                 }
             }
             let c = lower_cond(c, WHAT);
@@ -638,7 +690,7 @@ impl Drop for CalleeValue {
 /// A call. With `move_first`, the first argument is the local of that slot
 /// and a native callee receives it moved (the caller assigns the result back).
 fn lower_call(callee: &Node, args_nodes: &[Node], span: Span, move_first: Option<u32>) -> Code {
-    let args: Vec<Code> = args_nodes.iter().map(lower).collect();
+    let args: Vec<Operand> = args_nodes.iter().map(Operand::of).collect();
     let callee_code = lower(callee);
     let global = if let Node::Global(g, _) = callee { Some(*g) } else { None };
     // A function in a local (a parameter, a captured function) is borrowed
@@ -650,7 +702,7 @@ fn lower_call(callee: &Node, args_nodes: &[Node], span: Span, move_first: Option
     let callee = Callee { global, local };
     // A fixed-size array for the usual argument counts lets the compiler
     // unroll the argument loops.
-    fn fixed<const N: usize>(args: Vec<Code>) -> [Code; N] {
+    fn fixed<const N: usize>(args: Vec<Operand>) -> [Operand; N] {
         args.try_into().unwrap_or_else(|_| unreachable!("argument count checked by the caller"))
     }
     match args.len() {
@@ -674,10 +726,30 @@ struct Callee {
 /// Pushes the arguments of a call; the stack height before them (the new
 /// frame's base), or the first error (with the stack back at that height).
 #[inline(always)]
-fn push_args(i: &mut Interp, args: &[Code]) -> Result<usize, Ctrl> {
+fn push_args(i: &mut Interp, args: &[Operand]) -> Result<usize, Ctrl> {
     let base = i.stack.len();
     for a in args.iter() {
-        match a.run(i) {
+        // Each form pushes its value itself: an int is stored into its slot
+        // as it is made, never through a temporary `Result` copied with one
+        // wide load (a store-forwarding stall on every call).
+        let r = match a {
+            Operand::LocalPlus { s, delta, .. } => {
+                if let Value::Int(x) = i.stack[i.bp + s] {
+                    if let Some(v) = x.checked_add(*delta) {
+                        i.stack.push(Value::Int(v));
+                        continue;
+                    }
+                }
+                a.run(i)
+            }
+            Operand::Local(s) => {
+                let v = i.stack[i.bp + s].clone_fast();
+                i.stack.push(v);
+                continue;
+            }
+            Operand::Code(c) => c.run(i),
+        };
+        match r {
             Ok(v) => i.stack.push(v),
             Err(e) => {
                 i.stack.truncate(base);
@@ -691,7 +763,7 @@ fn push_args(i: &mut Interp, args: &[Code]) -> Result<usize, Ctrl> {
 /// Calls a closure borrowed from a global or a slot: the arguments on the
 /// stack, then the body (inlined for the common case).
 #[inline(always)]
-fn call_borrowed(i: &mut Interp, clo: &Arc<Closure>, args: &[Code], span: Span) -> R {
+fn call_borrowed(i: &mut Interp, clo: &Arc<Closure>, args: &[Operand], span: Span) -> R {
     let base = push_args(i, args)?;
     if clo.cached.is_none() && clo.proto.params.len() == args.len() {
         return i.call_plain(clo, base, span);
@@ -699,7 +771,7 @@ fn call_borrowed(i: &mut Interp, clo: &Arc<Closure>, args: &[Code], span: Span) 
     i.call_closure(clo, base, span)
 }
 
-fn call_code<A: AsRef<[Code]> + Send + Sync + 'static>(
+fn call_code<A: AsRef<[Operand]> + Send + Sync + 'static>(
     args: A,
     callee_code: Code,
     callee: Callee,
