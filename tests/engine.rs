@@ -41,7 +41,7 @@ fn run_get_and_call() {
     assert_eq!(scores.len(), 2);
     assert_eq!(engine.call("add", (1, 2)).unwrap().to_string(), "3");
     assert_eq!(engine.call("add", ("a", "b")).unwrap().as_str(), Some("ab"));
-    assert_eq!(engine.call("add", [Value::Int(1), Value::Float(0.5)]).unwrap().to_string(), "1.5");
+    assert_eq!(engine.call("add", [Value::Int(1), Value::float(0.5)]).unwrap().to_string(), "1.5");
     let lists = engine.call("add", (vec![1, 2], vec![3])).unwrap();
     assert_eq!(Vec::<i64>::try_from(lists).unwrap(), vec![1, 2, 3]);
     // Natives are callable by name too.
@@ -534,7 +534,7 @@ fn a_run_started_inside_a_call_keeps_the_running_function_alive() {
     let first = engine.call("main", (7,)).unwrap();
     assert_eq!(
         first,
-        Value::list_from(vec![Value::Int(7), Value::Bool(false), Value::str("Token")]),
+        Value::list_from(vec![Value::Int(7), Value::bool(false), Value::str("Token")]),
         "the running g lost its captures"
     );
     // Later calls find the reloaded g; the old one (and its token) is gone.

@@ -57,15 +57,14 @@ fn put_str(out: &mut Vec<u8>, s: &str) {
 pub fn encode_value(out: &mut Vec<u8>, v: &Value) {
     match v {
         Value::None => out.push(NONE),
-        Value::Bool(false) => out.push(FALSE),
-        Value::Bool(true) => out.push(TRUE),
+        Value::Bool(b) => out.push(if b.get() { TRUE } else { FALSE }),
         Value::Int(i) => {
             out.push(INT);
             out.extend_from_slice(&i.to_le_bytes());
         }
         Value::Float(f) => {
             out.push(FLOAT);
-            out.extend_from_slice(&f.to_bits().to_le_bytes());
+            out.extend_from_slice(&f.get().to_bits().to_le_bytes());
         }
         Value::Str(s) => {
             out.push(STR);
@@ -214,10 +213,10 @@ pub fn decode_value(r: &mut Reader, depth: usize) -> DecodeResult<Value> {
     }
     Ok(match r.u8()? {
         NONE => Value::None,
-        FALSE => Value::Bool(false),
-        TRUE => Value::Bool(true),
+        FALSE => Value::bool(false),
+        TRUE => Value::bool(true),
         INT => Value::Int(r.i64()?),
-        FLOAT => Value::Float(f64::from_bits(r.u64()?)),
+        FLOAT => Value::float(f64::from_bits(r.u64()?)),
         STR => Value::str(r.string()?),
         LIST => {
             let n = r.len(1)?;
@@ -306,9 +305,9 @@ mod tests {
         let ty = Arc::new(StructType { name: "P".into(), fields: vec!["x".into(), "y".into()] });
         let vals = vec![
             Value::None,
-            Value::Bool(true),
+            Value::bool(true),
             Value::Int(-5),
-            Value::Float(1.5),
+            Value::float(1.5),
             Value::str("héllo"),
             Value::list_from(vec![Value::Int(1), Value::str("a")]),
             Value::range(0, 10, true),

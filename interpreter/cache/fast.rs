@@ -112,7 +112,7 @@ fn same(a: &Value, b: &Value) -> bool {
         (Value::None, Value::None) => true,
         (Value::Bool(x), Value::Bool(y)) => x == y,
         (Value::Float(x), Value::Float(y)) => {
-            crate::hashing::value_hash::canonical_float_bits(*x) == crate::hashing::value_hash::canonical_float_bits(*y)
+            crate::hashing::value_hash::canonical_float_bits(x.get()) == crate::hashing::value_hash::canonical_float_bits(y.get())
         }
         (Value::Str(x), Value::Str(y)) => Arc::ptr_eq(x, y),
         (Value::List(x), Value::List(y)) => Arc::ptr_eq(x, y),
@@ -128,8 +128,8 @@ fn same(a: &Value, b: &Value) -> bool {
 fn word(v: &Value) -> u64 {
     match v {
         Value::Int(i) => *i as u64,
-        Value::Float(f) => f.to_bits(),
-        Value::Bool(b) => *b as u64,
+        Value::Float(f) => f.get().to_bits(),
+        Value::Bool(b) => b.get() as u64,
         Value::None => 0,
         Value::Str(s) => Arc::as_ptr(s) as usize as u64,
         Value::List(l) => Arc::as_ptr(l) as usize as u64,

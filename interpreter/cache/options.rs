@@ -57,7 +57,7 @@ pub struct CachedFn {
 
 fn bool_opt(name: &str, v: &Value, span: Span) -> Result<bool> {
     match v {
-        Value::Bool(b) => Ok(*b),
+        Value::Bool(b) => Ok(b.get()),
         other => {
             Err(MemoError::at("TypeError", format!("cached option `{name}` must be a bool, got {}", other.type_name()), span))
         }
@@ -116,7 +116,7 @@ impl CachedFn {
                 },
                 "ttl" => match v {
                     Value::Int(n) if *n >= 0 => o.ttl = Some(Duration::from_secs(*n as u64)),
-                    Value::Float(f) if *f >= 0.0 && f.is_finite() => o.ttl = Some(Duration::from_secs_f64(*f)),
+                    Value::Float(f) if f.get() >= 0.0 && f.get().is_finite() => o.ttl = Some(Duration::from_secs_f64(f.get())),
                     Value::None => o.ttl = None,
                     other => {
                         return Err(MemoError::at(

@@ -119,12 +119,12 @@ pub fn parse_param(s: &str) -> Value {
     }
     if let Ok(f) = t.parse::<f64>() {
         if t.chars().any(|c| c.is_ascii_digit()) {
-            return Value::Float(f);
+            return Value::float(f);
         }
     }
     match t {
-        "true" => Value::Bool(true),
-        "false" => Value::Bool(false),
+        "true" => Value::bool(true),
+        "false" => Value::bool(false),
         "none" => Value::None,
         _ => Value::str(s),
     }

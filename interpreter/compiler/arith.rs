@@ -81,12 +81,12 @@ pub(crate) fn int_op(op: BinOp, x: i64, y: i64) -> Option<Value> {
         BinOp::Mul => x.checked_mul(y).map(Value::Int),
         BinOp::Mod if y > 0 => Some(Value::Int(x % y)),
         BinOp::Div if y > 0 => Some(Value::Int(x / y)),
-        BinOp::Lt => Some(Value::Bool(x < y)),
-        BinOp::Le => Some(Value::Bool(x <= y)),
-        BinOp::Gt => Some(Value::Bool(x > y)),
-        BinOp::Ge => Some(Value::Bool(x >= y)),
-        BinOp::Eq => Some(Value::Bool(x == y)),
-        BinOp::Ne => Some(Value::Bool(x != y)),
+        BinOp::Lt => Some(Value::bool(x < y)),
+        BinOp::Le => Some(Value::bool(x <= y)),
+        BinOp::Gt => Some(Value::bool(x > y)),
+        BinOp::Ge => Some(Value::bool(x >= y)),
+        BinOp::Eq => Some(Value::bool(x == y)),
+        BinOp::Ne => Some(Value::bool(x != y)),
         _ => None,
     }
 }

@@ -317,7 +317,7 @@ pub fn lower(n: &Node) -> Code {
         }
         Node::Unary(UnOp::Not, _, _) | Node::And(..) | Node::Or(..) => {
             let c = lower_cond(n, "the operand");
-            code(move |i| Ok(Value::Bool(c(i)?)))
+            code(move |i| Ok(Value::bool(c(i)?)))
         }
         Node::Binary(op, a, b, span) => arith::lower_binary(*op, a, b, *span),
         Node::List(items, span) => {
@@ -552,7 +552,7 @@ fn lower_cond(n: &Node, what: &'static str) -> Cond {
             Box::new(move |i| Ok(!x(i)?))
         }
         Node::Const(Value::Bool(b)) => {
-            let b = *b;
+            let b = b.get();
             Box::new(move |_| Ok(b))
         }
         _ => {
@@ -578,7 +578,7 @@ fn lower_cond_named(n: &Node, what: &'static str, span: Span) -> Cond {
 #[inline]
 pub(crate) fn as_bool(v: Value, what: &'static str, span: Span) -> Result<bool, Ctrl> {
     match v {
-        Value::Bool(b) => Ok(b),
+        Value::Bool(b) => Ok(b.get()),
         other => Err(not_bool(what, &other, span)),
     }
 }

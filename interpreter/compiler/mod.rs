@@ -478,9 +478,9 @@ impl Compiler<'_> {
         let span = e.span;
         Ok(match &e.kind {
             ExprKind::None => Node::Const(Value::None),
-            ExprKind::Bool(b) => Node::Const(Value::Bool(*b)),
+            ExprKind::Bool(b) => Node::Const(Value::bool(*b)),
             ExprKind::Int(i) => Node::Const(Value::Int(*i)),
-            ExprKind::Float(f) => Node::Const(Value::Float(*f)),
+            ExprKind::Float(f) => Node::Const(Value::float(*f)),
             ExprKind::Str(s) => Node::Const(Value::str(s.as_str())),
             ExprKind::Ident(n) => self.name(n, span)?,
             ExprKind::List(items) => Node::List(items.iter().map(|i| self.expr(i)).collect::<Result<_>>()?, span),
@@ -491,7 +491,7 @@ impl Compiler<'_> {
                 let x = self.expr(x)?;
                 match (op, &x) {
                     (ast::UnOp::Neg, Node::Const(Value::Int(i))) if *i != i64::MIN => Node::Const(Value::Int(-i)),
-                    (ast::UnOp::Neg, Node::Const(Value::Float(f))) => Node::Const(Value::Float(-f)),
+                    (ast::UnOp::Neg, Node::Const(Value::Float(f))) => Node::Const(Value::float(-f.get())),
                     _ => Node::Unary(*op, Box::new(x), span),
                 }
             }

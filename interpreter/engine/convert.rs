@@ -91,7 +91,7 @@ impl FromValue for usize {
 impl FromValue for f64 {
     fn from_value(v: Value) -> Result<Self, MemoError> {
         match v {
-            Value::Float(f) => Ok(f),
+            Value::Float(f) => Ok(f.get()),
             Value::Int(i) => Ok(i as f64),
             other => Err(expected("a number", &other)),
         }
@@ -106,14 +106,14 @@ impl FromValue for f32 {
 
 impl From<f32> for Value {
     fn from(f: f32) -> Value {
-        Value::Float(f as f64)
+        Value::float(f as f64)
     }
 }
 
 impl FromValue for bool {
     fn from_value(v: Value) -> Result<Self, MemoError> {
         match v {
-            Value::Bool(b) => Ok(b),
+            Value::Bool(b) => Ok(b.get()),
             other => Err(expected("a bool", &other)),
         }
     }

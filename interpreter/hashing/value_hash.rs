@@ -112,7 +112,7 @@ pub fn feed_scalar(h: &mut impl Sink, v: &Value) {
             h.update(&[tag::NONE]);
         }
         Value::Bool(b) => {
-            h.update(&[if *b { tag::TRUE } else { tag::FALSE }]);
+            h.update(&[if b.get() { tag::TRUE } else { tag::FALSE }]);
         }
         Value::Int(i) => {
             let mut buf = [0u8; 9];
@@ -123,7 +123,7 @@ pub fn feed_scalar(h: &mut impl Sink, v: &Value) {
         Value::Float(f) => {
             let mut buf = [0u8; 9];
             buf[0] = tag::FLOAT;
-            buf[1..].copy_from_slice(&canonical_float_bits(*f).to_le_bytes());
+            buf[1..].copy_from_slice(&canonical_float_bits(f.get()).to_le_bytes());
             h.update(&buf);
         }
         Value::Str(s) => feed_str(h, &s.s),

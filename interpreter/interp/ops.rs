@@ -31,7 +31,7 @@ pub fn negate(v: Value) -> Result<Value> {
         Value::Int(i) => {
             i.checked_neg().map(Value::Int).ok_or_else(|| MemoError::new("OverflowError", format!("integer overflow in -({i})")))
         }
-        Value::Float(f) => Ok(Value::Float(-f)),
+        Value::Float(f) => Ok(Value::float(-f.get())),
         other => Err(MemoError::new("TypeError", format!("cannot negate a value of type `{}`", other.type_name()))),
     }
 }
@@ -67,7 +67,7 @@ fn int_pow(a: i64, b: i64) -> Option<i64> {
 fn as_f64(v: &Value) -> Option<f64> {
     match v {
         Value::Int(i) => Some(*i as f64),
-        Value::Float(f) => Some(*f),
+        Value::Float(f) => Some(f.get()),
         _ => None,
     }
 }
@@ -96,14 +96,14 @@ fn float_nan_cmp(op: BinOp, a: &Value, b: &Value) -> bool {
 /// Applies a binary operator (not `and`/`or`).
 pub fn binary(op: BinOp, a: Value, b: Value, max: usize) -> Result<Value> {
     match op {
-        BinOp::Eq => return Ok(Value::Bool(values_equal(&a, &b))),
-        BinOp::Ne => return Ok(Value::Bool(!values_equal(&a, &b))),
+        BinOp::Eq => return Ok(Value::bool(values_equal(&a, &b))),
+        BinOp::Ne => return Ok(Value::bool(!values_equal(&a, &b))),
         BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
             let o = compare(op, &a, &b)?;
             if float_nan_cmp(op, &a, &b) {
-                return Ok(Value::Bool(false));
+                return Ok(Value::bool(false));
             }
-            return Ok(Value::Bool(match op {
+            return Ok(Value::bool(match op {
                 BinOp::Lt => o == Ordering::Less,
                 BinOp::Le => o != Ordering::Greater,
                 BinOp::Gt => o == Ordering::Greater,
@@ -134,7 +134,7 @@ pub fn binary(op: BinOp, a: Value, b: Value, max: usize) -> Result<Value> {
                 }
                 BinOp::Pow => {
                     if y < 0 {
-                        return Ok(Value::Float((x as f64).powf(y as f64)));
+                        return Ok(Value::float((x as f64).powf(y as f64)));
                     }
                     int_pow(x, y)
                 }
@@ -144,7 +144,7 @@ pub fn binary(op: BinOp, a: Value, b: Value, max: usize) -> Result<Value> {
         }
         (Value::Int(_) | Value::Float(_), Value::Int(_) | Value::Float(_)) => {
             let (x, y) = (as_f64(&a).unwrap(), as_f64(&b).unwrap());
-            Ok(Value::Float(match op {
+            Ok(Value::float(match op {
                 BinOp::Add => x + y,
                 BinOp::Sub => x - y,
                 BinOp::Mul => x * y,

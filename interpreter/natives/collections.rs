@@ -291,7 +291,7 @@ fn has(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
             ))
         }
     };
-    Ok(Value::Bool(m.map.contains_key(&args[1])))
+    Ok(Value::bool(m.map.contains_key(&args[1])))
 }
 
 /// `keys(m)`: the keys, in order.
@@ -347,8 +347,11 @@ fn filter(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     let mut out = imbl::Vector::new();
     for x in seq.iter() {
         match interp.call_value(&f, &mut [x.clone()], None)? {
-            Value::Bool(true) => out.push_back(x),
-            Value::Bool(false) => {}
+            Value::Bool(b) => {
+                if b.get() {
+                    out.push_back(x)
+                }
+            }
             other => {
                 return Err(MemoError::new(
                     "TypeError",
@@ -401,8 +404,8 @@ fn sum(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
                         })?;
                     }
                     (Value::Int(i), Some(f)) => *f += *i as f64,
-                    (Value::Float(g), None) => float_acc = Some(int_acc as f64 + g),
-                    (Value::Float(g), Some(f)) => *f += g,
+                    (Value::Float(g), None) => float_acc = Some(int_acc as f64 + g.get()),
+                    (Value::Float(g), Some(f)) => *f += g.get(),
                     (other, _) => {
                         return Err(MemoError::new(
                             "TypeError",
@@ -412,7 +415,7 @@ fn sum(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
                 }
             }
             Ok(match float_acc {
-                Some(f) => Value::Float(f),
+                Some(f) => Value::float(f),
                 None => Value::Int(int_acc),
             })
         }
@@ -490,7 +493,7 @@ fn abs(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
             .checked_abs()
             .map(Value::Int)
             .ok_or_else(|| MemoError::new("OverflowError", format!("integer overflow in abs({i})"))),
-        Value::Float(f) => Ok(Value::Float(f.abs())),
+        Value::Float(f) => Ok(Value::float(f.get().abs())),
         other => Err(bad_arg("abs", "a number", other)),
     }
 }
@@ -660,7 +663,7 @@ fn contains(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
                 Value::Int(i) => a <= *i && (*i as i128) < b,
                 Value::Float(f) => {
                     // Saturating cast; equal only when the float is exactly that int.
-                    let i = *f as i64;
+                    let i = f.get() as i64;
                     a <= i && (i as i128) < b && values_equal(&Value::Int(i), y)
                 }
                 _ => false,
@@ -668,7 +671,7 @@ fn contains(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
         }
         other => return Err(bad_arg("contains", "a str, list, map or range", other)),
     };
-    Ok(Value::Bool(found))
+    Ok(Value::bool(found))
 }
 
 #[cfg(test)]

@@ -124,8 +124,8 @@ fn error(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
 fn assert(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
     arity("assert", args, 1, 2)?;
     match &args[0] {
-        Value::Bool(true) => Ok(Value::None),
-        Value::Bool(false) => {
+        Value::Bool(b) if b.get() => Ok(Value::None),
+        Value::Bool(_) => {
             let msg = match args.get(1) {
                 Some(m) => to_display(m),
                 None => "assertion failed".to_string(),
@@ -353,8 +353,8 @@ pub fn convert(interp: &mut Interp, t: BuiltinType, args: &mut [Value]) -> Resul
             match &args[0] {
                 Value::Bool(b) => Ok(Value::Bool(*b)),
                 Value::Str(s) => match s.s.trim() {
-                    "true" => Ok(Value::Bool(true)),
-                    "false" => Ok(Value::Bool(false)),
+                    "true" => Ok(Value::bool(true)),
+                    "false" => Ok(Value::bool(false)),
                     _ => Err(MemoError::new("ValueError", format!("invalid bool literal: {}", quoted(&s.s)))),
                 },
                 other => Err(MemoError::new(
@@ -401,8 +401,8 @@ fn quoted(s: &str) -> String {
 fn to_int(v: &Value) -> Result<Value> {
     match v {
         Value::Int(i) => Ok(Value::Int(*i)),
-        Value::Bool(b) => Ok(Value::Int(*b as i64)),
-        Value::Float(f) => float_to_int(*f).map(Value::Int),
+        Value::Bool(b) => Ok(Value::Int(b.get() as i64)),
+        Value::Float(f) => float_to_int(f.get()).map(Value::Int),
         Value::Str(s) => parse_int(&s.s).map(Value::Int),
         other => Err(bad_arg("int", "a number, bool or str", other)),
     }
@@ -419,7 +419,7 @@ pub(crate) fn float_to_int(f: f64) -> Result<i64> {
     if !(-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&t) {
         return Err(MemoError::new(
             "OverflowError",
-            format!("cannot convert float {} to int: out of range", repr(&Value::Float(f))),
+            format!("cannot convert float {} to int: out of range", repr(&Value::float(f))),
         ));
     }
     Ok(t as i64)
@@ -438,9 +438,9 @@ pub(crate) fn parse_int(s: &str) -> Result<i64> {
 fn to_float(v: &Value) -> Result<Value> {
     match v {
         Value::Float(f) => Ok(Value::Float(*f)),
-        Value::Int(i) => Ok(Value::Float(*i as f64)),
-        Value::Bool(b) => Ok(Value::Float(if *b { 1.0 } else { 0.0 })),
-        Value::Str(s) => parse_float(&s.s).map(Value::Float),
+        Value::Int(i) => Ok(Value::float(*i as f64)),
+        Value::Bool(b) => Ok(Value::float(if b.get() { 1.0 } else { 0.0 })),
+        Value::Str(s) => parse_float(&s.s).map(Value::float),
         other => Err(bad_arg("float", "a number, bool or str", other)),
     }
 }

@@ -68,10 +68,10 @@ fn json_parse(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
 fn from_json(v: serde_json::Value, max: usize) -> Result<Value> {
     Ok(match v {
         serde_json::Value::Null => Value::None,
-        serde_json::Value::Bool(b) => Value::Bool(b),
+        serde_json::Value::Bool(b) => Value::bool(b),
         serde_json::Value::Number(n) => match n.as_i64() {
             Some(i) => Value::Int(i),
-            None => Value::Float(n.as_f64().unwrap_or(f64::NAN)),
+            None => Value::float(n.as_f64().unwrap_or(f64::NAN)),
         },
         serde_json::Value::String(s) => Value::str(s),
         serde_json::Value::Array(items) => {
@@ -218,18 +218,19 @@ impl JsonWriter {
     fn start<'a>(&mut self, v: &'a Value) -> Result<Option<Open<'a>>> {
         match v {
             Value::None => self.out.push_str("null"),
-            Value::Bool(b) => self.out.push_str(if *b { "true" } else { "false" }),
+            Value::Bool(b) => self.out.push_str(if b.get() { "true" } else { "false" }),
             Value::Int(i) => {
                 let _ = write!(self.out, "{i}");
             }
             Value::Float(f) => {
+                let f = f.get();
                 if !f.is_finite() {
                     return Err(MemoError::new(
                         "ValueError",
                         format!("json_str(): {} has no JSON form (JSON numbers are finite)", crate::value::repr(v)),
                     ));
                 }
-                self.out.push_str(&serde_json::to_string(f).unwrap_or_else(|_| "0.0".into()));
+                self.out.push_str(&serde_json::to_string(&f).unwrap_or_else(|_| "0.0".into()));
             }
             Value::Str(s) => {
                 self.string(&s.s);
@@ -296,7 +297,7 @@ fn csv_field(s: &str) -> Value {
     }
     if t.bytes().any(|b| b.is_ascii_digit()) {
         if let Ok(f) = t.parse::<f64>() {
-            return Value::Float(f);
+            return Value::float(f);
         }
     }
     Value::str(s)
@@ -439,9 +440,9 @@ fn to_sql(name: &str, what: &str, v: &Value) -> Result<rusqlite::types::Value> {
     use rusqlite::types::Value as S;
     Ok(match v {
         Value::None => S::Null,
-        Value::Bool(b) => S::Integer(*b as i64),
+        Value::Bool(b) => S::Integer(b.get() as i64),
         Value::Int(i) => S::Integer(*i),
-        Value::Float(f) => S::Real(*f),
+        Value::Float(f) => S::Real(f.get()),
         Value::Str(s) => S::Text(s.s.clone()),
         Value::List(l) => {
             let mut bytes = Vec::with_capacity(l.items.len());
@@ -549,7 +550,7 @@ fn from_sql(v: rusqlite::types::ValueRef<'_>) -> Value {
     match v {
         S::Null => Value::None,
         S::Integer(i) => Value::Int(i),
-        S::Real(f) => Value::Float(f),
+        S::Real(f) => Value::float(f),
         S::Text(t) => Value::str(String::from_utf8_lossy(t).into_owned()),
         S::Blob(b) => Value::list(b.iter().map(|x| Value::Int(*x as i64)).collect()),
     }
@@ -662,8 +663,8 @@ mod tests {
     fn csv_fields() {
         assert!(matches!(csv_field("42"), Value::Int(42)));
         assert!(matches!(csv_field(" -7 "), Value::Int(-7)));
-        assert!(matches!(csv_field("2.5"), Value::Float(f) if f == 2.5));
-        assert!(matches!(csv_field("1e3"), Value::Float(f) if f == 1000.0));
+        assert!(matches!(csv_field("2.5"), Value::Float(f) if f.get() == 2.5));
+        assert!(matches!(csv_field("1e3"), Value::Float(f) if f.get() == 1000.0));
         assert!(matches!(csv_field(""), Value::None));
         assert_eq!(csv_field("inf").as_str(), Some("inf"));
         assert_eq!(csv_field("NaN").as_str(), Some("NaN"));

@@ -99,7 +99,7 @@ fn starts_with(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
     arity("starts_with", args, 2, 2)?;
     let s = str_arg("starts_with", args, 0)?;
     let p = str_arg("starts_with", args, 1)?;
-    Ok(Value::Bool(s.s.starts_with(p.s.as_str())))
+    Ok(Value::bool(s.s.starts_with(p.s.as_str())))
 }
 
 /// `ends_with(s, suffix)`.
@@ -107,7 +107,7 @@ fn ends_with(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
     arity("ends_with", args, 2, 2)?;
     let s = str_arg("ends_with", args, 0)?;
     let p = str_arg("ends_with", args, 1)?;
-    Ok(Value::Bool(s.s.ends_with(p.s.as_str())))
+    Ok(Value::bool(s.s.ends_with(p.s.as_str())))
 }
 
 /// `replace(s, from, to)`: every occurrence of `from` replaced by `to`. An

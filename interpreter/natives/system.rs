@@ -61,7 +61,7 @@ fn sleep(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     need_clock(interp, "sleep")?;
     let secs = match &args[0] {
         Value::Int(i) => *i as f64,
-        Value::Float(f) => *f,
+        Value::Float(f) => f.get(),
         other => {
             return Err(MemoError::new("TypeError", format!("sleep() expects a number of seconds, got {}", other.type_name())))
         }
@@ -104,7 +104,7 @@ fn epoch_secs(t: SystemTime) -> f64 {
 fn now(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     arity("now", args, 0, 0)?;
     need_clock(interp, "now")?;
-    Ok(Value::Float(epoch_secs(SystemTime::now())))
+    Ok(Value::float(epoch_secs(SystemTime::now())))
 }
 
 /// `clock()`: monotonic float seconds since the interpreter started (for
@@ -113,7 +113,7 @@ fn clock(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     arity("clock", args, 0, 0)?;
     need_clock(interp, "clock")?;
     let start = START.get_or_init(Instant::now);
-    Ok(Value::Float(start.elapsed().as_secs_f64()))
+    Ok(Value::float(start.elapsed().as_secs_f64()))
 }
 
 fn path_arg<'a>(name: &str, args: &'a [Value]) -> Result<&'a str> {
@@ -177,7 +177,7 @@ fn exists(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     arity("exists", args, 1, 1)?;
     need_fs(interp, "exists")?;
     let path = path_arg("exists", args)?;
-    Ok(Value::Bool(Path::new(path).exists()))
+    Ok(Value::bool(Path::new(path).exists()))
 }
 
 /// `file_mtime(path)`: last modification time, float seconds since the epoch.
@@ -186,7 +186,7 @@ fn file_mtime(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     need_fs(interp, "file_mtime")?;
     let path = path_arg("file_mtime", args)?;
     let t = std::fs::metadata(path).and_then(|m| m.modified()).map_err(|e| io_error("stat", path, &e))?;
-    Ok(Value::Float(epoch_secs(t)))
+    Ok(Value::float(epoch_secs(t)))
 }
 
 /// `param(name[, default])`: the value given as `--set name=VALUE`, else the
@@ -223,8 +223,8 @@ mod tests {
         assert_eq!(sleep(&mut interp, &mut [Value::Int(0)]).unwrap_err().kind, "PermissionError");
         interp.config.allow_fs = true;
         interp.config.allow_clock = true;
-        assert!(matches!(exists(&mut interp, &mut path()), Ok(Value::Bool(true))));
-        assert!(matches!(clock(&mut interp, &mut []), Ok(Value::Float(t)) if t >= 0.0));
+        assert!(matches!(exists(&mut interp, &mut path()), Ok(Value::Bool(b)) if b.get()));
+        assert!(matches!(clock(&mut interp, &mut []), Ok(Value::Float(t)) if t.get() >= 0.0));
     }
 
     #[test]

@@ -46,8 +46,10 @@ fn rank(v: &Value) -> TypeRank {
 /// `a == b` in the language: deep structural equality.
 pub fn values_equal(a: &Value, b: &Value) -> bool {
     match (a, b) {
-        (Value::Float(x), Value::Float(y)) => x == y,
-        (Value::Int(x), Value::Float(y)) | (Value::Float(y), Value::Int(x)) => int_float_cmp(*x, *y) == Some(Ordering::Equal),
+        (Value::Float(x), Value::Float(y)) => x.get() == y.get(),
+        (Value::Int(x), Value::Float(y)) | (Value::Float(y), Value::Int(x)) => {
+            int_float_cmp(*x, y.get()) == Some(Ordering::Equal)
+        }
         (Value::List(x), Value::List(y)) => {
             Arc::ptr_eq(x, y) || (x.items.len() == y.items.len() && x.iter().zip(y.iter()).all(|(p, q)| values_equal(p, q)))
         }
@@ -128,11 +130,11 @@ fn cmp_general(this: &Value, other: &Value) -> Ordering {
     }
     match (this, other) {
         (Value::None, Value::None) => Ordering::Equal,
-        (Value::Bool(a), Value::Bool(b)) => a.cmp(b),
+        (Value::Bool(a), Value::Bool(b)) => a.get().cmp(&b.get()),
         (Value::Int(a), Value::Int(b)) => a.cmp(b),
-        (Value::Float(a), Value::Float(b)) => float_total(*a, *b),
-        (Value::Int(a), Value::Float(b)) => int_float_cmp(*a, *b).unwrap_or(Ordering::Less),
-        (Value::Float(a), Value::Int(b)) => int_float_cmp(*b, *a).map(Ordering::reverse).unwrap_or(Ordering::Greater),
+        (Value::Float(a), Value::Float(b)) => float_total(a.get(), b.get()),
+        (Value::Int(a), Value::Float(b)) => int_float_cmp(*a, b.get()).unwrap_or(Ordering::Less),
+        (Value::Float(a), Value::Int(b)) => int_float_cmp(*b, a.get()).map(Ordering::reverse).unwrap_or(Ordering::Greater),
         (Value::Str(a), Value::Str(b)) => a.s.cmp(&b.s),
         (Value::List(a), Value::List(b)) => {
             if Arc::ptr_eq(a, b) {

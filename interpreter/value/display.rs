@@ -84,11 +84,11 @@ fn write_repr(out: &mut String, v: &Value, depth: usize, limit: usize) {
     }
     match v {
         Value::None => out.push_str("none"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Bool(b) => out.push_str(if b.get() { "true" } else { "false" }),
         Value::Int(i) => {
             let _ = write!(out, "{i}");
         }
-        Value::Float(f) => out.push_str(&format_float(*f)),
+        Value::Float(f) => out.push_str(&format_float(f.get())),
         Value::Str(s) => quote_str(&s.s, out),
         Value::List(l) => {
             out.push('[');

@@ -12,12 +12,14 @@ mod display;
 mod function;
 mod map;
 mod types;
+mod word;
 
 pub use compare::{values_equal, TypeRank};
 pub use display::{display_limited, repr, repr_limited, to_display};
 pub use function::{Closure, NativeFn, NativeImpl};
 pub use map::ValueMap;
 pub use types::{BuiltinType, NativeObject, NativeType, StructType, TypeValue};
+pub use word::{BoolWord, FloatWord};
 
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -28,9 +30,9 @@ pub type Hash32 = [u8; 32];
 pub enum Value {
     #[default]
     None,
-    Bool(bool),
+    Bool(BoolWord),
     Int(i64),
-    Float(f64),
+    Float(FloatWord),
     Str(Arc<StrObj>),
     List(Arc<ListObj>),
     Map(Arc<MapObj>),
@@ -322,6 +324,16 @@ impl Value {
         matches!(self, Value::None | Value::Bool(_) | Value::Int(_) | Value::Float(_))
     }
 
+    #[inline(always)]
+    pub const fn bool(b: bool) -> Value {
+        Value::Bool(BoolWord::new(b))
+    }
+
+    #[inline(always)]
+    pub const fn float(x: f64) -> Value {
+        Value::Float(FloatWord::new(x))
+    }
+
     /// A clone that copies scalars inline (one tag test instead of the
     /// derived `clone`'s jump over every variant).
     #[inline(always)]
@@ -342,12 +354,12 @@ impl From<i64> for Value {
 }
 impl From<f64> for Value {
     fn from(f: f64) -> Value {
-        Value::Float(f)
+        Value::float(f)
     }
 }
 impl From<bool> for Value {
     fn from(b: bool) -> Value {
-        Value::Bool(b)
+        Value::bool(b)
     }
 }
 impl From<&str> for Value {
