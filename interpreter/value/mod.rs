@@ -330,7 +330,7 @@ impl Value {
     }
 
     #[inline(always)]
-    pub const fn float(x: f64) -> Value {
+    pub fn float(x: f64) -> Value {
         Value::Float(FloatWord::new(x))
     }
 

@@ -51,12 +51,12 @@ pub struct FloatWord(u64);
 
 impl FloatWord {
     #[inline(always)]
-    pub const fn new(x: f64) -> FloatWord {
+    pub fn new(x: f64) -> FloatWord {
         FloatWord(x.to_bits())
     }
 
     #[inline(always)]
-    pub const fn get(self) -> f64 {
+    pub fn get(self) -> f64 {
         f64::from_bits(self.0)
     }
 }
