@@ -11,7 +11,7 @@ use super::ir::{Node, PathStep, Place};
 use crate::ast::{BinOp, UnOp};
 use crate::error::MemoError;
 use crate::interp::index::{self, Key};
-use crate::interp::{ops, Ctrl, Interp, R};
+use crate::interp::{ops, Ctrl, Flow, Interp, R};
 use crate::source::Span;
 use crate::value::{Closure, TypeValue, Value};
 use std::sync::Arc;
@@ -61,7 +61,7 @@ pub(crate) fn code(f: impl Fn(&mut Interp) -> R + Send + Sync + 'static) -> Code
 }
 
 fn err(kind: &str, msg: String, span: Span) -> Ctrl {
-    Ctrl::Error(MemoError::at(kind, msg, span))
+    Ctrl::error(MemoError::at(kind, msg, span))
 }
 
 fn not_bool(what: &'static str, v: &Value, span: Span) -> Ctrl {
@@ -454,21 +454,26 @@ pub fn lower(n: &Node) -> Code {
                     if !c(i)? {
                         break;
                     }
-                    match body.run(i) {
-                        Ok(_) | Err(Ctrl::Continue) => {}
-                        Err(Ctrl::Break) => break,
-                        Err(e) => return Err(e),
+                    if let Err(c) = body.run(i) {
+                        match i.take(c) {
+                            Flow::Continue => {}
+                            Flow::Break => break,
+                            f => return Err(i.raise(f)),
+                        }
                     }
                 }
                 Ok(Value::None)
             })
         }
         Node::For(slot, it, body, span) => lower_for(*slot, it, body, *span),
-        Node::Break => code(|_| Err(Ctrl::Break)),
-        Node::Continue => code(|_| Err(Ctrl::Continue)),
+        Node::Break => code(|i| Err(i.raise(Flow::Break))),
+        Node::Continue => code(|i| Err(i.raise(Flow::Continue))),
         Node::Return(v) => {
             let v = lower(v);
-            code(move |i| Err(Ctrl::Return(v.run(i)?)))
+            code(move |i| {
+                let v = v.run(i)?;
+                Err(i.raise(Flow::Return(v)))
+            })
         }
         Node::Closure(proto, caps) => {
             let (proto, caps) = (proto.clone(), caps.clone());
@@ -496,17 +501,20 @@ pub fn lower(n: &Node) -> Code {
             code(move |i| {
                 let (depth, height, bp, missing) = (i.depth, i.stack.len(), i.bp, i.missing.len());
                 match body.run(i) {
-                    // An interrupt (Ctrl-C, a host) or a spent operation budget
-                    // is not the script's to catch: it must end the run.
-                    Err(Ctrl::Error(e)) if e.kind != "Interrupted" && !i.ops_exhausted() => {
-                        i.depth = depth;
-                        i.stack.truncate(height);
-                        i.bp = bp;
-                        i.missing.truncate(missing);
-                        let v = i.error_value(&e);
-                        i.stack[bp + slot] = v;
-                        handler.run(i)
-                    }
+                    Err(c) if i.unwinding_error() => match i.take(c) {
+                        // An interrupt (Ctrl-C, a host) or a spent operation
+                        // budget is not the script's to catch: it must end the run.
+                        Flow::Error(e) if e.kind != "Interrupted" && !i.ops_exhausted() => {
+                            i.depth = depth;
+                            i.stack.truncate(height);
+                            i.bp = bp;
+                            i.missing.truncate(missing);
+                            let v = i.error_value(&e);
+                            i.stack[bp + slot] = v;
+                            handler.run(i)
+                        }
+                        f => Err(i.raise(f)),
+                    },
                     other => other,
                 }
             })
@@ -725,7 +733,7 @@ struct Callee {
 
 /// Pushes the arguments of a call; the stack height before them (the new
 /// frame's base), or the first error (with the stack back at that height).
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 fn push_args(i: &mut Interp, args: &[Operand]) -> Result<usize, Ctrl> {
     let base = i.stack.len();
     for a in args.iter() {
@@ -895,9 +903,11 @@ fn lower_for(slot: u32, it: &Node, body: &Node, span: Span) -> Code {
             store(&mut $i.stack[at], $v);
             match body.run($i) {
                 Ok(v) => discard(v),
-                Err(Ctrl::Continue) => {}
-                Err(Ctrl::Break) => break,
-                Err(e) => return Err(e),
+                Err(c) => match $i.take(c) {
+                    Flow::Continue => {}
+                    Flow::Break => break,
+                    f => return Err($i.raise(f)),
+                },
             }
         }};
     }

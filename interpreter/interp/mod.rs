@@ -2,8 +2,11 @@
 //! entry points that run a whole program. The node evaluator is in `eval`,
 //! operators in `ops`, indexing and path updates in `index`.
 
+mod ctrl;
 pub(crate) mod index;
 pub(crate) mod ops;
+
+pub(crate) use ctrl::{Ctrl, Flow};
 
 use crate::cache::{Cache, RunStats};
 use crate::compiler::{compile_program, CompileOptions, FnProto};
@@ -15,20 +18,6 @@ use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-
-/// Non-local control flow while evaluating, and errors.
-pub(crate) enum Ctrl {
-    Break,
-    Continue,
-    Return(Value),
-    Error(MemoError),
-}
-
-impl From<MemoError> for Ctrl {
-    fn from(e: MemoError) -> Ctrl {
-        Ctrl::Error(e)
-    }
-}
 
 pub(crate) type R = std::result::Result<Value, Ctrl>;
 
@@ -128,6 +117,8 @@ pub struct Interp {
     pub(crate) tick: u32,
     /// Operations performed so far (counted in steps of `CHECK_EVERY`).
     pub(crate) ops: u64,
+    /// The `break`, `continue` or `return` being unwound (see `ctrl`).
+    flow: ctrl::Signal,
 }
 
 impl Interp {
@@ -162,6 +153,7 @@ impl Interp {
             graveyard: Vec::new(),
             run_depth: 0,
             ops: 0,
+            flow: ctrl::Signal::None,
         };
         crate::natives::register_all(&mut i);
         i.run_prelude();
@@ -308,6 +300,9 @@ impl Interp {
         self.stack.resize(base + proto.nslots as usize, Value::None);
         let saved = self.bp;
         self.bp = base;
+        if self.run_depth == 0 {
+            self.clear_flow();
+        }
         self.run_depth += 1;
         let r = proto.code.run(self);
         self.run_depth -= 1;
@@ -318,14 +313,17 @@ impl Interp {
         self.bp = saved;
         self.stack.truncate(base);
         match r {
-            Ok(v) | Err(Ctrl::Return(v)) => Ok(v),
-            Err(Ctrl::Break) | Err(Ctrl::Continue) => Ok(Value::None),
-            Err(Ctrl::Error(mut e)) => {
-                if let Some(site) = e.site.take().or(e.span) {
-                    e.stack.push(StackFrame { function: "<script>".into(), span: site });
+            Ok(v) => Ok(v),
+            Err(c) => match self.take(c) {
+                Flow::Return(v) => Ok(v),
+                Flow::Break | Flow::Continue => Ok(Value::None),
+                Flow::Error(mut e) => {
+                    if let Some(site) = e.site.take().or(e.span) {
+                        e.stack.push(StackFrame { function: "<script>".into(), span: site });
+                    }
+                    Err(e)
                 }
-                Err(e)
-            }
+            },
         }
     }
 
@@ -367,9 +365,9 @@ impl Interp {
                 for a in args.iter_mut() {
                     self.stack.push(std::mem::take(a));
                 }
-                self.call_closure(clo, base, span).map_err(|c| match c {
-                    Ctrl::Error(e) => e,
-                    _ => MemoError::new("Error", "unexpected control flow"),
+                self.call_closure(clo, base, span).map_err(|c| match self.take(c) {
+                    Flow::Error(e) => e,
+                    _ => MemoError::new("InternalError", "unexpected control flow"),
                 })
             }
             Value::Native(n) => {
@@ -462,9 +460,20 @@ impl Interp {
         };
         self.pop_frame(base);
         match r {
-            Ok(v) | Err(Ctrl::Return(v)) => Ok(v),
-            Err(Ctrl::Error(e)) => Err(Ctrl::Error(add_frame(e, clo, span))),
-            Err(_) => Ok(Value::None),
+            Ok(v) => Ok(v),
+            Err(c) => self.unwind_call(c, clo, span),
+        }
+    }
+
+    /// A call's body ended with `Err(c)`: its `return` value, or its error
+    /// with this call's frame added.
+    #[cold]
+    #[inline(never)]
+    fn unwind_call(&mut self, c: Ctrl, clo: &Closure, span: Span) -> R {
+        match self.take(c) {
+            Flow::Return(v) => Ok(v),
+            Flow::Error(e) => Err(Ctrl::error(add_frame(e, clo, span))),
+            Flow::Break | Flow::Continue => Ok(Value::None),
         }
     }
 
