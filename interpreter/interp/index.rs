@@ -5,7 +5,6 @@ use super::ops;
 use crate::ast::BinOp;
 use crate::error::{MemoError, Result};
 use crate::value::{RangeObj, Value};
-use std::sync::Arc;
 
 /// One step of an assignment path, already evaluated.
 pub enum Key {
@@ -149,7 +148,7 @@ pub fn update_path(target: &mut Value, path: &[Key], op: Option<BinOp>, v: Value
     match (target, first) {
         (Value::List(l), Key::Index(i)) => {
             let idx = norm_index(int_index(i, "list")?, l.items.len(), "list")?;
-            let lm = Arc::make_mut(l);
+            let lm = crate::value::unique::make_mut(l);
             lm.hash = Default::default();
             let slot = &mut lm.items[idx];
             update_path(slot, rest, op, v, max)?;
@@ -163,7 +162,7 @@ pub fn update_path(target: &mut Value, path: &[Key], op: Option<BinOp>, v: Value
                 Key::Field(f) => Value::str(f.as_str()),
             };
             ops::check_key(&key)?;
-            let mm = Arc::make_mut(m);
+            let mm = crate::value::unique::make_mut(m);
             mm.hash = Default::default();
             if rest.is_empty()
                 && op.is_none()
@@ -206,7 +205,7 @@ pub fn update_path(target: &mut Value, path: &[Key], op: Option<BinOp>, v: Value
             let Some(i) = s.ty.field_index(f) else {
                 return Err(MemoError::new("AttributeError", format!("struct `{}` has no field `{f}`", s.ty.name)));
             };
-            let sm = Arc::make_mut(s);
+            let sm = crate::value::unique::make_mut(s);
             sm.hash = Default::default();
             update_path(&mut sm.fields[i], rest, op, v, max)?;
             sm.may_mutate |= sm.fields[i].may_mutate();

@@ -172,7 +172,7 @@ pub fn binary_owned(op: BinOp, a: Value, b: Value, max: usize) -> std::result::R
                 if len > max {
                     return Err((Value::Str(x), too_large("string", len, max)));
                 }
-                match Arc::get_mut(&mut x) {
+                match crate::value::unique::get_mut(&mut x) {
                     Some(xm) => {
                         xm.s.push_str(&y.s);
                         xm.ascii &= y.ascii;
@@ -192,7 +192,7 @@ pub fn binary_owned(op: BinOp, a: Value, b: Value, max: usize) -> std::result::R
                 if len > max {
                     return Err((Value::List(x), too_large("list", len, max)));
                 }
-                let xm: &mut ListObj = Arc::make_mut(&mut x);
+                let xm: &mut ListObj = crate::value::unique::make_mut(&mut x);
                 xm.items.append(y.items.clone());
                 xm.may_mutate |= y.may_mutate;
                 xm.depth = xm.depth.max(y.depth);

@@ -160,7 +160,7 @@ fn push(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     check_child(&args[1])?;
     let mut l = take_list("push", args, 0)?;
     let v = take(&mut args[1]);
-    let lm = Arc::make_mut(&mut l);
+    let lm = crate::value::unique::make_mut(&mut l);
     lm.note_child(&v);
     lm.items.push_back(v);
     Ok(Value::List(l))
@@ -176,7 +176,7 @@ fn pop(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
         other => return Err(bad_arg("pop", "a list", other)),
     }
     let mut l = take_list("pop", args, 0)?;
-    let lm = Arc::make_mut(&mut l);
+    let lm = crate::value::unique::make_mut(&mut l);
     lm.hash = Default::default();
     if let Some(removed) = lm.items.pop_back() {
         refresh_may_mutate(lm, &removed);
@@ -210,7 +210,7 @@ fn insert(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
             check_child(&args[2])?;
             let mut l = take_list("insert", args, 0)?;
             let v = take(&mut args[2]);
-            let lm = Arc::make_mut(&mut l);
+            let lm = crate::value::unique::make_mut(&mut l);
             lm.note_child(&v);
             lm.items.insert(idx, v);
             Ok(Value::List(l))
@@ -225,7 +225,7 @@ fn insert(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
             let Value::Map(mut m) = take(&mut args[0]) else { unreachable!("checked above") };
             let k = take(&mut args[1]);
             let v = take(&mut args[2]);
-            let mm: &mut MapObj = Arc::make_mut(&mut m);
+            let mm: &mut MapObj = crate::value::unique::make_mut(&mut m);
             mm.note_child(&k);
             mm.note_child(&v);
             mm.map.insert(k, v);
@@ -244,7 +244,7 @@ fn remove(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
             let i = int_arg("remove", &args[1], "index")?;
             let idx = norm_index(i, l.items.len(), "list")?;
             let mut l = take_list("remove", args, 0)?;
-            let lm = Arc::make_mut(&mut l);
+            let lm = crate::value::unique::make_mut(&mut l);
             lm.hash = Default::default();
             let removed = lm.items.remove(idx);
             refresh_may_mutate(lm, &removed);
@@ -257,7 +257,7 @@ fn remove(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
             }
             let Value::Map(mut m) = take(&mut args[0]) else { unreachable!("checked above") };
             let k = &args[1];
-            let mm: &mut MapObj = Arc::make_mut(&mut m);
+            let mm: &mut MapObj = crate::value::unique::make_mut(&mut m);
             mm.hash = Default::default();
             if let Some(removed) = mm.map.remove(k) {
                 if mm.may_mutate && removed.may_mutate() {
