@@ -18,8 +18,9 @@ as memo, and prints (on stdout, markdown):
   (below 1.0: memo is faster);
 - the peak-memory table (MiB, max RSS over the runs);
 - per-hit cost of a cached call: (NAME - NAME_base) / calls, for cache_hit
-  (1,000,000 hits of a 2-int-argument call) and cache_hit_big (200 hits with
-  a 1,000,000-element list argument); plus joblib / streamlit from
+  (1,000,000 hits of a 2-int-argument call) and cache_hit_big (hits with a
+  1,000,000-element list argument: 100,000 in memo, where a hit is O(1),
+  200 in CPython, where each re-hashes the list); plus joblib / streamlit from
   programs/python-libs/ when python3 can import them;
 - the targets, each marked met / missed.
 
@@ -62,6 +63,15 @@ PEERS = [  # name, file extension, default binary
 ]
 # Derived per-hit rows: program -> number of cached calls in its loop.
 HIT_CALLS = {'cache_hit': 1_000_000, 'cache_hit_big': 200}
+# Interpreters whose program makes a different number of calls. memo's hit
+# on an unchanged 1M-element list is O(1), so 200 hits are lost in the
+# noise of building the list; it makes 100,000 (CPython's lru_cache re-hashes
+# the tuple on every hit, ~2 ms, so it keeps 200).
+HIT_CALLS_BY = {('cache_hit_big', 'memo'): 100_000}
+
+
+def hit_calls(n, w):
+    return HIT_CALLS_BY.get((n, w), HIT_CALLS[n])
 # python-libs programs (python3 only): program -> (module, calls).
 PYLIB_HITS = {'cache_hit_joblib': ('joblib', 20_000), 'cache_hit_streamlit': ('streamlit', 20_000)}
 
@@ -447,7 +457,7 @@ def main():
             per_hit[n], per_hit_noise[n] = {}, {}
             for w in who_all:
                 if w in r and w in base and r[w].ok() and base[w].ok():
-                    per_hit[n][w], per_hit_noise[n][w] = hit_cost(r[w], base[w], calls)
+                    per_hit[n][w], per_hit_noise[n][w] = hit_cost(r[w], base[w], hit_calls(n, w))
     pylib_hit = {}
     for prog, d in pylib.items():
         if d['hit'].ok() and d['base'].ok():
@@ -466,7 +476,9 @@ def main():
             return '-' if cost is None else f'{fmt_ns(cost)} ± {fmt_ns(noise)}'
 
         for n, d in per_hit.items():
-            p(f'| {n} ({HIT_CALLS[n]:,} hits) | '
+            counts = sorted({hit_calls(n, w) for w in who_all if w in d})
+            label = ' / '.join(f'{c:,}' for c in counts)
+            p(f'| {n} ({label} hits) | '
               + ' | '.join(cell(d.get(w), per_hit_noise[n].get(w)) for w in who_all) + ' |')
         for prog, (cost, noise) in pylib_hit.items():
             d = pylib[prog]
@@ -504,18 +516,28 @@ def main():
         rt = ratio(n, 'python3')
         target(f'{n}: memo ≤ 0.5× CPython', None if rt is None else rt <= 0.5,
                '-' if rt is None else f'{rt:.2f}×')
+    # The issue sets these on the five core programs; the other programs are
+    # reported beside them (not judged), so a regression there shows too.
     benches = [n for n in results if not n.endswith('_base')]
     for w, limit, label in [('rhai', 1.0, 'faster than Rhai'), ('koto', 1.0, 'faster than Koto'),
                             ('lua5.4', 1.5, 'within 1.5× Lua 5.4')]:
-        rs = {n: ratio(n, w) for n in benches if ratio(n, w) is not None}
+        def over(r):
+            return r >= limit if limit == 1.0 else r > limit
+
+        rs = {n: ratio(n, w) for n in CORE if ratio(n, w) is not None}
         if not rs:
-            target(f'{label} (every program)', None, f'{w} not run')
+            target(f'{label} (fib, loop, strings, lists, maps)', None, f'{w} not run')
             continue
-        bad = {n: r for n, r in rs.items() if (r >= limit if limit == 1.0 else r > limit)}
+        bad = {n: r for n, r in rs.items() if over(r)}
         worst = max(rs, key=rs.get)
         value = (f'missed on {len(bad)}/{len(rs)}: ' + ', '.join(f'{n} {r:.2f}×' for n, r in sorted(bad.items()))
                  if bad else f'{len(rs)}/{len(rs)} programs; worst {worst} {rs[worst]:.2f}×')
-        target(f'{label} (every program)', not bad, value)
+        others = {n: ratio(n, w) for n in benches if n not in CORE and ratio(n, w) is not None}
+        other_bad = {n: r for n, r in others.items() if over(r)}
+        if others:
+            value += ('; other programs: ' + (', '.join(f'{n} {r:.2f}×' for n, r in sorted(other_bad.items()))
+                                              + ' over' if other_bad else 'all within'))
+        target(f'{label} (fib, loop, strings, lists, maps)', not bad, value)
     hit_target('cache hit ≤ 150 ns', 'cache_hit', 150, 'criterion memory_hit/two_ints')
     hit_target('cache_hit_big ≤ 2 µs per hit', 'cache_hit_big', 2000, 'criterion memory_hit/list_1m')
     rt = ratio('memo_fib', 'python3')
