@@ -28,4 +28,4 @@ pub use cache::Cache;
 pub use engine::{CacheInfo, Engine, EngineBuilder, Error, FromValue, HostType, InterruptHandle, IntoArgs, Limits, OutputBuffer};
 pub use error::MemoError;
 pub use interp::Interp;
-pub use value::Value;
+pub use value::{BoolWord, FloatWord, Value};
