@@ -567,3 +567,35 @@ fn resetting_the_globals_inside_a_call_keeps_the_running_function_alive() {
     // After the reset, g is gone.
     assert!(err.to_string().contains("undefined variable `g`"), "{err}");
 }
+
+/// A host value whose drop panics once (a bug in host code).
+struct DropBomb(Arc<AtomicBool>);
+
+impl Drop for DropBomb {
+    fn drop(&mut self) {
+        if self.0.swap(false, Ordering::SeqCst) {
+            panic!("host drop panics");
+        }
+    }
+}
+
+#[test]
+fn a_caught_panic_leaves_no_stale_return_behind() {
+    // `return 1` is recorded while `f`'s frame is popped; the host value in
+    // that frame panics on drop and the host catches it. The next run's
+    // error must still be an error, not that leftover `return`.
+    for engine in [Engine::new(), Engine::builder().run_on_current_thread().build()] {
+        let mut engine = engine;
+        let armed = Arc::new(AtomicBool::new(true));
+        let t = engine.register_type::<DropBomb>("DropBomb", None);
+        let a = armed.clone();
+        engine.register_fn("bomb", move || t.wrap(DropBomb(a.clone())));
+        engine.run("fn f() { let b = bomb()\n return 1 }\nfn g() { 1 / 0 }").unwrap();
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| engine.run("f()")));
+        assert!(r.is_err(), "the host's drop panicked");
+        assert_eq!(engine.run("let z = g()\nz").unwrap_err().kind(), "ZeroDivisionError");
+        assert_eq!(engine.call("g", ()).unwrap_err().kind(), "ZeroDivisionError");
+        let caught = engine.eval::<String>("try { g()\n \"no error\" } catch e { e[\"kind\"] }").unwrap();
+        assert_eq!(caught, "ZeroDivisionError");
+    }
+}

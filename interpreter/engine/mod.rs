@@ -588,6 +588,8 @@ impl Engine {
         interp.interrupt.store(false, Ordering::Relaxed);
         interp.ops = 0;
         interp.tick = crate::interp::CHECK_EVERY;
+        // A call from the host starts with nothing unwinding (see interp::ctrl).
+        interp.clear_flow();
         let r = match size {
             None => {
                 crate::stack::ensure_limit();

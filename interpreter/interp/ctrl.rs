@@ -18,6 +18,16 @@
 //!
 //! `Interp::take` turns an `Err(Ctrl)` back into a `Flow` (a pending signal
 //! first, else the pending error); `Interp::raise` turns a `Flow` into one.
+//!
+//! Two consequences of keeping them aside:
+//! - A panic (a bug, or a host callback's) can leave a signal recorded.
+//!   Every run and every call from the host (`run_proto`, `Engine::enter`)
+//!   starts by clearing it, so it is never taken for a later error.
+//! - The error slot is per thread, not per interpreter. Between an error's
+//!   raise and its take only memo's own unwinding runs, which raises
+//!   nothing; a host `Drop` impl that ran another interpreter on the same
+//!   thread during that window, and raised an error there, would take the
+//!   first one's place (the first is then reported as an `InternalError`).
 
 use super::Interp;
 use crate::error::MemoError;
@@ -99,8 +109,8 @@ impl Interp {
         matches!(self.flow, Signal::None)
     }
 
-    /// Forgets a signal left by an earlier run that ended abnormally (a
-    /// panic a host caught), so it cannot be mistaken for the next one.
+    /// Forgets a signal left by a run that ended abnormally (a panic a host
+    /// caught), so it cannot be mistaken for the next one.
     pub(crate) fn clear_flow(&mut self) {
         self.flow = Signal::None;
     }

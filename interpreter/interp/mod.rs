@@ -300,9 +300,10 @@ impl Interp {
         self.stack.resize(base + proto.nslots as usize, Value::None);
         let saved = self.bp;
         self.bp = base;
-        if self.run_depth == 0 {
-            self.clear_flow();
-        }
+        // No signal can be pending when a run starts (imports run between
+        // statements); one left by a panic a host caught must not be taken
+        // for this run's.
+        self.clear_flow();
         self.run_depth += 1;
         let r = proto.code.run(self);
         self.run_depth -= 1;

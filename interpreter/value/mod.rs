@@ -12,7 +12,7 @@ mod display;
 mod function;
 mod map;
 mod types;
-pub mod unique;
+pub(crate) mod unique;
 mod word;
 
 pub use compare::{values_equal, TypeRank};
