@@ -15,7 +15,7 @@ use crate::error::{MemoError, Result};
 use crate::interp::index::{norm_index, substr};
 use crate::interp::ops::{check_key, too_large};
 use crate::interp::Interp;
-use crate::value::{check_child, repr, values_equal, ListObj, MapObj, RangeObj, StrObj, Value};
+use crate::value::{check_child, repr, values_equal, ListBuilder, ListObj, MapObj, RangeObj, StrObj, Value};
 use std::cmp::Ordering;
 use std::sync::Arc;
 
@@ -329,11 +329,11 @@ fn map(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     let f = take(&mut args[1]);
     check_callable("map", &f)?;
     seq.check_len("list", interp.config.max_collection_len)?;
-    let mut out = imbl::Vector::new();
+    let mut out = ListBuilder::default();
     for x in seq.iter() {
-        out.push_back(interp.call_value(&f, &mut [x], None)?);
+        out.push(interp.call_value(&f, &mut [x], None)?);
     }
-    Ok(Value::list(out))
+    Ok(out.finish())
 }
 
 /// `filter(xs, f)`: the elements for which `f` returns true (a list; `f`
@@ -344,12 +344,12 @@ fn filter(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     let f = take(&mut args[1]);
     check_callable("filter", &f)?;
     seq.check_len("list", interp.config.max_collection_len)?;
-    let mut out = imbl::Vector::new();
+    let mut out = ListBuilder::default();
     for x in seq.iter() {
         match interp.call_value(&f, &mut [x.clone()], None)? {
             Value::Bool(b) => {
                 if b.get() {
-                    out.push_back(x)
+                    out.push(x)
                 }
             }
             other => {
@@ -360,7 +360,7 @@ fn filter(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
             }
         }
     }
-    Ok(Value::list(out))
+    Ok(out.finish())
 }
 
 /// `reduce(xs, f[, init])`: folds `acc = f(acc, x)` from `init` (or from the

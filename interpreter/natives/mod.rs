@@ -130,26 +130,33 @@ pub fn call_type(interp: &mut Interp, t: &TypeValue, args: &mut [Value], names: 
     }
 }
 
-/// Checks the number of arguments of a native.
+/// Checks the number of arguments of a native (inline: every native call
+/// runs it; the message is built out of line).
+#[inline]
 pub fn arity(name: &str, args: &[Value], min: usize, max: usize) -> Result<()> {
     if args.len() < min || args.len() > max {
-        let want = if min == max {
-            format!("{min}")
-        } else if max == usize::MAX {
-            format!("at least {min}")
-        } else {
-            format!("{min} to {max}")
-        };
-        return Err(MemoError::new(
-            "TypeError",
-            format!(
-                "{name}() takes {want} argument{}, got {}",
-                if max == 1 || (min == 1 && max == usize::MAX) { "" } else { "s" },
-                args.len()
-            ),
-        ));
+        return Err(arity_error(name, args.len(), min, max));
     }
     Ok(())
+}
+
+#[cold]
+#[inline(never)]
+fn arity_error(name: &str, got: usize, min: usize, max: usize) -> MemoError {
+    let want = if min == max {
+        format!("{min}")
+    } else if max == usize::MAX {
+        format!("at least {min}")
+    } else {
+        format!("{min} to {max}")
+    };
+    MemoError::new(
+        "TypeError",
+        format!(
+            "{name}() takes {want} argument{}, got {got}",
+            if max == 1 || (min == 1 && max == usize::MAX) { "" } else { "s" }
+        ),
+    )
 }
 
 /// A `TypeError` for an argument of the wrong type.

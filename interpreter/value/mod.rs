@@ -101,10 +101,38 @@ impl ListObj {
     }
 
     /// Records that `v` is now an element (after `check_child(v)`).
+    #[inline]
     pub fn note_child(&mut self, v: &Value) {
-        self.may_mutate |= v.may_mutate();
-        self.depth = self.depth.max(v.nesting() + 1);
+        if !v.is_scalar() {
+            self.may_mutate |= v.may_mutate();
+            self.depth = self.depth.max(v.nesting() + 1);
+        }
         self.hash = OnceLock::new();
+    }
+}
+
+/// Builds a list element by element, gathering its facts (`may_mutate`,
+/// nesting depth) as it goes instead of in a second pass.
+#[derive(Default)]
+pub struct ListBuilder {
+    items: imbl::Vector<Value>,
+    may_mutate: bool,
+    depth: u32,
+}
+
+impl ListBuilder {
+    #[inline]
+    pub fn push(&mut self, v: Value) {
+        if !v.is_scalar() {
+            self.may_mutate |= v.may_mutate();
+            self.depth = self.depth.max(v.nesting());
+        }
+        self.items.push_back(v);
+    }
+
+    pub fn finish(self) -> Value {
+        let ListBuilder { items, may_mutate, depth } = self;
+        Value::List(Arc::new(ListObj { items, may_mutate, depth: depth + 1, hash: OnceLock::new() }))
     }
 }
 
