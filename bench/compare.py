@@ -32,7 +32,9 @@ timed runs then start the program directly (no wrapper in the measured time)
 and also record user+sys CPU time (see --metric).
 
 Peers are found on PATH (python3, lua5.4, luajit, rhai-run, koto) or given with
---peer-bin NAME=PATH. Install hints: `apt-get install lua5.4 luajit`;
+--peer-bin NAME=PATH. Where python3 on PATH and /usr/bin/python3 are different
+builds, a short probe picks the faster one (a pyenv build without PGO is ~2x
+slower than the distribution's), and the report says which. Install hints: `apt-get install lua5.4 luajit`;
 `cargo install rhai --features bin-features --bin rhai-run`; `cargo install koto_cli`.
 memo runs with `run --no-disk-cache` so in-process speed is what is compared.
 """
@@ -215,6 +217,46 @@ def sh(argv):
         return ''
 
 
+# A short CPU-bound probe (calls, a loop, dict stores): how fast a CPython build is.
+PY_PROBE = ('import time\n'
+            'def f(n): return n if n < 2 else f(n - 1) + f(n - 2)\n'
+            't = time.perf_counter(); f(22); d = {}\n'
+            'for i in range(200000): d[i % 1000] = i\n'
+            'print(time.perf_counter() - t)')
+
+
+def fastest_python(found):
+    """The fastest CPython 3 build on the machine: python3 on PATH, and the
+    distribution's /usr/bin/python3 when it is another build. Builds differ
+    by ~2x: pyenv compiles without PGO/LTO unless asked, Debian's is built
+    with both. Comparing against the slower one would flatter memo.
+    Returns (path, note for the report)."""
+    cands = []
+    for c in (found, '/usr/bin/python3', '/usr/local/bin/python3'):
+        if c and os.path.exists(c) and os.path.realpath(c) not in {os.path.realpath(x) for x in cands}:
+            cands.append(c)
+    if len(cands) < 2:
+        return found, ''
+    times = {}
+    for c in cands:
+        best = None
+        for _ in range(3):
+            try:
+                t = float(sh([c, '-c', PY_PROBE]).splitlines()[-1])
+            except (ValueError, IndexError):
+                break
+            best = t if best is None else min(best, t)
+        if best is not None:
+            times[c] = best
+    if not times:
+        return found, ''
+    pick = min(times, key=times.get)
+    others = ', '.join(f'{c} {times[c] * 1e3:.0f} ms' for c in times if c != pick)
+    note = (f'python3 is {pick} ({sh([pick, "--version"]).replace("Python ", "")}), the fastest CPython '
+            f'build found: probe {times[pick] * 1e3:.0f} ms; {others}')
+    return pick, note
+
+
 def cargo_installed(crate):
     m = re.search(rf'^{re.escape(crate)} v(\S+?):?$', sh(['cargo', 'install', '--list']), re.M)
     return m.group(1) if m else None
@@ -314,10 +356,15 @@ def main():
     if unknown:
         ap.error(f'unknown peer(s): {", ".join(sorted(unknown))}')
     peers, missing = [], []
+    py_note = ''
     for name, ext, default in PEERS:
         if wanted and name not in wanted:
             continue
         b = bins.get(name) or shutil.which(default)
+        if name == 'python3' and b and name not in bins:
+            b, py_note = fastest_python(b)
+            if py_note:
+                log(py_note)
         if b:
             peers.append((name, ext, os.path.abspath(b) if os.path.exists(b) else b))
         else:
@@ -404,6 +451,8 @@ def main():
     p(f'- machine: {machine()}')
     p(f'- date: {started.strftime("%Y-%m-%d %H:%M UTC")}; load average before: {load_before}, after: {loadavg()}')
     p('- versions: ' + '; '.join(f'{w}: {versions[w]}' for w in who_all))
+    if py_note:
+        p(f'- {py_note}')
     if missing:
         p(f'- peers not found: {", ".join(missing)}')
     p(f'- {a.runs} runs each ({max(a.runs, a.hit_runs)} for the cache_hit programs), interleaved, after a warm-up run; median {"wall" if a.metric == "wall" else "user+sys CPU"} seconds; '
