@@ -220,11 +220,11 @@ pub fn decode_value(r: &mut Reader, depth: usize) -> DecodeResult<Value> {
         STR => Value::str(r.string()?),
         LIST => {
             let n = r.len(1)?;
-            let mut v = imbl::Vector::new();
+            let mut v = Vec::with_capacity(n);
             for _ in 0..n {
-                v.push_back(decode_value(r, depth + 1)?);
+                v.push(decode_value(r, depth + 1)?);
             }
-            Value::list(v)
+            Value::list_from(v)
         }
         MAP => {
             let n = r.len(2)?;

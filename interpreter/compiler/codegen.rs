@@ -323,13 +323,13 @@ pub fn lower(n: &Node) -> Code {
         Node::List(items, span) => {
             let (items, span) = (items.iter().map(lower).collect::<Vec<Code>>(), *span);
             code(move |i| {
-                let mut v = imbl::Vector::new();
+                let mut v = Vec::with_capacity(items.len());
                 for c in &items {
                     let x = c.run(i)?;
                     crate::value::check_child(&x).map_err(|e| e.or_at(span))?;
-                    v.push_back(x);
+                    v.push(x);
                 }
-                Ok(Value::list(v))
+                Ok(Value::list_from(v))
             })
         }
         Node::Map(pairs, span) => {

@@ -55,7 +55,7 @@ pub fn index(t: &Value, i: &Value) -> Result<Value> {
         Value::List(l) => match i {
             Value::Range(r) => {
                 let (a, b) = slice_bounds(r, l.items.len(), "list")?;
-                Ok(Value::list(l.items.clone().slice(a..b)))
+                Ok(l.slice(a..b))
             }
             _ => {
                 let idx = norm_index(int_index(i, "list")?, l.items.len(), "list")?;
@@ -150,7 +150,7 @@ pub fn update_path(target: &mut Value, path: &[Key], op: Option<BinOp>, v: Value
             let idx = norm_index(int_index(i, "list")?, l.items.len(), "list")?;
             let lm = crate::value::unique::make_mut(l);
             lm.hash = Default::default();
-            let slot = &mut lm.items[idx];
+            let slot = lm.items.get_mut(idx).expect("index checked above");
             update_path(slot, rest, op, v, max)?;
             let child = lm.items[idx].clone();
             lm.note_child(&child);

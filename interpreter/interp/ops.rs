@@ -193,7 +193,7 @@ pub fn binary_owned(op: BinOp, a: Value, b: Value, max: usize) -> std::result::R
                     return Err((Value::List(x), too_large("list", len, max)));
                 }
                 let xm: &mut ListObj = crate::value::unique::make_mut(&mut x);
-                xm.items.append(y.items.clone());
+                xm.items.append(&y.items);
                 xm.may_mutate |= y.may_mutate;
                 xm.depth = xm.depth.max(y.depth);
                 xm.hash = Default::default();

@@ -15,7 +15,7 @@ use crate::error::{MemoError, Result};
 use crate::interp::index::{norm_index, substr};
 use crate::interp::ops::{check_key, too_large};
 use crate::interp::Interp;
-use crate::value::{check_child, repr, values_equal, ListBuilder, ListObj, MapObj, RangeObj, StrObj, Value};
+use crate::value::{check_child, repr, values_equal, ListBuilder, ListItems, ListObj, MapObj, RangeObj, StrObj, Value};
 use std::cmp::Ordering;
 use std::sync::Arc;
 
@@ -57,7 +57,7 @@ fn take_list(name: &str, args: &mut [Value], i: usize) -> Result<Arc<ListObj>> {
     }
 }
 
-fn new_list(items: imbl::Vector<Value>, may_mutate: bool) -> Value {
+fn new_list(items: ListItems, may_mutate: bool) -> Value {
     let depth = items.iter().map(Value::nesting).max().unwrap_or(0) + 1;
     Value::List(Arc::new(ListObj { items, may_mutate, depth, hash: Default::default() }))
 }
@@ -329,7 +329,7 @@ fn map(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     let f = take(&mut args[1]);
     check_callable("map", &f)?;
     seq.check_len("list", interp.config.max_collection_len)?;
-    let mut out = ListBuilder::default();
+    let mut out = ListBuilder::with_capacity(seq.len());
     for x in seq.iter() {
         out.push(interp.call_value(&f, &mut [x], None)?);
     }
@@ -608,8 +608,7 @@ fn slice(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
             if start == 0 && end == len {
                 return Ok(Value::List(l));
             }
-            let mut items = l.items.clone();
-            Ok(new_list(items.slice(start..end), l.may_mutate))
+            Ok(l.slice(start..end))
         }
         Value::Str(s) => {
             if start == 0 && end == len {

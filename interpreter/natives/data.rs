@@ -78,11 +78,11 @@ fn from_json(v: serde_json::Value, max: usize) -> Result<Value> {
             if items.len() > max {
                 return Err(too_large("list", items.len(), max));
             }
-            let mut out = imbl::Vector::new();
+            let mut out = Vec::new();
             for item in items {
-                out.push_back(from_json(item, max)?);
+                out.push(from_json(item, max)?);
             }
-            Value::list(out)
+            Value::list_from(out)
         }
         serde_json::Value::Object(fields) => {
             if fields.len() > max {
@@ -346,7 +346,7 @@ fn read_csv(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
             ));
         }
     }
-    let mut rows = imbl::Vector::new();
+    let mut rows = Vec::new();
     let mut record = csv::StringRecord::new();
     while rdr.read_record(&mut record).map_err(csv_err)? {
         if rows.len() >= max {
@@ -356,9 +356,9 @@ fn read_csv(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
         for (h, field) in headers.iter().zip(record.iter()) {
             row.insert(h.clone(), csv_field(field));
         }
-        rows.push_back(Value::map(row));
+        rows.push(Value::map(row));
     }
-    Ok(Value::list(rows))
+    Ok(Value::list_from(rows))
 }
 
 // ----- SQLite -----
@@ -569,7 +569,7 @@ fn query(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
         bind("query", &mut stmt, args.get(2))?;
         let columns: Vec<Value> = stmt.column_names().map(Value::str).collect();
         let mut rows = stmt.raw_query();
-        let mut out = imbl::Vector::new();
+        let mut out = Vec::new();
         while let Some(row) = rows.next().map_err(|e| sqlite_error("query", e))? {
             if out.len() >= max {
                 return Err(too_large("list", out.len() + 1, max));
@@ -579,9 +579,9 @@ fn query(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
                 let v = row.get_ref(i).map_err(|e| sqlite_error("query", e))?;
                 m.insert(c.clone(), from_sql(v));
             }
-            out.push_back(Value::map(m));
+            out.push(Value::map(m));
         }
-        Ok(Value::list(out))
+        Ok(Value::list_from(out))
     })();
     unguard(interp, &mut db, &steps, r)
 }

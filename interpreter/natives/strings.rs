@@ -49,7 +49,7 @@ fn same_or_new(args: &mut [Value], out: String) -> Value {
 fn split(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
     arity("split", args, 1, 2)?;
     let s = str_arg("split", args, 0)?;
-    let parts: imbl::Vector<Value> = if args.len() == 1 {
+    let parts: crate::value::ListItems = if args.len() == 1 {
         s.s.split_whitespace().map(Value::str).collect()
     } else {
         let sep = str_arg("split", args, 1)?;

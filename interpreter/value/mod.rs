@@ -10,6 +10,7 @@
 mod compare;
 mod display;
 mod function;
+mod list;
 mod map;
 mod types;
 pub(crate) mod unique;
@@ -18,6 +19,7 @@ mod word;
 pub use compare::{values_equal, TypeRank};
 pub use display::{display_limited, repr, repr_limited, to_display};
 pub use function::{Closure, NativeFn, NativeImpl};
+pub use list::ListItems;
 pub use map::ValueMap;
 pub use types::{BuiltinType, NativeObject, NativeType, StructType, TypeValue};
 pub use word::{BoolWord, FloatWord};
@@ -79,7 +81,7 @@ impl StrObj {
 
 #[derive(Default)]
 pub struct ListObj {
-    pub items: imbl::Vector<Value>,
+    pub items: ListItems,
     pub may_mutate: bool,
     /// Nesting depth (1 + the deepest element's); see [`MAX_NESTING`].
     pub depth: u32,
@@ -93,11 +95,10 @@ impl Clone for ListObj {
 }
 
 impl ListObj {
-    /// The elements in order, a chunk at a time (much cheaper per element
-    /// than `items.iter()`, which looks each index up in the tree).
+    /// The elements in order.
     #[inline]
-    pub fn iter(&self) -> impl Iterator<Item = &Value> + '_ {
-        self.items.leaves().flatten()
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &Value> + '_ {
+        self.items.iter()
     }
 
     /// Records that `v` is now an element (after `check_child(v)`).
@@ -109,13 +110,23 @@ impl ListObj {
         }
         self.hash = OnceLock::new();
     }
+
+    /// The list of elements `r.start` up to `r.end` (within bounds). Its
+    /// depth is this list's (an upper bound, as depths are); `may_mutate`
+    /// is looked for again only when this list has it. So a long slice costs
+    /// O(log n), not a pass over its elements.
+    pub fn slice(&self, r: std::ops::Range<usize>) -> Value {
+        let items = self.items.slice(r);
+        let may_mutate = self.may_mutate && items.iter().any(Value::may_mutate);
+        Value::List(Arc::new(ListObj { items, may_mutate, depth: self.depth, hash: OnceLock::new() }))
+    }
 }
 
 /// Builds a list element by element, gathering its facts (`may_mutate`,
 /// nesting depth) as it goes instead of in a second pass.
 #[derive(Default)]
 pub struct ListBuilder {
-    items: imbl::Vector<Value>,
+    items: Vec<Value>,
     may_mutate: bool,
     depth: u32,
 }
@@ -127,12 +138,20 @@ impl ListBuilder {
             self.may_mutate |= v.may_mutate();
             self.depth = self.depth.max(v.nesting());
         }
-        self.items.push_back(v);
+        self.items.push(v);
+    }
+
+    /// A builder with room for `n` elements.
+    pub fn with_capacity(n: usize) -> ListBuilder {
+        ListBuilder { items: Vec::with_capacity(n), ..Default::default() }
     }
 
     pub fn finish(self) -> Value {
-        let ListBuilder { items, may_mutate, depth } = self;
-        Value::List(Arc::new(ListObj { items, may_mutate, depth: depth + 1, hash: OnceLock::new() }))
+        let ListBuilder { mut items, may_mutate, depth } = self;
+        if items.capacity() > items.len() + items.len() / 4 {
+            items.shrink_to_fit();
+        }
+        Value::List(Arc::new(ListObj { items: items.into(), may_mutate, depth: depth + 1, hash: OnceLock::new() }))
     }
 }
 
@@ -235,9 +254,9 @@ impl Value {
         Value::Str(Arc::new(StrObj::new(s.into())))
     }
 
-    pub fn list(items: imbl::Vector<Value>) -> Value {
+    pub fn list(items: ListItems) -> Value {
         let (mut may_mutate, mut depth) = (false, 0);
-        for v in items.leaves().flatten() {
+        for v in items.iter() {
             if !v.is_scalar() {
                 may_mutate |= v.may_mutate();
                 depth = depth.max(v.nesting());
@@ -247,7 +266,7 @@ impl Value {
     }
 
     pub fn list_from(items: Vec<Value>) -> Value {
-        Value::list(items.into_iter().collect())
+        Value::list(items.into())
     }
 
     pub fn map(map: ValueMap) -> Value {

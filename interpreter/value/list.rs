@@ -1,0 +1,401 @@
+//! The elements of a list, in order.
+//!
+//! A list is built flat: a `Vec`, which `push`, `map`, `filter`, `list(r)`,
+//! `split` and literals fill at a few instructions per element, and which is
+//! indexed and iterated without a tree walk. imbl's RRB vector costs ~65
+//! instructions per `push_back` and a tree descent per index.
+//!
+//! What a flat vector cannot do is share structure. Every operation that
+//! would copy a long flat list, where the persistent tree copies only a path
+//! (copy-on-write of a shared list, slicing, `insert`/`remove` in the
+//! middle), goes through the tree form instead: a copy of a long flat list is
+//! a tree, and a long flat list that is itself shared builds its tree once,
+//! kept beside it (`shadow`), so any number of copies and slices of it cost
+//! what they cost on a tree. So no operation is slower, in O() terms, than
+//! on imbl's vector alone, and a flat list pays its one conversion at most
+//! once, which its building already paid for.
+//!
+//! Which form a list has is invisible: iteration, equality, order, hashing,
+//! printing and the cache codec see the same elements.
+
+use super::Value;
+use std::ops::Range;
+use std::sync::OnceLock;
+
+/// Lists up to this long are copied flat; longer ones go through the tree.
+pub const SMALL: usize = 128;
+
+type Tree = imbl::Vector<Value>;
+
+pub enum ListItems {
+    /// `shadow`, once built, holds the same elements as `v`; every `&mut`
+    /// method clears it first (the fields are private to this module).
+    Flat {
+        v: Vec<Value>,
+        shadow: OnceLock<Box<Tree>>,
+    },
+    Tree(Tree),
+}
+
+impl Default for ListItems {
+    fn default() -> Self {
+        ListItems::from(Vec::new())
+    }
+}
+
+impl From<Vec<Value>> for ListItems {
+    #[inline]
+    fn from(v: Vec<Value>) -> Self {
+        ListItems::Flat { v, shadow: OnceLock::new() }
+    }
+}
+
+impl From<Tree> for ListItems {
+    fn from(t: Tree) -> Self {
+        ListItems::Tree(t)
+    }
+}
+
+impl FromIterator<Value> for ListItems {
+    fn from_iter<I: IntoIterator<Item = Value>>(iter: I) -> Self {
+        ListItems::from(iter.into_iter().collect::<Vec<_>>())
+    }
+}
+
+impl Clone for ListItems {
+    /// A copy, to be changed (copy-on-write): a short flat list is copied
+    /// flat, a long one becomes (a share of) its tree.
+    fn clone(&self) -> Self {
+        match self {
+            ListItems::Flat { v, .. } if v.len() <= SMALL => ListItems::from(v.clone()),
+            ListItems::Flat { .. } => ListItems::Tree(self.tree().clone()),
+            ListItems::Tree(t) => ListItems::Tree(t.clone()),
+        }
+    }
+}
+
+impl ListItems {
+    pub fn new() -> ListItems {
+        ListItems::default()
+    }
+
+    pub fn with_capacity(n: usize) -> ListItems {
+        ListItems::from(Vec::with_capacity(n))
+    }
+
+    #[inline]
+    pub fn len(&self) -> usize {
+        match self {
+            ListItems::Flat { v, .. } => v.len(),
+            ListItems::Tree(t) => t.len(),
+        }
+    }
+
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    #[inline]
+    pub fn get(&self, i: usize) -> Option<&Value> {
+        match self {
+            ListItems::Flat { v, .. } => v.get(i),
+            ListItems::Tree(t) => t.get(i),
+        }
+    }
+
+    #[inline]
+    pub fn get_mut(&mut self, i: usize) -> Option<&mut Value> {
+        match self {
+            ListItems::Flat { v, shadow } => {
+                shadow.take();
+                v.get_mut(i)
+            }
+            ListItems::Tree(t) => t.get_mut(i),
+        }
+    }
+
+    #[inline]
+    pub fn push_back(&mut self, x: Value) {
+        match self {
+            ListItems::Flat { v, shadow } => {
+                shadow.take();
+                v.push(x)
+            }
+            ListItems::Tree(t) => t.push_back(x),
+        }
+    }
+
+    pub fn pop_back(&mut self) -> Option<Value> {
+        match self {
+            ListItems::Flat { v, shadow } => {
+                shadow.take();
+                v.pop()
+            }
+            ListItems::Tree(t) => t.pop_back(),
+        }
+    }
+
+    /// Inserts `x` before index `i` (`i <= len`).
+    pub fn insert(&mut self, i: usize, x: Value) {
+        self.treeify_if_long();
+        match self {
+            ListItems::Flat { v, .. } => v.insert(i, x),
+            ListItems::Tree(t) => t.insert(i, x),
+        }
+    }
+
+    /// Removes and returns the element at `i` (`i < len`).
+    pub fn remove(&mut self, i: usize) -> Value {
+        self.treeify_if_long();
+        match self {
+            ListItems::Flat { v, .. } => v.remove(i),
+            ListItems::Tree(t) => t.remove(i),
+        }
+    }
+
+    /// Appends copies of `other`'s elements.
+    pub fn append(&mut self, other: &ListItems) {
+        match (&mut *self, other) {
+            (ListItems::Flat { v, shadow }, _) if v.len() + other.len() <= SMALL || other.len() <= SMALL => {
+                shadow.take();
+                v.reserve(other.len());
+                v.extend(other.iter().cloned());
+            }
+            _ => {
+                let mut t = self.take_tree();
+                t.append(other.tree().clone());
+                *self = ListItems::Tree(t);
+            }
+        }
+    }
+
+    /// The elements `r.start` up to `r.end` (within bounds).
+    pub fn slice(&self, r: Range<usize>) -> ListItems {
+        match self {
+            ListItems::Flat { v, .. } if r.len() <= SMALL => ListItems::from(v[r].to_vec()),
+            _ => ListItems::Tree(self.tree().clone().slice(r)),
+        }
+    }
+
+    /// The elements in order, a contiguous run at a time.
+    #[inline]
+    pub fn chunks(&self) -> Chunks<'_> {
+        match self {
+            ListItems::Flat { v, .. } => Chunks::Flat(Some(v)),
+            ListItems::Tree(t) => Chunks::Tree(t.leaves()),
+        }
+    }
+
+    /// The elements in order.
+    #[inline]
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &Value> + '_ {
+        Iter { chunks: self.chunks(), front: [].iter(), back: [].iter() }
+    }
+
+    /// The tree form of these elements: the list itself, or a flat list's
+    /// shadow (built on first use).
+    fn tree(&self) -> &Tree {
+        match self {
+            ListItems::Flat { v, shadow } => shadow.get_or_init(|| Box::new(v.iter().cloned().collect())),
+            ListItems::Tree(t) => t,
+        }
+    }
+
+    /// Takes the elements out as a tree (self is left empty).
+    fn take_tree(&mut self) -> Tree {
+        match std::mem::take(self) {
+            ListItems::Flat { v, mut shadow } => match shadow.take() {
+                Some(t) => *t,
+                None => v.into_iter().collect(),
+            },
+            ListItems::Tree(t) => t,
+        }
+    }
+
+    /// A long flat list becomes a tree before an O(n) edit in the middle.
+    fn treeify_if_long(&mut self) {
+        match self {
+            ListItems::Flat { v, shadow } if v.len() > SMALL => {
+                let t = match shadow.take() {
+                    Some(t) => *t,
+                    None => std::mem::take(v).into_iter().collect(),
+                };
+                *self = ListItems::Tree(t);
+            }
+            ListItems::Flat { shadow, .. } => {
+                shadow.take();
+            }
+            ListItems::Tree(_) => {}
+        }
+    }
+
+    #[cfg(test)]
+    fn is_flat(&self) -> bool {
+        matches!(self, ListItems::Flat { .. })
+    }
+}
+
+impl std::ops::Index<usize> for ListItems {
+    type Output = Value;
+    #[inline]
+    fn index(&self, i: usize) -> &Value {
+        match self {
+            ListItems::Flat { v, .. } => &v[i],
+            ListItems::Tree(t) => &t[i],
+        }
+    }
+}
+
+/// The contiguous runs of a list's elements, in order.
+pub enum Chunks<'a> {
+    Flat(Option<&'a [Value]>),
+    Tree(imbl::vector::Chunks<'a, Value, imbl::shared_ptr::DefaultSharedPtr>),
+}
+
+impl<'a> Iterator for Chunks<'a> {
+    type Item = &'a [Value];
+    #[inline]
+    fn next(&mut self) -> Option<&'a [Value]> {
+        match self {
+            Chunks::Flat(v) => v.take(),
+            Chunks::Tree(c) => c.next(),
+        }
+    }
+}
+
+impl DoubleEndedIterator for Chunks<'_> {
+    #[inline]
+    fn next_back(&mut self) -> Option<Self::Item> {
+        match self {
+            Chunks::Flat(v) => v.take(),
+            Chunks::Tree(c) => c.next_back(),
+        }
+    }
+}
+
+/// `chunks().flatten()`, double-ended.
+struct Iter<'a> {
+    chunks: Chunks<'a>,
+    front: std::slice::Iter<'a, Value>,
+    back: std::slice::Iter<'a, Value>,
+}
+
+impl<'a> Iterator for Iter<'a> {
+    type Item = &'a Value;
+    #[inline]
+    fn next(&mut self) -> Option<&'a Value> {
+        loop {
+            if let Some(x) = self.front.next() {
+                return Some(x);
+            }
+            match self.chunks.next() {
+                Some(c) => self.front = c.iter(),
+                None => return self.back.next(),
+            }
+        }
+    }
+}
+
+impl DoubleEndedIterator for Iter<'_> {
+    #[inline]
+    fn next_back(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(x) = self.back.next_back() {
+                return Some(x);
+            }
+            match self.chunks.next_back() {
+                Some(c) => self.back = c.iter(),
+                None => return self.front.next_back(),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ints(l: &ListItems) -> Vec<i64> {
+        l.iter()
+            .map(|v| match v {
+                Value::Int(i) => *i,
+                _ => panic!("not an int"),
+            })
+            .collect()
+    }
+
+    fn flat(n: i64) -> ListItems {
+        (0..n).map(Value::Int).collect()
+    }
+
+    #[test]
+    fn copies_of_long_lists_are_trees_and_short_ones_flat() {
+        assert!(flat(SMALL as i64).clone().is_flat());
+        let long = flat(1000);
+        let copy = long.clone();
+        assert!(!copy.is_flat());
+        assert!(long.is_flat());
+        assert_eq!(ints(&copy), ints(&long));
+    }
+
+    #[test]
+    fn edits_clear_the_shadow() {
+        let mut l = flat(1000);
+        let _ = l.clone(); // builds the shadow
+        l.push_back(Value::Int(1000));
+        *l.get_mut(0).unwrap() = Value::Int(-1);
+        let copy = l.clone();
+        assert_eq!(copy.len(), 1001);
+        assert_eq!(ints(&copy)[0], -1);
+        assert_eq!(ints(&copy)[1000], 1000);
+        assert_eq!(l.pop_back().map(|v| matches!(v, Value::Int(1000))), Some(true));
+        assert_eq!(l.clone().len(), 1000);
+    }
+
+    #[test]
+    fn long_edits_in_the_middle_use_the_tree() {
+        let mut l = flat(1000);
+        l.insert(500, Value::Int(-1));
+        assert!(!l.is_flat());
+        assert_eq!(ints(&l)[499..502], [499, -1, 500]);
+        assert!(matches!(l.remove(500), Value::Int(-1)));
+        assert_eq!(ints(&l), (0..1000).collect::<Vec<_>>());
+        let mut s = flat(3);
+        s.insert(0, Value::Int(9));
+        assert!(s.is_flat());
+        assert_eq!(ints(&s), [9, 0, 1, 2]);
+    }
+
+    #[test]
+    fn slices_and_appends_in_every_form() {
+        let long = flat(1000);
+        assert_eq!(ints(&long.slice(10..20)), (10..20).collect::<Vec<_>>());
+        assert!(long.slice(10..20).is_flat());
+        let big = long.slice(0..900);
+        assert!(!big.is_flat());
+        assert_eq!(ints(&big), (0..900).collect::<Vec<_>>());
+        let mut a = flat(5);
+        a.append(&flat(3));
+        assert_eq!(ints(&a), [0, 1, 2, 3, 4, 0, 1, 2]);
+        let mut t = big.clone();
+        t.append(&flat(2));
+        assert_eq!(t.len(), 902);
+        let mut f = flat(200);
+        f.append(&long);
+        assert_eq!(f.len(), 1200);
+        assert_eq!(ints(&f)[200..], ints(&long)[..]);
+    }
+
+    #[test]
+    fn iterates_both_ways_across_chunks() {
+        let t = flat(1000).clone();
+        assert!(!t.is_flat());
+        let fwd = ints(&t);
+        let mut rev: Vec<i64> = t.iter().rev().map(|v| if let Value::Int(i) = v { *i } else { 0 }).collect();
+        rev.reverse();
+        assert_eq!(fwd, rev);
+        assert_eq!(fwd, (0..1000).collect::<Vec<_>>());
+        assert_eq!(t[999].clone().to_string(), "999");
+    }
+}
