@@ -596,6 +596,42 @@ pub(crate) fn as_bool(v: Value, what: &'static str, span: Span) -> Result<bool, 
 fn lower_set_local(s: u32, v: &Node) -> Code {
     let slot = s as usize;
     match v {
+        // `xs = push(xs, e)`, the way lists are built: while the global
+        // `push` is the standard one and `xs` holds a list, `e` is appended
+        // to the variable's list straight away (no argument buffer, no
+        // native call). Anything else takes the ordinary call below.
+        Node::Call(callee, args, span)
+            if args.len() == 2
+                && matches!(**callee, Node::Global(g, _) if crate::names::name_of(g) == "push")
+                && matches!(args[0], Node::Local(a) if a == s)
+                && !reads_local(&args[1], s)
+                && !writes_local(&args[1], s) =>
+        {
+            let Node::Global(g, _) = **callee else { unreachable!("matched above") };
+            let (elem, span) = (lower(&args[1]), *span);
+            let call = lower_call(callee, args, span, Some(s));
+            code(move |i| {
+                let at = i.bp + slot;
+                if i.is_builtin_push(g) && matches!(i.stack[at], Value::List(_)) {
+                    let v = elem.run(i)?;
+                    let max = i.config.max_collection_len;
+                    // `e` neither reads nor assigns `xs`: the slot still holds the list.
+                    return match &mut i.stack[i.bp + slot] {
+                        Value::List(l) => match crate::natives::collections::push_onto(l, v, max) {
+                            Ok(()) => Ok(Value::None),
+                            Err(e) => Err(e.or_at(span).into()),
+                        },
+                        _ => {
+                            Err(err("InternalError", "the list of `xs = push(xs, v)` changed while v was computed".into(), span))
+                        }
+                    };
+                }
+                let v = call.run(i)?;
+                let at = i.bp + slot;
+                store(&mut i.stack[at], v);
+                Ok(Value::None)
+            })
+        }
         Node::Call(callee, args, span)
             if matches!(args.first(), Some(Node::Local(a)) if *a == s)
                 && !args[1..].iter().any(|x| reads_local(x, s))

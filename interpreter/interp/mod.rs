@@ -108,6 +108,10 @@ pub struct Interp {
     /// Where the native running now was called (for errors of the memo
     /// functions it calls back, e.g. `map(xs, f)`).
     pub(crate) native_span: Span,
+    /// The standard library's `push`, kept so that its address stays its
+    /// own: `xs = push(xs, v)` appends in place while the global `push` is
+    /// still this one (`codegen::lower_set_local`).
+    pub(crate) builtin_push: Option<Arc<NativeFn>>,
     /// Global functions, natives and types replaced during the current run
     /// (see `bury`).
     graveyard: Vec<Value>,
@@ -151,6 +155,7 @@ impl Interp {
             tick: CHECK_EVERY,
             native_span: Span::default(),
             graveyard: Vec::new(),
+            builtin_push: None,
             run_depth: 0,
             ops: 0,
             flow: ctrl::Signal::None,
@@ -223,6 +228,15 @@ impl Interp {
 
     pub(crate) fn global_by_id(&self, id: u32) -> Option<Value> {
         self.globals.get(id as usize).and_then(|g| g.clone())
+    }
+
+    /// Is global `id` the standard library's `push`?
+    #[inline]
+    pub(crate) fn is_builtin_push(&self, id: u32) -> bool {
+        match (self.globals.get(id as usize), &self.builtin_push) {
+            (Some(Some(Value::Native(f))), Some(p)) => Arc::ptr_eq(f, p),
+            _ => false,
+        }
     }
 
     /// Registers a native function as a global.
@@ -358,7 +372,38 @@ impl Interp {
 
     /// Calls any callable value with arguments (used by natives such as
     /// `map` and by `hash_funcs`).
+    #[inline]
     pub fn call_value(&mut self, f: &Value, args: &mut [Value], span: Option<Span>) -> Result<Value> {
+        // The common case, inlined into the natives that call back per
+        // element (`map`, `filter`, `sort_by` ...): a plain function.
+        if let Value::Func(clo) = f {
+            if clo.cached.is_none() && args.len() == clo.proto.params.len() {
+                let base = self.stack.len();
+                for a in args.iter_mut() {
+                    self.stack.push(std::mem::take(a));
+                }
+                return match self.call_plain(clo, base, span.unwrap_or(self.native_span)) {
+                    Ok(v) => Ok(v),
+                    Err(c) => Err(self.call_error(c)),
+                };
+            }
+        }
+        self.call_value_other(f, args, span)
+    }
+
+    /// The error a call of a function ended with, for Rust callers.
+    #[cold]
+    fn call_error(&mut self, c: Ctrl) -> MemoError {
+        match self.take(c) {
+            Flow::Error(e) => e,
+            _ => MemoError::new("InternalError", "unexpected control flow"),
+        }
+    }
+
+    /// `call_value` of a cached function, a native, a type, or with the
+    /// wrong number of arguments.
+    #[inline(never)]
+    fn call_value_other(&mut self, f: &Value, args: &mut [Value], span: Option<Span>) -> Result<Value> {
         let span = span.unwrap_or(self.native_span);
         match f {
             Value::Func(clo) => {
@@ -366,10 +411,7 @@ impl Interp {
                 for a in args.iter_mut() {
                     self.stack.push(std::mem::take(a));
                 }
-                self.call_closure(clo, base, span).map_err(|c| match self.take(c) {
-                    Flow::Error(e) => e,
-                    _ => MemoError::new("InternalError", "unexpected control flow"),
-                })
+                self.call_closure(clo, base, span).map_err(|c| self.call_error(c))
             }
             Value::Native(n) => {
                 let func = n.func.clone();

@@ -151,19 +151,31 @@ fn end_excl(r: &RangeObj) -> i128 {
 /// `push(xs, v)`: xs with v appended.
 fn push(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     arity("push", args, 2, 2)?;
-    let max = interp.config.max_collection_len;
-    match &args[0] {
-        Value::List(l) if l.items.len() >= max => return Err(too_large("list", l.items.len() + 1, max)),
-        Value::List(_) => {}
-        other => return Err(bad_arg("push", "a list", other)),
+    if !matches!(&args[0], Value::List(_)) {
+        return Err(bad_arg("push", "a list", &args[0]));
     }
-    check_child(&args[1])?;
     let mut l = take_list("push", args, 0)?;
-    let v = take(&mut args[1]);
-    let lm = crate::value::unique::make_mut(&mut l);
+    match push_onto(&mut l, take(&mut args[1]), interp.config.max_collection_len) {
+        Ok(()) => Ok(Value::List(l)),
+        Err(e) => {
+            args[0] = Value::List(l);
+            Err(e)
+        }
+    }
+}
+
+/// `push`'s work: appends `v` to the list `l` holds, in place when `l` is
+/// its only owner. Also run straight on a variable by `xs = push(xs, v)`.
+#[inline]
+pub(crate) fn push_onto(l: &mut Arc<ListObj>, v: Value, max: usize) -> Result<()> {
+    if l.items.len() >= max {
+        return Err(too_large("list", l.items.len() + 1, max));
+    }
+    check_child(&v)?;
+    let lm = crate::value::unique::make_mut(l);
     lm.note_child(&v);
     lm.items.push_back(v);
-    Ok(Value::List(l))
+    Ok(())
 }
 
 /// `pop(xs)`: xs without its last element (values are immutable, so this

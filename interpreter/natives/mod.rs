@@ -4,7 +4,7 @@
 //! `crate::cache::natives`. `call_type` makes type values callable
 //! (`int("3")`, `cell(0)`, `Point(1, 2)`).
 
-mod collections;
+pub(crate) mod collections;
 mod core;
 pub mod data;
 mod strings;
@@ -60,6 +60,9 @@ pub fn register_all(interp: &mut Interp) {
         }
     }
     data::register_types(interp);
+    if let Some(Value::Native(f)) = interp.get_global("push") {
+        interp.builtin_push = Some(f);
+    }
 }
 
 /// Calls a type value: a conversion (`int("3")`), a constructor
