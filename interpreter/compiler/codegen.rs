@@ -905,6 +905,11 @@ fn call_code<A: AsRef<[Operand]> + Send + Sync + 'static>(
                     }
                 }
             }
+            Value::Type(t) if args.len() == 1 => {
+                // `str(i)`, `int(s)`: no argument buffer to set up and drop.
+                let mut one = [args[0].run(i)?];
+                crate::natives::call_type(i, t, &mut one, &[]).map_err(|e| e.or_at(span).into())
+            }
             Value::Type(t) => {
                 // Conversions (`str(i)`) are hot: arguments on the stack.
                 let mut args_buf = ArgBuf::new();
