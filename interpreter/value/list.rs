@@ -27,9 +27,13 @@ pub const SMALL: usize = 128;
 
 type Tree = imbl::Vector<Value>;
 
-pub enum ListItems {
+/// A list's elements. Its form is private (see the module comment): only
+/// this module's methods touch it.
+pub struct ListItems(Repr);
+
+enum Repr {
     /// `shadow`, once built, holds the same elements as `v`; every `&mut`
-    /// method clears it first (the fields are private to this module).
+    /// method clears it first.
     Flat {
         v: Vec<Value>,
         shadow: OnceLock<Box<Tree>>,
@@ -46,13 +50,13 @@ impl Default for ListItems {
 impl From<Vec<Value>> for ListItems {
     #[inline]
     fn from(v: Vec<Value>) -> Self {
-        ListItems::Flat { v, shadow: OnceLock::new() }
+        ListItems(Repr::Flat { v, shadow: OnceLock::new() })
     }
 }
 
 impl From<Tree> for ListItems {
     fn from(t: Tree) -> Self {
-        ListItems::Tree(t)
+        ListItems(Repr::Tree(t))
     }
 }
 
@@ -66,10 +70,10 @@ impl Clone for ListItems {
     /// A copy, to be changed (copy-on-write): a short flat list is copied
     /// flat, a long one becomes (a share of) its tree.
     fn clone(&self) -> Self {
-        match self {
-            ListItems::Flat { v, .. } if v.len() <= SMALL => ListItems::from(v.clone()),
-            ListItems::Flat { .. } => ListItems::Tree(self.tree().clone()),
-            ListItems::Tree(t) => ListItems::Tree(t.clone()),
+        match &self.0 {
+            Repr::Flat { v, .. } if v.len() <= SMALL => ListItems::from(v.clone()),
+            Repr::Flat { .. } => ListItems(Repr::Tree(self.tree().clone())),
+            Repr::Tree(t) => ListItems(Repr::Tree(t.clone())),
         }
     }
 }
@@ -85,9 +89,9 @@ impl ListItems {
 
     #[inline]
     pub fn len(&self) -> usize {
-        match self {
-            ListItems::Flat { v, .. } => v.len(),
-            ListItems::Tree(t) => t.len(),
+        match &self.0 {
+            Repr::Flat { v, .. } => v.len(),
+            Repr::Tree(t) => t.len(),
         }
     }
 
@@ -98,66 +102,66 @@ impl ListItems {
 
     #[inline]
     pub fn get(&self, i: usize) -> Option<&Value> {
-        match self {
-            ListItems::Flat { v, .. } => v.get(i),
-            ListItems::Tree(t) => t.get(i),
+        match &self.0 {
+            Repr::Flat { v, .. } => v.get(i),
+            Repr::Tree(t) => t.get(i),
         }
     }
 
     #[inline]
     pub fn get_mut(&mut self, i: usize) -> Option<&mut Value> {
-        match self {
-            ListItems::Flat { v, shadow } => {
+        match &mut self.0 {
+            Repr::Flat { v, shadow } => {
                 shadow.take();
                 v.get_mut(i)
             }
-            ListItems::Tree(t) => t.get_mut(i),
+            Repr::Tree(t) => t.get_mut(i),
         }
     }
 
     #[inline]
     pub fn push_back(&mut self, x: Value) {
-        match self {
-            ListItems::Flat { v, shadow } => {
+        match &mut self.0 {
+            Repr::Flat { v, shadow } => {
                 shadow.take();
                 v.push(x)
             }
-            ListItems::Tree(t) => t.push_back(x),
+            Repr::Tree(t) => t.push_back(x),
         }
     }
 
     pub fn pop_back(&mut self) -> Option<Value> {
-        match self {
-            ListItems::Flat { v, shadow } => {
+        match &mut self.0 {
+            Repr::Flat { v, shadow } => {
                 shadow.take();
                 v.pop()
             }
-            ListItems::Tree(t) => t.pop_back(),
+            Repr::Tree(t) => t.pop_back(),
         }
     }
 
     /// Inserts `x` before index `i` (`i <= len`).
     pub fn insert(&mut self, i: usize, x: Value) {
         self.treeify_if_long();
-        match self {
-            ListItems::Flat { v, .. } => v.insert(i, x),
-            ListItems::Tree(t) => t.insert(i, x),
+        match &mut self.0 {
+            Repr::Flat { v, .. } => v.insert(i, x),
+            Repr::Tree(t) => t.insert(i, x),
         }
     }
 
     /// Removes and returns the element at `i` (`i < len`).
     pub fn remove(&mut self, i: usize) -> Value {
         self.treeify_if_long();
-        match self {
-            ListItems::Flat { v, .. } => v.remove(i),
-            ListItems::Tree(t) => t.remove(i),
+        match &mut self.0 {
+            Repr::Flat { v, .. } => v.remove(i),
+            Repr::Tree(t) => t.remove(i),
         }
     }
 
     /// Appends copies of `other`'s elements.
     pub fn append(&mut self, other: &ListItems) {
-        match (&mut *self, other) {
-            (ListItems::Flat { v, shadow }, _) if v.len() + other.len() <= SMALL || other.len() <= SMALL => {
+        match (&mut self.0, other) {
+            (Repr::Flat { v, shadow }, _) if v.len() + other.len() <= SMALL || other.len() <= SMALL => {
                 shadow.take();
                 v.reserve(other.len());
                 v.extend(other.iter().cloned());
@@ -165,25 +169,25 @@ impl ListItems {
             _ => {
                 let mut t = self.take_tree();
                 t.append(other.tree().clone());
-                *self = ListItems::Tree(t);
+                *self = ListItems(Repr::Tree(t));
             }
         }
     }
 
     /// The elements `r.start` up to `r.end` (within bounds).
     pub fn slice(&self, r: Range<usize>) -> ListItems {
-        match self {
-            ListItems::Flat { v, .. } if r.len() <= SMALL => ListItems::from(v[r].to_vec()),
-            _ => ListItems::Tree(self.tree().clone().slice(r)),
+        match &self.0 {
+            Repr::Flat { v, .. } if r.len() <= SMALL => ListItems::from(v[r].to_vec()),
+            _ => ListItems(Repr::Tree(self.tree().clone().slice(r))),
         }
     }
 
     /// The elements in order, a contiguous run at a time.
     #[inline]
     pub fn chunks(&self) -> Chunks<'_> {
-        match self {
-            ListItems::Flat { v, .. } => Chunks::Flat(Some(v)),
-            ListItems::Tree(t) => Chunks::Tree(t.leaves()),
+        match &self.0 {
+            Repr::Flat { v, .. } => Chunks::Flat(Some(v)),
+            Repr::Tree(t) => Chunks::Tree(t.leaves()),
         }
     }
 
@@ -196,43 +200,56 @@ impl ListItems {
     /// The tree form of these elements: the list itself, or a flat list's
     /// shadow (built on first use).
     fn tree(&self) -> &Tree {
-        match self {
-            ListItems::Flat { v, shadow } => shadow.get_or_init(|| Box::new(v.iter().cloned().collect())),
-            ListItems::Tree(t) => t,
+        match &self.0 {
+            Repr::Flat { v, shadow } => shadow.get_or_init(|| Box::new(v.iter().cloned().collect())),
+            Repr::Tree(t) => t,
         }
     }
 
     /// Takes the elements out as a tree (self is left empty).
     fn take_tree(&mut self) -> Tree {
-        match std::mem::take(self) {
-            ListItems::Flat { v, mut shadow } => match shadow.take() {
+        match std::mem::take(self).0 {
+            Repr::Flat { v, mut shadow } => match shadow.take() {
                 Some(t) => *t,
                 None => v.into_iter().collect(),
             },
-            ListItems::Tree(t) => t,
+            Repr::Tree(t) => t,
         }
     }
 
     /// A long flat list becomes a tree before an O(n) edit in the middle.
     fn treeify_if_long(&mut self) {
-        match self {
-            ListItems::Flat { v, shadow } if v.len() > SMALL => {
+        match &mut self.0 {
+            Repr::Flat { v, shadow } if v.len() > SMALL => {
                 let t = match shadow.take() {
                     Some(t) => *t,
                     None => std::mem::take(v).into_iter().collect(),
                 };
-                *self = ListItems::Tree(t);
+                *self = ListItems(Repr::Tree(t));
             }
-            ListItems::Flat { shadow, .. } => {
+            Repr::Flat { shadow, .. } => {
                 shadow.take();
             }
-            ListItems::Tree(_) => {}
+            Repr::Tree(_) => {}
+        }
+    }
+
+    /// Called when the list is dropped: forgets the scalar elements of a
+    /// flat list (they own nothing) instead of running the drop glue, a call
+    /// per element, on each; the others drop as usual.
+    pub(crate) fn forget_scalars(&mut self) {
+        if let Repr::Flat { v, .. } = &mut self.0 {
+            for x in v.drain(..) {
+                if x.is_scalar() {
+                    std::mem::forget(x);
+                }
+            }
         }
     }
 
     #[cfg(test)]
     fn is_flat(&self) -> bool {
-        matches!(self, ListItems::Flat { .. })
+        matches!(self.0, Repr::Flat { .. })
     }
 }
 
@@ -240,9 +257,9 @@ impl std::ops::Index<usize> for ListItems {
     type Output = Value;
     #[inline]
     fn index(&self, i: usize) -> &Value {
-        match self {
-            ListItems::Flat { v, .. } => &v[i],
-            ListItems::Tree(t) => &t[i],
+        match &self.0 {
+            Repr::Flat { v, .. } => &v[i],
+            Repr::Tree(t) => &t[i],
         }
     }
 }

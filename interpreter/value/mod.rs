@@ -88,6 +88,14 @@ pub struct ListObj {
     pub hash: OnceLock<Hash32>,
 }
 
+impl Drop for ListObj {
+    /// Scalars own nothing: a flat list forgets them instead of running the
+    /// drop glue once per element (a call each).
+    fn drop(&mut self) {
+        self.items.forget_scalars();
+    }
+}
+
 impl Clone for ListObj {
     fn clone(&self) -> Self {
         ListObj { items: self.items.clone(), may_mutate: self.may_mutate, depth: self.depth, hash: OnceLock::new() }
