@@ -1,31 +1,177 @@
 //! The entries of a map, in key order (`Value`'s total order, see
 //! `compare.rs`).
 //!
-//! A map of up to `SMALL` entries is a sorted vector: one allocation,
-//! searched in place, cheap to copy. A record such as
-//! `{"id": 1, "region": "north", "qty": 3}` is the common map in data
-//! scripts, and imbl's B-tree gives every map, however small, a 16-entry
-//! node (~550 bytes) plus its bookkeeping. A map that grows past `SMALL`
-//! becomes imbl's persistent B-tree, whose copies share structure, and stays
-//! one. Which form a map has is invisible: iteration, equality, order,
-//! hashing and the cache codec all see the same sorted entries.
+//! A map has one of three forms, and which one never shows: iteration,
+//! equality, order, hashing, printing and the cache codec all see the same
+//! sorted entries.
+//!
+//! - **Small**: up to `SMALL` entries, a sorted vector: one allocation,
+//!   searched in place, cheap to copy. A record such as
+//!   `{"id": 1, "region": "north", "qty": 3}` is the common map in data
+//!   scripts, and imbl's B-tree gives every map, however small, a 16-entry
+//!   node (~550 bytes) plus its bookkeeping.
+//! - **Hash**: a bigger map whose keys are all ints and strings (an index by
+//!   id or by name: nearly every big map) is a hash table (`indexmap`), so a
+//!   lookup or insert is one hash and a probe instead of a B-tree descent
+//!   with ~20 key comparisons. Its key order is sorted when first needed and
+//!   kept until a key is added or removed.
+//! - **Tree**: imbl's persistent B-tree, for the other big maps and for
+//!   copies. Copying a hash-form map (copy-on-write of a shared one) makes
+//!   the tree, once, kept beside the table (`shadow`), so any number of
+//!   copies cost what they cost on a tree. So no operation is slower, in O()
+//!   terms, than on the tree alone.
 
 use super::Value;
+use indexmap::{Equivalent, IndexMap};
+use std::hash::{Hash, Hasher};
+use std::sync::OnceLock;
 
 /// The most entries a map keeps as a sorted vector.
 pub const SMALL: usize = 16;
 
 type Tree = imbl::OrdMap<Value, Value>;
 
+/// A map's entries. The form is private: only this module touches it.
 #[derive(Clone)]
-pub enum ValueMap {
+pub struct ValueMap(Repr);
+
+enum Repr {
     Small(Vec<(Value, Value)>),
+    Hash(Box<HashForm>),
     Tree(Tree),
+}
+
+/// A big map with int and string keys only.
+struct HashForm {
+    entries: IndexMap<Key, Value, hashbrown::DefaultHashBuilder>,
+    /// Positions in `entries`, in key order; cleared when a key is added or
+    /// removed.
+    order: OnceLock<Box<[u32]>>,
+    /// The same entries as a tree; cleared by every change.
+    shadow: OnceLock<Box<Tree>>,
+}
+
+/// A key of a hash-form map: an int or a string, never anything else.
+struct Key(Value);
+
+impl Hash for Key {
+    #[inline]
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        match &self.0 {
+            Value::Int(i) => Query::Int(*i).hash(h),
+            Value::Str(s) => Query::Str(&s.s).hash(h),
+            _ => h.write_u8(2),
+        }
+    }
+}
+
+impl PartialEq for Key {
+    #[inline]
+    fn eq(&self, other: &Key) -> bool {
+        self.0 == other.0
+    }
+}
+
+impl Eq for Key {}
+
+/// What a hash-form map is searched by: the int or string a key equals.
+#[derive(Clone, Copy)]
+enum Query<'a> {
+    Int(i64),
+    Str(&'a str),
+}
+
+impl Hash for Query<'_> {
+    #[inline]
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        match self {
+            Query::Int(i) => {
+                h.write_u8(0);
+                h.write_i64(*i)
+            }
+            Query::Str(s) => {
+                h.write_u8(1);
+                h.write(s.as_bytes())
+            }
+        }
+    }
+}
+
+impl Equivalent<Key> for Query<'_> {
+    #[inline]
+    fn equivalent(&self, k: &Key) -> bool {
+        match (self, &k.0) {
+            (Query::Int(a), Value::Int(b)) => a == b,
+            (Query::Str(a), Value::Str(b)) => *a == b.s,
+            _ => false,
+        }
+    }
+}
+
+impl Query<'_> {
+    /// The int or string that `k` equals, if any: only such a key can be in
+    /// a hash-form map. A float equals an int when it is integral and in
+    /// range (`1.0 == 1`, as `compare.rs` orders them).
+    #[inline]
+    fn of(k: &Value) -> Option<Query<'_>> {
+        match k {
+            Value::Int(i) => Some(Query::Int(*i)),
+            Value::Str(s) => Some(Query::Str(&s.s)),
+            Value::Float(f) => {
+                let f = f.get();
+                // -2^63 <= f < 2^63: `f as i64` is exact for an integral f.
+                let two_63 = -(i64::MIN as f64);
+                (f.fract() == 0.0 && (-two_63..two_63).contains(&f)).then_some(Query::Int(f as i64))
+            }
+            _ => None,
+        }
+    }
+}
+
+fn hashable(k: &Value) -> bool {
+    matches!(k, Value::Int(_) | Value::Str(_))
+}
+
+impl HashForm {
+    fn changed_keys(&mut self) {
+        self.order.take();
+        self.shadow.take();
+    }
+
+    fn order(&self) -> &[u32] {
+        self.order.get_or_init(|| {
+            let mut o: Vec<u32> = (0..self.entries.len() as u32).collect();
+            o.sort_unstable_by(|&a, &b| {
+                let (ka, kb) = (&self.entries.get_index(a as usize), &self.entries.get_index(b as usize));
+                match (ka, kb) {
+                    (Some((x, _)), Some((y, _))) => x.0.cmp(&y.0),
+                    _ => std::cmp::Ordering::Equal,
+                }
+            });
+            o.into_boxed_slice()
+        })
+    }
+
+    fn tree(&self) -> &Tree {
+        self.shadow.get_or_init(|| Box::new(self.entries.iter().map(|(k, v)| (k.0.clone(), v.clone())).collect()))
+    }
+}
+
+impl Clone for Repr {
+    /// A copy, to be changed (copy-on-write): a hash-form map's copy is (a
+    /// share of) its tree.
+    fn clone(&self) -> Self {
+        match self {
+            Repr::Small(v) => Repr::Small(v.clone()),
+            Repr::Hash(h) => Repr::Tree(h.tree().clone()),
+            Repr::Tree(t) => Repr::Tree(t.clone()),
+        }
+    }
 }
 
 impl Default for ValueMap {
     fn default() -> Self {
-        ValueMap::Small(Vec::new())
+        ValueMap(Repr::Small(Vec::new()))
     }
 }
 
@@ -37,14 +183,15 @@ impl ValueMap {
     /// An empty map with room for `n` entries without reallocating (a map
     /// literal knows its size).
     pub fn with_capacity(n: usize) -> ValueMap {
-        ValueMap::Small(Vec::with_capacity(n.min(SMALL)))
+        ValueMap(Repr::Small(Vec::with_capacity(n.min(SMALL))))
     }
 
     #[inline]
     pub fn len(&self) -> usize {
-        match self {
-            ValueMap::Small(v) => v.len(),
-            ValueMap::Tree(t) => t.len(),
+        match &self.0 {
+            Repr::Small(v) => v.len(),
+            Repr::Hash(h) => h.entries.len(),
+            Repr::Tree(t) => t.len(),
         }
     }
 
@@ -60,30 +207,36 @@ impl ValueMap {
 
     #[inline]
     pub fn get(&self, k: &Value) -> Option<&Value> {
-        match self {
-            ValueMap::Small(v) => Self::search(v, k).ok().map(|i| &v[i].1),
-            ValueMap::Tree(t) => t.get(k),
+        match &self.0 {
+            Repr::Small(v) => Self::search(v, k).ok().map(|i| &v[i].1),
+            Repr::Hash(h) => h.entries.get(&Query::of(k)?),
+            Repr::Tree(t) => t.get(k),
         }
     }
 
     /// The value of the string key `name`, without building a key value
-    /// for a small map (`record.field`).
+    /// for a small or hash-form map (`record.field`).
     #[inline]
     pub fn get_str(&self, name: &str) -> Option<&Value> {
-        match self {
-            ValueMap::Small(v) => v.iter().find(|(k, _)| matches!(k, Value::Str(s) if s.s == name)).map(|(_, x)| x),
-            ValueMap::Tree(t) => t.get(&Value::str(name)),
+        match &self.0 {
+            Repr::Small(v) => v.iter().find(|(k, _)| matches!(k, Value::Str(s) if s.s == name)).map(|(_, x)| x),
+            Repr::Hash(h) => h.entries.get(&Query::Str(name)),
+            Repr::Tree(t) => t.get(&Value::str(name)),
         }
     }
 
     #[inline]
     pub fn get_mut(&mut self, k: &Value) -> Option<&mut Value> {
-        match self {
-            ValueMap::Small(v) => match Self::search(v, k) {
+        match &mut self.0 {
+            Repr::Small(v) => match Self::search(v, k) {
                 Ok(i) => Some(&mut v[i].1),
                 Err(_) => None,
             },
-            ValueMap::Tree(t) => t.get_mut(k),
+            Repr::Hash(h) => {
+                h.shadow.take();
+                h.entries.get_mut(&Query::of(k)?)
+            }
+            Repr::Tree(t) => t.get_mut(k),
         }
     }
 
@@ -95,37 +248,75 @@ impl ValueMap {
     /// Inserts `k: v`; an existing equal key is replaced by `k` (as imbl
     /// does) and its old value returned.
     pub fn insert(&mut self, k: Value, val: Value) -> Option<Value> {
-        match self {
-            ValueMap::Small(v) => match Self::search(v, &k) {
+        match &mut self.0 {
+            Repr::Small(v) => match Self::search(v, &k) {
                 Ok(i) => Some(std::mem::replace(&mut v[i], (k, val)).1),
                 Err(i) if v.len() < SMALL => {
                     v.insert(i, (k, val));
                     None
                 }
                 Err(_) => {
-                    let mut t: Tree = std::mem::take(v).into_iter().collect();
-                    t.insert(k, val);
-                    *self = ValueMap::Tree(t);
+                    let v = std::mem::take(v);
+                    self.0 = if hashable(&k) && v.iter().all(|(k, _)| hashable(k)) {
+                        let mut entries = IndexMap::with_capacity_and_hasher(2 * SMALL, Default::default());
+                        entries.extend(v.into_iter().map(|(k, v)| (Key(k), v)));
+                        entries.insert(Key(k), val);
+                        Repr::Hash(Box::new(HashForm { entries, order: OnceLock::new(), shadow: OnceLock::new() }))
+                    } else {
+                        let mut t: Tree = v.into_iter().collect();
+                        t.insert(k, val);
+                        Repr::Tree(t)
+                    };
                     None
                 }
             },
-            ValueMap::Tree(t) => t.insert(k, val),
+            Repr::Hash(h) if hashable(&k) => {
+                let (_, old) = h.entries.insert_full(Key(k), val);
+                if old.is_none() {
+                    h.changed_keys();
+                } else {
+                    h.shadow.take();
+                }
+                old
+            }
+            Repr::Hash(_) => {
+                // A key of another kind: the map becomes a tree.
+                let Repr::Hash(h) = std::mem::replace(&mut self.0, Repr::Small(Vec::new())) else {
+                    unreachable!("matched above")
+                };
+                let mut t = match h.shadow.into_inner() {
+                    Some(t) => *t,
+                    None => h.entries.into_iter().map(|(k, v)| (k.0, v)).collect(),
+                };
+                let old = t.insert(k, val);
+                self.0 = Repr::Tree(t);
+                old
+            }
+            Repr::Tree(t) => t.insert(k, val),
         }
     }
 
     pub fn remove(&mut self, k: &Value) -> Option<Value> {
-        match self {
-            ValueMap::Small(v) => Self::search(v, k).ok().map(|i| v.remove(i).1),
-            ValueMap::Tree(t) => t.remove(k),
+        match &mut self.0 {
+            Repr::Small(v) => Self::search(v, k).ok().map(|i| v.remove(i).1),
+            Repr::Hash(h) => {
+                let old = h.entries.swap_remove(&Query::of(k)?);
+                if old.is_some() {
+                    h.changed_keys();
+                }
+                old
+            }
+            Repr::Tree(t) => t.remove(k),
         }
     }
 
     /// The entries in key order.
     #[inline]
     pub fn iter(&self) -> Iter<'_> {
-        match self {
-            ValueMap::Small(v) => Iter::Small(v.iter()),
-            ValueMap::Tree(t) => Iter::Tree(t.iter()),
+        match &self.0 {
+            Repr::Small(v) => Iter(IterRepr::Small(v.iter())),
+            Repr::Hash(h) => Iter(IterRepr::Hash(&h.entries, h.order().iter())),
+            Repr::Tree(t) => Iter(IterRepr::Tree(t.iter())),
         }
     }
 
@@ -149,9 +340,16 @@ impl FromIterator<(Value, Value)> for ValueMap {
 }
 
 /// The entries of a `ValueMap` in key order.
-pub enum Iter<'a> {
+pub struct Iter<'a>(IterRepr<'a>);
+
+enum IterRepr<'a> {
     Small(std::slice::Iter<'a, (Value, Value)>),
+    Hash(&'a IndexMap<Key, Value, hashbrown::DefaultHashBuilder>, std::slice::Iter<'a, u32>),
     Tree(imbl::ordmap::Iter<'a, Value, Value, imbl::shared_ptr::DefaultSharedPtr>),
+}
+
+fn at<'a>(entries: &'a IndexMap<Key, Value, hashbrown::DefaultHashBuilder>, i: &u32) -> Option<(&'a Value, &'a Value)> {
+    entries.get_index(*i as usize).map(|(k, v)| (&k.0, v))
 }
 
 impl<'a> Iterator for Iter<'a> {
@@ -159,26 +357,29 @@ impl<'a> Iterator for Iter<'a> {
 
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
-        match self {
-            Iter::Small(it) => it.next().map(|(k, v)| (k, v)),
-            Iter::Tree(it) => it.next(),
+        match &mut self.0 {
+            IterRepr::Small(it) => it.next().map(|(k, v)| (k, v)),
+            IterRepr::Hash(entries, it) => at(entries, it.next()?),
+            IterRepr::Tree(it) => it.next(),
         }
     }
 
     #[inline]
     fn size_hint(&self) -> (usize, Option<usize>) {
-        match self {
-            Iter::Small(it) => it.size_hint(),
-            Iter::Tree(it) => it.size_hint(),
+        match &self.0 {
+            IterRepr::Small(it) => it.size_hint(),
+            IterRepr::Hash(_, it) => it.size_hint(),
+            IterRepr::Tree(it) => it.size_hint(),
         }
     }
 }
 
 impl DoubleEndedIterator for Iter<'_> {
     fn next_back(&mut self) -> Option<Self::Item> {
-        match self {
-            Iter::Small(it) => it.next_back().map(|(k, v)| (k, v)),
-            Iter::Tree(it) => it.next_back(),
+        match &mut self.0 {
+            IterRepr::Small(it) => it.next_back().map(|(k, v)| (k, v)),
+            IterRepr::Hash(entries, it) => at(entries, it.next_back()?),
+            IterRepr::Tree(it) => it.next_back(),
         }
     }
 }
@@ -193,8 +394,16 @@ mod tests {
         m.keys().map(|k| if let Value::Int(i) = k { *i } else { -1 }).collect()
     }
 
+    fn form(m: &ValueMap) -> &'static str {
+        match &m.0 {
+            Repr::Small(_) => "small",
+            Repr::Hash(_) => "hash",
+            Repr::Tree(_) => "tree",
+        }
+    }
+
     #[test]
-    fn stays_sorted_and_grows_into_a_tree() {
+    fn stays_sorted_and_grows_into_a_hash_table() {
         let mut m = ValueMap::new();
         // Inserted out of order, past the small limit.
         for i in (0..(SMALL as i64 * 2)).rev() {
@@ -207,38 +416,101 @@ mod tests {
         sorted.sort();
         sorted.dedup();
         assert_eq!(ks, sorted);
-        assert!(matches!(m, ValueMap::Tree(_)));
+        assert_eq!(form(&m), "hash");
         assert_eq!(m.len(), ks.len());
     }
 
     #[test]
-    fn small_and_tree_agree() {
+    fn small_hash_and_tree_agree() {
         let mut small = ValueMap::new();
-        let mut tree = ValueMap::Tree(Tree::new());
+        let mut tree = ValueMap(Repr::Tree(Tree::new()));
+        let mut hash = ValueMap::new();
+        for i in 100..100 + SMALL as i64 {
+            hash.insert(Value::Int(i), Value::None);
+        }
+        hash.insert(Value::str("s"), Value::None);
+        assert_eq!(form(&hash), "hash");
         for i in [5, 1, 9, 1, 3, 7, 5] {
             let a = small.insert(Value::Int(i), Value::Int(i * 10));
             let b = tree.insert(Value::Int(i), Value::Int(i * 10));
+            let c = hash.insert(Value::Int(i), Value::Int(i * 10));
             assert_eq!(a.is_some(), b.is_some());
+            assert_eq!(a.is_some(), c.is_some());
         }
-        assert!(matches!(small, ValueMap::Small(_)));
+        assert_eq!(form(&small), "small");
         assert_eq!(keys(&small), keys(&tree));
         assert_eq!(keys(&small), vec![1, 3, 5, 7, 9]);
-        assert!(small.remove(&Value::Int(3)).is_some());
-        assert!(small.remove(&Value::Int(3)).is_none());
-        assert_eq!(keys(&small), vec![1, 5, 7, 9]);
-        assert!(small.get(&Value::Int(9)).is_some() && small.get(&Value::Int(4)).is_none());
+        assert_eq!(keys(&hash)[..5], [1, 3, 5, 7, 9]);
+        assert_eq!(keys(&hash)[5], 100);
+        assert_eq!(keys(&hash).last(), Some(&-1)); // "s": strings after ints
+        for m in [&mut small, &mut hash] {
+            assert!(m.remove(&Value::Int(3)).is_some());
+            assert!(m.remove(&Value::Int(3)).is_none());
+            assert_eq!(keys(m)[..4], [1, 5, 7, 9]);
+            assert!(m.get(&Value::Int(9)).is_some() && m.get(&Value::Int(4)).is_none());
+        }
         assert_eq!(small.iter().rev().map(|(k, _)| k.clone()).next().map(|k| matches!(k, Value::Int(9))), Some(true));
+        assert!(matches!(hash.iter().next_back(), Some((Value::Str(_), _))));
     }
 
     #[test]
-    fn get_str_finds_string_keys_in_both_forms() {
+    fn floats_find_equal_int_keys_and_other_keys_make_a_tree() {
+        let mut m = ValueMap::new();
+        for i in 0..40 {
+            m.insert(Value::Int(i), Value::Int(i));
+        }
+        assert_eq!(form(&m), "hash");
+        assert!(matches!(m.get(&Value::float(7.0)), Some(Value::Int(7))));
+        assert!(m.get(&Value::float(7.5)).is_none());
+        assert!(m.get(&Value::float(f64::NAN)).is_none());
+        assert!(m.get(&Value::float(9.3e18)).is_none());
+        assert!(m.get(&Value::None).is_none());
+        *m.get_mut(&Value::float(8.0)).unwrap() = Value::Int(-8);
+        assert!(matches!(m.get(&Value::Int(8)), Some(Value::Int(-8))));
+        // A float key (equal to the int 3) replaces the key, as imbl does: a tree.
+        assert!(m.insert(Value::float(3.0), Value::None).is_some());
+        assert_eq!(form(&m), "tree");
+        assert_eq!(m.len(), 40);
+        assert!(matches!(m.keys().nth(3), Some(Value::Float(_))));
+        assert!(matches!(m.get(&Value::Int(8)), Some(Value::Int(-8))));
+    }
+
+    #[test]
+    fn copies_of_a_hash_map_are_trees_and_edits_clear_the_caches() {
+        let mut m = ValueMap::new();
+        for i in (0..100).rev() {
+            m.insert(Value::str(format!("k{i:03}")), Value::Int(i));
+        }
+        let first: Vec<Value> = m.keys().take(2).cloned().collect();
+        assert_eq!(first.iter().map(|k| k.to_string()).collect::<Vec<_>>(), ["k000", "k001"]);
+        let copy = m.clone();
+        assert_eq!(form(&copy), "tree");
+        assert!(copy.iter().map(|(k, _)| k).eq(m.keys()));
+        // Changes after the order and the shadow were built.
+        m.insert(Value::str("a"), Value::Int(-1));
+        *m.get_mut(&Value::str("k050")).unwrap() = Value::Int(500);
+        m.remove(&Value::str("k000"));
+        assert_eq!(m.keys().next().map(|k| k.to_string()), Some("a".into()));
+        assert_eq!(m.len(), 100);
+        let copy2 = m.clone();
+        assert!(matches!(copy2.get_str("k050"), Some(Value::Int(500))));
+        assert!(copy2.get_str("k000").is_none());
+        assert!(copy2.iter().map(|(k, _)| k).eq(m.keys()));
+        assert!(matches!(copy.get_str("k050"), Some(Value::Int(50))));
+    }
+
+    #[test]
+    fn get_str_finds_string_keys_in_every_form() {
         let mut m: ValueMap = [(Value::str("b"), Value::Int(2)), (Value::str("a"), Value::Int(1))].into_iter().collect();
         assert!(matches!(m.get_str("a"), Some(Value::Int(1))));
         assert!(m.get_str("c").is_none());
         for i in 0..(SMALL as i64) {
             m.insert(Value::Int(i), Value::None);
         }
-        assert!(matches!(m, ValueMap::Tree(_)));
+        assert_eq!(form(&m), "hash");
+        assert!(matches!(m.get_str("b"), Some(Value::Int(2))));
+        m.insert(Value::None, Value::None);
+        assert_eq!(form(&m), "tree");
         assert!(matches!(m.get_str("b"), Some(Value::Int(2))));
     }
 }
