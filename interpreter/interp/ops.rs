@@ -167,19 +167,27 @@ pub fn binary(op: BinOp, a: Value, b: Value, max: usize) -> Result<Value> {
 pub fn binary_owned(op: BinOp, a: Value, b: Value, max: usize) -> std::result::Result<Value, (Value, MemoError)> {
     if op == BinOp::Add {
         match (a, b) {
-            (Value::Str(mut x), Value::Str(y)) => {
+            (Value::Str(mut x), Value::Str(mut y)) => {
                 let len = x.s.len() + y.s.len();
                 if len > max {
                     return Err((Value::Str(x), too_large("string", len, max)));
                 }
-                match crate::value::unique::get_mut(&mut x) {
-                    Some(xm) => {
-                        xm.s.push_str(&y.s);
-                        xm.ascii &= y.ascii;
-                        xm.hash = Default::default();
-                        Ok(Value::Str(x))
+                if let Some(xm) = crate::value::unique::get_mut(&mut x) {
+                    xm.s.push_str(&y.s);
+                    xm.ascii &= y.ascii;
+                    xm.hash = Default::default();
+                    return Ok(Value::Str(x));
+                }
+                match crate::value::unique::get_mut(&mut y) {
+                    // `"k" + str(i)`: the right operand is a fresh string
+                    // with room for the left one in front of it.
+                    Some(ym) if ym.s.capacity() - ym.s.len() >= x.s.len() => {
+                        ym.s.insert_str(0, &x.s);
+                        ym.ascii &= x.ascii;
+                        ym.hash = Default::default();
+                        Ok(Value::Str(y))
                     }
-                    None => {
+                    _ => {
                         let mut s = String::with_capacity(len);
                         s.push_str(&x.s);
                         s.push_str(&y.s);

@@ -329,7 +329,9 @@ fn int_str(n: i64) -> Value {
         at -= 1;
         buf[at] = b'0' + m as u8;
     }
-    let mut s = String::with_capacity(buf.len() - at + 1);
+    // Room for the sign and a short prefix: `"id" + str(i)` then needs no
+    // new string (`ops::binary_owned`).
+    let mut s = String::with_capacity(buf.len() - at + 8);
     if n < 0 {
         s.push('-');
     }
