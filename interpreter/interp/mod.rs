@@ -372,7 +372,7 @@ impl Interp {
 
     /// Calls any callable value with arguments (used by natives such as
     /// `map` and by `hash_funcs`).
-    #[inline]
+    #[inline(always)]
     pub fn call_value(&mut self, f: &Value, args: &mut [Value], span: Option<Span>) -> Result<Value> {
         // The common case, inlined into the natives that call back per
         // element (`map`, `filter`, `sort_by` ...): a plain function.

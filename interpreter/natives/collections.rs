@@ -356,7 +356,8 @@ fn filter(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     let f = take(&mut args[1]);
     check_callable("filter", &f)?;
     seq.check_len("list", interp.config.max_collection_len)?;
-    let mut out = ListBuilder::default();
+    // Room for every element; `finish` gives back what the filter dropped.
+    let mut out = ListBuilder::with_capacity(seq.len());
     for x in seq.iter() {
         match interp.call_value(&f, &mut [x.clone()], None)? {
             Value::Bool(b) => {

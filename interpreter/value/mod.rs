@@ -140,7 +140,7 @@ pub struct ListBuilder {
 }
 
 impl ListBuilder {
-    #[inline]
+    #[inline(always)]
     pub fn push(&mut self, v: Value) {
         if !v.is_scalar() {
             self.may_mutate |= v.may_mutate();
