@@ -16,7 +16,7 @@ use super::value_hash::{self, HashCx};
 use crate::error::Result;
 use crate::interp::{CodeMemo, Interp};
 use crate::names;
-use crate::value::{repr, Closure, Hash32, Value};
+use crate::value::{Closure, Hash32, Value};
 use hashbrown::HashMap;
 use std::sync::Arc;
 
@@ -55,7 +55,8 @@ struct Walk {
 
 /// Shortens a value's repr for explanations.
 pub fn short(v: &Value) -> String {
-    let s = repr(v);
+    // 160 bytes hold at least 41 characters: enough to tell whether to cut.
+    let s = crate::value::repr_prefix(v, 160);
     if s.chars().count() > 40 {
         let head: String = s.chars().take(37).collect();
         format!("{head}...")

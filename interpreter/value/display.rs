@@ -33,6 +33,15 @@ pub fn repr_limited(v: &Value, max: usize) -> Result<String, crate::error::MemoE
     Ok(out)
 }
 
+/// The start of `repr(v)`: at least its first `max` bytes, or all of it
+/// when shorter, without building the rest (a 1,000,000-element argument
+/// shown by `--explain` must not cost a 7 MB string).
+pub fn repr_prefix(v: &Value, max: usize) -> String {
+    let mut out = String::new();
+    write_repr(&mut out, v, 0, max);
+    out
+}
+
 /// `to_display` with the same limit as [`repr_limited`].
 pub fn display_limited(v: &Value, max: usize) -> Result<String, crate::error::MemoError> {
     match v {
@@ -89,10 +98,24 @@ fn write_repr(out: &mut String, v: &Value, depth: usize, limit: usize) {
             let _ = write!(out, "{i}");
         }
         Value::Float(f) => out.push_str(&format_float(f.get())),
-        Value::Str(s) => quote_str(&s.s, out),
+        Value::Str(s) => {
+            // Past the limit the caller only needs to see it was passed.
+            let room = limit.saturating_sub(out.len());
+            let mut end = room.saturating_add(1).min(s.s.len());
+            while !s.s.is_char_boundary(end) {
+                end += 1;
+            }
+            quote_str(&s.s[..end], out);
+            if end < s.s.len() {
+                out.pop(); // not the end of the string: no closing quote
+            }
+        }
         Value::List(l) => {
             out.push('[');
             for (i, item) in l.iter().enumerate() {
+                if out.len() > limit {
+                    return;
+                }
                 if i > 0 {
                     out.push_str(", ");
                 }
@@ -103,6 +126,9 @@ fn write_repr(out: &mut String, v: &Value, depth: usize, limit: usize) {
         Value::Map(m) => {
             out.push('{');
             for (i, (k, val)) in m.map.iter().enumerate() {
+                if out.len() > limit {
+                    return;
+                }
                 if i > 0 {
                     out.push_str(", ");
                 }
@@ -119,6 +145,9 @@ fn write_repr(out: &mut String, v: &Value, depth: usize, limit: usize) {
             out.push_str(&s.ty.name);
             out.push('(');
             for (i, (name, val)) in s.ty.fields.iter().zip(s.fields.iter()).enumerate() {
+                if out.len() > limit {
+                    return;
+                }
                 if i > 0 {
                     out.push_str(", ");
                 }
@@ -166,5 +195,27 @@ impl std::fmt::Display for Value {
 impl std::fmt::Display for TypeValue {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repr_prefix_is_repr_when_short_and_stops_early_when_long() {
+        let small = Value::list_from(vec![Value::Int(1), Value::str("a\"b"), Value::None]);
+        assert_eq!(repr_prefix(&small, 160), repr(&small));
+        let big = Value::list_from((0..1_000_000).map(Value::Int).collect());
+        let p = repr_prefix(&big, 160);
+        assert!(p.len() > 160 && p.len() < 200, "{}", p.len());
+        assert!(repr(&big).starts_with(&p));
+        let long = Value::str("é".repeat(10_000));
+        let q = repr_prefix(&long, 160);
+        assert!(q.len() > 160 && q.len() < 170, "{}", q.len());
+        assert!(repr(&long).starts_with(&q));
+        // The limit still makes repr_limited refuse what is too long.
+        assert!(repr_limited(&long, 100).is_err());
+        assert!(repr_limited(&small, 100).is_ok());
     }
 }

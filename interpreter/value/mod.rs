@@ -17,7 +17,7 @@ pub(crate) mod unique;
 mod word;
 
 pub use compare::{values_equal, TypeRank};
-pub use display::{display_limited, repr, repr_limited, to_display};
+pub use display::{display_limited, repr, repr_limited, repr_prefix, to_display};
 pub use function::{Closure, NativeFn, NativeImpl};
 pub use list::ListItems;
 pub use map::ValueMap;
