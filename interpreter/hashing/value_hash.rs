@@ -352,3 +352,58 @@ fn memo(cell: &OnceLock<Hash32>, can_memo: bool, compute: impl FnOnce() -> Resul
     }
     Ok(d)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Cache;
+
+    fn hex(d: &Hash32) -> String {
+        d.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    fn digests(src: &str, names: &[&str]) -> Vec<String> {
+        let mut i = Interp::new(Cache::memory());
+        i.out = Box::new(std::io::sink());
+        if let Err(e) = i.run_source("t.memo", src) {
+            panic!("{}", e.message);
+        }
+        let what = || String::from("a test value");
+        let cx = HashCx { hash_funcs: &[], what: &what };
+        names
+            .iter()
+            .map(|n| {
+                let v = i.get_global(n).expect("defined");
+                hex(&digest(&mut i, &v, &cx).expect("hashable"))
+            })
+            .collect()
+    }
+
+    /// Digests are part of the disk cache's keys: a change here makes every
+    /// stored entry a miss, so it must be deliberate (and documented in
+    /// docs/cache-format.md). The same value in every internal form (flat
+    /// list or tree, small map, hash table or tree) has the same digest.
+    #[test]
+    fn digests_are_stable_and_independent_of_the_form() {
+        let src = r#"
+            struct P { x, y }
+            let flat = list(0..300)
+            let tree = flat
+            tree[0] = 0
+            let small = {"a": 1, "b": [1.5, none, true]}
+            let hashed = {}
+            for i in 0..40 { hashed["k" + str(i)] = i }
+            let treed = hashed
+            treed[[0]] = 0
+            treed = remove(treed, [0])
+            let nested = [P(1, "s"), small, -7, 2.0, "é"]
+        "#;
+        let d = digests(src, &["flat", "tree", "small", "hashed", "treed", "nested"]);
+        assert_eq!(d[0], d[1], "a flat list and its tree copy");
+        assert_eq!(d[3], d[4], "a hash-form map and its tree copy");
+        assert_eq!(d[0], "37dbd56c8b608e2dbf901074f70c51aebd1c057ea28cbcf03be850bf814e8cf2");
+        assert_eq!(d[2], "9a8c4586e31154893b8889e2b4032b767c10ceb2796ffd0add20149fb850d3d4");
+        assert_eq!(d[3], "828cbb609f6edd3375030e07c810a7c20f8c0497fc61849c635eb27ba3b3cade");
+        assert_eq!(d[5], "d1a2bb6c4182eb52714211f316aac52ef57bb7ea753e063bdeced4e89d21509a");
+    }
+}
