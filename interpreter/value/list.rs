@@ -370,6 +370,37 @@ mod tests {
         assert_eq!(l.clone().len(), 1000);
     }
 
+    /// Every edit of a long flat list whose shadow was built (by a copy)
+    /// leaves the next copy equal to the list.
+    #[test]
+    fn every_edit_after_a_copy_reaches_the_next_copy() {
+        type Edit = fn(&mut ListItems);
+        let edits: [(&str, Edit); 7] = [
+            ("push_back", |l| l.push_back(Value::Int(-1))),
+            ("pop_back", |l| {
+                l.pop_back();
+            }),
+            ("get_mut", |l| *l.get_mut(3).expect("in bounds") = Value::Int(-3)),
+            ("insert", |l| l.insert(7, Value::Int(-7))),
+            ("remove", |l| {
+                l.remove(9);
+            }),
+            ("append short", |l| l.append(&flat(3))),
+            ("append long", |l| l.append(&flat(500))),
+        ];
+        for (name, edit) in edits {
+            let mut l = flat(1000);
+            let _ = l.clone(); // builds the shadow
+            edit(&mut l);
+            let want = ints(&l);
+            assert_eq!(ints(&l.clone()), want, "{name}: a copy");
+            assert_eq!(ints(&l.slice(0..l.len())), want, "{name}: a slice");
+            let mut joined = flat(0);
+            joined.append(&l);
+            assert_eq!(ints(&joined), want, "{name}: appended");
+        }
+    }
+
     #[test]
     fn long_edits_in_the_middle_use_the_tree() {
         let mut l = flat(1000);
@@ -414,5 +445,89 @@ mod tests {
         assert_eq!(fwd, rev);
         assert_eq!(fwd, (0..1000).collect::<Vec<_>>());
         assert_eq!(t[999].clone().to_string(), "999");
+    }
+
+    /// Random operations on lists of every form (and on copies that share
+    /// them, which build and must never see a stale shadow), checked against
+    /// a plain `Vec` model after every step.
+    #[test]
+    fn random_operations_agree_with_a_vec_model() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n.max(1) as u64) as usize
+        };
+        let mut lists: Vec<(ListItems, Vec<i64>)> = vec![(ListItems::new(), vec![])];
+        for step in 0..3000 {
+            let which = next(lists.len());
+            let x = step as i64;
+            let (l, m) = &mut lists[which];
+            match next(12) {
+                0..=4 => {
+                    for k in 0..next(300) {
+                        l.push_back(Value::Int(x + k as i64));
+                        m.push(x + k as i64);
+                    }
+                }
+                5 if !m.is_empty() => {
+                    l.pop_back();
+                    m.pop();
+                }
+                6 => {
+                    let i = next(m.len() + 1);
+                    l.insert(i, Value::Int(-x));
+                    m.insert(i, -x);
+                }
+                7 if !m.is_empty() => {
+                    let i = next(m.len());
+                    l.remove(i);
+                    m.remove(i);
+                }
+                8 if !m.is_empty() => {
+                    let i = next(m.len());
+                    *l.get_mut(i).expect("in bounds") = Value::Int(x * 7);
+                    m[i] = x * 7;
+                }
+                9 => {
+                    // A copy (as copy-on-write makes), kept as a new list.
+                    let copy = (l.clone(), m.clone());
+                    lists.push(copy);
+                }
+                10 => {
+                    let a = next(m.len() + 1);
+                    let b = a + next(m.len() + 1 - a);
+                    let piece = (l.slice(a..b), m[a..b].to_vec());
+                    lists.push(piece);
+                }
+                _ => {
+                    let other = next(lists.len());
+                    let (ol, om) = (lists[other].0.clone(), lists[other].1.clone());
+                    let (l, m) = &mut lists[which];
+                    l.append(&ol);
+                    m.extend(om);
+                }
+            }
+            // The list changed, and every list now and then (copies share).
+            let (l, m) = &lists[which];
+            assert_eq!(&ints(l), m, "step {step}");
+            // A copy now goes through the shadow of a long flat list, which
+            // must hold exactly what the list holds.
+            assert_eq!(&ints(&l.clone()), m, "step {step}: a copy");
+            if step % 50 == 0 {
+                for (l, m) in &lists {
+                    assert_eq!(l.len(), m.len());
+                    assert_eq!(&ints(l), m, "step {step}");
+                }
+            }
+            lists.retain(|(_, m)| m.len() < 5000);
+            if lists.is_empty() {
+                lists.push((ListItems::new(), vec![]));
+            }
+            if lists.len() > 12 {
+                lists.remove(next(lists.len()));
+            }
+        }
     }
 }

@@ -499,6 +499,39 @@ mod tests {
         assert!(matches!(copy.get_str("k050"), Some(Value::Int(50))));
     }
 
+    /// Every edit of a hash-form map whose shadow (and order) were built
+    /// leaves the next copy, and the next iteration, equal to the map.
+    #[test]
+    fn every_edit_after_a_copy_reaches_the_next_copy() {
+        type Edit = fn(&mut ValueMap);
+        let edits: [(&str, Edit); 5] = [
+            ("get_mut", |m| *m.get_mut(&Value::Int(5)).expect("present") = Value::Int(-5)),
+            ("insert existing", |m| {
+                m.insert(Value::Int(6), Value::Int(-6));
+            }),
+            ("insert new", |m| {
+                m.insert(Value::str("new"), Value::Int(0));
+            }),
+            ("remove", |m| {
+                m.remove(&Value::Int(7));
+            }),
+            ("insert other kind", |m| {
+                m.insert(Value::None, Value::Int(1));
+            }),
+        ];
+        let dump = |m: &ValueMap| m.iter().map(|(k, v)| format!("{k:?}={v:?}")).collect::<Vec<_>>();
+        for (name, edit) in edits {
+            let mut m: ValueMap = (0..50).map(|i| (Value::Int(i), Value::Int(i))).collect();
+            assert_eq!(form(&m), "hash");
+            let _ = m.clone(); // builds the shadow
+            let _ = m.iter().count(); // and the order
+            edit(&mut m);
+            let copy = m.clone();
+            assert_eq!(dump(&copy), dump(&m), "{name}");
+            assert!(m.keys().zip(m.keys().skip(1)).all(|(a, b)| a < b), "{name}: in key order");
+        }
+    }
+
     #[test]
     fn get_str_finds_string_keys_in_every_form() {
         let mut m: ValueMap = [(Value::str("b"), Value::Int(2)), (Value::str("a"), Value::Int(1))].into_iter().collect();
@@ -512,5 +545,89 @@ mod tests {
         m.insert(Value::None, Value::None);
         assert_eq!(form(&m), "tree");
         assert!(matches!(m.get_str("b"), Some(Value::Int(2))));
+    }
+
+    /// Random inserts, updates and removals with int, string, float and
+    /// other keys on maps of every form, and on copies of them, checked
+    /// against a `BTreeMap` of `Value`s (whose order is the language's)
+    /// after every step.
+    #[test]
+    fn random_operations_agree_with_an_ordered_model() {
+        use std::collections::BTreeMap;
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n.max(1) as u64) as usize
+        };
+        let key = |n: &mut dyn FnMut(usize) -> usize| match n(20) {
+            0 => Value::float(n(60) as f64),
+            1 => Value::float(n(60) as f64 + 0.5),
+            2 => Value::None,
+            3..=10 => Value::Int(n(60) as i64 - 10),
+            _ => Value::str(format!("k{}", n(60))),
+        };
+        let mut maps: Vec<(ValueMap, BTreeMap<Value, i64>)> = vec![(ValueMap::new(), BTreeMap::new())];
+        let mut seen = std::collections::BTreeSet::new();
+        for step in 0..6000i64 {
+            let which = next(maps.len());
+            let k = key(&mut next);
+            let op = next(10);
+            let (m, model) = &mut maps[which];
+            match op {
+                0..=4 => {
+                    // Plain ints and strings mostly, so maps grow big in the hash form.
+                    let k = if matches!(k, Value::Int(_) | Value::Str(_)) || next(8) == 0 { k } else { Value::Int(step % 97) };
+                    let a = m.insert(k.clone(), Value::Int(step)).is_some();
+                    // imbl's rule: an equal key is replaced by the new one.
+                    let b = model.remove(&k).is_some();
+                    model.insert(k, step);
+                    assert_eq!(a, b);
+                }
+                5 => {
+                    let a = m.remove(&k).is_some();
+                    assert_eq!(a, model.remove(&k).is_some());
+                }
+                6 => {
+                    if let Some(slot) = m.get_mut(&k) {
+                        *slot = Value::Int(-step);
+                        *model.get_mut(&k).expect("the model has it too") = -step;
+                    } else {
+                        assert!(!model.contains_key(&k));
+                    }
+                }
+                7 => {
+                    let copy = (m.clone(), model.clone());
+                    maps.push(copy);
+                }
+                _ => {
+                    let got = m.get(&k).map(|v| if let Value::Int(i) = v { *i } else { i64::MIN });
+                    assert_eq!(got, model.get(&k).copied(), "step {step}: get {k}");
+                }
+            }
+            let copy_of_touched = maps.get(which).map(|(m, model)| (m.clone(), model.clone()));
+            for (m, model) in maps
+                .iter()
+                .filter(|_| step % 25 == 0)
+                .chain(std::iter::once(&maps[which.min(maps.len() - 1)]))
+                .chain(copy_of_touched.iter())
+            {
+                assert_eq!(m.len(), model.len());
+                let got: Vec<(String, String)> = m.iter().map(|(k, v)| (format!("{k:?}"), format!("{v:?}"))).collect();
+                let want: Vec<(String, String)> = model.iter().map(|(k, v)| (format!("{k:?}"), v.to_string())).collect();
+                assert_eq!(got, want, "step {step}");
+                if let Some((Value::Str(s), _)) = model.iter().next() {
+                    assert!(m.get_str(&s.s).is_some());
+                }
+            }
+            for (m, _) in &maps {
+                seen.insert(form(m));
+            }
+            if maps.len() > 10 {
+                maps.remove(next(maps.len()));
+            }
+        }
+        assert!(seen.contains(&"hash") && seen.contains(&"tree") && seen.contains(&"small"), "{seen:?}");
     }
 }
