@@ -274,15 +274,15 @@ pub fn lower(n: &Node) -> Code {
             let (root, op, span) = (*root, *op, *span);
             code(move |i| {
                 let v = value.run(i)?;
-                let one: [Key; 1];
+                let mut one: [Key; 1];
                 let mut many: Vec<Key>;
-                let keys: &[Key] = if steps.len() == 1 {
+                let keys: &mut [Key] = if steps.len() == 1 {
                     // The common `m[k] = v`: no allocation for the path.
                     one = [match &steps[0] {
                         Ok(c) => Key::Index(c.run(i)?),
                         Err(f) => Key::Field(f.clone()),
                     }];
-                    &one[..]
+                    &mut one[..]
                 } else {
                     many = Vec::with_capacity(steps.len());
                     for s in &steps {
@@ -291,7 +291,7 @@ pub fn lower(n: &Node) -> Code {
                             Err(f) => Key::Field(f.clone()),
                         });
                     }
-                    &many[..]
+                    &mut many[..]
                 };
                 let max = i.config.max_collection_len;
                 match root {

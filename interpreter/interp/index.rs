@@ -120,7 +120,7 @@ pub fn field(t: &Value, name: &str) -> Result<Value> {
 /// Sets `target[path] (op)= v`, updating in place where the value is
 /// unshared and copying (persistently) where it is shared. On error the
 /// target is left unchanged.
-pub fn update_path(target: &mut Value, path: &[Key], op: Option<BinOp>, v: Value, max: usize) -> Result<()> {
+pub fn update_path(target: &mut Value, path: &mut [Key], op: Option<BinOp>, v: Value, max: usize) -> Result<()> {
     if crate::stack::near_overflow() {
         return Err(MemoError::new("RecursionError", "assignment path too deep"));
     }
@@ -128,7 +128,7 @@ pub fn update_path(target: &mut Value, path: &[Key], op: Option<BinOp>, v: Value
     if path.len() == 1 {
         crate::value::check_child(&v)?;
     }
-    let Some((first, rest)) = path.split_first() else {
+    let Some((first, rest)) = path.split_first_mut() else {
         let new = match op {
             None => v,
             Some(op) => {
@@ -145,7 +145,7 @@ pub fn update_path(target: &mut Value, path: &[Key], op: Option<BinOp>, v: Value
         *target = new;
         return Ok(());
     };
-    match (target, first) {
+    match (target, &mut *first) {
         (Value::List(l), Key::Index(i)) => {
             let idx = norm_index(int_index(i, "list")?, l.items.len(), "list")?;
             let lm = crate::value::unique::make_mut(l);
@@ -158,7 +158,8 @@ pub fn update_path(target: &mut Value, path: &[Key], op: Option<BinOp>, v: Value
         }
         (Value::Map(m), _) => {
             let key = match first {
-                Key::Index(k) => k.clone(),
+                // Taken, not cloned: the path is this assignment's own.
+                Key::Index(k) => std::mem::take(k),
                 Key::Field(f) => Value::str(f.as_str()),
             };
             ops::check_key(&key)?;
