@@ -11,9 +11,12 @@
 //! middle), goes through the tree form instead: a copy of a long flat list is
 //! a tree, and a long flat list that is itself shared builds its tree once,
 //! kept beside it (`shadow`), so any number of copies and slices of it cost
-//! what they cost on a tree. So no operation is slower, in O() terms, than
-//! on imbl's vector alone, and a flat list pays its one conversion at most
-//! once, which its building already paid for.
+//! what they cost on a tree. Its next edit turns the list itself into that
+//! tree (`settle`), so a list that is copied and edited in turn keeps
+//! sharing with its copies instead of rebuilding the tree. So no operation
+//! is slower, in O() terms, than on imbl's vector alone, and a flat list
+//! pays its one conversion at most once, which its building already paid
+//! for.
 //!
 //! Which form a list has is invisible: iteration, equality, order, hashing,
 //! printing and the cache codec see the same elements.
@@ -33,7 +36,7 @@ pub struct ListItems(Repr);
 
 enum Repr {
     /// `shadow`, once built, holds the same elements as `v`; every `&mut`
-    /// method clears it first.
+    /// method first turns a flat list with a shadow into that tree.
     Flat {
         v: Vec<Value>,
         shadow: OnceLock<Box<Tree>>,
@@ -108,34 +111,42 @@ impl ListItems {
         }
     }
 
+    /// Before any edit: a flat list whose tree was built (it was copied or
+    /// sliced while long) becomes that tree, so that it keeps sharing with
+    /// its copies. Discarding the tree instead would rebuild it, O(n), at
+    /// every copy of a list that is copied and edited in turn (a snapshot
+    /// taken in a loop that keeps pushing).
+    #[inline]
+    fn settle(&mut self) {
+        if let Repr::Flat { shadow, .. } = &mut self.0 {
+            if let Some(t) = shadow.take() {
+                self.0 = Repr::Tree(*t);
+            }
+        }
+    }
+
     #[inline]
     pub fn get_mut(&mut self, i: usize) -> Option<&mut Value> {
+        self.settle();
         match &mut self.0 {
-            Repr::Flat { v, shadow } => {
-                shadow.take();
-                v.get_mut(i)
-            }
+            Repr::Flat { v, .. } => v.get_mut(i),
             Repr::Tree(t) => t.get_mut(i),
         }
     }
 
     #[inline]
     pub fn push_back(&mut self, x: Value) {
+        self.settle();
         match &mut self.0 {
-            Repr::Flat { v, shadow } => {
-                shadow.take();
-                v.push(x)
-            }
+            Repr::Flat { v, .. } => v.push(x),
             Repr::Tree(t) => t.push_back(x),
         }
     }
 
     pub fn pop_back(&mut self) -> Option<Value> {
+        self.settle();
         match &mut self.0 {
-            Repr::Flat { v, shadow } => {
-                shadow.take();
-                v.pop()
-            }
+            Repr::Flat { v, .. } => v.pop(),
             Repr::Tree(t) => t.pop_back(),
         }
     }
@@ -160,9 +171,9 @@ impl ListItems {
 
     /// Appends copies of `other`'s elements.
     pub fn append(&mut self, other: &ListItems) {
+        self.settle();
         match (&mut self.0, other) {
-            (Repr::Flat { v, shadow }, _) if v.len() + other.len() <= SMALL || other.len() <= SMALL => {
-                shadow.take();
+            (Repr::Flat { v, .. }, _) if v.len() + other.len() <= SMALL || other.len() <= SMALL => {
                 v.reserve(other.len());
                 v.extend(other.iter().cloned());
             }
@@ -219,18 +230,11 @@ impl ListItems {
 
     /// A long flat list becomes a tree before an O(n) edit in the middle.
     fn treeify_if_long(&mut self) {
-        match &mut self.0 {
-            Repr::Flat { v, shadow } if v.len() > SMALL => {
-                let t = match shadow.take() {
-                    Some(t) => *t,
-                    None => std::mem::take(v).into_iter().collect(),
-                };
-                *self = ListItems(Repr::Tree(t));
+        self.settle();
+        if let Repr::Flat { v, .. } = &mut self.0 {
+            if v.len() > SMALL {
+                self.0 = Repr::Tree(std::mem::take(v).into_iter().collect());
             }
-            Repr::Flat { shadow, .. } => {
-                shadow.take();
-            }
-            Repr::Tree(_) => {}
         }
     }
 
@@ -399,6 +403,24 @@ mod tests {
             joined.append(&l);
             assert_eq!(ints(&joined), want, "{name}: appended");
         }
+    }
+
+    /// A long list that was copied becomes its tree at its next edit and
+    /// stays one: a snapshot taken in a loop that keeps editing the list
+    /// shares structure instead of rebuilding the tree at every copy.
+    #[test]
+    fn a_copied_list_settles_into_its_tree() {
+        let mut l = flat(1000);
+        let snap = l.clone();
+        assert!(l.is_flat() && !snap.is_flat());
+        l.push_back(Value::Int(1000));
+        assert!(!l.is_flat());
+        assert_eq!(ints(&l), (0..1001).collect::<Vec<_>>());
+        assert_eq!(ints(&snap), (0..1000).collect::<Vec<_>>());
+        let mut short = flat(10);
+        let _ = short.clone();
+        short.push_back(Value::Int(10));
+        assert!(short.is_flat(), "short lists are copied flat and never build a tree");
     }
 
     #[test]

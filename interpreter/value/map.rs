@@ -133,6 +133,8 @@ fn hashable(k: &Value) -> bool {
 }
 
 impl HashForm {
+    /// After a key was added or removed (`settle` ran first, so there is
+    /// no shadow).
     fn changed_keys(&mut self) {
         self.order.take();
         self.shadow.take();
@@ -154,6 +156,13 @@ impl HashForm {
 
     fn tree(&self) -> &Tree {
         self.shadow.get_or_init(|| Box::new(self.entries.iter().map(|(k, v)| (k.0.clone(), v.clone())).collect()))
+    }
+
+    fn into_tree(self) -> Tree {
+        match self.shadow.into_inner() {
+            Some(t) => *t,
+            None => self.entries.into_iter().map(|(k, v)| (k.0, v)).collect(),
+        }
     }
 }
 
@@ -225,17 +234,33 @@ impl ValueMap {
         }
     }
 
+    /// Before an edit of a hash-form map. If it was copied (its tree, the
+    /// shadow, exists), it becomes that tree and keeps sharing with its
+    /// copies; discarding the tree would rebuild it, O(n), at every copy of
+    /// a map that is copied and edited in turn. If its key order was sorted
+    /// and the edit adds or removes a key, it becomes a tree too: a map
+    /// iterated between key changes (a queue taking its smallest key) would
+    /// otherwise sort again for every iteration.
+    fn settle(&mut self, changes_keys: impl FnOnce(&HashForm) -> bool) {
+        if let Repr::Hash(h) = &self.0 {
+            if h.shadow.get().is_some() || (h.order.get().is_some() && changes_keys(h)) {
+                if let Repr::Hash(h) = std::mem::replace(&mut self.0, Repr::Small(Vec::new())) {
+                    self.0 = Repr::Tree(h.into_tree());
+                }
+            }
+        }
+    }
+
     #[inline]
     pub fn get_mut(&mut self, k: &Value) -> Option<&mut Value> {
+        self.settle(|_| false);
         match &mut self.0 {
             Repr::Small(v) => match Self::search(v, k) {
                 Ok(i) => Some(&mut v[i].1),
                 Err(_) => None,
             },
-            Repr::Hash(h) => {
-                h.shadow.take();
-                h.entries.get_mut(&Query::of(k)?)
-            }
+            // No shadow now (settled), and the key order stays.
+            Repr::Hash(h) => h.entries.get_mut(&Query::of(k)?),
             Repr::Tree(t) => t.get_mut(k),
         }
     }
@@ -248,6 +273,10 @@ impl ValueMap {
     /// Inserts `k: v`; an existing equal key is replaced by `k` (as imbl
     /// does) and its old value returned.
     pub fn insert(&mut self, k: Value, val: Value) -> Option<Value> {
+        self.settle(|h| match Query::of(&k) {
+            Some(q) => !h.entries.contains_key(&q),
+            None => true,
+        });
         match &mut self.0 {
             Repr::Small(v) => match Self::search(v, &k) {
                 Ok(i) => Some(std::mem::replace(&mut v[i], (k, val)).1),
@@ -274,8 +303,6 @@ impl ValueMap {
                 let (_, old) = h.entries.insert_full(Key(k), val);
                 if old.is_none() {
                     h.changed_keys();
-                } else {
-                    h.shadow.take();
                 }
                 old
             }
@@ -284,10 +311,7 @@ impl ValueMap {
                 let Repr::Hash(h) = std::mem::replace(&mut self.0, Repr::Small(Vec::new())) else {
                     unreachable!("matched above")
                 };
-                let mut t = match h.shadow.into_inner() {
-                    Some(t) => *t,
-                    None => h.entries.into_iter().map(|(k, v)| (k.0, v)).collect(),
-                };
+                let mut t = h.into_tree();
                 let old = t.insert(k, val);
                 self.0 = Repr::Tree(t);
                 old
@@ -297,6 +321,10 @@ impl ValueMap {
     }
 
     pub fn remove(&mut self, k: &Value) -> Option<Value> {
+        self.settle(|h| match Query::of(k) {
+            Some(q) => h.entries.contains_key(&q),
+            None => false,
+        });
         match &mut self.0 {
             Repr::Small(v) => Self::search(v, k).ok().map(|i| v.remove(i).1),
             Repr::Hash(h) => {
@@ -530,6 +558,30 @@ mod tests {
             assert_eq!(dump(&copy), dump(&m), "{name}");
             assert!(m.keys().zip(m.keys().skip(1)).all(|(a, b)| a < b), "{name}: in key order");
         }
+    }
+
+    /// A copied hash-form map becomes its tree at its next edit; so does
+    /// one whose key order was sorted when a key is added or removed. Each
+    /// stays a tree, which copies and iterates without rebuilding anything.
+    #[test]
+    fn copied_or_iterated_maps_settle_into_a_tree() {
+        let big = || (0..50).map(|i| (Value::Int(i), Value::Int(i))).collect::<ValueMap>();
+        let mut m = big();
+        let snap = m.clone();
+        *m.get_mut(&Value::Int(1)).expect("present") = Value::Int(-1);
+        assert_eq!((form(&m), form(&snap)), ("tree", "tree"));
+        assert!(matches!(snap.get(&Value::Int(1)), Some(Value::Int(1))));
+        let mut m = big();
+        let _ = m.iter().next();
+        m.insert(Value::Int(3), Value::Int(-3)); // an existing key: order kept
+        assert_eq!(form(&m), "hash");
+        m.insert(Value::Int(99), Value::Int(99)); // a new key after sorting
+        assert_eq!(form(&m), "tree");
+        assert_eq!(m.keys().last().map(|k| format!("{k:?}")), Some("99".into()));
+        let mut m = big();
+        m.insert(Value::Int(99), Value::Int(99)); // never sorted: stays a table
+        m.remove(&Value::Int(0));
+        assert_eq!(form(&m), "hash");
     }
 
     #[test]

@@ -119,14 +119,19 @@ impl ListObj {
         self.hash = OnceLock::new();
     }
 
-    /// The list of elements `r.start` up to `r.end` (within bounds). Its
-    /// depth is this list's (an upper bound, as depths are); `may_mutate`
-    /// is looked for again only when this list has it. So a long slice costs
-    /// O(log n), not a pass over its elements.
+    /// The list of elements `r.start` up to `r.end` (within bounds).
+    /// `may_mutate` is looked for again only when this list has it, and a
+    /// shallow list's depth is kept (an upper bound, as depths are: at most
+    /// `SHALLOW` levels too many, against a limit of `MAX_NESTING`), so a
+    /// long slice of ordinary data costs O(log n), not a pass over its
+    /// elements. A deeper list's slice counts its depth exactly, so that no
+    /// slice is refused as too deep when it is not.
     pub fn slice(&self, r: std::ops::Range<usize>) -> Value {
+        const SHALLOW: u32 = 8;
         let items = self.items.slice(r);
         let may_mutate = self.may_mutate && items.iter().any(Value::may_mutate);
-        Value::List(Arc::new(ListObj { items, may_mutate, depth: self.depth, hash: OnceLock::new() }))
+        let depth = if self.depth <= SHALLOW { self.depth } else { items.iter().map(Value::nesting).max().unwrap_or(0) + 1 };
+        Value::List(Arc::new(ListObj { items, may_mutate, depth, hash: OnceLock::new() }))
     }
 }
 
