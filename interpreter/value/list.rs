@@ -474,13 +474,7 @@ mod tests {
     /// a plain `Vec` model after every step.
     #[test]
     fn random_operations_agree_with_a_vec_model() {
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move |n: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n.max(1) as u64) as usize
-        };
+        let mut next = super::super::test_rng(0x9e37_79b9_7f4a_7c15);
         let mut lists: Vec<(ListItems, Vec<i64>)> = vec![(ListItems::new(), vec![])];
         for step in 0..3000 {
             let which = next(lists.len());

@@ -606,13 +606,7 @@ mod tests {
     #[test]
     fn random_operations_agree_with_an_ordered_model() {
         use std::collections::BTreeMap;
-        let mut seed = 0x2545_f491_4f6c_dd1du64;
-        let mut next = move |n: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n.max(1) as u64) as usize
-        };
+        let mut next = super::super::test_rng(0x2545_f491_4f6c_dd1d);
         let key = |n: &mut dyn FnMut(usize) -> usize| match n(20) {
             0 => Value::float(n(60) as f64),
             1 => Value::float(n(60) as f64 + 0.5),

@@ -433,3 +433,15 @@ impl From<String> for Value {
         Value::str(s)
     }
 }
+
+/// A deterministic xorshift generator for the model tests of the list and
+/// map forms: `next(n)` is in `0..n` (0 when `n` is 0).
+#[cfg(test)]
+fn test_rng(mut seed: u64) -> impl FnMut(usize) -> usize {
+    move |n| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n.max(1) as u64) as usize
+    }
+}
