@@ -149,6 +149,11 @@ fn slow_cond(op: BinOp, l: Value, r: Value, i: &Interp, what: &'static str, span
 
 /// Compiles `a op b` (not `and`/`or`, which short-circuit).
 pub(crate) fn lower_binary(op: BinOp, a: &Node, b: &Node, span: Span) -> Code {
+    if op == BinOp::Add {
+        if let Some(c) = super::concat::lower_chain(a, b, span) {
+            return c;
+        }
+    }
     match (a, b) {
         (Node::Local(s), Node::Const(Value::Int(c))) => specialize!(op, bin_local_const(*s as usize, *c, span)),
         (Node::Local(s1), Node::Local(s2)) => specialize!(op, bin_local_local(*s1 as usize, *s2 as usize, span)),

@@ -8,6 +8,7 @@
 
 mod arith;
 pub mod codegen;
+mod concat;
 pub mod ir;
 
 use crate::ast::{self, Arg, BinOp, Block, Expr, ExprKind, FnDef, Program, Stmt, StmtKind};

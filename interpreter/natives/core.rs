@@ -306,39 +306,75 @@ fn contains_cell(v: &Value, target: &Arc<crate::value::CellObj>) -> Result<bool>
 /// right size (the formatting machinery took ~250 instructions and grew the
 /// string twice; `s += str(i)` is a common loop).
 fn int_str(n: i64) -> Value {
-    // Two digits per division, from a table (as the itoa crate does).
+    let mut s = String::with_capacity(int_len(n));
+    push_int(&mut s, n);
+    Value::Str(Arc::new(crate::value::StrObj { s, ascii: true, hash: Default::default() }))
+}
+
+/// The length of `n` in decimal, sign included: from the bit length, as
+/// in "Bit Twiddling Hacks" (`checked_ilog10` took ~25 instructions).
+#[inline]
+pub(crate) fn int_len(n: i64) -> usize {
+    const POW10: [u64; 20] = {
+        let mut p = [1u64; 20];
+        let mut k = 1;
+        while k < 20 {
+            p[k] = p[k - 1] * 10;
+            k += 1;
+        }
+        p
+    };
+    // `| 1`: 0 has one digit; it changes no comparison with 10^t, t >= 1.
+    let m = n.unsigned_abs() | 1;
+    let bits = 64 - m.leading_zeros();
+    // floor(bits * log10(2)): the digit count, or one less.
+    let t = (bits * 1233) >> 12;
+    (n < 0) as usize + t as usize + (m >= POW10[t as usize]) as usize
+}
+
+/// Appends the decimal form of `n` (`int_len(n)` bytes): two digits per
+/// division, from a table, as the itoa crate does, written in place at the
+/// end of the string.
+#[inline]
+pub(crate) fn push_int(s: &mut String, n: i64) {
     const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
         2021222324252627282930313233343536373839\
         4041424344454647484950515253545556575859\
         6061626364656667686970717273747576777879\
         8081828384858687888990919293949596979899";
-    let mut buf = [0u8; 20];
-    let mut at = buf.len();
-    let mut m = n.unsigned_abs();
-    while m >= 100 {
-        let d = (m % 100) as usize * 2;
-        m /= 100;
-        at -= 2;
-        buf[at..at + 2].copy_from_slice(&PAIRS[d..d + 2]);
+    let len = int_len(n);
+    s.reserve(len);
+    // SAFETY: `as_mut_vec`: only ASCII digits and a sign are written.
+    let v = unsafe { s.as_mut_vec() };
+    let start = v.len();
+    // SAFETY: every write is at an offset below `len` (`at` counts down
+    // from `len`; `int_len` counted the digits and the sign), into the
+    // capacity reserved above; `set_len` then covers exactly the `len`
+    // bytes written (`at` ends at 0).
+    unsafe {
+        let out = v.as_mut_ptr().add(start);
+        let mut at = len;
+        let mut m = n.unsigned_abs();
+        while m >= 100 {
+            let d = (m % 100) as usize * 2;
+            m /= 100;
+            at -= 2;
+            std::ptr::copy_nonoverlapping(PAIRS.as_ptr().add(d), out.add(at), 2);
+        }
+        if m >= 10 {
+            at -= 2;
+            std::ptr::copy_nonoverlapping(PAIRS.as_ptr().add(m as usize * 2), out.add(at), 2);
+        } else {
+            at -= 1;
+            *out.add(at) = b'0' + m as u8;
+        }
+        if n < 0 {
+            at -= 1;
+            *out.add(at) = b'-';
+        }
+        debug_assert_eq!(at, 0, "int_len counted every digit");
+        v.set_len(start + len);
     }
-    if m >= 10 {
-        let d = m as usize * 2;
-        at -= 2;
-        buf[at..at + 2].copy_from_slice(&PAIRS[d..d + 2]);
-    } else {
-        at -= 1;
-        buf[at] = b'0' + m as u8;
-    }
-    // Room for the sign and a short prefix: `"id" + str(i)` then needs no
-    // new string (`ops::binary_owned`).
-    let mut s = String::with_capacity(buf.len() - at + 8);
-    if n < 0 {
-        s.push('-');
-    }
-    // SAFETY: buf[at..] holds ASCII digits only. (`str::from_utf8` was not
-    // inlined: ~75 instructions a call, as much as the digits.)
-    s.push_str(unsafe { std::str::from_utf8_unchecked(&buf[at..]) });
-    Value::Str(Arc::new(crate::value::StrObj { s, ascii: true, hash: Default::default() }))
 }
 
 /// Calls a builtin type value: `int(x)`, `float(x)`, `str(x)`, `bool(x)`,
@@ -554,6 +590,38 @@ mod tests {
                 })
                 .collect(),
             _ => panic!("not a list"),
+        }
+    }
+
+    /// `int_len` and `push_int` (which trusts it with unchecked writes)
+    /// against the standard formatting, at every bit-length and
+    /// power-of-ten boundary, both signs, and the extremes.
+    #[test]
+    fn int_digits_match_to_string() {
+        let mut cases = vec![0i64, 1, -1, i64::MAX, i64::MIN, i64::MIN + 1];
+        for b in 0..63 {
+            let p = 1i64 << b;
+            cases.extend([p - 1, p, p + 1]);
+        }
+        let mut p = 1i64;
+        for _ in 0..19 {
+            cases.extend([p - 1, p, p + 1]);
+            p = p.saturating_mul(10);
+        }
+        cases.extend(cases.clone().iter().map(|n| n.saturating_neg()));
+        for n in cases {
+            let want = n.to_string();
+            assert_eq!(int_len(n), want.len(), "int_len({n})");
+            let mut s = String::from("ab");
+            push_int(&mut s, n);
+            assert_eq!(s, format!("ab{want}"));
+            assert_eq!(
+                match int_str(n) {
+                    Value::Str(s) => s.s.clone(),
+                    _ => unreachable!(),
+                },
+                want
+            );
         }
     }
 

@@ -5,7 +5,7 @@
 //! (`int("3")`, `cell(0)`, `Point(1, 2)`).
 
 pub(crate) mod collections;
-mod core;
+pub(crate) mod core;
 pub mod data;
 mod strings;
 mod system;
