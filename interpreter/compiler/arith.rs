@@ -329,6 +329,11 @@ fn update_local_slow(i: &mut Interp, op: BinOp, at: usize, r: Value, span: Span)
 
 /// Compiles `x op= rhs` for the local in slot `s`.
 pub(crate) fn lower_compound_local(op: BinOp, s: usize, rhs: &Node, span: Span) -> Code {
+    if op == BinOp::Add {
+        if let Some(c) = super::concat::lower_append_str(s, rhs, span) {
+            return c;
+        }
+    }
     specialize!(op, compound_local(s, lower(rhs), span))
 }
 

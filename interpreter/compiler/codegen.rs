@@ -87,7 +87,7 @@ fn reads_local(n: &Node, slot: u32) -> bool {
 }
 
 /// Can evaluating `n` assign the frame slot `slot`?
-fn writes_local(n: &Node, slot: u32) -> bool {
+pub(crate) fn writes_local(n: &Node, slot: u32) -> bool {
     let mut found = false;
     visit(n, &mut |m| {
         let target = match m {

@@ -8,7 +8,15 @@
 //! the stack (a string, or the int of a `str(int)`), which gives the total
 //! length, and the result is written into one string of exactly that size.
 //! `str(x)` of an int writes its digits straight in, with no string of its
-//! own. (callgrind, `"k" + str(i)`: ~620 instructions one `+` at a time.)
+//! own. (callgrind, `"k" + str(i)`: ~620 instructions one `+` at a time,
+//! ~150 as a pair.)
+//!
+//! Three shapes get their own code:
+//! - a literal and one other part (`"k" + str(i)`, `name + ": "`), the
+//!   usual chain: straight-line code (`lower_pair`);
+//! - longer chains: the stack array above (`Chain::run`);
+//! - `s += str(x)` on a local: the digits are appended to the variable's
+//!   own string when it is unshared (`lower_append_str`).
 //!
 //! The semantics are those of the operator-at-a-time evaluation: parts run
 //! left to right; the length limit is checked at each `+`, before the next
@@ -68,8 +76,12 @@ pub(crate) fn lower_chain(a: &Node, b: &Node, span: Span) -> Option<Code> {
             (Node::Call(_, args, span), Some(g)) => Part::StrCall { g, arg: Operand::of(&args[0]), call: lower(n), span: *span },
             _ => Part::Any(Operand::of(n)),
         })
-        .collect();
-    let chain = Chain { parts, spans };
+        .collect::<Vec<Part>>();
+    let parts = match lower_pair(parts, span) {
+        Ok(pair) => return Some(pair),
+        Err(parts) => parts,
+    };
+    let chain = Chain { parts: parts.into_boxed_slice(), spans };
     // The values live in a stack array sized for the chain.
     Some(match chain.parts.len() {
         2 => code(move |i| chain.run(i, &mut [NONE; 2])),
@@ -80,6 +92,153 @@ pub(crate) fn lower_chain(a: &Node, b: &Node, span: Span) -> Option<Code> {
 }
 
 const NONE: Value = Value::None;
+
+/// `s += str(x)` on a local: an int's digits are appended straight to the
+/// variable's string when it is unshared (no string for `str(x)`).
+/// Anything else is the ordinary `s += v` (`arith::update_local`).
+pub(crate) fn lower_append_str(slot: usize, rhs: &Node, span: Span) -> Option<Code> {
+    let g = str_call(rhs)?;
+    let Node::Call(_, args, call_span) = rhs else { return None };
+    if super::codegen::writes_local(&args[0], slot as u32) {
+        return None;
+    }
+    let (arg, call, call_span) = (Operand::of(&args[0]), lower(rhs), *call_span);
+    Some(code(move |i| {
+        let max = i.config.max_collection_len;
+        let at = i.bp + slot;
+        let r = if is_builtin_str(i, g) {
+            match arg.run(i)? {
+                Value::Int(n) => {
+                    // `x` does not assign the slot (checked above); a read of
+                    // it was a copy, dropped by now.
+                    if let Value::Str(cur) = &mut i.stack[at] {
+                        let len = cur.s.len() + int_len(n);
+                        if let Some(m) = unique::get_mut(cur).filter(|_| len <= max) {
+                            push_int(&mut m.s, n);
+                            m.hash = Default::default();
+                            return Ok(Value::None);
+                        }
+                    }
+                    crate::natives::core::int_str(n)
+                }
+                s @ Value::Str(_) => s,
+                other => match crate::value::repr_limited(&other, max) {
+                    Ok(s) => Value::str(s),
+                    Err(e) => return Err(Ctrl::error(e.or_at(call_span))),
+                },
+            }
+        } else {
+            call.run(i)?
+        };
+        super::arith::update_local(i, BinOp::Add, at, r, span)
+    }))
+}
+
+/// A literal and one other part, the usual chain (`"k" + str(i)`,
+/// `name + ": "`): straight-line code, no array and no loop over parts.
+/// Any other chain is handed back.
+fn lower_pair(parts: Vec<Part>, span: Span) -> Result<Code, Vec<Part>> {
+    let lit_first = match &parts[..] {
+        [Part::Lit(_), Part::StrCall { .. } | Part::Any(_)] => true,
+        [Part::StrCall { .. } | Part::Any(_), Part::Lit(_)] => false,
+        _ => return Err(parts),
+    };
+    let [a, b]: [Part; 2] = parts.try_into().unwrap_or_else(|_| unreachable!("two parts matched above"));
+    let ((Part::Lit(lit), other) | (other, Part::Lit(lit))) = (a, b) else { unreachable!("one literal matched above") };
+    Ok(match (other, lit_first) {
+        (Part::StrCall { g, arg, call, span: call_span }, true) => pair_str_call::<true>(lit, g, arg, call, call_span, span),
+        (Part::StrCall { g, arg, call, span: call_span }, false) => pair_str_call::<false>(lit, g, arg, call, call_span, span),
+        (Part::Any(op), true) => pair_any::<true>(lit, op, span),
+        (Part::Any(op), false) => pair_any::<false>(lit, op, span),
+        (Part::Lit(_), _) => unreachable!("one literal matched above"),
+    })
+}
+
+/// `lit + str(x)` (`LIT_FIRST`) or `str(x) + lit`.
+fn pair_str_call<const LIT_FIRST: bool>(lit: Arc<StrObj>, g: u32, arg: Operand, call: Code, call_span: Span, span: Span) -> Code {
+    code(move |i| {
+        let max = i.config.max_collection_len;
+        let v = if is_builtin_str(i, g) {
+            match arg.run(i)? {
+                Value::Int(n) => {
+                    let len = lit.s.len() + int_len(n);
+                    if len > max {
+                        return Err(too_long(len, max, span));
+                    }
+                    let mut s = String::with_capacity(len);
+                    if LIT_FIRST {
+                        s.push_str(&lit.s);
+                        push_int(&mut s, n);
+                    } else {
+                        push_int(&mut s, n);
+                        s.push_str(&lit.s);
+                    }
+                    return Ok(Value::Str(Arc::new(StrObj { s, ascii: lit.ascii, hash: Default::default() })));
+                }
+                s @ Value::Str(_) => s,
+                other => match crate::value::repr_limited(&other, max) {
+                    Ok(s) => Value::str(s),
+                    Err(e) => return Err(Ctrl::error(e.or_at(call_span))),
+                },
+            }
+        } else {
+            call.run(i)?
+        };
+        pair_with::<LIT_FIRST>(i, &lit, v, span)
+    })
+}
+
+/// `lit + e` (`LIT_FIRST`) or `e + lit`.
+fn pair_any<const LIT_FIRST: bool>(lit: Arc<StrObj>, op: Operand, span: Span) -> Code {
+    code(move |i| {
+        let v = op.run(i)?;
+        pair_with::<LIT_FIRST>(i, &lit, v, span)
+    })
+}
+
+/// The literal and the other part's value `v`, in their order.
+#[inline(always)]
+fn pair_with<const LIT_FIRST: bool>(i: &Interp, lit: &Arc<StrObj>, v: Value, span: Span) -> R {
+    let Value::Str(mut x) = v else {
+        let l = Value::Str(lit.clone());
+        return if LIT_FIRST { slow_binary(BinOp::Add, l, v, i, span) } else { slow_binary(BinOp::Add, v, l, i, span) };
+    };
+    let max = i.config.max_collection_len;
+    let len = lit.s.len() + x.s.len();
+    if len > max {
+        return Err(too_long(len, max, span));
+    }
+    let ascii = lit.ascii && x.ascii;
+    if let Some(m) = unique::get_mut(&mut x) {
+        // An unshared string (a call's result) is extended in place:
+        // appended to, or prefixed when it has the room.
+        if !LIT_FIRST || m.s.capacity() - m.s.len() >= lit.s.len() {
+            if LIT_FIRST {
+                m.s.insert_str(0, &lit.s);
+            } else {
+                m.s.push_str(&lit.s);
+            }
+            m.ascii = ascii;
+            m.hash = Default::default();
+            return Ok(Value::Str(x));
+        }
+    }
+    let mut s = String::with_capacity(len);
+    if LIT_FIRST {
+        s.push_str(&lit.s);
+        s.push_str(&x.s);
+    } else {
+        s.push_str(&x.s);
+        s.push_str(&lit.s);
+    }
+    Ok(Value::Str(Arc::new(StrObj { s, ascii, hash: Default::default() })))
+}
+
+#[cold]
+#[inline(never)]
+fn too_long(len: usize, max: usize, span: Span) -> Ctrl {
+    Ctrl::error(ops::too_large("string", len, max).or_at(span))
+}
 
 fn is_lit(n: &Node) -> bool {
     matches!(n, Node::Const(Value::Str(_)))
@@ -158,10 +317,8 @@ impl Chain {
         Ok(Value::Str(self.join(vals, len, ascii)))
     }
 
-    #[cold]
-    #[inline(never)]
     fn too_long(&self, len: usize, max: usize, k: usize) -> Ctrl {
-        Ctrl::error(ops::too_large("string", len, max).or_at(self.spans[k]))
+        too_long(len, max, self.spans[k])
     }
 
     /// The string of the evaluated parts `vals[..n]`, `len` bytes. A first

@@ -305,7 +305,7 @@ fn contains_cell(v: &Value, target: &Arc<crate::value::CellObj>) -> Result<bool>
 /// `str(n)` of an int: the digits written straight into a string of the
 /// right size (the formatting machinery took ~250 instructions and grew the
 /// string twice; `s += str(i)` is a common loop).
-fn int_str(n: i64) -> Value {
+pub(crate) fn int_str(n: i64) -> Value {
     let mut s = String::with_capacity(int_len(n));
     push_int(&mut s, n);
     Value::Str(Arc::new(crate::value::StrObj { s, ascii: true, hash: Default::default() }))
