@@ -382,9 +382,15 @@ pub fn lower(n: &Node) -> Code {
                 }
             })
         }
-        Node::Index(t, ix, span) => {
+        Node::Index(t, ix_node, span) => {
             let span = *span;
-            let ix = lower(ix);
+            if let Node::Local(s) = **t {
+                // `m["k" + str(i)]`: the key looked up without a string.
+                if let Some(c) = super::concat::lower_index_local(s as usize, ix_node, span) {
+                    return c;
+                }
+            }
+            let ix = lower(ix_node);
             if let Node::Local(s) = **t {
                 // Index a local in place (no clone of the container).
                 let s = s as usize;

@@ -11,9 +11,12 @@
 //! own. (callgrind, `"k" + str(i)`: ~620 instructions one `+` at a time,
 //! ~150 as a pair.)
 //!
-//! Three shapes get their own code:
+//! Four shapes get their own code:
 //! - a literal and one other part (`"k" + str(i)`, `name + ": "`), the
-//!   usual chain: straight-line code (`lower_pair`);
+//!   usual chain: straight-line code (`Pair`);
+//! - such a pair as the index of a map in a local (`m["k" + str(i)]`):
+//!   a short key is written into a stack buffer and looked up by its
+//!   text, so a key that is only read is never made (`lower_index_local`);
 //! - longer chains: the stack array above (`Chain::run`);
 //! - `s += str(x)` on a local: the digits are appended to the variable's
 //!   own string when it is unshared (`lower_append_str`).
@@ -30,7 +33,7 @@ use super::codegen::{code, lower, Code, Operand};
 use super::ir::Node;
 use crate::ast::BinOp;
 use crate::interp::{ops, Ctrl, Interp, R};
-use crate::natives::core::{int_len, push_int};
+use crate::natives::core::{int_len, push_int, write_int};
 use crate::source::Span;
 use crate::value::{unique, BuiltinType, StrObj, TypeValue, Value};
 use std::sync::Arc;
@@ -53,8 +56,9 @@ struct Chain {
     spans: Box<[Span]>,
 }
 
-/// Compiles `a + b` as a chain when it is one (see the module comment).
-pub(crate) fn lower_chain(a: &Node, b: &Node, span: Span) -> Option<Code> {
+/// The parts of the chain `a + b` and the span of the `+` adding each
+/// part (the first part's entry is unused), if it is a chain.
+fn parts_of(a: &Node, b: &Node, span: Span) -> Option<(Vec<Part>, Box<[Span]>)> {
     let mut nodes = vec![(b, span)];
     let mut left = a;
     while let Node::Binary(BinOp::Add, l, r, s) = left {
@@ -66,8 +70,6 @@ pub(crate) fn lower_chain(a: &Node, b: &Node, span: Span) -> Option<Code> {
     if !nodes.iter().any(|(n, _)| is_lit(n) || str_call(n).is_some()) {
         return None;
     }
-    // `nodes[k].1` is the span of the `+` that adds part k (k >= 1); the
-    // first part's entry is unused.
     let spans = nodes.iter().map(|(_, s)| *s).collect();
     let parts = nodes
         .iter()
@@ -76,9 +78,16 @@ pub(crate) fn lower_chain(a: &Node, b: &Node, span: Span) -> Option<Code> {
             (Node::Call(_, args, span), Some(g)) => Part::StrCall { g, arg: Operand::of(&args[0]), call: lower(n), span: *span },
             _ => Part::Any(Operand::of(n)),
         })
-        .collect::<Vec<Part>>();
-    let parts = match lower_pair(parts, span) {
-        Ok(pair) => return Some(pair),
+        .collect();
+    Some((parts, spans))
+}
+
+/// Compiles `a + b` as a chain when it is one (see the module comment).
+pub(crate) fn lower_chain(a: &Node, b: &Node, span: Span) -> Option<Code> {
+    let (parts, spans) = parts_of(a, b, span)?;
+    let parts = match split_pair(parts, span) {
+        Ok(PairOf::LitFirst(p)) => return Some(code(move |i| p.value(i))),
+        Ok(PairOf::LitLast(p)) => return Some(code(move |i| p.value(i))),
         Err(parts) => parts,
     };
     let chain = Chain { parts: parts.into_boxed_slice(), spans };
@@ -136,8 +145,34 @@ pub(crate) fn lower_append_str(slot: usize, rhs: &Node, span: Span) -> Option<Co
 
 /// A literal and one other part, the usual chain (`"k" + str(i)`,
 /// `name + ": "`): straight-line code, no array and no loop over parts.
-/// Any other chain is handed back.
-fn lower_pair(parts: Vec<Part>, span: Span) -> Result<Code, Vec<Part>> {
+/// `LIT_FIRST`: the literal is the left operand.
+struct Pair<const LIT_FIRST: bool> {
+    lit: Arc<StrObj>,
+    other: Other,
+    /// The `+`.
+    span: Span,
+}
+
+/// The part that is not the literal.
+enum Other {
+    StrCall { g: u32, arg: Operand, call: Code, call_span: Span },
+    Any(Operand),
+}
+
+/// The other part, evaluated: the int of a builtin `str(int)` (its digits
+/// are written where they are needed), or a value of any type.
+enum Got {
+    Int(i64),
+    Val(Value),
+}
+
+enum PairOf {
+    LitFirst(Pair<true>),
+    LitLast(Pair<false>),
+}
+
+/// The pair, or the parts back when they are not one.
+fn split_pair(parts: Vec<Part>, span: Span) -> Result<PairOf, Vec<Part>> {
     let lit_first = match &parts[..] {
         [Part::Lit(_), Part::StrCall { .. } | Part::Any(_)] => true,
         [Part::StrCall { .. } | Part::Any(_), Part::Lit(_)] => false,
@@ -145,93 +180,182 @@ fn lower_pair(parts: Vec<Part>, span: Span) -> Result<Code, Vec<Part>> {
     };
     let [a, b]: [Part; 2] = parts.try_into().unwrap_or_else(|_| unreachable!("two parts matched above"));
     let ((Part::Lit(lit), other) | (other, Part::Lit(lit))) = (a, b) else { unreachable!("one literal matched above") };
-    Ok(match (other, lit_first) {
-        (Part::StrCall { g, arg, call, span: call_span }, true) => pair_str_call::<true>(lit, g, arg, call, call_span, span),
-        (Part::StrCall { g, arg, call, span: call_span }, false) => pair_str_call::<false>(lit, g, arg, call, call_span, span),
-        (Part::Any(op), true) => pair_any::<true>(lit, op, span),
-        (Part::Any(op), false) => pair_any::<false>(lit, op, span),
-        (Part::Lit(_), _) => unreachable!("one literal matched above"),
-    })
-}
-
-/// `lit + str(x)` (`LIT_FIRST`) or `str(x) + lit`.
-fn pair_str_call<const LIT_FIRST: bool>(lit: Arc<StrObj>, g: u32, arg: Operand, call: Code, call_span: Span, span: Span) -> Code {
-    code(move |i| {
-        let max = i.config.max_collection_len;
-        let v = if is_builtin_str(i, g) {
-            match arg.run(i)? {
-                Value::Int(n) => {
-                    let len = lit.s.len() + int_len(n);
-                    if len > max {
-                        return Err(too_long(len, max, span));
-                    }
-                    let mut s = String::with_capacity(len);
-                    if LIT_FIRST {
-                        s.push_str(&lit.s);
-                        push_int(&mut s, n);
-                    } else {
-                        push_int(&mut s, n);
-                        s.push_str(&lit.s);
-                    }
-                    return Ok(Value::Str(Arc::new(StrObj { s, ascii: lit.ascii, hash: Default::default() })));
-                }
-                s @ Value::Str(_) => s,
-                other => match crate::value::repr_limited(&other, max) {
-                    Ok(s) => Value::str(s),
-                    Err(e) => return Err(Ctrl::error(e.or_at(call_span))),
-                },
-            }
-        } else {
-            call.run(i)?
-        };
-        pair_with::<LIT_FIRST>(i, &lit, v, span)
-    })
-}
-
-/// `lit + e` (`LIT_FIRST`) or `e + lit`.
-fn pair_any<const LIT_FIRST: bool>(lit: Arc<StrObj>, op: Operand, span: Span) -> Code {
-    code(move |i| {
-        let v = op.run(i)?;
-        pair_with::<LIT_FIRST>(i, &lit, v, span)
-    })
-}
-
-/// The literal and the other part's value `v`, in their order.
-#[inline(always)]
-fn pair_with<const LIT_FIRST: bool>(i: &Interp, lit: &Arc<StrObj>, v: Value, span: Span) -> R {
-    let Value::Str(mut x) = v else {
-        let l = Value::Str(lit.clone());
-        return if LIT_FIRST { slow_binary(BinOp::Add, l, v, i, span) } else { slow_binary(BinOp::Add, v, l, i, span) };
+    let other = match other {
+        Part::StrCall { g, arg, call, span: call_span } => Other::StrCall { g, arg, call, call_span },
+        Part::Any(op) => Other::Any(op),
+        Part::Lit(_) => unreachable!("one literal matched above"),
     };
-    let max = i.config.max_collection_len;
-    let len = lit.s.len() + x.s.len();
-    if len > max {
-        return Err(too_long(len, max, span));
-    }
-    let ascii = lit.ascii && x.ascii;
-    if let Some(m) = unique::get_mut(&mut x) {
-        // An unshared string (a call's result) is extended in place:
-        // appended to, or prefixed when it has the room.
-        if !LIT_FIRST || m.s.capacity() - m.s.len() >= lit.s.len() {
-            if LIT_FIRST {
-                m.s.insert_str(0, &lit.s);
-            } else {
-                m.s.push_str(&lit.s);
+    Ok(if lit_first { PairOf::LitFirst(Pair { lit, other, span }) } else { PairOf::LitLast(Pair { lit, other, span }) })
+}
+
+impl<const LIT_FIRST: bool> Pair<LIT_FIRST> {
+    #[inline(always)]
+    fn eval(&self, i: &mut Interp) -> Result<Got, Ctrl> {
+        Ok(match &self.other {
+            Other::StrCall { g, arg, call, call_span } => {
+                if !is_builtin_str(i, *g) {
+                    Got::Val(call.run(i)?)
+                } else {
+                    match arg.run(i)? {
+                        Value::Int(n) => Got::Int(n),
+                        s @ Value::Str(_) => Got::Val(s),
+                        other => match crate::value::repr_limited(&other, i.config.max_collection_len) {
+                            Ok(s) => Got::Val(Value::str(s)),
+                            Err(e) => return Err(Ctrl::error(e.or_at(*call_span))),
+                        },
+                    }
+                }
             }
-            m.ascii = ascii;
-            m.hash = Default::default();
-            return Ok(Value::Str(x));
+            Other::Any(op) => Got::Val(op.run(i)?),
+        })
+    }
+
+    /// The pair's value.
+    #[inline(always)]
+    fn value(&self, i: &mut Interp) -> R {
+        let got = self.eval(i)?;
+        self.make(i, got)
+    }
+
+    #[inline(always)]
+    fn make(&self, i: &Interp, got: Got) -> R {
+        let lit = &self.lit;
+        let v = match got {
+            Got::Int(n) => {
+                let max = i.config.max_collection_len;
+                let len = lit.s.len() + int_len(n);
+                if len > max {
+                    return Err(too_long(len, max, self.span));
+                }
+                let mut s = String::with_capacity(len);
+                if LIT_FIRST {
+                    s.push_str(&lit.s);
+                    push_int(&mut s, n);
+                } else {
+                    push_int(&mut s, n);
+                    s.push_str(&lit.s);
+                }
+                return Ok(Value::Str(Arc::new(StrObj { s, ascii: lit.ascii, hash: Default::default() })));
+            }
+            Got::Val(v) => v,
+        };
+        let Value::Str(mut x) = v else {
+            let l = Value::Str(lit.clone());
+            return if LIT_FIRST {
+                slow_binary(BinOp::Add, l, v, i, self.span)
+            } else {
+                slow_binary(BinOp::Add, v, l, i, self.span)
+            };
+        };
+        let max = i.config.max_collection_len;
+        let len = lit.s.len() + x.s.len();
+        if len > max {
+            return Err(too_long(len, max, self.span));
         }
+        let ascii = lit.ascii && x.ascii;
+        if let Some(m) = unique::get_mut(&mut x) {
+            // An unshared string (a call's result) is extended in place:
+            // appended to, or prefixed when it has the room.
+            if !LIT_FIRST || m.s.capacity() - m.s.len() >= lit.s.len() {
+                if LIT_FIRST {
+                    m.s.insert_str(0, &lit.s);
+                } else {
+                    m.s.push_str(&lit.s);
+                }
+                m.ascii = ascii;
+                m.hash = Default::default();
+                return Ok(Value::Str(x));
+            }
+        }
+        let mut s = String::with_capacity(len);
+        if LIT_FIRST {
+            s.push_str(&lit.s);
+            s.push_str(&x.s);
+        } else {
+            s.push_str(&x.s);
+            s.push_str(&lit.s);
+        }
+        Ok(Value::Str(Arc::new(StrObj { s, ascii, hash: Default::default() })))
     }
-    let mut s = String::with_capacity(len);
-    if LIT_FIRST {
-        s.push_str(&lit.s);
-        s.push_str(&x.s);
-    } else {
-        s.push_str(&x.s);
-        s.push_str(&lit.s);
+
+    /// The text of the pair written into `buf`, when the other part is an
+    /// int or a string and the whole fits (and is within the length limit:
+    /// beyond it `make` gives the error).
+    #[inline(always)]
+    fn text_in<'b>(&self, got: &Got, buf: &'b mut [u8; KEY_BUF], max: usize) -> Option<&'b str> {
+        let lit = self.lit.s.as_bytes();
+        let len = match got {
+            Got::Int(n) => {
+                let d = int_len(*n);
+                let len = lit.len() + d;
+                if len > KEY_BUF || len > max {
+                    return None;
+                }
+                let at = if LIT_FIRST { lit.len() } else { 0 };
+                // SAFETY: `buf` has room for the `d` digits at `at`
+                // (`len <= KEY_BUF`).
+                unsafe { write_int(buf.as_mut_ptr().add(at), *n, d) };
+                len
+            }
+            Got::Val(Value::Str(x)) => {
+                let len = lit.len() + x.s.len();
+                if len > KEY_BUF || len > max {
+                    return None;
+                }
+                let at = if LIT_FIRST { lit.len() } else { 0 };
+                buf[at..at + x.s.len()].copy_from_slice(x.s.as_bytes());
+                len
+            }
+            Got::Val(_) => return None,
+        };
+        let at = if LIT_FIRST { 0 } else { len - lit.len() };
+        buf[at..at + lit.len()].copy_from_slice(lit);
+        // SAFETY: `buf[..len]` is two strings, or a string and ASCII
+        // digits, side by side: UTF-8.
+        Some(unsafe { std::str::from_utf8_unchecked(&buf[..len]) })
     }
-    Ok(Value::Str(Arc::new(StrObj { s, ascii, hash: Default::default() })))
+}
+
+/// A key built in place of at most this many bytes is looked up without
+/// being made into a string value.
+const KEY_BUF: usize = 64;
+
+/// `m[lit + x]` / `m[x + lit]` with `m` a local: when `m` is a map and the
+/// key is short, the key is written into a stack buffer and looked up by
+/// its text; no string is made (and none freed) for a key that is only
+/// read. Anything else makes the key and indexes as usual.
+pub(crate) fn lower_index_local(slot: usize, ix: &Node, span: Span) -> Option<Code> {
+    let Node::Binary(BinOp::Add, a, b, plus) = ix else { return None };
+    let (parts, _) = parts_of(a, b, *plus)?;
+    Some(match split_pair(parts, *plus).ok()? {
+        PairOf::LitFirst(p) => index_pair(slot, p, span),
+        PairOf::LitLast(p) => index_pair(slot, p, span),
+    })
+}
+
+fn index_pair<const LIT_FIRST: bool>(slot: usize, pair: Pair<LIT_FIRST>, span: Span) -> Code {
+    code(move |i| {
+        let got = pair.eval(i)?;
+        if let Value::Map(m) = &i.stack[i.bp + slot] {
+            let mut buf = [0u8; KEY_BUF];
+            if let Some(key) = pair.text_in(&got, &mut buf, i.config.max_collection_len) {
+                return match m.map.get_str(key) {
+                    Some(v) => Ok(v.clone()),
+                    None => Err(missing_key(key, span)),
+                };
+            }
+        }
+        let k = pair.make(i, got)?;
+        crate::interp::index::index(&i.stack[i.bp + slot], &k).map_err(|e| e.or_at(span).into())
+    })
+}
+
+/// The error of `index::index` for a missing string key.
+#[cold]
+#[inline(never)]
+fn missing_key(key: &str, span: Span) -> Ctrl {
+    let k = crate::value::repr(&Value::str(key));
+    Ctrl::error(crate::error::MemoError::new("KeyError", format!("key {k} not found in map")).or_at(span))
 }
 
 #[cold]

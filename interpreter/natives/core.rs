@@ -332,27 +332,40 @@ pub(crate) fn int_len(n: i64) -> usize {
     (n < 0) as usize + t as usize + (m >= POW10[t as usize]) as usize
 }
 
-/// Appends the decimal form of `n` (`int_len(n)` bytes): two digits per
-/// division, from a table, as the itoa crate does, written in place at the
-/// end of the string.
+/// Appends the decimal form of `n` (`int_len(n)` bytes), written in place
+/// at the end of the string.
 #[inline]
 pub(crate) fn push_int(s: &mut String, n: i64) {
+    let len = int_len(n);
+    s.reserve(len);
+    // SAFETY: `as_mut_vec`: only ASCII digits and a sign are written;
+    // `write_int` fills the `len` bytes of capacity just reserved after the
+    // end, and the length then covers exactly them.
+    unsafe {
+        let v = s.as_mut_vec();
+        let start = v.len();
+        write_int(v.as_mut_ptr().add(start), n, len);
+        v.set_len(start + len);
+    }
+}
+
+/// Writes the decimal form of `n` at `out`: two digits per division, from
+/// a table, as the itoa crate does.
+///
+/// # Safety
+/// `len` must be `int_len(n)` and `out` valid for writing `len` bytes.
+/// (`int_len` counts the digits and the sign; the test
+/// `int_digits_match_to_string` checks it at every boundary.)
+#[inline]
+pub(crate) unsafe fn write_int(out: *mut u8, n: i64, len: usize) {
     const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
         2021222324252627282930313233343536373839\
         4041424344454647484950515253545556575859\
         6061626364656667686970717273747576777879\
         8081828384858687888990919293949596979899";
-    let len = int_len(n);
-    s.reserve(len);
-    // SAFETY: `as_mut_vec`: only ASCII digits and a sign are written.
-    let v = unsafe { s.as_mut_vec() };
-    let start = v.len();
-    // SAFETY: every write is at an offset below `len` (`at` counts down
-    // from `len`; `int_len` counted the digits and the sign), into the
-    // capacity reserved above; `set_len` then covers exactly the `len`
-    // bytes written (`at` ends at 0).
+    debug_assert_eq!(len, int_len(n));
+    // SAFETY: every write is below `len` (`at` counts down from `len`).
     unsafe {
-        let out = v.as_mut_ptr().add(start);
         let mut at = len;
         let mut m = n.unsigned_abs();
         while m >= 100 {
@@ -373,7 +386,6 @@ pub(crate) fn push_int(s: &mut String, n: i64) {
             *out.add(at) = b'-';
         }
         debug_assert_eq!(at, 0, "int_len counted every digit");
-        v.set_len(start + len);
     }
 }
 
