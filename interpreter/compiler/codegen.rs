@@ -181,6 +181,19 @@ pub(crate) enum Operand {
 }
 
 impl Operand {
+    /// Two operands for one expression, compiled once: code is shared.
+    pub(crate) fn twice(n: &Node) -> (Operand, Operand) {
+        match Operand::of(n) {
+            Operand::Code(c) => {
+                let a = Arc::new(c);
+                let b = a.clone();
+                (Operand::Code(code(move |i| a.run(i))), Operand::Code(code(move |i| b.run(i))))
+            }
+            // A slot read, or a slot plus a constant: nothing compiled.
+            simple => (simple, Operand::of(n)),
+        }
+    }
+
     pub(crate) fn of(n: &Node) -> Operand {
         match n {
             Node::Local(s) => Operand::Local(*s as usize),
@@ -741,6 +754,17 @@ impl Drop for CalleeValue {
 /// and a native callee receives it moved (the caller assigns the result back).
 fn lower_call(callee: &Node, args_nodes: &[Node], span: Span, move_first: Option<u32>) -> Code {
     let args: Vec<Operand> = args_nodes.iter().map(Operand::of).collect();
+    lower_call_with(callee, args, args_nodes, span, move_first)
+}
+
+/// `f(arg)` with its argument already compiled (`concat`'s `str(x)`, whose
+/// argument also has a fast path of its own: compiling it twice would
+/// double the work at every level of nesting).
+pub(crate) fn lower_call_of(callee: &Node, arg: Operand, arg_node: &Node, span: Span) -> Code {
+    lower_call_with(callee, vec![arg], std::slice::from_ref(arg_node), span, None)
+}
+
+fn lower_call_with(callee: &Node, args: Vec<Operand>, args_nodes: &[Node], span: Span, move_first: Option<u32>) -> Code {
     let callee_code = lower(callee);
     let global = if let Node::Global(g, _) = callee { Some(*g) } else { None };
     // A function in a local (a parameter, a captured function) is borrowed

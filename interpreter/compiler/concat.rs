@@ -29,7 +29,7 @@
 //! `+`) as the unfused code.
 
 use super::arith::slow_binary;
-use super::codegen::{code, lower, Code, Operand};
+use super::codegen::{code, lower_call_of, Code, Operand};
 use super::ir::Node;
 use crate::ast::BinOp;
 use crate::interp::{ops, Ctrl, Interp, R};
@@ -75,7 +75,11 @@ fn parts_of(a: &Node, b: &Node, span: Span) -> Option<(Vec<Part>, Box<[Span]>)> 
         .iter()
         .map(|(n, _)| match (n, str_call(n)) {
             (Node::Const(Value::Str(s)), _) => Part::Lit(s.clone()),
-            (Node::Call(_, args, span), Some(g)) => Part::StrCall { g, arg: Operand::of(&args[0]), call: lower(n), span: *span },
+            (Node::Call(callee, args, span), Some(g)) => {
+                let (arg, arg_again) = Operand::twice(&args[0]);
+                let call = lower_call_of(callee, arg_again, &args[0], *span);
+                Part::StrCall { g, arg, call, span: *span }
+            }
             _ => Part::Any(Operand::of(n)),
         })
         .collect();
@@ -107,11 +111,12 @@ const NONE: Value = Value::None;
 /// Anything else is the ordinary `s += v` (`arith::update_local`).
 pub(crate) fn lower_append_str(slot: usize, rhs: &Node, span: Span) -> Option<Code> {
     let g = str_call(rhs)?;
-    let Node::Call(_, args, call_span) = rhs else { return None };
+    let Node::Call(callee, args, call_span) = rhs else { return None };
     if super::codegen::writes_local(&args[0], slot as u32) {
         return None;
     }
-    let (arg, call, call_span) = (Operand::of(&args[0]), lower(rhs), *call_span);
+    let (arg, arg_again) = Operand::twice(&args[0]);
+    let (call, call_span) = (lower_call_of(callee, arg_again, &args[0], *call_span), *call_span);
     Some(code(move |i| {
         let max = i.config.max_collection_len;
         let at = i.bp + slot;
@@ -326,6 +331,12 @@ const KEY_BUF: usize = 64;
 /// read. Anything else makes the key and indexes as usual.
 pub(crate) fn lower_index_local(slot: usize, ix: &Node, span: Span) -> Option<Code> {
     let Node::Binary(BinOp::Add, a, b, plus) = ix else { return None };
+    // The shape first, on the tree: parts compiled and then dropped would
+    // be compiled again by the ordinary index (twice per level of nesting).
+    let is_pair = !matches!(**a, Node::Binary(BinOp::Add, ..)) && (is_lit(a) != is_lit(b));
+    if !is_pair {
+        return None;
+    }
     let (parts, _) = parts_of(a, b, *plus)?;
     Some(match split_pair(parts, *plus).ok()? {
         PairOf::LitFirst(p) => index_pair(slot, p, span),
