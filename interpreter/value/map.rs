@@ -11,7 +11,7 @@
 //!   scripts, and imbl's B-tree gives every map, however small, a 16-entry
 //!   node (~550 bytes) plus its bookkeeping.
 //! - **Hash**: a bigger map whose keys are all ints and strings (an index by
-//!   id or by name: nearly every big map) is a hash table (`indexmap`), so a
+//!   id or by name: nearly every big map) is a hash table (`index_table`), so a
 //!   lookup or insert is one hash and a probe instead of a B-tree descent
 //!   with ~20 key comparisons. Its key order is sorted when first needed and
 //!   kept until a key is added or removed.
@@ -21,9 +21,9 @@
 //!   copies cost what they cost on a tree. So no operation is slower, in O()
 //!   terms, than on the tree alone.
 
+use super::index_table::IndexTable;
 use super::Value;
-use indexmap::{Equivalent, IndexMap};
-use std::hash::{Hash, Hasher};
+use std::hash::{BuildHasher, Hash, Hasher};
 use std::sync::OnceLock;
 
 /// The most entries a map keeps as a sorted vector.
@@ -43,36 +43,16 @@ enum Repr {
 
 /// A big map with int and string keys only.
 struct HashForm {
-    entries: IndexMap<Key, Value, hashbrown::DefaultHashBuilder>,
+    /// Keys are ints and strings only (`hashable`), hashed and compared as
+    /// the `Query` they are.
+    entries: IndexTable<Value, Value>,
+    hasher: hashbrown::DefaultHashBuilder,
     /// Positions in `entries`, in key order; cleared when a key is added or
     /// removed.
     order: OnceLock<Box<[u32]>>,
     /// The same entries as a tree; cleared by every change.
     shadow: OnceLock<Box<Tree>>,
 }
-
-/// A key of a hash-form map: an int or a string, never anything else.
-struct Key(Value);
-
-impl Hash for Key {
-    #[inline]
-    fn hash<H: Hasher>(&self, h: &mut H) {
-        match &self.0 {
-            Value::Int(i) => Query::Int(*i).hash(h),
-            Value::Str(s) => Query::Str(&s.s).hash(h),
-            _ => h.write_u8(2),
-        }
-    }
-}
-
-impl PartialEq for Key {
-    #[inline]
-    fn eq(&self, other: &Key) -> bool {
-        self.0 == other.0
-    }
-}
-
-impl Eq for Key {}
 
 /// What a hash-form map is searched by: the int or string a key equals.
 #[derive(Clone, Copy)]
@@ -97,10 +77,11 @@ impl Hash for Query<'_> {
     }
 }
 
-impl Equivalent<Key> for Query<'_> {
+impl Query<'_> {
+    /// Is the key `k` this int or string?
     #[inline]
-    fn equivalent(&self, k: &Key) -> bool {
-        match (self, &k.0) {
+    fn matches(&self, k: &Value) -> bool {
+        match (self, k) {
             (Query::Int(a), Value::Int(b)) => a == b,
             (Query::Str(a), Value::Str(b)) => *a == b.s,
             _ => false,
@@ -133,6 +114,55 @@ fn hashable(k: &Value) -> bool {
 }
 
 impl HashForm {
+    fn with_capacity(n: usize) -> HashForm {
+        HashForm {
+            entries: IndexTable::with_capacity(n),
+            hasher: Default::default(),
+            order: OnceLock::new(),
+            shadow: OnceLock::new(),
+        }
+    }
+
+    #[inline]
+    fn hash(&self, q: &Query) -> u64 {
+        self.hasher.hash_one(q)
+    }
+
+    #[inline]
+    fn get(&self, q: &Query) -> Option<&Value> {
+        self.entries.get(self.hash(q), |k| q.matches(k))
+    }
+
+    #[inline]
+    fn get_mut(&mut self, q: &Query) -> Option<&mut Value> {
+        let h = self.hash(q);
+        self.entries.get_mut(h, |k| q.matches(k))
+    }
+
+    #[inline]
+    fn contains_key(&self, q: &Query) -> bool {
+        self.get(q).is_some()
+    }
+
+    /// `k` is an int or a string (`hashable`).
+    #[inline]
+    fn insert(&mut self, k: Value, v: Value) -> Option<Value> {
+        let h = match Query::of(&k) {
+            Some(q) => self.hash(&q),
+            None => unreachable!("a hash-form map's keys are ints and strings"),
+        };
+        self.entries.insert(h, k, v, |a, b| match (a, b) {
+            (Value::Int(x), Value::Int(y)) => x == y,
+            (Value::Str(x), Value::Str(y)) => x.s == y.s,
+            _ => false,
+        })
+    }
+
+    fn swap_remove(&mut self, q: &Query) -> Option<Value> {
+        let h = self.hash(q);
+        self.entries.swap_remove(h, |k| q.matches(k)).map(|(_, v)| v)
+    }
+
     /// After a key was added or removed (`settle` ran first, so there is
     /// no shadow).
     fn changed_keys(&mut self) {
@@ -146,7 +176,7 @@ impl HashForm {
             o.sort_unstable_by(|&a, &b| {
                 let (ka, kb) = (&self.entries.get_index(a as usize), &self.entries.get_index(b as usize));
                 match (ka, kb) {
-                    (Some((x, _)), Some((y, _))) => x.0.cmp(&y.0),
+                    (Some((x, _)), Some((y, _))) => x.cmp(y),
                     _ => std::cmp::Ordering::Equal,
                 }
             });
@@ -155,13 +185,13 @@ impl HashForm {
     }
 
     fn tree(&self) -> &Tree {
-        self.shadow.get_or_init(|| Box::new(self.entries.iter().map(|(k, v)| (k.0.clone(), v.clone())).collect()))
+        self.shadow.get_or_init(|| Box::new(self.entries.iter().map(|(k, v)| (k.clone(), v.clone())).collect()))
     }
 
     fn into_tree(self) -> Tree {
         match self.shadow.into_inner() {
             Some(t) => *t,
-            None => self.entries.into_iter().map(|(k, v)| (k.0, v)).collect(),
+            None => self.entries.into_entries().collect(),
         }
     }
 }
@@ -218,7 +248,7 @@ impl ValueMap {
     pub fn get(&self, k: &Value) -> Option<&Value> {
         match &self.0 {
             Repr::Small(v) => Self::search(v, k).ok().map(|i| &v[i].1),
-            Repr::Hash(h) => h.entries.get(&Query::of(k)?),
+            Repr::Hash(h) => h.get(&Query::of(k)?),
             Repr::Tree(t) => t.get(k),
         }
     }
@@ -229,7 +259,7 @@ impl ValueMap {
     pub fn get_str(&self, name: &str) -> Option<&Value> {
         match &self.0 {
             Repr::Small(v) => v.iter().find(|(k, _)| matches!(k, Value::Str(s) if s.s == name)).map(|(_, x)| x),
-            Repr::Hash(h) => h.entries.get(&Query::Str(name)),
+            Repr::Hash(h) => h.get(&Query::Str(name)),
             Repr::Tree(t) => t.get(&Value::str(name)),
         }
     }
@@ -260,7 +290,7 @@ impl ValueMap {
                 Err(_) => None,
             },
             // No shadow now (settled), and the key order stays.
-            Repr::Hash(h) => h.entries.get_mut(&Query::of(k)?),
+            Repr::Hash(h) => h.get_mut(&Query::of(k)?),
             Repr::Tree(t) => t.get_mut(k),
         }
     }
@@ -274,7 +304,7 @@ impl ValueMap {
     /// does) and its old value returned.
     pub fn insert(&mut self, k: Value, val: Value) -> Option<Value> {
         self.settle(|h| match Query::of(&k) {
-            Some(q) => !h.entries.contains_key(&q),
+            Some(q) => !h.contains_key(&q),
             None => true,
         });
         match &mut self.0 {
@@ -287,10 +317,12 @@ impl ValueMap {
                 Err(_) => {
                     let v = std::mem::take(v);
                     self.0 = if hashable(&k) && v.iter().all(|(k, _)| hashable(k)) {
-                        let mut entries = IndexMap::with_capacity_and_hasher(2 * SMALL, Default::default());
-                        entries.extend(v.into_iter().map(|(k, v)| (Key(k), v)));
-                        entries.insert(Key(k), val);
-                        Repr::Hash(Box::new(HashForm { entries, order: OnceLock::new(), shadow: OnceLock::new() }))
+                        let mut h = HashForm::with_capacity(2 * SMALL);
+                        for (k, v) in v {
+                            h.insert(k, v);
+                        }
+                        h.insert(k, val);
+                        Repr::Hash(Box::new(h))
                     } else {
                         let mut t: Tree = v.into_iter().collect();
                         t.insert(k, val);
@@ -300,7 +332,7 @@ impl ValueMap {
                 }
             },
             Repr::Hash(h) if hashable(&k) => {
-                let (_, old) = h.entries.insert_full(Key(k), val);
+                let old = h.insert(k, val);
                 if old.is_none() {
                     h.changed_keys();
                 }
@@ -322,13 +354,13 @@ impl ValueMap {
 
     pub fn remove(&mut self, k: &Value) -> Option<Value> {
         self.settle(|h| match Query::of(k) {
-            Some(q) => h.entries.contains_key(&q),
+            Some(q) => h.contains_key(&q),
             None => false,
         });
         match &mut self.0 {
             Repr::Small(v) => Self::search(v, k).ok().map(|i| v.remove(i).1),
             Repr::Hash(h) => {
-                let old = h.entries.swap_remove(&Query::of(k)?);
+                let old = h.swap_remove(&Query::of(k)?);
                 if old.is_some() {
                     h.changed_keys();
                 }
@@ -372,12 +404,12 @@ pub struct Iter<'a>(IterRepr<'a>);
 
 enum IterRepr<'a> {
     Small(std::slice::Iter<'a, (Value, Value)>),
-    Hash(&'a IndexMap<Key, Value, hashbrown::DefaultHashBuilder>, std::slice::Iter<'a, u32>),
+    Hash(&'a IndexTable<Value, Value>, std::slice::Iter<'a, u32>),
     Tree(imbl::ordmap::Iter<'a, Value, Value, imbl::shared_ptr::DefaultSharedPtr>),
 }
 
-fn at<'a>(entries: &'a IndexMap<Key, Value, hashbrown::DefaultHashBuilder>, i: &u32) -> Option<(&'a Value, &'a Value)> {
-    entries.get_index(*i as usize).map(|(k, v)| (&k.0, v))
+fn at<'a>(entries: &'a IndexTable<Value, Value>, i: &u32) -> Option<(&'a Value, &'a Value)> {
+    entries.get_index(*i as usize)
 }
 
 impl<'a> Iterator for Iter<'a> {

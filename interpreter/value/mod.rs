@@ -10,6 +10,7 @@
 mod compare;
 mod display;
 mod function;
+mod index_table;
 mod list;
 mod map;
 mod types;
