@@ -242,11 +242,16 @@ pub fn feed(interp: &mut Interp, h: &mut impl Sink, v: &Value, cx: &HashCx) -> R
             if s.s.len() < LONG_STR {
                 feed_str(h, &s.s);
             } else {
-                let d = memo(&s.hash, true, || {
-                    let mut sh = blake3::Hasher::new();
-                    feed_str(&mut sh, &s.s);
-                    Ok(*sh.finalize().as_bytes())
-                })?;
+                let d = match s.hash.get() {
+                    Some(d) => **d,
+                    None => {
+                        let mut sh = blake3::Hasher::new();
+                        feed_str(&mut sh, &s.s);
+                        let d = *sh.finalize().as_bytes();
+                        let _ = s.hash.set(Box::new(d));
+                        d
+                    }
+                };
                 h.update(&[tag::STR_DIGEST]);
                 h.update(&d);
             }
