@@ -209,6 +209,11 @@ fn bin_any_any<const OP: u8>(a: Code, b: Code, span: Span) -> Code {
                 return Ok(v);
             }
         }
+        if OP == ADD && matches!((&l, &r), (Value::Str(_), Value::Str(_))) {
+            // Two strings (`a + b + c` of string values): straight to the
+            // concatenation, past the operator dispatch of `ops::binary`.
+            return ops::binary_owned(BinOp::Add, l, r, i.config.max_collection_len).map_err(|(_, e)| e.or_at(span).into());
+        }
         slow_binary(op_of(OP), l, r, i, span)
     })
 }
