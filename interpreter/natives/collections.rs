@@ -659,7 +659,7 @@ fn contains(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
     let y = &args[1];
     let found = match &args[0] {
         Value::Str(s) => match y {
-            Value::Str(t) => s.s.contains(t.s.as_str()),
+            Value::Str(t) => memchr::memmem::find(s.s.as_bytes(), t.s.as_bytes()).is_some(),
             other => {
                 return Err(MemoError::new(
                     "TypeError",
