@@ -912,7 +912,9 @@ fn call_code<A: AsRef<[Operand]> + Send + Sync + 'static>(
                 };
                 for (k, a) in args.iter().enumerate().skip(first) {
                     match a.run(i) {
-                        Ok(v) => buf[k] = v,
+                        // The slot holds the `none` it was made with: put
+                        // `v` in without the drop glue of an assignment.
+                        Ok(v) => std::mem::forget(std::mem::replace(&mut buf[k], v)),
                         Err(e) => {
                             if let Some(s) = move_first {
                                 i.stack[i.bp + s as usize] = std::mem::take(&mut buf[0]);
@@ -945,7 +947,7 @@ fn call_code<A: AsRef<[Operand]> + Send + Sync + 'static>(
                 let mut args_buf = ArgBuf::new();
                 let buf = args_buf.slice(args.len());
                 for (k, a) in args.iter().enumerate() {
-                    buf[k] = a.run(i)?;
+                    std::mem::forget(std::mem::replace(&mut buf[k], a.run(i)?));
                 }
                 crate::natives::call_type(i, t, buf, &[]).map_err(|e| e.or_at(span).into())
             }
