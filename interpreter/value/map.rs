@@ -239,8 +239,19 @@ impl ValueMap {
         self.len() == 0
     }
 
+    /// The position of `k` in a small map, or where it would go.
     #[inline]
     fn search(v: &[(Value, Value)], k: &Value) -> Result<usize, usize> {
+        // A string equals only a string: a scan comparing lengths and bytes
+        // finds it sooner than a binary search by the total order (whose
+        // comparisons go through the type ranks). callgrind, data_pipeline
+        // (`r.qty`, `groups[k]["count"] += 1` on records of 3-5 keys): the
+        // binary search was ~9 % of its instructions.
+        if let Value::Str(q) = k {
+            if let Some(i) = v.iter().position(|(x, _)| matches!(x, Value::Str(s) if s.s == q.s)) {
+                return Ok(i);
+            }
+        }
         v.binary_search_by(|(x, _)| x.cmp(k))
     }
 
