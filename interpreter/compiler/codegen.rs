@@ -162,6 +162,22 @@ fn visit(n: &Node, f: &mut dyn FnMut(&Node)) {
     }
 }
 
+/// The keys of a map literal that is a record: 1 to `SMALL` entries whose
+/// keys are string constants, no two the same.
+fn record_keys(pairs: &[(Node, Node)]) -> Option<Vec<Value>> {
+    if pairs.is_empty() || pairs.len() > crate::value::map::SMALL {
+        return None;
+    }
+    let mut keys = Vec::with_capacity(pairs.len());
+    for (k, _) in pairs {
+        match k {
+            Node::Const(v @ Value::Str(_)) if !keys.contains(v) => keys.push(v.clone()),
+            _ => return None,
+        }
+    }
+    Some(keys)
+}
+
 /// An operand whose usual forms are evaluated in place, without calling a
 /// closure: a local read (the base case of a recursion, `if n < 2 { n }`),
 /// and a local plus or minus an int constant (the argument of a recursive
@@ -343,6 +359,31 @@ pub fn lower(n: &Node) -> Code {
                     v.push(x);
                 }
                 Ok(Value::list_from(v))
+            })
+        }
+        Node::Map(pairs, span) if record_keys(pairs).is_some() => {
+            // `{"id": i, "name": n}`: string-constant keys, all different, so
+            // their order is known now; the values go straight into their
+            // sorted places (no search per key). Values run in source order.
+            let keys = record_keys(pairs).unwrap_or_default();
+            let mut order: Vec<usize> = (0..keys.len()).collect();
+            order.sort_by(|&a, &b| keys[a].cmp(&keys[b]));
+            let mut place = vec![0; keys.len()];
+            for (at, &j) in order.iter().enumerate() {
+                place[j] = at;
+            }
+            let sorted: Vec<Value> = order.iter().map(|&j| keys[j].clone()).collect();
+            let values: Vec<(Code, usize)> = pairs.iter().zip(place).map(|((_, v), at)| (lower(v), at)).collect();
+            let span = *span;
+            code(move |i| {
+                let mut m: Vec<(Value, Value)> = sorted.iter().map(|k| (k.clone(), Value::None)).collect();
+                for (v, at) in &values {
+                    let v = v.run(i)?;
+                    crate::value::check_child(&v).map_err(|e| e.or_at(span))?;
+                    // The slot holds a `none`: no drop glue for it.
+                    std::mem::forget(std::mem::replace(&mut m[*at].1, v));
+                }
+                Ok(Value::map(crate::value::ValueMap::from_sorted(m)))
             })
         }
         Node::Map(pairs, span) => {

@@ -219,6 +219,19 @@ impl ValueMap {
         ValueMap::default()
     }
 
+    /// A small map of these entries, which are sorted by key with no two
+    /// keys equal, at most `SMALL` of them (a record literal: its keys are
+    /// constants, sorted when it is compiled). Anything else is built by
+    /// inserting.
+    pub fn from_sorted(entries: Vec<(Value, Value)>) -> ValueMap {
+        let sorted = entries.len() <= SMALL && entries.windows(2).all(|w| w[0].0 < w[1].0);
+        if sorted {
+            return ValueMap(Repr::Small(entries));
+        }
+        debug_assert!(false, "from_sorted: entries not sorted or too many");
+        entries.into_iter().collect()
+    }
+
     /// An empty map with room for `n` entries without reallocating (a map
     /// literal knows its size).
     pub fn with_capacity(n: usize) -> ValueMap {

@@ -12,7 +12,7 @@ mod display;
 mod function;
 mod index_table;
 mod list;
-mod map;
+pub(crate) mod map;
 mod types;
 pub(crate) mod unique;
 mod word;
