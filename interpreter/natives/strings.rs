@@ -116,6 +116,9 @@ fn checked(out: String, max: usize) -> Result<String> {
 /// `upper(s)`: s in upper case (Unicode rules: `"ß"` becomes `"SS"`).
 fn upper(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     arity("upper", args, 1, 1)?;
+    if let Some(v) = ascii_case(args, "upper", true)? {
+        return Ok(v);
+    }
     let out = checked(str_arg("upper", args, 0)?.s.to_uppercase(), interp.config.max_collection_len)?;
     Ok(same_or_new(args, out))
 }
@@ -123,8 +126,27 @@ fn upper(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
 /// `lower(s)`: s in lower case.
 fn lower(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     arity("lower", args, 1, 1)?;
+    if let Some(v) = ascii_case(args, "lower", false)? {
+        return Ok(v);
+    }
     let out = checked(str_arg("lower", args, 0)?.s.to_lowercase(), interp.config.max_collection_len)?;
     Ok(same_or_new(args, out))
+}
+
+/// `upper` / `lower` of an ASCII string: the Unicode mappings of ASCII
+/// letters are the ASCII ones, the length stays, and a string with no
+/// letter to change is returned itself. `None` for other strings.
+fn ascii_case(args: &mut [Value], name: &str, upper: bool) -> Result<Option<Value>> {
+    let s = str_arg(name, args, 0)?;
+    if !s.ascii {
+        return Ok(None);
+    }
+    let changes = |b: &u8| if upper { b.is_ascii_lowercase() } else { b.is_ascii_uppercase() };
+    if !s.s.as_bytes().iter().any(changes) {
+        return Ok(Some(std::mem::replace(&mut args[0], Value::None)));
+    }
+    let out = if upper { s.s.to_ascii_uppercase() } else { s.s.to_ascii_lowercase() };
+    Ok(Some(Value::Str(Arc::new(StrObj { s: out, ascii: true, hash: Default::default() }))))
 }
 
 /// `trim(s)`: s without leading and trailing whitespace.
@@ -206,5 +228,13 @@ mod tests {
                 assert_eq!(memchr::memmem::find(h.as_bytes(), n.as_bytes()).is_some(), h.contains(n));
             }
         }
+    }
+
+    /// The ASCII case mappings are the Unicode ones on every ASCII byte.
+    #[test]
+    fn ascii_case_matches_unicode() {
+        let all: String = (0u8..128).map(char::from).collect();
+        assert_eq!(all.to_ascii_uppercase(), all.to_uppercase());
+        assert_eq!(all.to_ascii_lowercase(), all.to_lowercase());
     }
 }
