@@ -9,7 +9,8 @@
 use super::codegen::{code, lower, Code, Cond, Operand};
 use super::ir::Node;
 use crate::ast::BinOp;
-use crate::interp::{ops, Ctrl, Interp, R};
+use crate::interp::ops::{self, int_op};
+use crate::interp::{Ctrl, Interp, R};
 use crate::source::Span;
 use crate::value::Value;
 
@@ -69,26 +70,6 @@ macro_rules! specialize {
             BinOp::Or => $f::<OR>($($a),*),
         }
     };
-}
-
-/// `x op y` on two ints, when the result is an int or bool that needs no
-/// error (no overflow, no division by zero or negative divisor).
-#[inline(always)]
-pub(crate) fn int_op(op: BinOp, x: i64, y: i64) -> Option<Value> {
-    match op {
-        BinOp::Add => x.checked_add(y).map(Value::Int),
-        BinOp::Sub => x.checked_sub(y).map(Value::Int),
-        BinOp::Mul => x.checked_mul(y).map(Value::Int),
-        BinOp::Mod if y > 0 => Some(Value::Int(x % y)),
-        BinOp::Div if y > 0 => Some(Value::Int(x / y)),
-        BinOp::Lt => Some(Value::bool(x < y)),
-        BinOp::Le => Some(Value::bool(x <= y)),
-        BinOp::Gt => Some(Value::bool(x > y)),
-        BinOp::Ge => Some(Value::bool(x >= y)),
-        BinOp::Eq => Some(Value::bool(x == y)),
-        BinOp::Ne => Some(Value::bool(x != y)),
-        _ => None,
-    }
 }
 
 #[inline(always)]

@@ -132,17 +132,11 @@ pub fn update_path(target: &mut Value, path: &mut [Key], op: Option<BinOp>, v: V
         let new = match op {
             None => v,
             Some(op) => {
-                // `m[k] += 1`: ints add in place (what `ops::binary` gives
-                // them), without moving the value out and back.
+                // `m[k] += 1`: two ints update in place, without moving the
+                // value out and back.
                 if let (Value::Int(a), Value::Int(b)) = (&*target, &v) {
-                    let r = match op {
-                        BinOp::Add => a.checked_add(*b),
-                        BinOp::Sub => a.checked_sub(*b),
-                        BinOp::Mul => a.checked_mul(*b),
-                        _ => None,
-                    };
-                    if let Some(r) = r {
-                        *target = Value::Int(r);
+                    if let Some(r) = ops::int_op(op, *a, *b) {
+                        *target = r;
                         return Ok(());
                     }
                 }

@@ -6,6 +6,28 @@ use crate::value::{values_equal, ListObj, StrObj, Value};
 use std::cmp::Ordering;
 use std::sync::Arc;
 
+/// `x op y` on two ints, when the result is an int or bool that needs no
+/// error (no overflow, no division by zero or negative divisor): the
+/// fast path of the compiled operators and of `m[k] op= v`, giving what
+/// `binary` gives.
+#[inline(always)]
+pub(crate) fn int_op(op: BinOp, x: i64, y: i64) -> Option<Value> {
+    match op {
+        BinOp::Add => x.checked_add(y).map(Value::Int),
+        BinOp::Sub => x.checked_sub(y).map(Value::Int),
+        BinOp::Mul => x.checked_mul(y).map(Value::Int),
+        BinOp::Mod if y > 0 => Some(Value::Int(x % y)),
+        BinOp::Div if y > 0 => Some(Value::Int(x / y)),
+        BinOp::Lt => Some(Value::bool(x < y)),
+        BinOp::Le => Some(Value::bool(x <= y)),
+        BinOp::Gt => Some(Value::bool(x > y)),
+        BinOp::Ge => Some(Value::bool(x >= y)),
+        BinOp::Eq => Some(Value::bool(x == y)),
+        BinOp::Ne => Some(Value::bool(x != y)),
+        _ => None,
+    }
+}
+
 fn type_err(op: BinOp, a: &Value, b: &Value) -> MemoError {
     let hint = match (op, a, b) {
         (BinOp::Add, Value::Str(_), _) | (BinOp::Add, _, Value::Str(_)) => " (convert with str(x) first)",
