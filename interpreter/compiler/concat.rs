@@ -42,11 +42,48 @@ use std::sync::Arc;
 enum Part {
     /// A string literal.
     Lit(Arc<StrObj>),
-    /// `str(arg)` with `str` the global `g`: the builtin type unless the
-    /// script rebinds it; then `call` (the ordinary call) runs instead.
-    StrCall { g: u32, arg: Operand, call: Code, span: Span },
+    StrCall(StrCall),
     /// Any other expression.
     Any(Operand),
+}
+
+/// `str(arg)` with `str` the global `g`: the builtin type unless the script
+/// rebinds it; then `call` (the ordinary call, sharing `arg`'s code) runs
+/// instead.
+struct StrCall {
+    g: u32,
+    arg: Operand,
+    call: Code,
+    span: Span,
+}
+
+/// A `str(..)` part, evaluated: the int of a builtin `str(int)` (its digits
+/// are written where they are needed), or the value `str(..)` gives.
+enum Got {
+    Int(i64),
+    Val(Value),
+}
+
+impl StrCall {
+    fn of(callee: &Node, arg: &Node, g: u32, span: Span) -> StrCall {
+        let (arg_code, arg_again) = Operand::twice(arg);
+        StrCall { g, arg: arg_code, call: lower_call_of(callee, arg_again, arg, span), span }
+    }
+
+    #[inline(always)]
+    fn eval(&self, i: &mut Interp) -> Result<Got, Ctrl> {
+        if !is_builtin_str(i, self.g) {
+            return Ok(Got::Val(self.call.run(i)?));
+        }
+        Ok(match self.arg.run(i)? {
+            Value::Int(n) => Got::Int(n),
+            s @ Value::Str(_) => Got::Val(s),
+            other => match crate::value::repr_limited(&other, i.config.max_collection_len) {
+                Ok(s) => Got::Val(Value::str(s)),
+                Err(e) => return Err(Ctrl::error(e.or_at(self.span))),
+            },
+        })
+    }
 }
 
 /// The parts of a chain and, for each part after the first, the span of
@@ -75,11 +112,7 @@ fn parts_of(a: &Node, b: &Node, span: Span) -> Option<(Vec<Part>, Box<[Span]>)> 
         .iter()
         .map(|(n, _)| match (n, str_call(n)) {
             (Node::Const(Value::Str(s)), _) => Part::Lit(s.clone()),
-            (Node::Call(callee, args, span), Some(g)) => {
-                let (arg, arg_again) = Operand::twice(&args[0]);
-                let call = lower_call_of(callee, arg_again, &args[0], *span);
-                Part::StrCall { g, arg, call, span: *span }
-            }
+            (Node::Call(callee, args, span), Some(g)) => Part::StrCall(StrCall::of(callee, &args[0], g, *span)),
             _ => Part::Any(Operand::of(n)),
         })
         .collect();
@@ -115,34 +148,24 @@ pub(crate) fn lower_append_str(slot: usize, rhs: &Node, span: Span) -> Option<Co
     if super::codegen::writes_local(&args[0], slot as u32) {
         return None;
     }
-    let (arg, arg_again) = Operand::twice(&args[0]);
-    let (call, call_span) = (lower_call_of(callee, arg_again, &args[0], *call_span), *call_span);
+    let part = StrCall::of(callee, &args[0], g, *call_span);
     Some(code(move |i| {
-        let max = i.config.max_collection_len;
         let at = i.bp + slot;
-        let r = if is_builtin_str(i, g) {
-            match arg.run(i)? {
-                Value::Int(n) => {
-                    // `x` does not assign the slot (checked above); a read of
-                    // it was a copy, dropped by now.
-                    if let Value::Str(cur) = &mut i.stack[at] {
-                        let len = cur.s.len() + int_len(n);
-                        if let Some(m) = unique::get_mut(cur).filter(|_| len <= max) {
-                            push_int(&mut m.s, n);
-                            m.hash = Default::default();
-                            return Ok(Value::None);
-                        }
+        let r = match part.eval(i)? {
+            Got::Int(n) => {
+                // `x` does not assign the slot (checked above); a read of it
+                // was a copy, dropped by now.
+                if let Value::Str(cur) = &mut i.stack[at] {
+                    let len = cur.s.len() + int_len(n);
+                    if let Some(m) = unique::get_mut(cur).filter(|_| len <= i.config.max_collection_len) {
+                        push_int(&mut m.s, n);
+                        m.hash = Default::default();
+                        return Ok(Value::None);
                     }
-                    crate::natives::core::int_str(n)
                 }
-                s @ Value::Str(_) => s,
-                other => match crate::value::repr_limited(&other, max) {
-                    Ok(s) => Value::str(s),
-                    Err(e) => return Err(Ctrl::error(e.or_at(call_span))),
-                },
+                crate::natives::core::int_str(n)
             }
-        } else {
-            call.run(i)?
+            Got::Val(v) => v,
         };
         super::arith::update_local(i, BinOp::Add, at, r, span)
     }))
@@ -160,15 +183,8 @@ struct Pair<const LIT_FIRST: bool> {
 
 /// The part that is not the literal.
 enum Other {
-    StrCall { g: u32, arg: Operand, call: Code, call_span: Span },
+    StrCall(StrCall),
     Any(Operand),
-}
-
-/// The other part, evaluated: the int of a builtin `str(int)` (its digits
-/// are written where they are needed), or a value of any type.
-enum Got {
-    Int(i64),
-    Val(Value),
 }
 
 enum PairOf {
@@ -179,14 +195,14 @@ enum PairOf {
 /// The pair, or the parts back when they are not one.
 fn split_pair(parts: Vec<Part>, span: Span) -> Result<PairOf, Vec<Part>> {
     let lit_first = match &parts[..] {
-        [Part::Lit(_), Part::StrCall { .. } | Part::Any(_)] => true,
-        [Part::StrCall { .. } | Part::Any(_), Part::Lit(_)] => false,
+        [Part::Lit(_), Part::StrCall(_) | Part::Any(_)] => true,
+        [Part::StrCall(_) | Part::Any(_), Part::Lit(_)] => false,
         _ => return Err(parts),
     };
     let [a, b]: [Part; 2] = parts.try_into().unwrap_or_else(|_| unreachable!("two parts matched above"));
     let ((Part::Lit(lit), other) | (other, Part::Lit(lit))) = (a, b) else { unreachable!("one literal matched above") };
     let other = match other {
-        Part::StrCall { g, arg, call, span: call_span } => Other::StrCall { g, arg, call, call_span },
+        Part::StrCall(c) => Other::StrCall(c),
         Part::Any(op) => Other::Any(op),
         Part::Lit(_) => unreachable!("one literal matched above"),
     };
@@ -196,23 +212,10 @@ fn split_pair(parts: Vec<Part>, span: Span) -> Result<PairOf, Vec<Part>> {
 impl<const LIT_FIRST: bool> Pair<LIT_FIRST> {
     #[inline(always)]
     fn eval(&self, i: &mut Interp) -> Result<Got, Ctrl> {
-        Ok(match &self.other {
-            Other::StrCall { g, arg, call, call_span } => {
-                if !is_builtin_str(i, *g) {
-                    Got::Val(call.run(i)?)
-                } else {
-                    match arg.run(i)? {
-                        Value::Int(n) => Got::Int(n),
-                        s @ Value::Str(_) => Got::Val(s),
-                        other => match crate::value::repr_limited(&other, i.config.max_collection_len) {
-                            Ok(s) => Got::Val(Value::str(s)),
-                            Err(e) => return Err(Ctrl::error(e.or_at(*call_span))),
-                        },
-                    }
-                }
-            }
-            Other::Any(op) => Got::Val(op.run(i)?),
-        })
+        match &self.other {
+            Other::StrCall(c) => c.eval(i),
+            Other::Any(op) => Ok(Got::Val(op.run(i)?)),
+        }
     }
 
     /// The pair's value.
@@ -414,27 +417,17 @@ impl Chain {
                     }
                     continue;
                 }
-                Part::StrCall { g, arg, call, span } => {
-                    if is_builtin_str(i, *g) {
-                        match arg.run(i)? {
-                            Value::Int(n) => {
-                                len += int_len(n);
-                                if k > 0 && len > max {
-                                    return Err(self.too_long(len, max, k));
-                                }
-                                vals[k] = Value::Int(n);
-                                continue;
-                            }
-                            s @ Value::Str(_) => s,
-                            other => match crate::value::repr_limited(&other, max) {
-                                Ok(s) => Value::str(s),
-                                Err(e) => return Err(Ctrl::error(e.or_at(*span))),
-                            },
+                Part::StrCall(c) => match c.eval(i)? {
+                    Got::Int(n) => {
+                        len += int_len(n);
+                        if k > 0 && len > max {
+                            return Err(self.too_long(len, max, k));
                         }
-                    } else {
-                        call.run(i)?
+                        vals[k] = Value::Int(n);
+                        continue;
                     }
-                }
+                    Got::Val(v) => v,
+                },
                 Part::Any(op) => op.run(i)?,
             };
             match v {
@@ -446,7 +439,7 @@ impl Chain {
                         return Err(self.too_long(len, max, k));
                     }
                 }
-                other => return self.finish_generic(i, vals, other, k),
+                other => return self.finish_generic(i, &mut vals[..k], (len, ascii), other, k),
             }
         }
         Ok(Value::Str(self.join(vals, len, ascii)))
@@ -490,26 +483,21 @@ impl Chain {
         }
     }
 
-    /// Part `k` gave `v`, not a string: the rest one `+` at a time.
+    /// Part `k` gave `v`, not a string: the rest one `+` at a time. `done`
+    /// holds parts `..k`, `len` bytes (`ascii`).
     #[cold]
     #[inline(never)]
-    fn finish_generic(&self, i: &mut Interp, vals: &mut [Value], v: Value, k: usize) -> R {
+    fn finish_generic(&self, i: &mut Interp, done: &mut [Value], (len, ascii): (usize, bool), v: Value, k: usize) -> R {
         let mut acc = if k == 0 {
             v
         } else {
-            let (len, ascii) = self.parts[..k].iter().zip(vals.iter()).fold((0, true), |(len, ascii), (p, v)| match (p, v) {
-                (Part::Lit(l), _) => (len + l.s.len(), ascii && l.ascii),
-                (_, Value::Str(x)) => (len + x.s.len(), ascii && x.ascii),
-                (_, Value::Int(n)) => (len + int_len(*n), ascii),
-                _ => (len, ascii),
-            });
-            let left = Value::Str(self.join(&mut vals[..k], len, ascii));
+            let left = Value::Str(self.join(done, len, ascii));
             slow_binary(BinOp::Add, left, v, i, self.spans[k])?
         };
         for k in k + 1..self.parts.len() {
             let v = match &self.parts[k] {
                 Part::Lit(s) => Value::Str(s.clone()),
-                Part::StrCall { call, .. } => call.run(i)?,
+                Part::StrCall(c) => c.call.run(i)?,
                 Part::Any(op) => op.run(i)?,
             };
             acc = slow_binary(BinOp::Add, acc, v, i, self.spans[k])?;
