@@ -162,6 +162,30 @@ fn visit(n: &Node, f: &mut dyn FnMut(&Node)) {
     }
 }
 
+/// `{"id": i, "name": n}`: string-constant keys, all different
+/// (`record_keys`), so their order is known now; the values go straight into
+/// their sorted places (no search per key). Values run in source order.
+fn lower_record(keys: Vec<Value>, pairs: &[(Node, Node)], span: Span) -> Code {
+    let mut order: Vec<usize> = (0..keys.len()).collect();
+    order.sort_by(|&a, &b| keys[a].cmp(&keys[b]));
+    let mut place = vec![0; keys.len()];
+    for (at, &j) in order.iter().enumerate() {
+        place[j] = at;
+    }
+    let sorted: Vec<Value> = order.iter().map(|&j| keys[j].clone()).collect();
+    let values: Vec<(Code, usize)> = pairs.iter().zip(place).map(|((_, v), at)| (lower(v), at)).collect();
+    code(move |i| {
+        let mut m: Vec<(Value, Value)> = sorted.iter().map(|k| (k.clone(), Value::None)).collect();
+        for (v, at) in &values {
+            let v = v.run(i)?;
+            crate::value::check_child(&v).map_err(|e| e.or_at(span))?;
+            // The slot holds a `none`: no drop glue for it.
+            std::mem::forget(std::mem::replace(&mut m[*at].1, v));
+        }
+        Ok(Value::map(crate::value::ValueMap::from_sorted(m)))
+    })
+}
+
 /// The keys of a map literal that is a record: 1 to `SMALL` entries whose
 /// keys are string constants, no two the same.
 fn record_keys(pairs: &[(Node, Node)]) -> Option<Vec<Value>> {
@@ -361,32 +385,10 @@ pub fn lower(n: &Node) -> Code {
                 Ok(Value::list_from(v))
             })
         }
-        Node::Map(pairs, span) if record_keys(pairs).is_some() => {
-            // `{"id": i, "name": n}`: string-constant keys, all different, so
-            // their order is known now; the values go straight into their
-            // sorted places (no search per key). Values run in source order.
-            let keys = record_keys(pairs).unwrap_or_default();
-            let mut order: Vec<usize> = (0..keys.len()).collect();
-            order.sort_by(|&a, &b| keys[a].cmp(&keys[b]));
-            let mut place = vec![0; keys.len()];
-            for (at, &j) in order.iter().enumerate() {
-                place[j] = at;
-            }
-            let sorted: Vec<Value> = order.iter().map(|&j| keys[j].clone()).collect();
-            let values: Vec<(Code, usize)> = pairs.iter().zip(place).map(|((_, v), at)| (lower(v), at)).collect();
-            let span = *span;
-            code(move |i| {
-                let mut m: Vec<(Value, Value)> = sorted.iter().map(|k| (k.clone(), Value::None)).collect();
-                for (v, at) in &values {
-                    let v = v.run(i)?;
-                    crate::value::check_child(&v).map_err(|e| e.or_at(span))?;
-                    // The slot holds a `none`: no drop glue for it.
-                    std::mem::forget(std::mem::replace(&mut m[*at].1, v));
-                }
-                Ok(Value::map(crate::value::ValueMap::from_sorted(m)))
-            })
-        }
         Node::Map(pairs, span) => {
+            if let Some(keys) = record_keys(pairs) {
+                return lower_record(keys, pairs, *span);
+            }
             let pairs: Vec<(Code, Code)> = pairs.iter().map(|(k, v)| (lower(k), lower(v))).collect();
             let span = *span;
             code(move |i| {
