@@ -25,7 +25,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 fn interp(cache: Cache) -> Interp {
-    let mut i = Interp::new(cache);
+    let mut i = memo::new_interp(cache);
     i.out = Box::new(std::io::sink());
     i.err = Box::new(std::io::sink());
     i
@@ -138,7 +138,7 @@ fn disk_hits(c: &mut Criterion) {
         b.iter_batched(
             || Cache::with_disk(open()),
             |fresh| {
-                let old = std::mem::replace(&mut i.cache, fresh);
+                let old = std::mem::replace(&mut memo::cache::session(&mut i).unwrap().cache, fresh);
                 let v = i.call_value(&big, &mut [n.clone()], None).unwrap();
                 (old, v) // dropped outside the measurement
             },

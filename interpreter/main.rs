@@ -65,6 +65,10 @@ unsafe impl GlobalAlloc for MiMalloc {
 #[global_allocator]
 static GLOBAL: MiMalloc = MiMalloc;
 
+mod cli;
+mod repl;
+mod watch;
+
 fn main() {
-    std::process::exit(memo::cli::main());
+    std::process::exit(cli::main());
 }

@@ -25,7 +25,7 @@ fn threads_share_one_cache_and_compute_each_key_once() {
             let results = results.clone();
             std::thread::spawn(move || {
                 memo::stack::run_with_stack(64 << 20, move || {
-                    let mut interp = Interp::new(cache);
+                    let mut interp = memo::new_interp(cache);
                     interp.out = Box::new(std::io::sink());
                     let c = computed.clone();
                     interp.register_native(

@@ -468,7 +468,7 @@ fn mutant(rng: &mut Lcg) -> String {
 
 /// Runs one program; returns the error kind, or "ok".
 fn run_one(text: &str) -> String {
-    let mut interp = memo::Interp::new(memo::Cache::memory());
+    let mut interp = memo::new_interp(memo::Cache::memory());
     interp.out = Box::new(std::io::sink());
     interp.err = Box::new(std::io::sink());
     interp.config.max_call_depth = 64;
@@ -539,7 +539,7 @@ fn generators_make_valid_programs_often() {
     let mut ok = 0;
     for _ in 0..200 {
         let text = generated(&mut rng);
-        let mut interp = memo::Interp::new(memo::Cache::memory());
+        let mut interp = memo::new_interp(memo::Cache::memory());
         if interp.compile("gen.memo", &text, true).is_ok() {
             ok += 1;
         }

@@ -7,6 +7,7 @@
 //!    run the body, hash the output (unless `allow_output_mutation`), store.
 
 use super::explain::{call_label, call_label_values, miss_reasons};
+use super::session::sess;
 use super::{key, Entry, Lookup};
 use crate::error::MemoError;
 use crate::hashing::value_hash::{self, HashCx};
@@ -44,7 +45,7 @@ impl Interp {
                 return Ok(self.take_counted_hit(cf, hit, base));
             }
         }
-        let generation = self.cache.generation();
+        let generation = sess!(self).cache.generation();
         let key = if cf.options.hash_funcs.is_empty() {
             // No user code runs while hashing.
             self.with_args(base, |i, args| key::compute(i, clo, cf, args))
@@ -61,23 +62,23 @@ impl Interp {
         };
         let opts = &cf.options;
         loop {
-            match self.cache.lookup(&key, &cf.name, opts.ttl, opts.max_entries.is_some(), opts.persist) {
+            match sess!(self).cache.lookup(&key, &cf.name, opts.ttl, opts.max_entries.is_some(), opts.persist) {
                 Lookup::Hit(hit) => {
                     if fast {
                         self.with_args(base, |i, args| i.remember_hit(clo, args, generation, &hit));
                     }
-                    if self.config.explain {
+                    if sess!(self).explain {
                         let label = call_label_values(&cf.name, &self.stack[base..]);
                         self.warn(&format!("explain: hit  {label}"));
                     }
                     return Ok(self.take_hit(cf, hit, base));
                 }
                 Lookup::Miss(reason) => {
-                    if self.cache.claim(&key).is_some() {
+                    if sess!(self).cache.claim(&key).is_some() {
                         continue; // another thread computed it meanwhile: look again
                     }
                     let r = self.compute_miss(clo, cf, base, span, key, reason);
-                    self.cache.finish(&key);
+                    sess!(self).cache.finish(&key);
                     return r;
                 }
             }
@@ -97,7 +98,7 @@ impl Interp {
     /// memo, see `cache::fast`).
     #[inline]
     fn take_counted_hit(&mut self, cf: &super::CachedFn, hit: super::Hit, base: usize) -> Value {
-        self.run_stats.hits += 1;
+        sess!(self).run_stats.hits += 1;
         self.pop_frame(base);
         if let Some(stored) = hit.output_hash {
             if hit.value.may_mutate() {
@@ -124,13 +125,13 @@ impl Interp {
                 return Err(e.or_at(span).into());
             }
         };
-        if self.config.explain {
+        if sess!(self).explain {
             let why = miss_reasons(&reason, &parts, cf.options.ttl);
             self.warn(&format!("explain: miss {}: {why}", call_label(&cf.name, &parts)));
         }
         cf.count_miss();
-        self.run_stats.misses += 1;
-        self.missing.push((cf.name.to_string(), cf.options.suppress_warning));
+        sess!(self).run_stats.misses += 1;
+        sess!(self).missing.push((cf.name.clone(), cf.options.suppress_warning));
         let spinner = if self.config.spinner && cf.options.show_spinner {
             Some(super::spinner::Spinner::start(call_label(&cf.name, &parts)))
         } else {
@@ -140,7 +141,7 @@ impl Interp {
         let r = self.call_plain(clo, base, span);
         let took = t0.elapsed();
         drop(spinner);
-        self.missing.pop();
+        sess!(self).missing.pop();
         cf.miss_nanos.fetch_add(took.as_nanos() as u64, Ordering::Relaxed);
         let v = r?;
         let output_hash = if !cf.options.allow_output_mutation && v.may_mutate() {
@@ -167,7 +168,7 @@ impl Interp {
         };
         let entry = Entry::new(v.clone(), output_hash, cf.name.clone(), took, parts);
         let persist = cf.options.persist && super::disk::persistable(&v);
-        self.cache.store(key, entry, cf.options.max_entries, persist);
+        sess!(self).cache.store(key, entry, cf.options.max_entries, persist);
         Ok(v)
     }
 
@@ -200,17 +201,14 @@ fn unhashable_type(v: &Value) -> Option<String> {
 /// Called by `print`: warns (once per function per run) when a cached fn
 /// prints during a miss, since its output will not appear on hits.
 pub fn note_print(interp: &mut Interp) {
-    if interp.missing.is_empty() {
+    let Some(s) = super::session(interp) else { return };
+    if s.missing.is_empty() {
         return;
     }
-    let pending: Vec<String> = interp
-        .missing
-        .iter()
-        .filter(|(name, suppress)| !suppress && !interp.warned_print.contains(name))
-        .map(|(n, _)| n.clone())
-        .collect();
+    let pending: Vec<Arc<str>> =
+        s.missing.iter().filter(|(name, suppress)| !suppress && !s.warned_print.contains(name)).map(|(n, _)| n.clone()).collect();
     for name in pending {
-        interp.warned_print.insert(name.clone());
+        sess!(interp).warned_print.insert(name.clone());
         interp.warn(&format!(
             "warning: cached fn `{name}` called print(); its output appears only on cache misses (cached(suppress_warning: true) silences this)"
         ));

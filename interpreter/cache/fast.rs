@@ -23,6 +23,7 @@
 //! and when the interpreter goes away. Two atomic additions per hit were a
 //! sixth of its cost.
 
+use super::session::sess;
 use super::{CachedFn, Hit};
 use crate::interp::Interp;
 use crate::value::{Closure, Hash32, Value};
@@ -87,9 +88,8 @@ impl Drop for HitMemo {
 
 /// May this function's hits skip the lookup?
 #[inline]
-pub(crate) fn eligible(interp: &Interp, cf: &CachedFn) -> bool {
-    let o = &cf.options;
-    o.ttl.is_none() && o.max_entries.is_none() && o.hash_funcs.is_empty() && !interp.config.explain
+pub(crate) fn eligible(interp: &mut Interp, cf: &CachedFn) -> bool {
+    cf.simple && !sess!(interp).explain
 }
 
 /// Can `v` be compared by identity (scalar, or immutable heap value)?
@@ -112,7 +112,7 @@ fn same(a: &Value, b: &Value) -> bool {
         (Value::None, Value::None) => true,
         (Value::Bool(x), Value::Bool(y)) => x == y,
         (Value::Float(x), Value::Float(y)) => {
-            crate::hashing::value_hash::canonical_float_bits(x.get()) == crate::hashing::value_hash::canonical_float_bits(y.get())
+            crate::hashing::value_hash::float_bits(x.get()) == crate::hashing::value_hash::float_bits(y.get())
         }
         (Value::Str(x), Value::Str(y)) => Arc::ptr_eq(x, y),
         (Value::List(x), Value::List(y)) => Arc::ptr_eq(x, y),
@@ -159,9 +159,9 @@ impl Interp {
             return None;
         }
         let i = slot_of(clo, args);
-        let generation = self.cache.generation();
+        let generation = sess!(self).cache.generation();
         let epoch = self.global_epoch;
-        let slot = self.hit_memo.slots.get(i)?.as_deref()?;
+        let slot = sess!(self).hit_memo.slots.get(i)?.as_deref()?;
         if !Arc::ptr_eq(&slot.clo, clo)
             || slot.nargs != args.len()
             || slot.generation != generation
@@ -175,9 +175,9 @@ impl Interp {
             if self.closure_code_hash(clo).ok()? != code {
                 return None;
             }
-            self.hit_memo.slots[i].as_deref_mut()?.epoch = epoch;
+            sess!(self).hit_memo.slots[i].as_deref_mut()?.epoch = epoch;
         }
-        let slot = self.hit_memo.slots[i].as_deref_mut()?;
+        let slot = sess!(self).hit_memo.slots[i].as_deref_mut()?;
         slot.pending_hits += 1;
         slot.pending_nanos += slot.compute.as_nanos() as u64;
         Some(Hit { value: slot.value.clone(), output_hash: slot.output_hash, compute: slot.compute })
@@ -207,7 +207,7 @@ impl Interp {
             pending_hits: 0,
             pending_nanos: 0,
         };
-        let memo = &mut self.hit_memo;
+        let memo = &mut sess!(self).hit_memo;
         if memo.slots.is_empty() {
             memo.slots.resize_with(SLOTS, || None);
         }
@@ -220,13 +220,17 @@ impl Interp {
     }
 
     /// Adds the hits counted in the slots to the functions' counters.
-    pub(crate) fn flush_hits(&mut self) {
-        self.hit_memo.flush();
+    pub fn flush_hits(&mut self) {
+        if let Some(s) = super::session(self) {
+            s.hit_memo.flush();
+        }
     }
 
     /// Forgets every remembered hit (a new cache, a new run).
     pub(crate) fn forget_hits(&mut self) {
-        self.hit_memo.flush();
-        self.hit_memo.slots.clear();
+        if let Some(s) = super::session(self) {
+            s.hit_memo.flush();
+            s.hit_memo.slots.clear();
+        }
     }
 }

@@ -3,7 +3,8 @@
 //! of every function it uses) and the argument values (with `hash_funcs`
 //! applied). Per-part digests are kept only when needed (misses, explain).
 
-use super::options::CachedFn;
+use super::session::sess;
+use super::CachedFn;
 use crate::error::Result;
 use crate::hashing::deps::{short, Dep};
 use crate::hashing::value_hash::{self, HashCx, KeyBuf, Sink};
@@ -55,15 +56,15 @@ pub fn compute(interp: &mut Interp, clo: &Arc<Closure>, cf: &CachedFn, args: &[V
     // Small inputs (a code hash and a few scalars or memoized digests) are
     // remembered with their digest: a repeated call skips the blake3 run.
     if let Some(bytes) = h.bytes() {
-        if let Some(k) = interp.key_memo.get(bytes) {
+        if let Some(k) = sess!(interp).key_memo.get(bytes) {
             return Ok(*k);
         }
         let bytes: Box<[u8]> = bytes.into();
         let k = h.finish();
-        if interp.key_memo.len() >= KEY_MEMO_MAX {
-            interp.key_memo.clear();
+        if sess!(interp).key_memo.len() >= KEY_MEMO_MAX {
+            sess!(interp).key_memo.clear();
         }
-        interp.key_memo.insert(bytes, k);
+        sess!(interp).key_memo.insert(bytes, k);
         return Ok(k);
     }
     Ok(h.finish())

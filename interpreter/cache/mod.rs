@@ -1,11 +1,12 @@
 //! The cache: key → (value, output hash, metadata), shared by every engine
 //! and thread holding a clone of the same [`Cache`] handle.
 //!
+//! - `session`: the cache's side of one interpreter (its memoizer and state).
 //! - `key`: how a call's key is built (code hash + argument hashes).
 //! - `call`: the cached-call protocol (hit, miss, waits, warnings).
+//! - `fast`: the hit memo.
 //! - `explain`: why a call missed, for `--explain`.
-//! - `options`: the `cached(...)` options.
-//! - `disk`: the on-disk tier; `natives`: `cache_info`, `cache_clear`.
+//! - `disk`: the on-disk tier.
 
 pub mod call;
 mod codec;
@@ -13,12 +14,12 @@ pub mod disk;
 pub mod explain;
 pub(crate) mod fast;
 pub mod key;
-pub mod natives;
-pub mod options;
+pub mod session;
 mod spinner;
 
+pub use crate::interp::CachedFn;
 pub use call::note_print;
-pub use options::CachedFn;
+pub use session::{attach, session, Session};
 
 use crate::value::{Hash32, Value};
 use key::KeyParts;

@@ -1,12 +1,14 @@
-//! The `memo` command line: `run`, `check`, `repl`, `watch`, `cache`.
+//! The `memo` command line: `run`, `check`, `repl`, `watch`, `cache`. Every
+//! command that runs scripts builds one [`Engine`] the same way
+//! (`make_engine`), so runs start alike everywhere: the same cache tiers,
+//! the same limits (the operation budget is per run, reset by the engine
+//! on every entry), the same statistics.
 
 pub(crate) mod stats;
 
-use crate::cache::disk::{DiskStore, DEFAULT_MAX_BYTES};
-use crate::cache::Cache;
-use crate::interp::Interp;
-use crate::value::Value;
 use clap::{Args, Parser, Subcommand};
+use memo::cache::disk::{DiskStore, DEFAULT_MAX_BYTES};
+use memo::{Cache, Engine, Limits, Value};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
@@ -157,28 +159,34 @@ pub fn make_cache(opts: &RunOpts, script: Option<&Path>) -> Cache {
     cache
 }
 
-/// Sets up an interpreter for the CLI: params, explain, buffered stdout.
-pub fn make_interp(opts: &RunOpts, cache: Cache) -> Result<Interp, String> {
-    let mut interp = Interp::new(cache);
+/// The engine every command runs scripts with: the cache, params, limits,
+/// explain, buffered stdout. It runs on the calling thread, which `main`
+/// gave a big stack.
+#[allow(clippy::needless_update)] // `..defaults`: limits added later keep their defaults
+pub fn make_engine(opts: &RunOpts, cache: Cache) -> Result<Engine, String> {
+    let defaults = Limits::default();
+    let limits = Limits {
+        max_ops: opts.max_ops,
+        max_call_depth: opts.max_depth.unwrap_or(defaults.max_call_depth),
+        max_collection_len: opts.max_len.unwrap_or(defaults.max_collection_len),
+        allow_fs: !opts.no_fs,
+        allow_clock: !opts.no_clock,
+        ..defaults
+    };
+    let mut b = Engine::builder()
+        .cache(cache)
+        .limits(limits)
+        .explain(opts.explain)
+        .spinner(std::io::stderr().is_terminal())
+        .output(std::io::BufWriter::with_capacity(1 << 16, std::io::stdout()))
+        .run_on_current_thread();
     for kv in &opts.set {
         let Some((k, v)) = kv.split_once('=') else {
             return Err(format!("--set expects NAME=VALUE, got `{kv}`"));
         };
-        interp.params.insert(k.trim().to_string(), parse_param(v));
+        b = b.param(k.trim(), parse_param(v));
     }
-    interp.config.explain = opts.explain;
-    interp.config.max_ops = opts.max_ops;
-    if let Some(n) = opts.max_depth {
-        interp.config.max_call_depth = n;
-    }
-    if let Some(n) = opts.max_len {
-        interp.config.max_collection_len = n;
-    }
-    interp.config.allow_fs = !opts.no_fs;
-    interp.config.allow_clock = !opts.no_clock;
-    interp.config.spinner = std::io::stderr().is_terminal();
-    interp.out = Box::new(std::io::BufWriter::with_capacity(1 << 16, std::io::stdout()));
-    Ok(interp)
+    Ok(b.build())
 }
 
 /// Entry point of the binary; returns the process exit code.
@@ -191,7 +199,7 @@ pub fn main() -> i32 {
             return code;
         }
     };
-    crate::stack::run_with_stack(STACK_SIZE, move || run_command(cli.command))
+    memo::stack::run_with_stack(STACK_SIZE, move || run_command(cli.command))
 }
 
 fn run_command(cmd: Command) -> i32 {
@@ -202,6 +210,11 @@ fn run_command(cmd: Command) -> i32 {
         Command::Watch { file, opts } => crate::watch::run(&file, &opts),
         Command::Cache { action } => stats::cache_command(action),
     }
+}
+
+/// `1 hit`, `3 hits`.
+pub(crate) fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 fn usage_error(msg: &str) -> i32 {
@@ -215,21 +228,21 @@ fn run_file(file: &Path, opts: &RunOpts) -> i32 {
         Err(e) => return usage_error(&format!("cannot read `{}`: {e}", file.display())),
     };
     let cache = make_cache(opts, Some(file));
-    let mut interp = match make_interp(opts, cache) {
-        Ok(i) => i,
+    let mut engine = match make_engine(opts, cache) {
+        Ok(e) => e,
         Err(e) => return usage_error(&e),
     };
-    let r = interp.run_source(&file.display().to_string(), &text);
-    interp.flush();
+    let r = engine.run_named(&file.display().to_string(), &text);
+    engine.flush();
     let code = match r {
         Ok(_) => 0,
         Err(e) => {
-            eprint!("{}", e.render(&interp.sources));
+            eprint!("{}", e.render());
             1
         }
     };
     if opts.stats {
-        eprint!("{}", stats::run_stats(&interp));
+        eprint!("{}", stats::run_stats(&mut engine));
     }
     let _ = std::io::stderr().flush();
     code
@@ -240,14 +253,14 @@ fn check_file(file: &Path) -> i32 {
         Ok(t) => t,
         Err(e) => return usage_error(&format!("cannot read `{}`: {e}", file.display())),
     };
-    let mut interp = Interp::new(Cache::memory());
-    match interp.compile(&file.display().to_string(), &text, true) {
-        Ok(_) => {
+    let mut engine = Engine::builder().run_on_current_thread().build();
+    match engine.check_named(&file.display().to_string(), &text) {
+        Ok(()) => {
             println!("{}: ok", file.display());
             0
         }
         Err(e) => {
-            eprint!("{}", e.render(&interp.sources));
+            eprint!("{}", e.render());
             1
         }
     }

@@ -1,11 +1,9 @@
 //! `--stats` output and the `memo cache stats|clear` commands.
 
 use super::{cache_dir_for, CacheAction};
-use crate::cache::disk::{DiskStore, DEFAULT_MAX_BYTES};
-use crate::interp::Interp;
-use std::collections::BTreeMap;
+use memo::cache::disk::{DiskStore, DEFAULT_MAX_BYTES};
+use memo::Engine;
 use std::fmt::Write;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 /// Formats a duration for people: `1.23s`, `45.6ms`, `789µs`.
@@ -34,24 +32,20 @@ fn human_bytes(b: u64) -> String {
 
 /// The `--stats` table: per cached function, hits, misses, time computing
 /// misses, and the time hits saved (the stored compute time of each hit).
-pub fn run_stats(interp: &Interp) -> String {
-    let mut rows: BTreeMap<String, (u64, u64, u64, u64)> = BTreeMap::new();
-    for cf in &interp.cached_fns {
-        let r = rows.entry(cf.name.to_string()).or_default();
-        r.0 += cf.hits.load(Ordering::Relaxed);
-        r.1 += cf.misses.load(Ordering::Relaxed);
-        r.2 += cf.miss_nanos.load(Ordering::Relaxed);
-        r.3 += cf.saved_nanos.load(Ordering::Relaxed);
-    }
+pub fn run_stats(engine: &mut Engine) -> String {
+    let rows = engine.fn_stats();
     let mut out = String::new();
-    let w = rows.keys().map(|k| k.len()).max().unwrap_or(8).max(8);
+    let w = rows.iter().map(|r| r.name.len()).max().unwrap_or(8).max(8);
     let _ = writeln!(out, "{:<w$}  {:>8}  {:>8}  {:>12}  {:>12}", "cached fn", "hits", "misses", "miss time", "time saved");
-    for (name, (h, m, mt, st)) in &rows {
+    for r in &rows {
         let _ = writeln!(
             out,
-            "{name:<w$}  {h:>8}  {m:>8}  {:>12}  {:>12}",
-            human(Duration::from_nanos(*mt)),
-            human(Duration::from_nanos(*st))
+            "{:<w$}  {:>8}  {:>8}  {:>12}  {:>12}",
+            r.name,
+            r.hits,
+            r.misses,
+            human(r.miss_time),
+            human(r.time_saved)
         );
     }
     if rows.is_empty() {

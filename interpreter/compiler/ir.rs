@@ -4,14 +4,31 @@
 
 use crate::ast::{BinOp, UnOp};
 use crate::source::Span;
-use crate::value::{StructType, Value};
 use std::sync::Arc;
 
-use super::FnProto;
+use super::FnIr;
+
+/// A literal constant of the source.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Lit {
+    None,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(Arc<str>),
+}
+
+/// A `struct` declaration: its name and field names (the runtime makes
+/// one type value of it when the code is lowered).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StructDecl {
+    pub name: String,
+    pub fields: Vec<String>,
+}
 
 #[derive(Debug)]
 pub enum Node {
-    Const(Value),
+    Const(Lit),
     /// Read a frame slot (parameters, locals and captured values).
     Local(u32),
     /// Read a global; an error if it is not defined.
@@ -56,11 +73,11 @@ pub enum Node {
     Continue,
     Return(Box<Node>),
     /// Make a closure: capture these slots of the current frame.
-    Closure(Arc<FnProto>, Vec<u32>),
+    Closure(Arc<FnIr>, Vec<u32>),
     /// Make a cached closure: options are (name, value) evaluated now.
-    CachedClosure(Arc<FnProto>, Vec<u32>, Vec<(String, Node, Span)>),
+    CachedClosure(Arc<FnIr>, Vec<u32>, Vec<(String, Node, Span)>),
     Try(Box<Node>, u32, Box<Node>),
-    Struct(Arc<StructType>),
+    Struct(Arc<StructDecl>),
     Import(String, Span),
 }
 

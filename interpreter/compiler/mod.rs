@@ -6,25 +6,27 @@
 //! function's `ast_hash` (its code identity for caching) is computed here,
 //! once, from the resolved tree.
 
-mod arith;
-pub mod codegen;
-mod concat;
+pub mod code_hash;
 pub mod ir;
 
 use crate::ast::{self, Arg, BinOp, Block, Expr, ExprKind, FnDef, Program, Stmt, StmtKind};
 use crate::error::{MemoError, Result};
-use crate::hashing::code_hash::ast_hash;
 use crate::names;
 use crate::source::Span;
 use crate::stack;
-use crate::value::{Hash32, StructType, Value};
-use ir::{Node, PathStep, Place};
+use code_hash::{ast_hash, Hash32};
+use ir::{Lit, Node, PathStep, Place, StructDecl};
 use std::collections::HashSet;
 use std::sync::Arc;
 
-/// A compiled function (or a whole script: `name == "<script>"`).
+/// The option names `cached(...)` accepts (the runtime evaluates them).
+pub const CACHED_OPTIONS: &[&str] =
+    &["hash_funcs", "allow_output_mutation", "suppress_warning", "max_entries", "ttl", "persist", "show_spinner"];
+
+/// A compiled function (or a whole script: `name == "<script>"`), before the
+/// runtime lowers its body to running code (`crate::codegen`).
 #[derive(Debug)]
-pub struct FnProto {
+pub struct FnIr {
     pub name: String,
     pub params: Vec<String>,
     /// Frame size: parameters, captured values, locals.
@@ -37,13 +39,18 @@ pub struct FnProto {
     pub self_slot: Option<u32>,
     pub body: Node,
     pub span: Span,
-    /// Globals read by this function or any function nested in it, in
-    /// first-use order: its free variables for the cache key.
+    /// Globals read (or called) by this function or any function nested in
+    /// it, in first-use order: its free variables for the cache key. A
+    /// global the function only assigns is not among them: its result
+    /// cannot depend on it.
     pub globals_read: Vec<u32>,
+    /// For each of `globals_read`: true when the global is only ever called
+    /// (`g(...)`, `x.g(...)`), never read as a value. A cached fn held by such
+    /// a global is a *callee*: its calls are recorded and verified by the
+    /// cache, so its code need not be part of the caller's key.
+    pub globals_call_only: Vec<bool>,
     /// Structural hash of the resolved body (no spans, locals by slot).
     pub ast_hash: Hash32,
-    /// The body compiled to closures: what runs.
-    pub code: codegen::Code,
     /// Part of the standard library written in memo (see `CompileOptions::library`).
     pub library: bool,
 }
@@ -60,8 +67,8 @@ pub struct CompileOptions<'a> {
     pub library: bool,
 }
 
-/// Compiles a whole program into the script's proto.
-pub fn compile_program(prog: &Program, opts: &CompileOptions) -> Result<Arc<FnProto>> {
+/// Compiles a whole program into the script's function.
+pub fn compile_program(prog: &Program, opts: &CompileOptions) -> Result<Arc<FnIr>> {
     let mut top_level: HashSet<String> = HashSet::new();
     let mut has_import = false;
     for s in &prog.stmts {
@@ -102,7 +109,19 @@ struct FnState {
     self_slot: Option<u32>,
     loops: u32,
     globals_read: Vec<u32>,
-    globals_seen: HashSet<u32>,
+    globals_call_only: Vec<bool>,
+    globals_seen: hashbrown::HashMap<u32, usize>,
+}
+
+/// How a name is used where it is resolved.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Use {
+    /// Read as a value.
+    Read,
+    /// Only called: `g(...)` or `x.g(...)`.
+    Call,
+    /// Assigned (`g = e`, `g op= e`, `g[k] = v`): not a read for the key.
+    Write,
 }
 
 impl FnState {
@@ -117,7 +136,8 @@ impl FnState {
             self_slot: None,
             loops: 0,
             globals_read: Vec::new(),
-            globals_seen: HashSet::new(),
+            globals_call_only: Vec::new(),
+            globals_seen: hashbrown::HashMap::new(),
         }
     }
 
@@ -126,17 +146,23 @@ impl FnState {
         self.nslots - 1
     }
 
-    fn read_global(&mut self, id: u32) {
-        if self.globals_seen.insert(id) {
-            self.globals_read.push(id);
+    fn use_global(&mut self, id: u32, how: Use) {
+        if how == Use::Write {
+            return;
+        }
+        match self.globals_seen.get(&id) {
+            Some(&k) => self.globals_call_only[k] &= how == Use::Call,
+            None => {
+                self.globals_seen.insert(id, self.globals_read.len());
+                self.globals_read.push(id);
+                self.globals_call_only.push(how == Use::Call);
+            }
         }
     }
 
-    fn finish(self, params: Vec<String>, body: Node, span: Span, library: bool) -> FnProto {
+    fn finish(self, params: Vec<String>, body: Node, span: Span, library: bool) -> FnIr {
         let hash = ast_hash(params.len(), &body);
-        let code = codegen::lower(&body);
-        FnProto {
-            code,
+        FnIr {
             library,
             name: self.name,
             params,
@@ -147,6 +173,7 @@ impl FnState {
             body,
             span,
             globals_read: self.globals_read,
+            globals_call_only: self.globals_call_only,
             ast_hash: hash,
         }
     }
@@ -217,7 +244,7 @@ impl Compiler<'_> {
         Some(slot)
     }
 
-    fn resolve(&mut self, name: &str, span: Span) -> Result<Resolved> {
+    fn resolve(&mut self, name: &str, span: Span, how: Use) -> Result<Resolved> {
         let k = self.fns.len() - 1;
         if let Some(slot) = self.resolve_in(k, name) {
             return Ok(Resolved::Local(slot));
@@ -227,7 +254,7 @@ impl Compiler<'_> {
         }
         let id = names::intern(name);
         for st in self.fns.iter_mut() {
-            st.read_global(id);
+            st.use_global(id, how);
         }
         Ok(Resolved::Global(id))
     }
@@ -283,7 +310,7 @@ impl Compiler<'_> {
                     }
                 }
                 let ty =
-                    Arc::new(StructType { name: name.name.clone(), fields: fields.iter().map(|f| f.name.clone()).collect() });
+                    Arc::new(StructDecl { name: name.name.clone(), fields: fields.iter().map(|f| f.name.clone()).collect() });
                 if top {
                     Node::DefineGlobal(names::intern(&name.name), Box::new(Node::Struct(ty)))
                 } else {
@@ -325,7 +352,7 @@ impl Compiler<'_> {
                 }
                 let v = match e {
                     Some(e) => self.expr(e)?,
-                    None => Node::Const(Value::None),
+                    None => Node::Const(Lit::None),
                 };
                 Node::Return(Box::new(v))
             }
@@ -384,7 +411,7 @@ impl Compiler<'_> {
     /// evaluator sound: it lends those slots the closure's values without
     /// owning them (`Interp::call_plain`).
     fn resolve_target(&mut self, name: &str, span: Span) -> Result<Resolved> {
-        let r = self.resolve(name, span)?;
+        let r = self.resolve(name, span, Use::Write)?;
         if let Resolved::Local(slot) = r {
             let st = &self.fns[self.fns.len() - 1];
             if st.captures.iter().any(|c| c.1 == slot) || st.self_slot == Some(slot) {
@@ -425,9 +452,9 @@ impl Compiler<'_> {
                             a.value.span,
                         ));
                     };
-                    if !crate::cache::options::KNOWN.contains(&n.name.as_str()) {
+                    if !CACHED_OPTIONS.contains(&n.name.as_str()) {
                         return Err(MemoError::compile(
-                            format!("unknown cached option `{}` (known: {})", n.name, crate::cache::options::KNOWN.join(", ")),
+                            format!("unknown cached option `{}` (known: {})", n.name, CACHED_OPTIONS.join(", ")),
                             n.span,
                         ));
                     }
@@ -467,8 +494,8 @@ impl Compiler<'_> {
         Ok(Node::Call(Box::new(callee), v, span))
     }
 
-    fn name(&mut self, name: &str, span: Span) -> Result<Node> {
-        Ok(match self.resolve(name, span)? {
+    fn name(&mut self, name: &str, span: Span, how: Use) -> Result<Node> {
+        Ok(match self.resolve(name, span, how)? {
             Resolved::Local(s) => Node::Local(s),
             Resolved::Global(g) => Node::Global(g, span),
         })
@@ -478,12 +505,12 @@ impl Compiler<'_> {
         self.guard(e.span)?;
         let span = e.span;
         Ok(match &e.kind {
-            ExprKind::None => Node::Const(Value::None),
-            ExprKind::Bool(b) => Node::Const(Value::bool(*b)),
-            ExprKind::Int(i) => Node::Const(Value::Int(*i)),
-            ExprKind::Float(f) => Node::Const(Value::float(*f)),
-            ExprKind::Str(s) => Node::Const(Value::str(s.as_str())),
-            ExprKind::Ident(n) => self.name(n, span)?,
+            ExprKind::None => Node::Const(Lit::None),
+            ExprKind::Bool(b) => Node::Const(Lit::Bool(*b)),
+            ExprKind::Int(i) => Node::Const(Lit::Int(*i)),
+            ExprKind::Float(f) => Node::Const(Lit::Float(*f)),
+            ExprKind::Str(s) => Node::Const(Lit::Str(Arc::from(s.as_str()))),
+            ExprKind::Ident(n) => self.name(n, span, Use::Read)?,
             ExprKind::List(items) => Node::List(items.iter().map(|i| self.expr(i)).collect::<Result<_>>()?, span),
             ExprKind::Map(pairs) => {
                 Node::Map(pairs.iter().map(|(k, v)| Ok((self.expr(k)?, self.expr(v)?))).collect::<Result<_>>()?, span)
@@ -491,8 +518,8 @@ impl Compiler<'_> {
             ExprKind::Unary(op, x) => {
                 let x = self.expr(x)?;
                 match (op, &x) {
-                    (ast::UnOp::Neg, Node::Const(Value::Int(i))) if *i != i64::MIN => Node::Const(Value::Int(-i)),
-                    (ast::UnOp::Neg, Node::Const(Value::Float(f))) => Node::Const(Value::float(-f.get())),
+                    (ast::UnOp::Neg, Node::Const(Lit::Int(i))) if *i != i64::MIN => Node::Const(Lit::Int(-i)),
+                    (ast::UnOp::Neg, Node::Const(Lit::Float(f))) => Node::Const(Lit::Float(-f)),
                     _ => Node::Unary(*op, Box::new(x), span),
                 }
             }
@@ -508,12 +535,18 @@ impl Compiler<'_> {
                 Node::Range(Box::new(self.expr(start)?), Box::new(self.expr(end)?), *inclusive, span)
             }
             ExprKind::Call { callee, args } => {
-                let c = self.expr(callee)?;
+                let c = match &callee.kind {
+                    ExprKind::Ident(n) => {
+                        self.guard(callee.span)?;
+                        self.name(n, callee.span, Use::Call)?
+                    }
+                    _ => self.expr(callee)?,
+                };
                 self.call(c, None, args, span)?
             }
             ExprKind::MethodCall { receiver, name, args } => {
                 let r = self.expr(receiver)?;
-                let c = self.name(&name.name, name.span)?;
+                let c = self.name(&name.name, name.span, Use::Call)?;
                 self.call(c, Some(r), args, span)?
             }
             ExprKind::Index(t, i) => Node::Index(Box::new(self.expr(t)?), Box::new(self.expr(i)?), span),

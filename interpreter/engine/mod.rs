@@ -414,6 +414,7 @@ pub struct EngineBuilder {
     err: Option<Box<dyn Write + Send>>,
     stack_size: Option<usize>,
     explain: bool,
+    spinner: bool,
 }
 
 impl Default for EngineBuilder {
@@ -426,6 +427,7 @@ impl Default for EngineBuilder {
             err: None,
             stack_size: Some(DEFAULT_STACK_SIZE),
             explain: false,
+            spinner: false,
         }
     }
 }
@@ -500,6 +502,14 @@ impl EngineBuilder {
         self
     }
 
+    /// Show `Running f(x)…` on the error output while a miss of a cached
+    /// fn with `show_spinner` runs longer than half a second (for a
+    /// terminal; default off).
+    pub fn spinner(mut self, yes: bool) -> Self {
+        self.spinner = yes;
+        self
+    }
+
     /// Stack size of the thread each run executes on (default
     /// [`DEFAULT_STACK_SIZE`]); see the module docs.
     pub fn stack_size(mut self, bytes: usize) -> Self {
@@ -517,9 +527,13 @@ impl EngineBuilder {
 
     /// The engine.
     pub fn build(self) -> Engine {
-        let mut interp = Interp::new(self.cache.unwrap_or_default());
+        let cache = self.cache.unwrap_or_default();
+        let mut interp = new_interp(cache.clone());
         self.limits.apply(&mut interp.config);
-        interp.config.explain = self.explain;
+        interp.config.spinner = self.spinner;
+        if let Some(s) = crate::cache::session(&mut interp) {
+            s.explain = self.explain;
+        }
         for (k, v) in self.params {
             interp.params.insert(k, v);
         }
@@ -529,8 +543,31 @@ impl EngineBuilder {
         if let Some(err) = self.err {
             interp.err = err;
         }
-        Engine { interp: Some(interp), stack_size: self.stack_size, host_globals: Vec::new() }
+        Engine { interp: Some(interp), stack_size: self.stack_size, host_globals: Vec::new(), cache }
     }
+}
+
+/// An interpreter with the standard library whose cached fns use `cache`
+/// (what an [`Engine`] wraps; for code that drives an `Interp` directly).
+pub fn new_interp(cache: Cache) -> Interp {
+    let mut interp = Interp::bare();
+    crate::cache::attach(&mut interp, cache);
+    crate::natives::install(&mut interp);
+    interp
+}
+
+/// Hits, misses and time of one cached fn over the runs since the last
+/// [`Engine::reset`] (summed over its declarations: every run of a script
+/// declares its cached fns anew).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FnStats {
+    pub name: String,
+    pub hits: u64,
+    pub misses: u64,
+    /// Time spent computing misses.
+    pub miss_time: std::time::Duration,
+    /// Time the hits saved: the compute time stored with each entry hit.
+    pub time_saved: std::time::Duration,
 }
 
 // ----- the engine -----
@@ -552,6 +589,7 @@ pub struct Engine {
     stack_size: Option<usize>,
     /// Globals the host defined (natives, types, values): kept by `reset`.
     host_globals: Vec<(String, Value)>,
+    cache: Cache,
 }
 
 impl Default for Engine {
@@ -632,6 +670,17 @@ impl Engine {
     pub fn run_file(&mut self, path: impl AsRef<Path>) -> Result<Value, Error> {
         let path = path.as_ref();
         self.enter(|i| i.run_file(path))
+    }
+
+    /// Checks source text for syntax and compile errors without running it
+    /// (what `memo check` does).
+    pub fn check_named(&mut self, name: &str, source: &str) -> Result<(), Error> {
+        self.enter(|i| i.compile(name, source, true).map(|_| ()))
+    }
+
+    /// The files the scripts imported since the last [`reset`](Engine::reset).
+    pub fn imported_files(&self) -> Vec<std::path::PathBuf> {
+        self.ip().imported_files()
     }
 
     /// Runs a script and converts its value.
@@ -803,7 +852,62 @@ impl Engine {
 
     /// The engine's cache (clone it into other engines to share results).
     pub fn cache(&self) -> &Cache {
-        &self.ip().cache
+        &self.cache
+    }
+
+    /// Turns the `--explain` lines (why each cached call hit or missed, on
+    /// the error output) on or off.
+    pub fn set_explain(&mut self, yes: bool) {
+        if let Some(s) = crate::cache::session(self.ip_mut()) {
+            s.explain = yes;
+        }
+    }
+
+    /// Are the `--explain` lines on?
+    pub fn explain(&mut self) -> bool {
+        crate::cache::session(self.ip_mut()).is_some_and(|s| s.explain)
+    }
+
+    /// Hits and misses of cached calls since the last [`reset`](Engine::reset).
+    pub fn run_stats(&mut self) -> crate::cache::RunStats {
+        crate::cache::session(self.ip_mut()).map(|s| s.run_stats.clone()).unwrap_or_default()
+    }
+
+    /// Per cached fn (by name, sorted), hits, misses and time since the
+    /// last [`reset`](Engine::reset).
+    pub fn fn_stats(&mut self) -> Vec<FnStats> {
+        let interp = self.ip_mut();
+        interp.flush_hits();
+        let Some(s) = crate::cache::session(interp) else { return Vec::new() };
+        let mut rows: std::collections::BTreeMap<String, FnStats> = Default::default();
+        for cf in &s.cached_fns {
+            let r =
+                rows.entry(cf.name.to_string()).or_insert_with(|| FnStats { name: cf.name.to_string(), ..Default::default() });
+            r.hits += cf.hits.load(Ordering::Relaxed);
+            r.misses += cf.misses.load(Ordering::Relaxed);
+            r.miss_time += std::time::Duration::from_nanos(cf.miss_nanos.load(Ordering::Relaxed));
+            r.time_saved += std::time::Duration::from_nanos(cf.saved_nanos.load(Ordering::Relaxed));
+        }
+        rows.into_values().collect()
+    }
+
+    /// Names of the globals defined now, sorted (for completion).
+    pub fn global_names(&self) -> Vec<String> {
+        let mut v: Vec<String> = self.ip().global_names();
+        v.sort();
+        v
+    }
+
+    /// Writes text to the engine's output (in order with what scripts print).
+    pub fn write_output(&mut self, text: &str) {
+        let out = &mut self.ip_mut().out;
+        let _ = out.write_all(text.as_bytes());
+        let _ = out.flush();
+    }
+
+    /// Flushes the engine's output and error output.
+    pub fn flush(&mut self) {
+        self.ip_mut().flush();
     }
 
     /// Hits, misses and entries of the cached fn `name` (as defined by the
@@ -816,7 +920,7 @@ impl Engine {
                 Ok(CacheInfo {
                     hits: cf.hits.load(Ordering::Relaxed),
                     misses: cf.misses.load(Ordering::Relaxed),
-                    entries: self.ip().cache.entries_of(&cf.name),
+                    entries: self.cache.entries_of(&cf.name),
                 })
             }
             other => Err(Error::new("TypeError", format!("`{name}` is a {}, not a cached fn", other.type_name()))),

@@ -13,8 +13,9 @@
 //! changed (a short version scan), the memo is returned: O(1) in hot loops.
 
 use super::value_hash::{self, HashCx};
+use crate::cache::session::{sess, CodeMemo};
 use crate::error::Result;
-use crate::interp::{CodeMemo, Interp};
+use crate::interp::Interp;
 use crate::names;
 use crate::value::{Closure, Hash32, Value};
 use hashbrown::HashMap;
@@ -69,11 +70,11 @@ impl Interp {
     /// The transitive code hash of a closure (memoized).
     pub fn closure_code_hash(&mut self, clo: &Arc<Closure>) -> Result<Hash32> {
         let key = Arc::as_ptr(clo) as usize;
-        if !self.hash_stack.is_empty() {
+        if !sess!(self).hash_stack.is_empty() {
             // Nested inside another function's walk: handled by `walk`.
             return self.nested_code_hash(clo);
         }
-        if let Some(m) = self.code_memo.get_mut(&key) {
+        if let Some(m) = sess!(self).code_memo.get_mut(&key) {
             if m.epoch == self.global_epoch {
                 return Ok(m.hash);
             }
@@ -86,11 +87,13 @@ impl Interp {
         let mut w = Walk { memoizable: true, ..Default::default() };
         let (h, _) = self.walk(clo, &mut w)?;
         if w.memoizable {
-            if self.code_memo.len() >= CODE_MEMO_MAX {
+            if sess!(self).code_memo.len() >= CODE_MEMO_MAX {
                 // Closures made in a loop would otherwise pile up here.
-                self.code_memo.clear();
+                sess!(self).code_memo.clear();
             }
-            self.code_memo.insert(key, CodeMemo { _keep: clo.clone(), epoch: self.global_epoch, deps: w.versions, hash: h });
+            sess!(self)
+                .code_memo
+                .insert(key, CodeMemo { _keep: clo.clone(), epoch: self.global_epoch, deps: w.versions, hash: h });
         }
         Ok(h)
     }
@@ -105,9 +108,9 @@ impl Interp {
     fn nested_code_hash(&mut self, clo: &Arc<Closure>) -> Result<Hash32> {
         // Only reached through value hashing of a function held in a data
         // structure during a walk; hash it standalone with a fresh walk.
-        let saved = std::mem::take(&mut self.hash_stack);
+        let saved = std::mem::take(&mut sess!(self).hash_stack);
         let r = self.closure_code_hash(clo);
-        self.hash_stack = saved;
+        sess!(self).hash_stack = saved;
         r
     }
 
@@ -115,7 +118,7 @@ impl Interp {
     /// cycle inside it pointed at (usize::MAX: none, the result is context free).
     fn walk(&mut self, clo: &Arc<Closure>, w: &mut Walk) -> Result<(Hash32, usize)> {
         let ptr = Arc::as_ptr(clo) as usize;
-        if let Some(pos) = self.hash_stack.iter().position(|p| *p == ptr) {
+        if let Some(pos) = sess!(self).hash_stack.iter().position(|p| *p == ptr) {
             let mut h = blake3::Hasher::new();
             h.update(b"rec");
             h.update(clo.proto.name.as_bytes());
@@ -135,10 +138,10 @@ impl Interp {
         if crate::stack::near_overflow() {
             return Err(crate::error::MemoError::new("RecursionError", "functions nested too deeply to hash"));
         }
-        let my_index = self.hash_stack.len();
-        self.hash_stack.push(ptr);
+        let my_index = sess!(self).hash_stack.len();
+        sess!(self).hash_stack.push(ptr);
         let r = self.walk_inner(clo, w, my_index);
-        self.hash_stack.pop();
+        sess!(self).hash_stack.pop();
         let (h, min_rec) = r?;
         if min_rec >= my_index {
             w.done.insert(ptr, h);
@@ -153,7 +156,7 @@ impl Interp {
         h.update(b"memo-code-v1");
         h.update(&proto.ast_hash);
         if let Some(c) = &clo.cached {
-            h.update(&c.hash_funcs_digest);
+            h.update(&self.hash_funcs_digest(c)?);
             h.update(&(c.name.len() as u64).to_le_bytes());
             h.update(c.name.as_bytes());
         }
@@ -185,6 +188,26 @@ impl Interp {
         }
         let _ = my_index;
         Ok((*h.finalize().as_bytes(), min_rec))
+    }
+
+    /// The hash of a cached fn's `hash_funcs` option (type names and fns),
+    /// computed once per declaration.
+    pub(crate) fn hash_funcs_digest(&mut self, cf: &crate::interp::CachedFn) -> Result<Hash32> {
+        if let Some(d) = cf.hash_funcs_digest.get() {
+            return Ok(*d);
+        }
+        let mut h = blake3::Hasher::new();
+        h.update(b"hash_funcs");
+        for (t, f) in &cf.options.hash_funcs {
+            h.update(&(t.len() as u64).to_le_bytes());
+            h.update(t.as_bytes());
+            let what = || format!("the `hash_funcs` entry for `{t}`");
+            let cx = HashCx { hash_funcs: &[], what: &what };
+            value_hash::feed(self, &mut h, f, &cx)?;
+        }
+        let d = *h.finalize().as_bytes();
+        let _ = cf.hash_funcs_digest.set(d);
+        Ok(d)
     }
 
     /// Hash of a free variable's value: functions by their code hash.

@@ -6,9 +6,13 @@
 //! second time reads 32 bytes. Values that may change (they hold a cell or a
 //! native object) and walks under `hash_funcs` are never memoized.
 //!
-//! Floats hash by bits with -0.0 and NaN canonicalized; an int and a float
-//! are different (`f(1)` and `f(1.0)` are different keys even though `==`).
+//! Floats hash by bits with NaN canonicalized (`-0.0` and `0.0` differ:
+//! they print differently); an int and a float are different (`f(1)` and
+//! `f(1.0)` are different keys even though `==`). Scalars are fed exactly as
+//! the code hash feeds literals (`crate::compiler::code_hash`).
 
+use crate::compiler::code_hash::{feed_float, feed_int, feed_str, lit_tag};
+pub use crate::compiler::code_hash::{float_bits, Sink};
 use crate::error::{MemoError, Result};
 use crate::interp::Interp;
 use crate::value::{Hash32, TypeValue, Value};
@@ -18,12 +22,6 @@ use std::sync::OnceLock;
 const LONG_STR: usize = 256;
 
 mod tag {
-    pub const NONE: u8 = 0;
-    pub const FALSE: u8 = 1;
-    pub const TRUE: u8 = 2;
-    pub const INT: u8 = 3;
-    pub const FLOAT: u8 = 4;
-    pub const STR: u8 = 5;
     pub const STR_DIGEST: u8 = 6;
     pub const LIST: u8 = 7;
     pub const MAP: u8 = 8;
@@ -36,19 +34,6 @@ mod tag {
     pub const OBJECT: u8 = 15;
     pub const DIGEST: u8 = 16;
     pub const REPLACED: u8 = 17;
-}
-
-/// Where hash input goes: a blake3 hasher, or a small stack buffer that is
-/// hashed in one call (a cache key of a few scalars is a single compression).
-pub trait Sink {
-    fn update(&mut self, bytes: &[u8]);
-}
-
-impl Sink for blake3::Hasher {
-    #[inline]
-    fn update(&mut self, bytes: &[u8]) {
-        blake3::Hasher::update(self, bytes);
-    }
 }
 
 /// A blake3 hasher fed through a buffer: a container's elements arrive a
@@ -151,45 +136,15 @@ impl Sink for KeyBuf {
 /// Feeds a value that needs no context (literals in code).
 pub fn feed_scalar(h: &mut impl Sink, v: &Value) {
     match v {
-        Value::None => {
-            h.update(&[tag::NONE]);
-        }
-        Value::Bool(b) => {
-            h.update(&[if b.get() { tag::TRUE } else { tag::FALSE }]);
-        }
-        Value::Int(i) => {
-            let mut buf = [0u8; 9];
-            buf[0] = tag::INT;
-            buf[1..].copy_from_slice(&i.to_le_bytes());
-            h.update(&buf);
-        }
-        Value::Float(f) => {
-            let mut buf = [0u8; 9];
-            buf[0] = tag::FLOAT;
-            buf[1..].copy_from_slice(&canonical_float_bits(f.get()).to_le_bytes());
-            h.update(&buf);
-        }
+        Value::None => h.update(&[lit_tag::NONE]),
+        Value::Bool(b) => h.update(&[if b.get() { lit_tag::TRUE } else { lit_tag::FALSE }]),
+        Value::Int(i) => feed_int(h, *i),
+        Value::Float(f) => feed_float(h, f.get()),
         Value::Str(s) => feed_str(h, &s.s),
         _ => {
             // Not produced by the compiler; keep the hash total anyway.
             h.update(&[tag::REPLACED]);
         }
-    }
-}
-
-fn feed_str(h: &mut impl Sink, s: &str) {
-    h.update(&[tag::STR]);
-    h.update(&(s.len() as u64).to_le_bytes());
-    h.update(s.as_bytes());
-}
-
-pub(crate) fn canonical_float_bits(f: f64) -> u64 {
-    if f.is_nan() {
-        0x7ff8_0000_0000_0000
-    } else if f == 0.0 {
-        0
-    } else {
-        f.to_bits()
     }
 }
 
@@ -368,7 +323,7 @@ mod tests {
     }
 
     fn digests(src: &str, names: &[&str]) -> Vec<String> {
-        let mut i = Interp::new(Cache::memory());
+        let mut i = crate::engine::new_interp(Cache::memory());
         i.out = Box::new(std::io::sink());
         if let Err(e) = i.run_source("t.memo", src) {
             panic!("{}", e.message);

@@ -2,14 +2,19 @@
 //! entry points that run a whole program. The node evaluator is in `eval`,
 //! operators in `ops`, indexing and path updates in `index`.
 
+pub mod cached;
+pub mod convert;
 mod ctrl;
 pub(crate) mod index;
+pub(crate) mod memo;
 pub(crate) mod ops;
 
+pub use cached::{CachedFn, CachedOptions};
 pub(crate) use ctrl::{Ctrl, Flow};
+pub(crate) use memo::{Memoizer, NoMemo};
 
-use crate::cache::{Cache, RunStats};
-use crate::compiler::{compile_program, CompileOptions, FnProto};
+use crate::codegen::FnProto;
+use crate::compiler::{compile_program, CompileOptions};
 use crate::error::{MemoError, Result, StackFrame};
 use crate::names;
 use crate::source::{SourceMap, Span};
@@ -24,8 +29,6 @@ pub(crate) type R = std::result::Result<Value, Ctrl>;
 /// Settings of one interpreter.
 #[derive(Clone, Debug)]
 pub struct Config {
-    /// `--explain`: say why each cached call hit or missed (stderr).
-    pub explain: bool,
     /// Maximum call depth (recursion) before a `RecursionError`.
     pub max_call_depth: usize,
     /// Largest string, list or map a script may build (elements / bytes).
@@ -45,7 +48,6 @@ pub struct Config {
 impl Default for Config {
     fn default() -> Self {
         Config {
-            explain: false,
             max_call_depth: 20_000,
             max_collection_len: 1 << 28,
             spinner: false,
@@ -60,15 +62,8 @@ impl Default for Config {
 /// the operation budget.
 pub(crate) const CHECK_EVERY: u32 = 1024;
 
-/// Memo of a function's transitive code hash (see `hashing::deps`).
-pub(crate) struct CodeMemo {
-    pub _keep: Arc<Closure>,
-    pub epoch: u64,
-    pub deps: Vec<(u32, u64)>,
-    pub hash: crate::value::Hash32,
-}
-
-/// One interpreter: globals, a value stack, output sinks and a cache handle.
+/// One interpreter: globals, a value stack, output sinks, and the
+/// memoizer that runs its cached fns (see `memo`).
 pub struct Interp {
     pub(crate) globals: Vec<Option<Value>>,
     pub(crate) global_versions: Vec<u64>,
@@ -79,29 +74,20 @@ pub struct Interp {
     pub sources: SourceMap,
     pub out: Box<dyn Write + Send>,
     pub err: Box<dyn Write + Send>,
-    pub cache: Cache,
     pub config: Config,
+    /// Runs calls of cached fns (the cache layer, or `NoMemo`).
+    pub(crate) memoizer: &'static dyn Memoizer,
+    /// The memoizer's per-interpreter state; the runtime never looks in.
+    pub(crate) memo_state: Box<dyn std::any::Any + Send>,
+    /// The globals after the standard library was installed (`seal_base`):
+    /// what `reset_globals` goes back to.
+    base: Vec<Option<Value>>,
     /// `--set NAME=VALUE` values, read by `param`.
     pub params: HashMap<String, Value>,
     /// Files imported in this run (each runs once).
     pub(crate) imported: HashSet<PathBuf>,
     /// Path of each source file id, for relative imports.
     file_paths: HashMap<u32, PathBuf>,
-    pub(crate) code_memo: hashbrown::HashMap<usize, CodeMemo>,
-    /// Recent cache-key inputs and their blake3 digests (see `cache::key`).
-    pub(crate) key_memo: hashbrown::HashMap<Box<[u8]>, crate::value::Hash32>,
-    /// Calls that recently hit, for skipping the lookup (see `cache::fast`).
-    pub(crate) hit_memo: crate::cache::fast::HitMemo,
-    /// Functions whose code hash is being computed (cycle detection).
-    pub(crate) hash_stack: Vec<usize>,
-    /// Cached functions currently computing a miss (innermost last).
-    pub(crate) missing: Vec<(String, bool)>,
-    /// Functions already warned about printing, this run.
-    pub(crate) warned_print: HashSet<String>,
-    /// Hits and misses of this run.
-    pub run_stats: RunStats,
-    /// Every cached fn declared in this run (for `--stats`).
-    pub cached_fns: Vec<Arc<crate::cache::CachedFn>>,
     /// Set from another thread (Ctrl-C, a host) to stop the running script
     /// with an `Interrupted` error.
     pub interrupt: Arc<std::sync::atomic::AtomicBool>,
@@ -126,9 +112,11 @@ pub struct Interp {
 }
 
 impl Interp {
-    /// A new interpreter with the standard library, writing to stdout/stderr.
-    pub fn new(cache: Cache) -> Interp {
-        let mut i = Interp {
+    /// A bare interpreter: no standard library (see `crate::natives::install`)
+    /// and no cache (cached fns run like plain ones until a memoizer is
+    /// attached, see `crate::cache::attach`); writing to stdout/stderr.
+    pub fn bare() -> Interp {
+        Interp {
             globals: Vec::new(),
             global_versions: Vec::new(),
             global_epoch: 0,
@@ -138,19 +126,13 @@ impl Interp {
             sources: SourceMap::default(),
             out: Box::new(std::io::stdout()),
             err: Box::new(std::io::stderr()),
-            cache,
             config: Config::default(),
+            memoizer: &NoMemo,
+            memo_state: Box::new(()),
+            base: Vec::new(),
             params: HashMap::new(),
             imported: HashSet::new(),
             file_paths: HashMap::new(),
-            code_memo: hashbrown::HashMap::new(),
-            key_memo: hashbrown::HashMap::new(),
-            hit_memo: Default::default(),
-            hash_stack: Vec::new(),
-            missing: Vec::new(),
-            warned_print: HashSet::new(),
-            run_stats: RunStats::default(),
-            cached_fns: Vec::new(),
             interrupt: Arc::new(std::sync::atomic::AtomicBool::new(false)),
             tick: CHECK_EVERY,
             native_span: Span::default(),
@@ -159,28 +141,24 @@ impl Interp {
             run_depth: 0,
             ops: 0,
             flow: ctrl::Signal::None,
-        };
-        crate::natives::register_all(&mut i);
-        i.run_prelude();
-        i
+        }
     }
 
-    /// Defines the standard library written in memo (`stdlib/prelude.memo`).
-    /// It is compiled once per process; every interpreter registers its
-    /// source as file 0 so its spans point into it.
-    fn run_prelude(&mut self) {
-        static PRELUDE: std::sync::OnceLock<Arc<FnProto>> = std::sync::OnceLock::new();
-        const TEXT: &str = include_str!("../../stdlib/prelude.memo");
-        if self.sources.get(0).is_none() {
-            self.sources.add("<stdlib/prelude.memo>", TEXT);
-        }
-        let proto = PRELUDE.get_or_init(|| {
-            let prog = crate::parser::parse_program(TEXT, 0).expect("the prelude parses");
-            let opts = CompileOptions { file: 0, is_defined: &|_| true, check_undefined: false, library: true };
-            compile_program(&prog, &opts).expect("the prelude compiles")
-        });
-        let proto = proto.clone();
-        self.run_proto(&proto).expect("the prelude runs");
+    /// Attaches a memoizer with its state (see `memo`).
+    pub(crate) fn set_memoizer(&mut self, m: &'static dyn Memoizer, state: Box<dyn std::any::Any + Send>) {
+        self.memoizer = m;
+        self.memo_state = state;
+    }
+
+    /// The memoizer's state (for the layer that attached it).
+    pub(crate) fn memo_state(&mut self) -> &mut (dyn std::any::Any + Send) {
+        &mut *self.memo_state
+    }
+
+    /// Records the current globals as the base `reset_globals` returns to
+    /// (called once the standard library is installed).
+    pub fn seal_base(&mut self) {
+        self.base = self.globals.clone();
     }
 
     // ----- globals -----
@@ -230,6 +208,22 @@ impl Interp {
         self.globals.get(id as usize).and_then(|g| g.clone())
     }
 
+    /// The files imported in this run.
+    pub fn imported_files(&self) -> Vec<PathBuf> {
+        self.imported.iter().cloned().collect()
+    }
+
+    /// Names of the globals defined now.
+    pub fn global_names(&self) -> Vec<String> {
+        self.globals
+            .iter()
+            .enumerate()
+            .filter(|(_, g)| g.is_some())
+            .map(|(i, _)| names::name_of(i as u32))
+            .filter(|n| !n.is_empty())
+            .collect()
+    }
+
     /// Is global `id` the standard library's `push`?
     #[inline]
     pub(crate) fn is_builtin_push(&self, id: u32) -> bool {
@@ -244,37 +238,21 @@ impl Interp {
         self.set_global(name, Value::Native(Arc::new(NativeFn { name: name.to_string(), func: f })));
     }
 
-    /// Forgets every global except the standard library (a fresh run).
+    /// Forgets every global the scripts defined, going back to the base
+    /// (the standard library, see `seal_base`): a fresh run.
     pub fn reset_globals(&mut self) {
-        let natives: Vec<(usize, Value)> = self
-            .globals
-            .iter()
-            .enumerate()
-            .filter_map(|(i, g)| match g {
-                Some(v @ (Value::Native(_) | Value::Type(_))) if crate::natives::is_builtin_name(&names::name_of(i as u32)) => {
-                    Some((i, v.clone()))
-                }
-                _ => None,
-            })
-            .collect();
         for k in 0..self.globals.len() {
-            let old = self.globals[k].take();
+            let base = self.base.get(k).cloned().flatten();
+            let old = std::mem::replace(&mut self.globals[k], base);
             self.bury(old);
         }
-        for (i, v) in natives {
-            self.globals[i] = Some(v);
-        }
-        self.run_prelude();
         for v in self.global_versions.iter_mut() {
             *v += 1;
         }
         self.global_epoch += 1;
         self.imported.clear();
-        self.code_memo.clear();
-        self.forget_hits();
-        self.warned_print.clear();
-        self.run_stats = RunStats::default();
-        self.cached_fns.clear();
+        let m = self.memoizer;
+        m.reset(self);
     }
 
     // ----- running programs -----
@@ -288,7 +266,8 @@ impl Interp {
         let prog = crate::parser::parse_program(text, file)?;
         let globals = &self.globals;
         let is_defined = |n: &str| names::lookup(n).and_then(|id| globals.get(id as usize)).is_some_and(|g| g.is_some());
-        compile_program(&prog, &CompileOptions { file, is_defined: &is_defined, check_undefined, library: false })
+        let ir = compile_program(&prog, &CompileOptions { file, is_defined: &is_defined, check_undefined, library: false })?;
+        Ok(crate::codegen::lower_fn(&ir))
     }
 
     /// Runs source text as a script; returns the value of its last expression statement.
@@ -323,7 +302,8 @@ impl Interp {
         self.run_depth -= 1;
         if self.run_depth == 0 {
             self.release_graveyard();
-            self.flush_hits();
+            let m = self.memoizer;
+            m.run_ended(self);
         }
         self.bp = saved;
         self.stack.truncate(base);
@@ -377,7 +357,7 @@ impl Interp {
         // The common case, inlined into the natives that call back per
         // element (`map`, `filter`, `sort_by` ...): a plain function.
         if let Value::Func(clo) = f {
-            if clo.cached.is_none() && args.len() == clo.proto.params.len() {
+            if clo.cached.is_none() && args.len() == clo.proto.nparams as usize {
                 let base = self.stack.len();
                 for a in args.iter_mut() {
                     self.stack.push(std::mem::take(a));
@@ -419,7 +399,7 @@ impl Interp {
             }
             Value::Type(t) => {
                 let t = t.clone();
-                crate::natives::call_type(self, &t, args, &[])
+                convert::call_type(self, &t, args, &[])
             }
             other => Err(MemoError::new("TypeError", format!("a value of type `{}` is not callable", other.type_name()))),
         }
@@ -429,11 +409,12 @@ impl Interp {
     #[inline]
     pub(crate) fn call_closure(&mut self, clo: &Arc<Closure>, base: usize, span: Span) -> R {
         let proto = &clo.proto;
-        if self.stack.len() - base != proto.params.len() {
+        if self.stack.len() - base != proto.nparams as usize {
             return Err(self.arity_error(clo, base, span));
         }
         if clo.cached.is_some() {
-            return self.call_cached(clo, base, span);
+            let m = self.memoizer;
+            return m.call(self, clo, base, span);
         }
         self.call_plain(clo, base, span)
     }

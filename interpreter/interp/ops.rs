@@ -2,7 +2,7 @@
 
 use crate::ast::BinOp;
 use crate::error::{MemoError, Result};
-use crate::value::{values_equal, ListObj, StrObj, Value};
+use crate::value::{check_child, values_equal, ListObj, StrObj, Value};
 use std::cmp::Ordering;
 use std::sync::Arc;
 
@@ -238,4 +238,18 @@ pub fn binary_owned(op: BinOp, a: Value, b: Value, max: usize) -> std::result::R
         let keep = a.clone();
         binary(op, a, b, max).map_err(|e| (keep, e))
     }
+}
+
+/// `push`'s work: appends `v` to the list `l` holds, in place when `l` is
+/// its only owner. Also run straight on a variable by `xs = push(xs, v)`.
+#[inline]
+pub(crate) fn push_onto(l: &mut Arc<ListObj>, v: Value, max: usize) -> Result<()> {
+    if l.items.len() >= max {
+        return Err(too_large("list", l.items.len() + 1, max));
+    }
+    check_child(&v)?;
+    let lm = crate::value::unique::make_mut(l);
+    lm.note_child(&v);
+    lm.items.push_back(v);
+    Ok(())
 }

@@ -13,6 +13,7 @@
 use super::{arity, bad_arg, Builtin};
 use crate::error::{MemoError, Result};
 use crate::interp::index::{norm_index, substr};
+use crate::interp::ops::push_onto;
 use crate::interp::ops::{check_key, too_large};
 use crate::interp::Interp;
 use crate::value::{check_child, repr, values_equal, ListBuilder, ListItems, ListObj, MapObj, RangeObj, StrObj, Value};
@@ -162,20 +163,6 @@ fn push(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
             Err(e)
         }
     }
-}
-
-/// `push`'s work: appends `v` to the list `l` holds, in place when `l` is
-/// its only owner. Also run straight on a variable by `xs = push(xs, v)`.
-#[inline]
-pub(crate) fn push_onto(l: &mut Arc<ListObj>, v: Value, max: usize) -> Result<()> {
-    if l.items.len() >= max {
-        return Err(too_large("list", l.items.len() + 1, max));
-    }
-    check_child(&v)?;
-    let lm = crate::value::unique::make_mut(l);
-    lm.note_child(&v);
-    lm.items.push_back(v);
-    Ok(())
 }
 
 /// `pop(xs)`: xs without its last element (values are immutable, so this

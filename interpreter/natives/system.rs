@@ -209,7 +209,7 @@ mod tests {
 
     #[test]
     fn sandbox_switches() {
-        let mut interp = Interp::new(crate::Cache::memory());
+        let mut interp = crate::engine::new_interp(crate::Cache::memory());
         interp.config.allow_fs = false;
         interp.config.allow_clock = false;
         let path = || [Value::str("Cargo.toml")];

@@ -3,7 +3,7 @@
 //! `:run`/`:load`), hints and syntax highlighting.
 
 use super::{Line, COMMANDS, KEYWORDS};
-use crate::lexer::{scan, Tok};
+use memo::lexer::{scan, Tok};
 use rustyline::completion::{Completer, FilenameCompleter, Pair};
 use rustyline::config::{ColorMode, CompletionType, Config};
 use rustyline::error::ReadlineError;

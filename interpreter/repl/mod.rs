@@ -10,14 +10,16 @@
 //! On a terminal, lines are read with rustyline (history, Ctrl-R, Tab
 //! completion, hints, highlighting: see `editor`); otherwise stdin is read
 //! line by line without prompts, so the REPL can be driven through a pipe.
-//! Ctrl-C during an evaluation sets `Interp::interrupt`, which stops the
+//! Ctrl-C during an evaluation interrupts the engine, which stops the
 //! script with an `Interrupted` error; the session and its cache stay.
+//!
+//! The session is an [`Engine`], built as `memo run` builds it: every input
+//! is a run of its own (its own operation budget).
 
 mod editor;
 
-use crate::cli::{make_cache, make_interp, RunOpts};
-use crate::interp::Interp;
-use crate::value::Value;
+use crate::cli::{make_cache, make_engine, plural, RunOpts};
+use memo::{Engine, Value};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::{BufRead, IsTerminal, Write};
@@ -54,15 +56,15 @@ const CONTINUE_PROMPT: &str = "...   ";
 /// Entry point of `memo repl [FILE]`; returns the exit code.
 pub fn run(file: Option<PathBuf>, opts: &RunOpts) -> i32 {
     let cache = make_cache(opts, file.as_deref());
-    let interp = match make_interp(opts, cache) {
-        Ok(i) => i,
+    let engine = match make_engine(opts, cache) {
+        Ok(e) => e,
         Err(e) => {
             eprintln!("error: {e}");
             return 2;
         }
     };
     let interactive = std::io::stdin().is_terminal();
-    let mut session = Session::new(interp, file.clone(), interactive);
+    let mut session = Session::new(engine, file.clone(), interactive);
     session.install_sigint_handler();
     let mut input = if interactive {
         match editor::LineEditor::new() {
@@ -76,7 +78,7 @@ pub fn run(file: Option<PathBuf>, opts: &RunOpts) -> i32 {
         Input::Plain(std::io::stdin().lock())
     };
     if interactive {
-        println!("memo {} · :help for commands · Ctrl-D to quit", crate::VERSION);
+        println!("memo {} · :help for commands · Ctrl-D to quit", memo::VERSION);
     }
     if let Some(f) = &file {
         session.run_script(Some(f.clone()));
@@ -118,7 +120,7 @@ pub fn run(file: Option<PathBuf>, opts: &RunOpts) -> i32 {
             pending.push('\n');
         }
         pending.push_str(&line);
-        if crate::parser::is_incomplete(&pending) {
+        if memo::parser::is_incomplete(&pending) {
             continue;
         }
         input.add_history(&pending);
@@ -126,9 +128,9 @@ pub fn run(file: Option<PathBuf>, opts: &RunOpts) -> i32 {
         pending.clear();
         input.set_names(&session);
     }
-    session.interp.flush();
+    session.engine.flush();
     if opts.stats {
-        eprint!("{}", crate::cli::stats::run_stats(&session.interp));
+        eprint!("{}", crate::cli::stats::run_stats(&mut session.engine));
     }
     0
 }
@@ -175,7 +177,10 @@ impl Input {
 
     fn set_names(&mut self, session: &Session) {
         if let Input::Editor(ed) = self {
-            ed.set_names(session.global_names(), session.interp.cache.memory_summary().into_iter().map(|(n, _)| n).collect());
+            ed.set_names(
+                session.engine.global_names(),
+                session.engine.cache().memory_summary().into_iter().map(|(n, _)| n).collect(),
+            );
         }
     }
 }
@@ -200,7 +205,7 @@ struct LastRun {
 
 /// The state of one REPL session.
 pub struct Session {
-    pub interp: Interp,
+    pub engine: Engine,
     /// What `:run` with no argument re-runs.
     script: Option<PathBuf>,
     /// Number of inputs evaluated (names the `<repl:N>` sources).
@@ -212,8 +217,8 @@ pub struct Session {
 }
 
 impl Session {
-    pub fn new(interp: Interp, script: Option<PathBuf>, interactive: bool) -> Session {
-        Session { interp, script, inputs: 0, evaluating: Arc::new(AtomicBool::new(false)), interactive, last: LastRun::default() }
+    pub fn new(engine: Engine, script: Option<PathBuf>, interactive: bool) -> Session {
+        Session { engine, script, inputs: 0, evaluating: Arc::new(AtomicBool::new(false)), interactive, last: LastRun::default() }
     }
 
     /// Ctrl-C while evaluating interrupts the evaluation. At a terminal
@@ -222,30 +227,15 @@ impl Session {
     /// process as usual.
     fn install_sigint_handler(&self) {
         let evaluating = self.evaluating.clone();
-        let interrupt = self.interp.interrupt.clone();
+        let interrupt = self.engine.interrupt_handle();
         let interactive = self.interactive;
         let _ = ctrlc::set_handler(move || {
             if evaluating.load(Ordering::SeqCst) {
-                interrupt.store(true, Ordering::SeqCst);
+                interrupt.interrupt();
             } else if !interactive {
                 std::process::exit(130);
             }
         });
-    }
-
-    /// Names of the globals defined now (for Tab completion).
-    pub fn global_names(&self) -> Vec<String> {
-        let mut v: Vec<String> = self
-            .interp
-            .globals
-            .iter()
-            .enumerate()
-            .filter(|(_, g)| g.is_some())
-            .map(|(i, _)| crate::names::name_of(i as u32))
-            .filter(|n| !n.is_empty())
-            .collect();
-        v.sort();
-        v
     }
 
     /// Evaluates one input; prints its value (repr form) unless it is `none`.
@@ -256,8 +246,7 @@ impl Session {
         let r = self.evaluate(label, Job::Source(&name, text));
         if let Some(v) = r {
             if !matches!(v, Value::None) {
-                let _ = writeln!(self.interp.out, "{}", crate::value::repr(&v));
-                let _ = self.interp.out.flush();
+                self.engine.write_output(&format!("{}\n", memo::value::repr(&v)));
             }
         }
     }
@@ -265,18 +254,17 @@ impl Session {
     /// Runs `f` as one evaluation: Ctrl-C interrupts it, errors are printed
     /// (as `memo run` prints them), and the cache counts are kept for `:cache`.
     fn evaluate(&mut self, label: String, job: Job<'_>) -> Option<Value> {
-        let before_fns = per_fn_counts(&self.interp);
-        let (h0, m0) = (self.interp.run_stats.hits, self.interp.run_stats.misses);
-        self.interp.interrupt.store(false, Ordering::SeqCst);
+        let before_fns = per_fn_counts(&mut self.engine);
+        let before = self.engine.run_stats();
         self.evaluating.store(true, Ordering::SeqCst);
         let r = match job {
-            Job::Source(name, text) => self.interp.run_source(name, text),
-            Job::File(path) => self.interp.run_file(path),
+            Job::Source(name, text) => self.engine.run_named(name, text),
+            Job::File(path) => self.engine.run_file(path),
         };
         self.evaluating.store(false, Ordering::SeqCst);
-        self.interp.interrupt.store(false, Ordering::SeqCst);
-        self.interp.flush();
-        let mut per_fn = per_fn_counts(&self.interp);
+        self.engine.flush();
+        let after = self.engine.run_stats();
+        let mut per_fn = per_fn_counts(&mut self.engine);
         for (name, (h, m)) in per_fn.iter_mut() {
             if let Some((bh, bm)) = before_fns.get(name) {
                 *h = h.saturating_sub(*bh);
@@ -286,14 +274,14 @@ impl Session {
         per_fn.retain(|_, (h, m)| *h + *m > 0);
         self.last = LastRun {
             label,
-            hits: self.interp.run_stats.hits.saturating_sub(h0),
-            misses: self.interp.run_stats.misses.saturating_sub(m0),
+            hits: after.hits.saturating_sub(before.hits),
+            misses: after.misses.saturating_sub(before.misses),
             per_fn,
         };
         match r {
             Ok(v) => Some(v),
             Err(e) => {
-                eprint!("{}", e.render(&self.interp.sources));
+                eprint!("{}", e.render());
                 let _ = std::io::stderr().flush();
                 None
             }
@@ -322,15 +310,15 @@ impl Session {
             ":clear" => self.clear(arg),
             ":explain" => match arg {
                 "on" => {
-                    self.interp.config.explain = true;
+                    self.engine.set_explain(true);
                     self.say("explain: on (why each cached call hit or missed is printed on stderr)\n");
                 }
                 "off" => {
-                    self.interp.config.explain = false;
+                    self.engine.set_explain(false);
                     self.say("explain: off\n");
                 }
                 "" => {
-                    let s = if self.interp.config.explain { "on" } else { "off" };
+                    let s = if self.engine.explain() { "on" } else { "off" };
                     self.say(&format!("explain: {s}\n"));
                 }
                 other => self.error(&format!(":explain expects `on` or `off`, got `{other}`")),
@@ -350,7 +338,7 @@ impl Session {
             return;
         };
         self.script = Some(path.clone());
-        self.interp.reset_globals();
+        self.engine.reset();
         let t0 = Instant::now();
         let label = format!(":run {}", path.display());
         let ok = self.evaluate(label, Job::File(&path)).is_some();
@@ -380,29 +368,27 @@ impl Session {
     /// `:clear [FN]`.
     fn clear(&mut self, arg: &str) {
         if arg.is_empty() {
-            let n: usize = self.interp.cache.memory_summary().iter().map(|(_, n)| n).sum();
-            self.interp.cache.clear_all();
-            self.interp.code_memo.clear();
+            let n: usize = self.engine.cache().memory_summary().iter().map(|(_, n)| n).sum();
+            self.engine.cache().clear_all();
             let disk = if self.has_disk() { " (and the disk cache)" } else { "" };
             self.say(&format!("cleared {} from memory{disk}\n", plural(n as u64, "entry", "entries")));
         } else {
-            let n = self.interp.cache.entries_of(arg);
-            self.interp.cache.clear_fn(arg);
-            self.interp.code_memo.clear();
+            let n = self.engine.cache().entries_of(arg);
+            self.engine.cache().clear_fn(arg);
             self.say(&format!("cleared {} of `{arg}`\n", plural(n as u64, "entry", "entries")));
         }
     }
 
     fn has_disk(&self) -> bool {
-        self.interp.cache.with_disk_store(|_| ()).is_some()
+        self.engine.cache().with_disk_store(|_| ()).is_some()
     }
 
     /// The `:cache` report.
     pub fn cache_report(&self) -> String {
         let mut out = String::new();
         let disk: Option<(PathBuf, BTreeMap<String, usize>)> = self
-            .interp
-            .cache
+            .engine
+            .cache()
             .with_disk_store(|d| (d.root().to_path_buf(), d.stats().into_iter().map(|s| (s.name, s.entries as usize)).collect()));
         match &disk {
             Some((dir, _)) => {
@@ -413,7 +399,7 @@ impl Session {
             }
         }
         let mut rows: BTreeMap<String, (usize, Option<usize>, u64, u64)> = BTreeMap::new();
-        for (name, n) in self.interp.cache.memory_summary() {
+        for (name, n) in self.engine.cache().memory_summary() {
             rows.entry(name).or_default().0 = n;
         }
         if let Some((_, d)) = &disk {
@@ -459,31 +445,19 @@ impl Session {
 
     /// Prints a message on stdout (in order with the scripts' output).
     fn say(&mut self, text: &str) {
-        let _ = self.interp.out.write_all(text.as_bytes());
-        let _ = self.interp.out.flush();
+        self.engine.write_output(text);
     }
 
     /// Prints an error of the REPL itself (not of a script).
     fn error(&mut self, msg: &str) {
-        let _ = self.interp.out.flush();
+        self.engine.flush();
         eprintln!("error: {msg}");
     }
 }
 
 /// Hits and misses per cached fn name, summed over the declared cached fns.
-fn per_fn_counts(interp: &Interp) -> BTreeMap<String, (u64, u64)> {
-    let mut m: BTreeMap<String, (u64, u64)> = BTreeMap::new();
-    for cf in &interp.cached_fns {
-        let e = m.entry(cf.name.to_string()).or_default();
-        e.0 += cf.hits.load(Ordering::Relaxed);
-        e.1 += cf.misses.load(Ordering::Relaxed);
-    }
-    m
-}
-
-/// `1 hit`, `3 hits`.
-pub(crate) fn plural(n: u64, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
+fn per_fn_counts(engine: &mut Engine) -> BTreeMap<String, (u64, u64)> {
+    engine.fn_stats().into_iter().map(|r| (r.name, (r.hits, r.misses))).collect()
 }
 
 fn help_text() -> String {

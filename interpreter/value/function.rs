@@ -1,9 +1,9 @@
 //! Function values: closures over compiled code, and natives.
 
 use super::Value;
-use crate::cache::CachedFn;
-use crate::compiler::FnProto;
+use crate::codegen::FnProto;
 use crate::error::Result;
+use crate::interp::CachedFn;
 use crate::interp::Interp;
 use std::sync::Arc;
 

@@ -14,9 +14,8 @@
 
 mod clock;
 
-use crate::cli::{make_cache, make_interp, RunOpts};
-use crate::interp::Interp;
-use crate::repl::plural;
+use crate::cli::{make_cache, make_engine, plural, RunOpts};
+use memo::Engine;
 use notify::event::{AccessKind, AccessMode};
 use notify::{EventKind, RecursiveMode, Watcher};
 use std::collections::{HashMap, HashSet};
@@ -185,8 +184,8 @@ pub fn run(file: &Path, opts: &RunOpts) -> i32 {
         return 2;
     }
     let cache = make_cache(opts, Some(file));
-    let mut interp = match make_interp(opts, cache) {
-        Ok(i) => i,
+    let mut engine = match make_engine(opts, cache) {
+        Ok(e) => e,
         Err(e) => {
             eprintln!("error: {e}");
             return 2;
@@ -205,14 +204,14 @@ pub fn run(file: &Path, opts: &RunOpts) -> i32 {
             *fp = fingerprint(p);
         }
         let line = separator(&clock::local_hms(), file, last);
-        let _ = writeln!(interp.out, "{line}");
-        let _ = interp.out.flush();
-        let ok = run_once(&mut interp, file, opts);
-        last = Some((interp.run_stats.hits, interp.run_stats.misses));
+        engine.write_output(&format!("{line}\n"));
+        let ok = run_once(&mut engine, file, opts);
+        let stats = engine.run_stats();
+        last = Some((stats.hits, stats.misses));
         watched.failed = !ok;
         // Files imported for the first time are snapshotted now (they were
         // just read); the next run re-reads them all.
-        let imported: Vec<PathBuf> = interp.imported.iter().cloned().collect();
+        let imported: Vec<PathBuf> = engine.imported_files();
         for p in imported {
             watched.files.entry(p).or_insert_with_key(|p| fingerprint(p));
         }
@@ -223,20 +222,19 @@ pub fn run(file: &Path, opts: &RunOpts) -> i32 {
 
 /// One whole run of the script in a fresh global environment; errors are
 /// printed as `memo run` prints them. Returns whether it succeeded.
-fn run_once(interp: &mut Interp, file: &Path, opts: &RunOpts) -> bool {
-    interp.reset_globals();
-    interp.interrupt.store(false, std::sync::atomic::Ordering::SeqCst);
-    let r = interp.run_file(file);
-    interp.flush();
+fn run_once(engine: &mut Engine, file: &Path, opts: &RunOpts) -> bool {
+    engine.reset();
+    let r = engine.run_file(file);
+    engine.flush();
     let ok = match r {
         Ok(_) => true,
         Err(e) => {
-            eprint!("{}", e.render(&interp.sources));
+            eprint!("{}", e.render());
             false
         }
     };
     if opts.stats {
-        eprint!("{}", crate::cli::stats::run_stats(interp));
+        eprint!("{}", crate::cli::stats::run_stats(engine));
     }
     let _ = std::io::stderr().flush();
     ok

@@ -29,11 +29,11 @@
 //! `+`) as the unfused code.
 
 use super::arith::slow_binary;
-use super::codegen::{code, lower_call_of, Code, Operand};
-use super::ir::Node;
+use super::{code, lower_call_of, Code, Operand};
 use crate::ast::BinOp;
+use crate::compiler::ir::{Lit, Node};
+use crate::interp::convert::{int_len, push_int, write_int};
 use crate::interp::{ops, Ctrl, Interp, R};
-use crate::natives::core::{int_len, push_int, write_int};
 use crate::source::Span;
 use crate::value::{unique, BuiltinType, StrObj, TypeValue, Value};
 use std::sync::Arc;
@@ -111,7 +111,7 @@ fn parts_of(a: &Node, b: &Node, span: Span) -> Option<(Vec<Part>, Box<[Span]>)> 
     let parts = nodes
         .iter()
         .map(|(n, _)| match (n, str_call(n)) {
-            (Node::Const(Value::Str(s)), _) => Part::Lit(s.clone()),
+            (Node::Const(Lit::Str(s)), _) => Part::Lit(Arc::new(StrObj::new(s.to_string()))),
             (Node::Call(callee, args, span), Some(g)) => Part::StrCall(StrCall::of(callee, &args[0], g, *span)),
             _ => Part::Any(Operand::of(n)),
         })
@@ -145,7 +145,7 @@ const NONE: Value = Value::None;
 pub(crate) fn lower_append_str(slot: usize, rhs: &Node, span: Span) -> Option<Code> {
     let g = str_call(rhs)?;
     let Node::Call(callee, args, call_span) = rhs else { return None };
-    if super::codegen::writes_local(&args[0], slot as u32) {
+    if super::writes_local(&args[0], slot as u32) {
         return None;
     }
     let part = StrCall::of(callee, &args[0], g, *call_span);
@@ -163,7 +163,7 @@ pub(crate) fn lower_append_str(slot: usize, rhs: &Node, span: Span) -> Option<Co
                         return Ok(Value::None);
                     }
                 }
-                crate::natives::core::int_str(n)
+                crate::interp::convert::int_str(n)
             }
             Got::Val(v) => v,
         };
@@ -379,7 +379,7 @@ fn too_long(len: usize, max: usize, span: Span) -> Ctrl {
 }
 
 fn is_lit(n: &Node) -> bool {
-    matches!(n, Node::Const(Value::Str(_)))
+    matches!(n, Node::Const(Lit::Str(_)))
 }
 
 /// `str(x)`, with `str` a global: its id.

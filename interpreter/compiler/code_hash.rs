@@ -5,13 +5,87 @@
 //! globals by *name* (ids differ between processes), literals by value, and a
 //! nested function by its own `ast_hash`. The transitive part (the code of the
 //! functions a function uses, and the values of its free variables) is added
-//! at call time by `hashing::deps`.
+//! at call time by `crate::hashing::deps`.
+//!
+//! Literals are fed exactly as the value hash feeds the same scalar
+//! (`lit_tag`, shared with `crate::hashing::value_hash`), so a constant and
+//! an equal value hash alike.
 
-use super::value_hash::feed_scalar;
+use super::ir::{Lit, Node, PathStep, Place};
 use crate::ast::{BinOp, UnOp};
-use crate::compiler::ir::{Node, PathStep, Place};
 use crate::names;
-use crate::value::Hash32;
+
+/// A 32-byte blake3 digest.
+pub type Hash32 = [u8; 32];
+
+/// The tags that start a scalar's bytes in every hash memo makes.
+pub mod lit_tag {
+    pub const NONE: u8 = 0;
+    pub const FALSE: u8 = 1;
+    pub const TRUE: u8 = 2;
+    pub const INT: u8 = 3;
+    pub const FLOAT: u8 = 4;
+    pub const STR: u8 = 5;
+}
+
+/// A float's bits as hashed: every NaN is the same; `-0.0` and `0.0` stay
+/// different (they print differently, so a cached fn may tell them apart).
+pub fn float_bits(f: f64) -> u64 {
+    if f.is_nan() {
+        0x7ff8_0000_0000_0000
+    } else {
+        f.to_bits()
+    }
+}
+
+/// Where hash input goes (a blake3 hasher, or a buffer in front of one).
+pub trait Sink {
+    fn update(&mut self, bytes: &[u8]);
+}
+
+impl Sink for blake3::Hasher {
+    #[inline]
+    fn update(&mut self, bytes: &[u8]) {
+        blake3::Hasher::update(self, bytes);
+    }
+}
+
+/// Feeds an int as the value hash does.
+#[inline]
+pub fn feed_int(h: &mut impl Sink, i: i64) {
+    let mut buf = [0u8; 9];
+    buf[0] = lit_tag::INT;
+    buf[1..].copy_from_slice(&i.to_le_bytes());
+    h.update(&buf);
+}
+
+/// Feeds a float as the value hash does.
+#[inline]
+pub fn feed_float(h: &mut impl Sink, f: f64) {
+    let mut buf = [0u8; 9];
+    buf[0] = lit_tag::FLOAT;
+    buf[1..].copy_from_slice(&float_bits(f).to_le_bytes());
+    h.update(&buf);
+}
+
+/// Feeds a string as the value hash does.
+#[inline]
+pub fn feed_str(h: &mut impl Sink, s: &str) {
+    h.update(&[lit_tag::STR]);
+    h.update(&(s.len() as u64).to_le_bytes());
+    h.update(s.as_bytes());
+}
+
+/// Feeds a literal as the value hash feeds the equal value.
+pub fn feed_lit(h: &mut impl Sink, l: &Lit) {
+    match l {
+        Lit::None => h.update(&[lit_tag::NONE]),
+        Lit::Bool(b) => h.update(&[if *b { lit_tag::TRUE } else { lit_tag::FALSE }]),
+        Lit::Int(i) => feed_int(h, *i),
+        Lit::Float(f) => feed_float(h, *f),
+        Lit::Str(s) => feed_str(h, s),
+    }
+}
 
 /// Hashes a function body (with its parameter count).
 pub fn ast_hash(nparams: usize, body: &Node) -> Hash32 {
@@ -59,7 +133,7 @@ fn node(h: &mut blake3::Hasher, n: &Node) {
     match n {
         Node::Const(v) => {
             tag(h, 1);
-            feed_scalar(h, v);
+            feed_lit(h, v);
         }
         Node::Local(s) => {
             tag(h, 2);

@@ -4,17 +4,78 @@
 //! code is calling the root closure; there is no `match` on node kinds at
 //! run time, no name lookup, and leaf operands are read in place.
 //!
-//! The tree itself is kept beside the code (it is what `code_hash` hashes).
+//! `lower_fn` turns a compiled function (`compiler::FnIr`) into a
+//! [`FnProto`]: its code, and the frame layout a call needs. The tree
+//! itself is kept beside the code (it is what `code_hash` hashes).
+//!
+//! `arith` holds the operators' specialized forms, `concat` string `+`
+//! chains.
 
-use super::arith;
-use super::ir::{Node, PathStep, Place};
+mod arith;
+mod concat;
+
 use crate::ast::{BinOp, UnOp};
+use crate::compiler::ir::{Lit, Node, PathStep, Place, StructDecl};
+use crate::compiler::FnIr;
 use crate::error::MemoError;
 use crate::interp::index::{self, Key};
-use crate::interp::{ops, Ctrl, Flow, Interp, R};
+use crate::interp::{ops, CachedFn, Ctrl, Flow, Interp, R};
 use crate::source::Span;
-use crate::value::{Closure, TypeValue, Value};
+use crate::value::{Closure, StructType, TypeValue, Value};
 use std::sync::Arc;
+
+/// A function ready to run: its compiled body and what a call needs to set
+/// up its frame (copied out of the `FnIr`, which the rest derefs to: name,
+/// parameters, code identity, free variables).
+#[derive(Debug)]
+pub struct FnProto {
+    /// The body compiled to closures: what runs.
+    pub code: Code,
+    /// Frame size: parameters, captured values, locals.
+    pub nslots: u32,
+    pub nparams: u32,
+    /// Where each captured value lands in the frame.
+    pub capture_slots: Box<[u32]>,
+    /// Slot holding the closure itself (a local `fn` that calls itself).
+    pub self_slot: Option<u32>,
+    pub ir: Arc<FnIr>,
+}
+
+impl std::ops::Deref for FnProto {
+    type Target = FnIr;
+    fn deref(&self) -> &FnIr {
+        &self.ir
+    }
+}
+
+/// Lowers a compiled function (and, inside its code, every function nested
+/// in it) to running code.
+pub fn lower_fn(ir: &Arc<FnIr>) -> Arc<FnProto> {
+    Arc::new(FnProto {
+        code: lower(&ir.body),
+        nslots: ir.nslots,
+        nparams: ir.params.len() as u32,
+        capture_slots: ir.capture_slots.clone().into_boxed_slice(),
+        self_slot: ir.self_slot,
+        ir: ir.clone(),
+    })
+}
+
+/// The value of a literal.
+pub(crate) fn lit_value(l: &Lit) -> Value {
+    match l {
+        Lit::None => Value::None,
+        Lit::Bool(b) => Value::bool(*b),
+        Lit::Int(i) => Value::Int(*i),
+        Lit::Float(f) => Value::float(*f),
+        Lit::Str(s) => Value::str(&**s),
+    }
+}
+
+/// The type value of a `struct` declaration (made once, when lowered).
+fn struct_type(d: &StructDecl) -> Value {
+    Value::Type(Arc::new(TypeValue::Struct(Arc::new(StructType { name: d.name.clone(), fields: d.fields.clone() }))))
+}
 
 /// Compiled code for one node.
 pub struct Code(Box<dyn Fn(&mut Interp) -> R + Send + Sync>);
@@ -92,7 +153,7 @@ pub(crate) fn writes_local(n: &Node, slot: u32) -> bool {
     visit(n, &mut |m| {
         let target = match m {
             Node::SetLocal(s, _) | Node::CompoundLocal(_, s, _, _) | Node::For(s, _, _, _) | Node::Try(_, s, _) => Some(*s),
-            Node::SetPath { root: super::ir::Place::Local(s), .. } => Some(*s),
+            Node::SetPath { root: Place::Local(s), .. } => Some(*s),
             _ => None,
         };
         found |= target == Some(slot);
@@ -195,7 +256,13 @@ fn record_keys(pairs: &[(Node, Node)]) -> Option<Vec<Value>> {
     let mut keys = Vec::with_capacity(pairs.len());
     for (k, _) in pairs {
         match k {
-            Node::Const(v @ Value::Str(_)) if !keys.contains(v) => keys.push(v.clone()),
+            Node::Const(Lit::Str(s)) => {
+                let v = Value::str(&**s);
+                if keys.contains(&v) {
+                    return None;
+                }
+                keys.push(v)
+            }
             _ => return None,
         }
     }
@@ -239,7 +306,7 @@ impl Operand {
             Node::Local(s) => Operand::Local(*s as usize),
             Node::Block(xs) if xs.len() == 1 => Operand::of(&xs[0]),
             Node::Binary(op @ (BinOp::Add | BinOp::Sub), a, b, span) => match (&**a, &**b) {
-                (Node::Local(s), Node::Const(Value::Int(c))) if *c != i64::MIN => {
+                (Node::Local(s), Node::Const(Lit::Int(c))) if *c != i64::MIN => {
                     let delta = if *op == BinOp::Add { *c } else { -*c };
                     Operand::LocalPlus { s: *s as usize, delta, op: *op, c: *c, span: *span }
                 }
@@ -269,8 +336,8 @@ impl Operand {
 /// Compiles a node.
 pub fn lower(n: &Node) -> Code {
     match n {
-        Node::Const(v) => {
-            let v = v.clone();
+        Node::Const(l) => {
+            let v = lit_value(l);
             code(move |_| Ok(v.clone()))
         }
         Node::Local(s) => {
@@ -428,7 +495,7 @@ pub fn lower(n: &Node) -> Code {
                 match &f {
                     Value::Type(t) => {
                         let t = t.clone();
-                        crate::natives::call_type(i, &t, &mut vals, &names).map_err(|e| e.or_at(span).into())
+                        crate::interp::convert::call_type(i, &t, &mut vals, &names).map_err(|e| e.or_at(span).into())
                     }
                     other => Err(err(
                         "TypeError",
@@ -442,7 +509,7 @@ pub fn lower(n: &Node) -> Code {
             let span = *span;
             if let Node::Local(s) = **t {
                 // `m["k" + str(i)]`: the key looked up without a string.
-                if let Some(c) = super::concat::lower_index_local(s as usize, ix_node, span) {
+                if let Some(c) = concat::lower_index_local(s as usize, ix_node, span) {
                     return c;
                 }
             }
@@ -475,7 +542,7 @@ pub fn lower(n: &Node) -> Code {
         Node::If(c, t, e, _) => {
             const WHAT: &str = "an `if` condition";
             if let Node::Binary(op, a, b, span) = &**c {
-                if let (true, Node::Local(s), Node::Const(Value::Int(k))) = (arith::is_cmp(*op), &**a, &**b) {
+                if let (true, Node::Local(s), Node::Const(Lit::Int(k))) = (arith::is_cmp(*op), &**a, &**b) {
                     let e = e.as_ref().map(|e| Operand::of(e));
                     return arith::lower_if_local_const(*op, *s, *k, Operand::of(t), e, WHAT, *span);
                 }
@@ -537,15 +604,15 @@ pub fn lower(n: &Node) -> Code {
                 Err(i.raise(Flow::Return(v)))
             })
         }
-        Node::Closure(proto, caps) => {
-            let (proto, caps) = (proto.clone(), caps.clone());
+        Node::Closure(ir, caps) => {
+            let (proto, caps) = (lower_fn(ir), caps.clone());
             code(move |i| {
                 let captures: Box<[Value]> = caps.iter().map(|s| i.stack[i.bp + *s as usize].clone()).collect();
                 Ok(Value::Func(Arc::new(Closure { proto: proto.clone(), captures, cached: None })))
             })
         }
-        Node::CachedClosure(proto, caps, opts) => {
-            let (proto, caps) = (proto.clone(), caps.clone());
+        Node::CachedClosure(ir, caps, opts) => {
+            let (proto, caps) = (lower_fn(ir), caps.clone());
             let opts: Vec<(String, Code, Span)> = opts.iter().map(|(n, v, s)| (n.clone(), lower(v), *s)).collect();
             code(move |i| {
                 let captures: Box<[Value]> = caps.iter().map(|s| i.stack[i.bp + *s as usize].clone()).collect();
@@ -553,15 +620,17 @@ pub fn lower(n: &Node) -> Code {
                 for (name, v, span) in &opts {
                     evaluated.push((name.clone(), v.run(i)?, *span));
                 }
-                let cached = Arc::new(crate::cache::options::CachedFn::new(i, &proto, evaluated)?);
-                i.cached_fns.push(cached.clone());
-                Ok(Value::Func(Arc::new(Closure { proto: proto.clone(), captures, cached: Some(cached) })))
+                let cached = Arc::new(CachedFn::new(&proto.name, evaluated)?);
+                let clo = Arc::new(Closure { proto: proto.clone(), captures, cached: Some(cached) });
+                let m = i.memoizer;
+                m.declared(i, &clo);
+                Ok(Value::Func(clo))
             })
         }
         Node::Try(body, slot, handler) => {
             let (body, slot, handler) = (lower(body), *slot as usize, lower(handler));
             code(move |i| {
-                let (depth, height, bp, missing) = (i.depth, i.stack.len(), i.bp, i.missing.len());
+                let (depth, height, bp) = (i.depth, i.stack.len(), i.bp);
                 match body.run(i) {
                     Err(c) if i.unwinding_error() => match i.take(c) {
                         // An interrupt (Ctrl-C, a host) or a spent operation
@@ -570,7 +639,6 @@ pub fn lower(n: &Node) -> Code {
                             i.depth = depth;
                             i.stack.truncate(height);
                             i.bp = bp;
-                            i.missing.truncate(missing);
                             let v = i.error_value(&e);
                             i.stack[bp + slot] = v;
                             handler.run(i)
@@ -581,8 +649,8 @@ pub fn lower(n: &Node) -> Code {
                 }
             })
         }
-        Node::Struct(ty) => {
-            let v = Value::Type(Arc::new(TypeValue::Struct(ty.clone())));
+        Node::Struct(decl) => {
+            let v = struct_type(decl);
             code(move |_| Ok(v.clone()))
         }
         Node::Import(path, span) => {
@@ -621,8 +689,8 @@ fn lower_cond(n: &Node, what: &'static str) -> Cond {
             let x = lower_cond_named(x, "the operand of `not`", *span);
             Box::new(move |i| Ok(!x(i)?))
         }
-        Node::Const(Value::Bool(b)) => {
-            let b = b.get();
+        Node::Const(Lit::Bool(b)) => {
+            let b = *b;
             Box::new(move |_| Ok(b))
         }
         _ => {
@@ -635,7 +703,7 @@ fn lower_cond(n: &Node, what: &'static str) -> Cond {
 
 fn lower_cond_named(n: &Node, what: &'static str, span: Span) -> Cond {
     match n {
-        Node::Binary(..) | Node::And(..) | Node::Or(..) | Node::Unary(UnOp::Not, ..) | Node::Const(Value::Bool(_)) => {
+        Node::Binary(..) | Node::And(..) | Node::Or(..) | Node::Unary(UnOp::Not, ..) | Node::Const(Lit::Bool(_)) => {
             lower_cond(n, what)
         }
         _ => {
@@ -679,7 +747,7 @@ fn lower_set_local(s: u32, v: &Node) -> Code {
                     let max = i.config.max_collection_len;
                     // `e` neither reads nor assigns `xs`: the slot still holds the list.
                     return match &mut i.stack[i.bp + slot] {
-                        Value::List(l) => match crate::natives::collections::push_onto(l, v, max) {
+                        Value::List(l) => match crate::interp::ops::push_onto(l, v, max) {
                             Ok(()) => Ok(Value::None),
                             Err(e) => Err(e.or_at(span).into()),
                         },
@@ -983,7 +1051,7 @@ fn call_code<A: AsRef<[Operand]> + Send + Sync + 'static>(
             Value::Type(t) if args.len() == 1 => {
                 // `str(i)`, `int(s)`: no argument buffer to set up and drop.
                 let mut one = [args[0].run(i)?];
-                crate::natives::call_type(i, t, &mut one, &[]).map_err(|e| e.or_at(span).into())
+                crate::interp::convert::call_type(i, t, &mut one, &[]).map_err(|e| e.or_at(span).into())
             }
             Value::Type(t) => {
                 // Conversions (`str(i)`) are hot: arguments on the stack.
@@ -992,7 +1060,7 @@ fn call_code<A: AsRef<[Operand]> + Send + Sync + 'static>(
                 for (k, a) in args.iter().enumerate() {
                     std::mem::forget(std::mem::replace(&mut buf[k], a.run(i)?));
                 }
-                crate::natives::call_type(i, t, buf, &[]).map_err(|e| e.or_at(span).into())
+                crate::interp::convert::call_type(i, t, buf, &[]).map_err(|e| e.or_at(span).into())
             }
             other => {
                 let what = match global {

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 pub const NATIVES: &[(&str, Builtin)] = &[("cache_info", cache_info), ("cache_clear", cache_clear)];
 
-fn cached_fn(name: &str, v: &Value) -> Result<Arc<super::CachedFn>> {
+fn cached_fn(name: &str, v: &Value) -> Result<Arc<crate::interp::CachedFn>> {
     match v {
         Value::Func(c) if c.cached.is_some() => Ok(c.cached.clone().unwrap()),
         other => Err(MemoError::new("TypeError", format!("{name}() expects a cached fn, got {}", crate::value::repr(other)))),
@@ -20,8 +20,9 @@ fn cache_info(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     arity("cache_info", args, 1, 1)?;
     let cf = cached_fn("cache_info", &args[0])?;
     interp.flush_hits();
+    let entries = crate::cache::session(interp).map(|s| s.cache.entries_of(&cf.name)).unwrap_or(0);
     let mut m = crate::value::ValueMap::new();
-    m.insert(Value::str("entries"), Value::Int(interp.cache.entries_of(&cf.name) as i64));
+    m.insert(Value::str("entries"), Value::Int(entries as i64));
     m.insert(Value::str("hits"), Value::Int(cf.hits.load(Ordering::Relaxed) as i64));
     m.insert(Value::str("misses"), Value::Int(cf.misses.load(Ordering::Relaxed) as i64));
     Ok(Value::map(m))
@@ -29,13 +30,12 @@ fn cache_info(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
 
 fn cache_clear(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     arity("cache_clear", args, 0, 1)?;
-    match args.first() {
-        None => interp.cache.clear_all(),
-        Some(f) => {
-            let cf = cached_fn("cache_clear", f)?;
-            interp.cache.clear_fn(&cf.name);
-        }
+    let name = match args.first() {
+        None => None,
+        Some(f) => Some(cached_fn("cache_clear", f)?.name.clone()),
+    };
+    if let Some(s) = crate::cache::session(interp) {
+        s.clear(name.as_deref());
     }
-    interp.code_memo.clear();
     Ok(Value::None)
 }

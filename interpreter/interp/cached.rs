@@ -1,18 +1,13 @@
-//! `cached(...)` options, evaluated once when the declaration runs, and the
-//! per-function state a cached closure carries (options, counters).
+//! What the runtime knows of a `cached fn`: its `cached(...)` options,
+//! evaluated once when the declaration runs, and its counters. How calls
+//! are cached is the cache layer's business (`crate::interp::memo`).
 
-use crate::compiler::FnProto;
 use crate::error::{MemoError, Result};
-use crate::interp::Interp;
 use crate::source::Span;
 use crate::value::{Hash32, Value};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
-
-/// The option names `cached(...)` accepts.
-pub const KNOWN: &[&str] =
-    &["hash_funcs", "allow_output_mutation", "suppress_warning", "max_entries", "ttl", "persist", "show_spinner"];
 
 /// Evaluated options of one cached function.
 #[derive(Clone, Debug)]
@@ -46,8 +41,14 @@ pub struct CachedFn {
     /// The name entries are filed under (`cache_info`, `--stats`, `memo cache stats`).
     pub name: Arc<str>,
     pub options: CachedOptions,
-    /// Hash of the `hash_funcs` option (part of the code hash).
-    pub hash_funcs_digest: Hash32,
+    /// Hash of the `hash_funcs` option (part of the code hash), computed by
+    /// the cache when it first needs it.
+    pub hash_funcs_digest: OnceLock<Hash32>,
+    /// True when no option needs the full lookup on every call (`ttl`
+    /// reads the clock, `max_entries` the LRU order, `hash_funcs` runs user
+    /// code): only then may a hit be taken from the cache's hit memo.
+    /// Decided here, beside the options, so a new option cannot be missed.
+    pub simple: bool,
     pub hits: AtomicU64,
     pub misses: AtomicU64,
     /// Nanoseconds spent computing misses / saved by hits.
@@ -65,7 +66,8 @@ fn bool_opt(name: &str, v: &Value, span: Span) -> Result<bool> {
 }
 
 impl CachedFn {
-    pub fn new(interp: &mut Interp, proto: &Arc<FnProto>, opts: Vec<(String, Value, Span)>) -> Result<CachedFn> {
+    /// The options of the cached fn named `name` (empty for an anonymous one).
+    pub fn new(name: &str, opts: Vec<(String, Value, Span)>) -> Result<CachedFn> {
         let mut o = CachedOptions::default();
         for (name, v, span) in &opts {
             match name.as_str() {
@@ -129,22 +131,13 @@ impl CachedFn {
                 _ => unreachable!("the compiler checks option names"),
             }
         }
-        // The hash_funcs are part of the function's identity: hash type names and fns.
-        let mut h = blake3::Hasher::new();
-        h.update(b"hash_funcs");
-        for (t, f) in &o.hash_funcs {
-            h.update(&(t.len() as u64).to_le_bytes());
-            h.update(t.as_bytes());
-            let what = || format!("the `hash_funcs` entry for `{t}`");
-            let cx = crate::hashing::value_hash::HashCx { hash_funcs: &[], what: &what };
-            crate::hashing::value_hash::feed(interp, &mut h, f, &cx)?;
-        }
-        let name: Arc<str> =
-            if proto.name.is_empty() { Arc::from("<anonymous cached fn>") } else { Arc::from(proto.name.as_str()) };
+        let name: Arc<str> = if name.is_empty() { Arc::from("<anonymous cached fn>") } else { Arc::from(name) };
+        let simple = o.ttl.is_none() && o.max_entries.is_none() && o.hash_funcs.is_empty();
         Ok(CachedFn {
             name,
             options: o,
-            hash_funcs_digest: *h.finalize().as_bytes(),
+            simple,
+            hash_funcs_digest: OnceLock::new(),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
             miss_nanos: AtomicU64::new(0),

@@ -6,9 +6,9 @@
 //! a local slot or an int constant are read in place. Anything but two ints
 //! (or an int result that would overflow) takes the general path in `ops`.
 
-use super::codegen::{code, lower, Code, Cond, Operand};
-use super::ir::Node;
+use super::{code, lower, Code, Cond, Operand};
 use crate::ast::BinOp;
+use crate::compiler::ir::{Lit, Node};
 use crate::interp::ops::{self, int_op};
 use crate::interp::{Ctrl, Interp, R};
 use crate::source::Span;
@@ -105,7 +105,7 @@ pub(crate) fn slow_local_const(op: BinOp, i: &Interp, s: usize, c: i64, span: Sp
 #[cold]
 #[inline(never)]
 fn slow_cond_local(op: BinOp, i: &Interp, s: usize, c: i64, what: &'static str, span: Span) -> Result<bool, Ctrl> {
-    super::codegen::as_bool(slow_local_const(op, i, s, c, span)?, what, span)
+    super::as_bool(slow_local_const(op, i, s, c, span)?, what, span)
 }
 
 #[cold]
@@ -118,12 +118,12 @@ fn slow_locals(op: BinOp, i: &Interp, s1: usize, s2: usize, span: Span) -> R {
 #[cold]
 #[inline(never)]
 fn slow_cond_locals(op: BinOp, i: &Interp, s1: usize, s2: usize, what: &'static str, span: Span) -> Result<bool, Ctrl> {
-    super::codegen::as_bool(slow_locals(op, i, s1, s2, span)?, what, span)
+    super::as_bool(slow_locals(op, i, s1, s2, span)?, what, span)
 }
 
 #[cold]
 fn slow_cond(op: BinOp, l: Value, r: Value, i: &Interp, what: &'static str, span: Span) -> Result<bool, Ctrl> {
-    super::codegen::as_bool(slow_binary(op, l, r, i, span)?, what, span)
+    super::as_bool(slow_binary(op, l, r, i, span)?, what, span)
 }
 
 // ---- a op b ---------------------------------------------------------------
@@ -136,9 +136,9 @@ pub(crate) fn lower_binary(op: BinOp, a: &Node, b: &Node, span: Span) -> Code {
         }
     }
     match (a, b) {
-        (Node::Local(s), Node::Const(Value::Int(c))) => specialize!(op, bin_local_const(*s as usize, *c, span)),
+        (Node::Local(s), Node::Const(Lit::Int(c))) => specialize!(op, bin_local_const(*s as usize, *c, span)),
         (Node::Local(s1), Node::Local(s2)) => specialize!(op, bin_local_local(*s1 as usize, *s2 as usize, span)),
-        (_, Node::Const(Value::Int(c))) => specialize!(op, bin_any_const(lower(a), *c, span)),
+        (_, Node::Const(Lit::Int(c))) => specialize!(op, bin_any_const(lower(a), *c, span)),
         _ => specialize!(op, bin_any_any(lower(a), lower(b), span)),
     }
 }
@@ -204,7 +204,7 @@ fn bin_any_any<const OP: u8>(a: Code, b: Code, span: Span) -> Code {
 /// Compiles a comparison whose bool result feeds a condition.
 pub(crate) fn lower_compare(op: BinOp, a: &Node, b: &Node, what: &'static str, span: Span) -> Cond {
     match (a, b) {
-        (Node::Local(s), Node::Const(Value::Int(c))) => specialize!(op, cmp_local_const(*s as usize, *c, what, span)),
+        (Node::Local(s), Node::Const(Lit::Int(c))) => specialize!(op, cmp_local_const(*s as usize, *c, what, span)),
         (Node::Local(s1), Node::Local(s2)) => specialize!(op, cmp_local_local(*s1 as usize, *s2 as usize, what, span)),
         _ => specialize!(op, cmp_any_any(lower(a), lower(b), what, span)),
     }
@@ -289,7 +289,7 @@ fn if_local_const<const OP: u8>(
 pub(crate) fn update_local(i: &mut Interp, op: BinOp, at: usize, r: Value, span: Span) -> R {
     if let (Value::Int(a), Value::Int(b)) = (&i.stack[at], &r) {
         if let Some(v) = int_op(op, *a, *b) {
-            super::codegen::store(&mut i.stack[at], v);
+            super::store(&mut i.stack[at], v);
             // `r` is an int: skip the out-of-line drop glue.
             std::mem::forget(r);
             return Ok(Value::None);

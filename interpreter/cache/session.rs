@@ -1,0 +1,125 @@
+//! A cache session: the cache layer's side of one interpreter.
+//!
+//! The runtime calls cached fns through the [`Memoizer`] it was given
+//! (`interp::memo`); [`attach`] gives an interpreter this layer's memoizer
+//! and a [`Session`], which holds every piece of per-interpreter
+//! memoization state: the shared [`Cache`] handle, the memos that make
+//! repeated calls cheap (code hashes, keys, hits), the misses in progress,
+//! and the run's statistics. Nothing else in the interpreter knows of them.
+
+use super::fast::HitMemo;
+use super::{Cache, CachedFn, RunStats};
+use crate::interp::{Interp, Memoizer, R};
+use crate::source::Span;
+use crate::value::{Closure, Hash32};
+use std::collections::HashSet;
+use std::sync::Arc;
+
+/// Memo of a function's transitive code hash (see `hashing::deps`).
+pub(crate) struct CodeMemo {
+    pub _keep: Arc<Closure>,
+    pub epoch: u64,
+    pub deps: Vec<(u32, u64)>,
+    pub hash: Hash32,
+}
+
+/// The memoization state of one interpreter.
+pub struct Session {
+    /// The store, shared with every other session holding a clone.
+    pub cache: Cache,
+    /// `--explain`: say why each cached call hit or missed (stderr).
+    pub explain: bool,
+    pub(crate) code_memo: hashbrown::HashMap<usize, CodeMemo>,
+    /// Recent cache-key inputs and their blake3 digests (see `cache::key`).
+    pub(crate) key_memo: hashbrown::HashMap<Box<[u8]>, Hash32>,
+    /// Calls that recently hit, for skipping the lookup (see `cache::fast`).
+    pub(crate) hit_memo: HitMemo,
+    /// Functions whose code hash is being computed (cycle detection).
+    pub(crate) hash_stack: Vec<usize>,
+    /// Cached functions currently computing a miss (innermost last):
+    /// name and `suppress_warning`.
+    pub(crate) missing: Vec<(Arc<str>, bool)>,
+    /// Functions already warned about printing, this run.
+    pub(crate) warned_print: HashSet<Arc<str>>,
+    /// Hits and misses of this run.
+    pub run_stats: RunStats,
+    /// Every cached fn declared in this run (for `--stats`).
+    pub cached_fns: Vec<Arc<CachedFn>>,
+}
+
+impl Session {
+    pub fn new(cache: Cache) -> Session {
+        Session {
+            cache,
+            explain: false,
+            code_memo: Default::default(),
+            key_memo: Default::default(),
+            hit_memo: Default::default(),
+            hash_stack: Vec::new(),
+            missing: Vec::new(),
+            warned_print: HashSet::new(),
+            run_stats: RunStats::default(),
+            cached_fns: Vec::new(),
+        }
+    }
+
+    /// Forgets the entries of one function (by name), or every entry.
+    pub fn clear(&mut self, name: Option<&str>) {
+        match name {
+            Some(n) => self.cache.clear_fn(n),
+            None => self.cache.clear_all(),
+        }
+    }
+}
+
+/// The session of an interpreter the cache was attached to.
+///
+/// A macro, not a method, so that the borrow is of the one field and the
+/// caller can use the interpreter's other fields (globals, stack) beside it.
+macro_rules! sess {
+    ($i:expr) => {
+        $i.memo_state.downcast_mut::<$crate::cache::session::Session>().expect("the cache is attached to this interpreter")
+    };
+}
+pub(crate) use sess;
+
+/// Gives an interpreter the cache: its cached fns are memoized in `cache`.
+pub fn attach(interp: &mut Interp, cache: Cache) {
+    interp.set_memoizer(&CACHE_MEMOIZER, Box::new(Session::new(cache)));
+}
+
+/// The session of `interp` (`None` when no cache is attached).
+pub fn session(interp: &mut Interp) -> Option<&mut Session> {
+    interp.memo_state().downcast_mut::<Session>()
+}
+
+/// The cache layer's memoizer.
+pub(crate) struct CacheMemoizer;
+
+static CACHE_MEMOIZER: CacheMemoizer = CacheMemoizer;
+
+impl Memoizer for CacheMemoizer {
+    #[inline]
+    fn call(&self, interp: &mut Interp, clo: &Arc<Closure>, base: usize, span: Span) -> R {
+        interp.call_cached(clo, base, span)
+    }
+
+    fn declared(&self, interp: &mut Interp, clo: &Arc<Closure>) {
+        if let Some(cf) = &clo.cached {
+            sess!(interp).cached_fns.push(cf.clone());
+        }
+    }
+
+    fn run_ended(&self, interp: &mut Interp) {
+        interp.flush_hits();
+    }
+
+    fn reset(&self, interp: &mut Interp) {
+        interp.forget_hits();
+        let s = sess!(interp);
+        s.code_memo.clear();
+        s.warned_print.clear();
+        s.run_stats = RunStats::default();
+        s.cached_fns.clear();
+    }
+}
