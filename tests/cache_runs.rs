@@ -149,7 +149,7 @@ fn cache_dir_flag_env_and_no_disk_cache() {
 
 fn entry_files(cache: &Path) -> Vec<PathBuf> {
     let mut v = Vec::new();
-    for d in std::fs::read_dir(cache.join("v1")).unwrap() {
+    for d in std::fs::read_dir(cache.join("v2")).unwrap() {
         let d = d.unwrap().path();
         if d.is_dir() {
             for f in std::fs::read_dir(&d).unwrap() {

@@ -1,17 +1,23 @@
 //! The cached-call protocol (spec §5, §6):
 //!
 //! 1. compute the key (code hash memoized; argument hashes memoized on values);
-//! 2. look it up (memory, then disk); on a hit return the stored value, after
-//!    the output-mutation check for values with a mutable part;
+//! 2. look it up (memory, then disk); an entry with recorded facts (files,
+//!    params, cached callees: see `trace`) is verified first; on a hit
+//!    return the stored value, after the output-mutation check for values
+//!    with a mutable part;
 //! 3. on a miss, claim the key (a second thread missing the same key waits),
-//!    run the body, hash the output (unless `allow_output_mutation`), store.
+//!    run the body with a trace open, hash the output (unless
+//!    `allow_output_mutation`), store the entry with the trace's facts;
+//! 4. when the call itself runs inside another miss, record it in that
+//!    miss's trace (a call fact: how to get this result again).
 
 use super::explain::{call_label, call_label_values, miss_reasons};
-use super::session::sess;
-use super::{key, Entry, Lookup};
+use super::session::{sess, Stamp};
+use super::trace::{self, CallFact, OpenTrace, Verdict};
+use super::{key, Entry, Key, Lookup, MissReason};
 use crate::error::MemoError;
 use crate::hashing::value_hash::{self, HashCx};
-use crate::interp::{Ctrl, Interp, R};
+use crate::interp::{CachedFn, Ctrl, Interp, R};
 use crate::source::Span;
 use crate::value::{Closure, Value};
 use std::sync::atomic::Ordering;
@@ -32,7 +38,7 @@ impl Interp {
     }
 
     pub(crate) fn call_cached(&mut self, clo: &Arc<Closure>, base: usize, span: Span) -> R {
-        let cf: &super::CachedFn = clo.cached.as_deref().expect("call_cached on a cached closure");
+        let cf: &CachedFn = clo.cached.as_deref().expect("call_cached on a cached closure");
         let fast = super::fast::eligible(self, cf);
         if fast {
             // `with_args`, written out: through the closure this path, the
@@ -50,8 +56,10 @@ impl Interp {
             // No user code runs while hashing.
             self.with_args(base, |i, args| key::compute(i, clo, cf, args))
         } else {
+            // `hash_funcs` run user code: what they read is part of the key,
+            // not of an open trace.
             let args: Vec<Value> = self.stack[base..].to_vec();
-            key::compute(self, clo, cf, &args)
+            trace::quietly(self, |i| key::compute(i, clo, cf, &args))
         };
         let key = match key {
             Ok(k) => k,
@@ -62,33 +70,128 @@ impl Interp {
         };
         let opts = &cf.options;
         loop {
-            match sess!(self).cache.lookup(&key, &cf.name, opts.ttl, opts.max_entries.is_some(), opts.persist) {
+            let found = sess!(self).cache.lookup(&key, &cf.name, opts.ttl, opts.max_entries, opts.persist);
+            let reason = match found {
                 Lookup::Hit(hit) => {
-                    if fast {
+                    let cutoff = match &hit.trace {
+                        None => Vec::new(),
+                        Some(facts) => match self.verify_entry(&key, facts) {
+                            Verdict::Valid { cutoff } => cutoff,
+                            Verdict::Invalid(why) => {
+                                self.note_stale(clo, cf, base, &key, why);
+                                continue;
+                            }
+                        },
+                    };
+                    if fast && hit.trace.is_none() {
                         self.with_args(base, |i, args| i.remember_hit(clo, args, generation, &hit));
                     }
                     if sess!(self).explain {
                         let label = call_label_values(&cf.name, &self.stack[base..]);
-                        self.warn(&format!("explain: hit  {label}"));
+                        let why = if cutoff.is_empty() {
+                            String::new()
+                        } else {
+                            format!(
+                                " ({} changed, {} did not)",
+                                cutoff.join(", "),
+                                if cutoff.len() == 1 { "its result" } else { "their results" }
+                            )
+                        };
+                        self.warn(&format!("explain: hit  {label}{why}"));
+                    }
+                    if trace::any_open(self) {
+                        let args: Arc<[Value]> = self.stack[base..].into();
+                        self.record_call(clo, cf, args, key, &hit.value, hit.wrote_state);
                     }
                     return Ok(self.take_hit(cf, hit, base));
                 }
-                Lookup::Miss(reason) => {
-                    if sess!(self).cache.claim(&key).is_some() {
-                        continue; // another thread computed it meanwhile: look again
-                    }
-                    let r = self.compute_miss(clo, cf, base, span, key, reason);
-                    sess!(self).cache.finish(&key);
-                    return r;
-                }
+                Lookup::Miss(reason) => reason,
+            };
+            let reason = sess!(self).stale.take().map(MissReason::Stale).unwrap_or(reason);
+            if sess!(self).cache.claim(&key).is_some() {
+                continue; // another thread computed it meanwhile: look again
             }
+            let r = self.compute_miss(clo, cf, base, span, key, reason);
+            sess!(self).cache.finish(&key);
+            return r;
         }
+    }
+
+    /// An entry whose facts no longer hold: it is removed, and the reason
+    /// kept for the explanation of the miss that follows.
+    fn note_stale(&mut self, _clo: &Arc<Closure>, cf: &CachedFn, _base: usize, key: &Key, why: String) {
+        let s = sess!(self);
+        s.cache.remove_entry(key, &cf.name);
+        s.verified.remove(key);
+        s.stale = Some(why);
+    }
+
+    /// The moment an entry's facts are checked against: while the global
+    /// epoch, this session's file epoch and the cache's generation stay the
+    /// same, a verified entry stays verified.
+    fn stamp(&mut self) -> Stamp {
+        let global_epoch = self.global_epoch;
+        let s = sess!(self);
+        Stamp { global_epoch, fs_epoch: s.fs_epoch, generation: s.cache.generation() }
+    }
+
+    /// Verifies an entry's facts, unless they were verified (or the entry
+    /// stored by this session) since nothing changed.
+    fn verify_entry(&mut self, key: &Key, facts: &[trace::Fact]) -> Verdict {
+        let now = self.stamp();
+        if sess!(self).verified.get(key) == Some(&now) {
+            return Verdict::Valid { cutoff: Vec::new() };
+        }
+        let v = trace::verify(self, facts);
+        if let Verdict::Valid { .. } = v {
+            let after = self.stamp();
+            sess!(self).verified.insert(*key, after);
+        }
+        v
+    }
+
+    /// The global a cached closure is called through: its own name, when
+    /// the global of that name holds this very closure.
+    fn callee_global(&self, clo: &Arc<Closure>, cf: &CachedFn) -> Option<Arc<str>> {
+        let id = crate::names::lookup(&cf.name)?;
+        match self.globals.get(id as usize) {
+            Some(Some(Value::Func(g))) if Arc::ptr_eq(g, clo) => Some(cf.name.clone()),
+            _ => None,
+        }
+    }
+
+    /// Records this call (a hit, or a miss just computed) in the caller's
+    /// open trace.
+    fn record_call(
+        &mut self,
+        clo: &Arc<Closure>,
+        cf: &CachedFn,
+        args: Arc<[Value]>,
+        key: Key,
+        result: &Value,
+        wrote_state: bool,
+    ) {
+        let label = call_label_values(&cf.name, &args);
+        let Ok(code) = trace::quietly(self, |i| i.closure_code_hash(clo)) else { return };
+        let result = trace::quietly(self, |i| trace::result_digest(i, result));
+        let fact = CallFact {
+            global: self.callee_global(clo, cf),
+            name: cf.name.clone(),
+            key,
+            code,
+            args: Some(args),
+            label,
+            result,
+            wrote_state,
+            ttl: cf.options.ttl,
+        };
+        trace::note_call(self, fact);
     }
 
     /// Counts a hit, drops the arguments and returns the value (after the
     /// output-mutation check).
     #[inline]
-    fn take_hit(&mut self, cf: &super::CachedFn, hit: super::Hit, base: usize) -> Value {
+    fn take_hit(&mut self, cf: &CachedFn, hit: super::Hit, base: usize) -> Value {
         cf.count_hit();
         cf.saved_nanos.fetch_add(hit.compute.as_nanos() as u64, Ordering::Relaxed);
         self.take_counted_hit(cf, hit, base)
@@ -97,7 +200,7 @@ impl Interp {
     /// A hit already counted in the function's counters (or in the hit
     /// memo, see `cache::fast`).
     #[inline]
-    fn take_counted_hit(&mut self, cf: &super::CachedFn, hit: super::Hit, base: usize) -> Value {
+    fn take_counted_hit(&mut self, cf: &CachedFn, hit: super::Hit, base: usize) -> Value {
         sess!(self).run_stats.hits += 1;
         self.pop_frame(base);
         if let Some(stored) = hit.output_hash {
@@ -108,17 +211,15 @@ impl Interp {
         hit.value
     }
 
-    fn compute_miss(
-        &mut self,
-        clo: &Arc<Closure>,
-        cf: &super::CachedFn,
-        base: usize,
-        span: Span,
-        key: super::Key,
-        reason: super::MissReason,
-    ) -> R {
+    /// Assignments of globals and cells so far (to tell whether a miss
+    /// changed state its caller could read).
+    fn state_writes(&self) -> u64 {
+        self.global_epoch.wrapping_add(self.cell_writes)
+    }
+
+    fn compute_miss(&mut self, clo: &Arc<Closure>, cf: &CachedFn, base: usize, span: Span, key: Key, reason: MissReason) -> R {
         let args: Vec<Value> = self.stack[base..].to_vec();
-        let parts = match key::parts(self, clo, cf, &args) {
+        let parts = match trace::quietly(self, |i| key::parts(i, clo, cf, &args)) {
             Ok(p) => Arc::new(p),
             Err(e) => {
                 self.stack.truncate(base);
@@ -130,8 +231,11 @@ impl Interp {
             self.warn(&format!("explain: miss {}: {why}", call_label(&cf.name, &parts)));
         }
         cf.count_miss();
-        sess!(self).run_stats.misses += 1;
-        sess!(self).missing.push((cf.name.clone(), cf.options.suppress_warning));
+        let writes_at_start = self.state_writes();
+        let s = sess!(self);
+        s.run_stats.misses += 1;
+        s.missing.push((cf.name.clone(), cf.options.suppress_warning, cf.options.ttl.is_some()));
+        s.traces.push(OpenTrace { facts: Vec::new() });
         let spinner = if self.config.spinner && cf.options.show_spinner {
             Some(super::spinner::Spinner::start(call_label(&cf.name, &parts)))
         } else {
@@ -141,13 +245,29 @@ impl Interp {
         let r = self.call_plain(clo, base, span);
         let took = t0.elapsed();
         drop(spinner);
-        sess!(self).missing.pop();
+        let wrote_state = self.state_writes() != writes_at_start;
+        let s = sess!(self);
+        s.missing.pop();
+        let facts = s.traces.pop().map(|t| t.facts).unwrap_or_default();
         cf.miss_nanos.fetch_add(took.as_nanos() as u64, Ordering::Relaxed);
-        let v = r?;
+        let v = match r {
+            Ok(v) => v,
+            Err(c) => {
+                // A `try` in the caller may use the failure: what the
+                // callee read becomes the caller's.
+                trace::adopt(self, facts);
+                if let Some(g) = self.callee_global(clo, cf) {
+                    if let Ok(code) = trace::quietly(self, |i| i.closure_code_hash(clo)) {
+                        trace::note_code(self, g, code);
+                    }
+                }
+                return Err(c);
+            }
+        };
         let output_hash = if !cf.options.allow_output_mutation && v.may_mutate() {
             let what = || format!("the value returned by cached fn `{}`", cf.name);
-            let cx = HashCx { hash_funcs: &[], what: &what };
-            match value_hash::digest(self, &v, &cx) {
+            let cx = HashCx { hash_funcs: &[], what: &what, shallow_fns: false };
+            match value_hash::output_digest(self, &v, &cx) {
                 Ok(h) => Some(h),
                 Err(e) if e.kind == "UnhashableTypeError" => {
                     let tname = unhashable_type(&v).unwrap_or_else(|| "?".into());
@@ -166,17 +286,22 @@ impl Interp {
         } else {
             None
         };
-        let entry = Entry::new(v.clone(), output_hash, cf.name.clone(), took, parts);
+        let entry = Entry::new(v.clone(), output_hash, cf.name.clone(), took, parts).with_trace(facts, wrote_state);
         let persist = cf.options.persist && super::disk::persistable(&v);
         sess!(self).cache.store(key, entry, cf.options.max_entries, persist);
+        let stamp = self.stamp();
+        sess!(self).verified.insert(key, stamp);
+        if trace::any_open(self) {
+            self.record_call(clo, cf, args.into(), key, &v, wrote_state);
+        }
         Ok(v)
     }
 
     /// The output-mutation check of a hit (spec §6).
     fn check_output(&mut self, name: &str, v: &Value, stored: crate::value::Hash32) {
         let what = || format!("the value cached by `{name}`");
-        let cx = HashCx { hash_funcs: &[], what: &what };
-        if let Ok(now) = value_hash::digest(self, v, &cx) {
+        let cx = HashCx { hash_funcs: &[], what: &what, shallow_fns: false };
+        if let Ok(now) = value_hash::output_digest(self, v, &cx) {
             if now != stored {
                 self.warn(&format!(
                     "warning: the value cached by `{name}` was mutated after it was cached; cached results are shared by every caller (copy it, or pass cached(allow_output_mutation: true))"
@@ -205,8 +330,12 @@ pub fn note_print(interp: &mut Interp) {
     if s.missing.is_empty() {
         return;
     }
-    let pending: Vec<Arc<str>> =
-        s.missing.iter().filter(|(name, suppress)| !suppress && !s.warned_print.contains(name)).map(|(n, _)| n.clone()).collect();
+    let pending: Vec<Arc<str>> = s
+        .missing
+        .iter()
+        .filter(|(name, suppress, _)| !suppress && !s.warned_print.contains(name))
+        .map(|(n, _, _)| n.clone())
+        .collect();
     for name in pending {
         sess!(interp).warned_print.insert(name.clone());
         interp.warn(&format!(

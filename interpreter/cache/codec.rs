@@ -5,6 +5,7 @@
 //! bytes that remain, nesting is bounded, and any problem is an `Err`.
 
 use super::key::{ArgPart, KeyParts};
+use super::trace::{CallFact, Fact, FileFact, FileWhat, Stat};
 use crate::hashing::deps::{Dep, DepKind};
 use crate::value::{BuiltinType, StructType, TypeValue, Value};
 use std::sync::Arc;
@@ -48,7 +49,7 @@ fn put_u64(out: &mut Vec<u8>, n: u64) {
     out.extend_from_slice(&n.to_le_bytes());
 }
 
-fn put_str(out: &mut Vec<u8>, s: &str) {
+pub fn put_str(out: &mut Vec<u8>, s: &str) {
     put_u64(out, s.len() as u64);
     out.extend_from_slice(s.as_bytes());
 }
@@ -139,6 +140,94 @@ pub fn encode_parts(out: &mut Vec<u8>, p: &KeyParts) {
         put_str(out, &d.name);
         out.extend_from_slice(&d.digest);
         put_str(out, &d.shown);
+    }
+}
+
+fn put_opt_hash(out: &mut Vec<u8>, h: &Option<[u8; 32]>) {
+    match h {
+        Some(h) => {
+            out.push(1);
+            out.extend_from_slice(h);
+        }
+        None => out.push(0),
+    }
+}
+
+/// Appends the encoding of an entry's facts (see `trace`). A call fact's
+/// arguments are written when they are persistable, else left out (its
+/// verification then needs an unchanged callee).
+pub fn encode_facts(out: &mut Vec<u8>, facts: &[Fact]) {
+    put_u64(out, facts.len() as u64);
+    for f in facts {
+        match f {
+            Fact::File(ff) => {
+                out.push(0);
+                put_str(out, &ff.path.to_string_lossy());
+                out.push(match ff.what {
+                    FileWhat::Content => 0,
+                    FileWhat::Exists => 1,
+                    FileWhat::Mtime => 2,
+                    FileWhat::Stat => 3,
+                });
+                match &ff.stat {
+                    Some(st) => {
+                        out.push(1);
+                        put_u64(out, st.size);
+                        out.extend_from_slice(&st.mtime_ns.to_le_bytes());
+                        put_u64(out, st.inode);
+                        put_u64(out, st.dev);
+                    }
+                    None => out.push(0),
+                }
+                put_opt_hash(out, &ff.digest);
+                out.push(ff.racy as u8);
+            }
+            Fact::Param { name, value, default, shown } => {
+                out.push(1);
+                put_str(out, name);
+                out.extend_from_slice(value);
+                out.extend_from_slice(default);
+                put_str(out, shown);
+            }
+            Fact::Call(c) => {
+                out.push(2);
+                match &c.global {
+                    Some(g) => {
+                        out.push(1);
+                        put_str(out, g);
+                    }
+                    None => out.push(0),
+                }
+                put_str(out, &c.name);
+                out.extend_from_slice(&c.key);
+                out.extend_from_slice(&c.code);
+                match &c.args {
+                    Some(args) if args.iter().all(persistable) => {
+                        out.push(1);
+                        put_u64(out, args.len() as u64);
+                        for a in args.iter() {
+                            encode_value(out, a);
+                        }
+                    }
+                    _ => out.push(0),
+                }
+                put_str(out, &c.label);
+                put_opt_hash(out, &c.result);
+                out.push(c.wrote_state as u8);
+                match c.ttl {
+                    Some(t) => {
+                        out.push(1);
+                        put_u64(out, t.as_nanos().min(u64::MAX as u128) as u64);
+                    }
+                    None => out.push(0),
+                }
+            }
+            Fact::Code { name, code } => {
+                out.push(3);
+                put_str(out, name);
+                out.extend_from_slice(code);
+            }
+        }
     }
 }
 
@@ -288,6 +377,87 @@ pub fn decode_parts(r: &mut Reader) -> DecodeResult<KeyParts> {
         deps.push(Dep { kind, name, digest, shown });
     }
     Ok(KeyParts { args, deps })
+}
+
+fn opt_hash(r: &mut Reader) -> DecodeResult<Option<[u8; 32]>> {
+    match r.u8()? {
+        0 => Ok(None),
+        1 => Ok(Some(r.hash()?)),
+        _ => Err("bad optional digest".into()),
+    }
+}
+
+/// Decodes an entry's facts.
+pub fn decode_facts(r: &mut Reader) -> DecodeResult<Vec<Fact>> {
+    let n = r.len(2)?;
+    let mut facts = Vec::new();
+    for _ in 0..n {
+        let f = match r.u8()? {
+            0 => {
+                let path = std::path::PathBuf::from(r.string()?);
+                let what = match r.u8()? {
+                    0 => FileWhat::Content,
+                    1 => FileWhat::Exists,
+                    2 => FileWhat::Mtime,
+                    3 => FileWhat::Stat,
+                    _ => return Err("bad file fact".into()),
+                };
+                let stat = match r.u8()? {
+                    0 => None,
+                    1 => Some(Stat { size: r.u64()?, mtime_ns: r.i64()?, inode: r.u64()?, dev: r.u64()? }),
+                    _ => return Err("bad file fact".into()),
+                };
+                let digest = opt_hash(r)?;
+                let racy = r.u8()? != 0;
+                Fact::File(FileFact { path, what, stat, digest, racy })
+            }
+            1 => {
+                let name: Arc<str> = Arc::from(r.string()?);
+                let value = r.hash()?;
+                let default = r.hash()?;
+                let shown = r.string()?;
+                Fact::Param { name, value, default, shown }
+            }
+            2 => {
+                let global = match r.u8()? {
+                    0 => None,
+                    1 => Some(Arc::from(r.string()?)),
+                    _ => return Err("bad call fact".into()),
+                };
+                let name: Arc<str> = Arc::from(r.string()?);
+                let key = r.hash()?;
+                let code = r.hash()?;
+                let args = match r.u8()? {
+                    0 => None,
+                    1 => {
+                        let n = r.len(1)?;
+                        let mut v = Vec::new();
+                        for _ in 0..n {
+                            v.push(decode_value(r, 1)?);
+                        }
+                        Some(Arc::from(v))
+                    }
+                    _ => return Err("bad call fact".into()),
+                };
+                let label = r.string()?;
+                let result = opt_hash(r)?;
+                let wrote_state = r.u8()? != 0;
+                let ttl = match r.u8()? {
+                    0 => None,
+                    1 => Some(std::time::Duration::from_nanos(r.u64()?)),
+                    _ => return Err("bad call fact".into()),
+                };
+                Fact::Call(CallFact { global, name, key, code, args, label, result, wrote_state, ttl })
+            }
+            3 => {
+                let name: Arc<str> = Arc::from(r.string()?);
+                Fact::Code { name, code: r.hash()? }
+            }
+            t => return Err(format!("unknown fact tag {t}")),
+        };
+        facts.push(f);
+    }
+    Ok(facts)
 }
 
 #[cfg(test)]

@@ -24,7 +24,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 pub use codec::persistable;
 
 const MAGIC: &[u8; 8] = b"MEMOCACH";
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 /// Default size bound of a cache directory.
 pub const DEFAULT_MAX_BYTES: u64 = 1 << 30;
 
@@ -96,7 +96,7 @@ impl DiskStore {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(format!("cannot read: {e}")),
         };
-        match decode_entry(&bytes) {
+        match decode_entry(&bytes, Some((name, key))) {
             Ok(e) => {
                 // Record the use for LRU eviction.
                 if let Ok(f) = fs::File::options().write(true).open(&path) {
@@ -115,7 +115,7 @@ impl DiskStore {
     pub fn latest_parts(&mut self, name: &str) -> Option<Arc<KeyParts>> {
         let hexkey = fs::read_to_string(self.fn_dir(name).join("latest")).ok()?;
         let bytes = fs::read(self.fn_dir(name).join(format!("{}.entry", hexkey.trim()))).ok()?;
-        decode_entry(&bytes).ok().map(|e| e.parts)
+        decode_entry(&bytes, None).ok().map(|e| e.parts)
     }
 
     /// Writes an entry atomically; enforces `max_entries` and the size bound.
@@ -130,7 +130,7 @@ impl DiskStore {
         if !name_file.exists() {
             let _ = write_atomic(&dir, &name_file, e.fn_name.as_bytes());
         }
-        let bytes = encode_entry(e);
+        let bytes = encode_entry(key, e);
         let path = dir.join(format!("{}.entry", hex(key)));
         let old = fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
         if write_atomic(&dir, &path, &bytes).is_err() {
@@ -287,9 +287,15 @@ struct Header {
     checksum: [u8; 32],
 }
 
-fn encode_entry(e: &Entry) -> Vec<u8> {
+fn encode_entry(key: &Key, e: &Entry) -> Vec<u8> {
     let mut payload = Vec::new();
+    // The key and the function's name are inside the checksummed payload:
+    // an entry file copied over another key's is a miss, not a wrong value.
+    payload.extend_from_slice(key);
+    codec::put_str(&mut payload, &e.fn_name);
     codec::encode_parts(&mut payload, &e.parts);
+    codec::encode_facts(&mut payload, e.trace.as_deref().unwrap_or(&[]));
+    payload.push(e.wrote_state as u8);
     codec::encode_value(&mut payload, &e.value);
     let mut out = Vec::with_capacity(payload.len() + 160);
     out.extend_from_slice(MAGIC);
@@ -310,7 +316,11 @@ fn encode_entry(e: &Entry) -> Vec<u8> {
         None => out.push(0),
     }
     out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
-    out.extend_from_slice(blake3::hash(&payload).as_bytes());
+    // The checksum covers the header before it and the payload.
+    let mut h = blake3::Hasher::new();
+    h.update(&out);
+    h.update(&payload);
+    out.extend_from_slice(h.finalize().as_bytes());
     out.extend_from_slice(&payload);
     out
 }
@@ -349,23 +359,39 @@ fn read_header_bytes(p: &Path) -> std::io::Result<Vec<u8>> {
     Ok(buf)
 }
 
-fn decode_entry(bytes: &[u8]) -> Result<Entry, String> {
+/// Decodes an entry; with `expect`, it must be the entry of that function
+/// name and key.
+fn decode_entry(bytes: &[u8], expect: Option<(&str, &Key)>) -> Result<Entry, String> {
     let mut r = Reader::new(bytes);
     let h = decode_header(&mut r)?;
     if h.payload_len != r.remaining() as u64 {
         return Err(format!("truncated: payload has {} of {} bytes", r.remaining(), h.payload_len));
     }
+    let head_len = bytes.len() - r.remaining() - 32;
     let payload = r.bytes(h.payload_len as usize)?;
-    if blake3::hash(payload).as_bytes() != &h.checksum {
+    let mut sum = blake3::Hasher::new();
+    sum.update(&bytes[..head_len]);
+    sum.update(payload);
+    if sum.finalize().as_bytes() != &h.checksum {
         return Err("checksum mismatch".into());
     }
     let mut pr = Reader::new(payload);
+    let key = pr.hash()?;
+    let fn_name = pr.string()?;
+    if let Some((name, want)) = expect {
+        if &key != want || fn_name != name || fn_name != h.fn_name {
+            return Err("the entry belongs to another key".into());
+        }
+    }
     let parts = codec::decode_parts(&mut pr)?;
+    let facts = codec::decode_facts(&mut pr)?;
+    let wrote_state = pr.u8()? != 0;
     let value = codec::decode_value(&mut pr, 0)?;
     if pr.remaining() != 0 {
         return Err("trailing bytes".into());
     }
     let created = UNIX_EPOCH + Duration::from_millis(h.created_ms);
     Ok(Entry::new(value, h.output_hash, Arc::from(h.fn_name.as_str()), Duration::from_nanos(h.compute_nanos), Arc::new(parts))
-        .with_created(created))
+        .with_created(created)
+        .with_trace(facts, wrote_state))
 }

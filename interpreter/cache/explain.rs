@@ -27,6 +27,7 @@ pub fn miss_reasons(reason: &MissReason, new: &KeyParts, ttl: Option<Duration>) 
         },
         MissReason::Evicted => "evicted (max_entries)".into(),
         MissReason::Damaged(why) => format!("cache entry on disk was unreadable ({why}); recomputing"),
+        MissReason::Stale(why) => why.clone(),
         MissReason::Unknown { latest: None } => "first call".into(),
         MissReason::Unknown { latest: Some(old) } => {
             let diffs = diff(old, new);

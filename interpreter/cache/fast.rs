@@ -89,7 +89,9 @@ impl Drop for HitMemo {
 /// May this function's hits skip the lookup?
 #[inline]
 pub(crate) fn eligible(interp: &mut Interp, cf: &CachedFn) -> bool {
-    cf.simple && !sess!(interp).explain
+    let s = sess!(interp);
+    // Inside a miss the call must be recorded in its trace, with its key.
+    cf.simple && !s.explain && s.traces.len() <= s.barrier
 }
 
 /// Can `v` be compared by identity (scalar, or immutable heap value)?
@@ -180,7 +182,13 @@ impl Interp {
         let slot = sess!(self).hit_memo.slots[i].as_deref_mut()?;
         slot.pending_hits += 1;
         slot.pending_nanos += slot.compute.as_nanos() as u64;
-        Some(Hit { value: slot.value.clone(), output_hash: slot.output_hash, compute: slot.compute })
+        Some(Hit {
+            value: slot.value.clone(),
+            output_hash: slot.output_hash,
+            compute: slot.compute,
+            trace: None,
+            wrote_state: false,
+        })
     }
 
     /// Remembers a hit found by a full lookup. `generation` must have been

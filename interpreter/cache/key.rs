@@ -50,7 +50,7 @@ pub fn compute(interp: &mut Interp, clo: &Arc<Closure>, cf: &CachedFn, args: &[V
     h.update(&code);
     for (i, a) in args.iter().enumerate() {
         let what = arg_what(clo, cf, i);
-        let cx = HashCx { hash_funcs: &cf.options.hash_funcs, what: &what };
+        let cx = HashCx { hash_funcs: &cf.options.hash_funcs, what: &what, shallow_fns: false };
         value_hash::feed(interp, &mut h, a, &cx)?;
     }
     // Small inputs (a code hash and a few scalars or memoized digests) are
@@ -76,7 +76,7 @@ pub fn parts(interp: &mut Interp, clo: &Arc<Closure>, cf: &CachedFn, args: &[Val
     let mut out = Vec::with_capacity(args.len());
     for (i, a) in args.iter().enumerate() {
         let what = arg_what(clo, cf, i);
-        let cx = HashCx { hash_funcs: &cf.options.hash_funcs, what: &what };
+        let cx = HashCx { hash_funcs: &cf.options.hash_funcs, what: &what, shallow_fns: false };
         let digest = value_hash::digest(interp, a, &cx)?;
         out.push(ArgPart { name: clo.proto.params.get(i).cloned().unwrap_or_default(), digest, shown: short(a) });
     }

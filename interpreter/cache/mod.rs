@@ -16,6 +16,7 @@ pub(crate) mod fast;
 pub mod key;
 pub mod session;
 mod spinner;
+pub mod trace;
 
 pub use crate::interp::CachedFn;
 pub use call::note_print;
@@ -43,6 +44,11 @@ pub struct Entry {
     pub compute: Duration,
     /// The parts of the key, for `--explain`.
     pub parts: Arc<KeyParts>,
+    /// What the call read while it ran (files, params, cached callees),
+    /// verified before the entry is used (see `trace`); `None` for most.
+    pub trace: trace::Facts,
+    /// The call assigned globals or cells while it ran (see `trace`).
+    pub wrote_state: bool,
     tick: u64,
 }
 
@@ -124,6 +130,10 @@ pub struct Hit {
     pub output_hash: Option<Hash32>,
     /// How long the miss that stored it took (the time this hit saved).
     pub compute: Duration,
+    /// The entry's facts, to verify before using the value.
+    pub trace: trace::Facts,
+    /// The call that stored it assigned globals or cells.
+    pub wrote_state: bool,
 }
 
 /// What a lookup found.
@@ -143,6 +153,8 @@ pub enum MissReason {
     Evicted,
     /// A disk entry was damaged (checksum, truncation, version).
     Damaged(String),
+    /// The entry's recorded facts no longer hold: why (see `trace`).
+    Stale(String),
 }
 
 /// Hit/miss counts of one run, per function (for `memo watch`).
@@ -206,8 +218,11 @@ impl Cache {
         lock(&self.inner.disk).as_mut().map(f)
     }
 
-    /// Looks a key up in memory (then on disk when `disk_ok`).
-    pub fn lookup(&self, key: &Key, name: &Arc<str>, ttl: Option<Duration>, lru: bool, disk_ok: bool) -> Lookup {
+    /// Looks a key up in memory (then on disk when `disk_ok`). With
+    /// `max_entries`, the entry found becomes the most recently used one of
+    /// its function (an entry read from disk joins the LRU order).
+    pub fn lookup(&self, key: &Key, name: &Arc<str>, ttl: Option<Duration>, max_entries: Option<usize>, disk_ok: bool) -> Lookup {
+        let lru = max_entries.is_some();
         {
             let mut st = lock(&self.inner.store);
             st.tick += 1;
@@ -229,7 +244,13 @@ impl Cache {
                 }
                 let old_tick = e.tick;
                 e.tick = tick;
-                let found = Hit { value: e.value.clone(), output_hash: e.output_hash, compute: e.compute };
+                let found = Hit {
+                    value: e.value.clone(),
+                    output_hash: e.output_hash,
+                    compute: e.compute,
+                    trace: e.trace.clone(),
+                    wrote_state: e.wrote_state,
+                };
                 if lru {
                     let book = st.fns.entry(name.clone()).or_default();
                     book.lru.remove(&old_tick);
@@ -248,8 +269,19 @@ impl Cache {
                             return Lookup::Miss(MissReason::Expired);
                         }
                     }
-                    let hit = Hit { value: e.value.clone(), output_hash: e.output_hash, compute: e.compute };
-                    self.insert_memory(*key, e, None);
+                    let hit = Hit {
+                        value: e.value.clone(),
+                        output_hash: e.output_hash,
+                        compute: e.compute,
+                        trace: e.trace.clone(),
+                        wrote_state: e.wrote_state,
+                    };
+                    let evicted = self.insert_memory(*key, e, max_entries);
+                    self.with_disk_store(|d| {
+                        for k in &evicted {
+                            d.remove(name, k);
+                        }
+                    });
                     return Lookup::Hit(hit);
                 }
                 Some(Err(why)) => return Lookup::Miss(MissReason::Damaged(why)),
@@ -325,6 +357,20 @@ impl Cache {
                 d.save(&key, &e, max_entries);
             }
         });
+    }
+
+    /// Removes one entry (memory and disk), e.g. one whose facts no longer hold.
+    pub fn remove_entry(&self, key: &Key, name: &Arc<str>) {
+        let mut st = lock(&self.inner.store);
+        if let Some(old) = st.entries.remove(key) {
+            self.bump_generation();
+            if let Some(book) = st.fns.get_mut(name) {
+                book.entries = book.entries.saturating_sub(1);
+                book.lru.remove(&old.tick);
+            }
+        }
+        drop(st);
+        self.with_disk_store(|d| d.remove(name, key));
     }
 
     /// Entries currently held in memory for a function name.
@@ -410,7 +456,24 @@ fn remember(q: &mut VecDeque<Key>, k: Key) {
 
 impl Entry {
     pub fn new(value: Value, output_hash: Option<Hash32>, fn_name: Arc<str>, compute: Duration, parts: Arc<KeyParts>) -> Entry {
-        Entry { value, output_hash, fn_name, created: SystemTime::now(), compute, parts, tick: 0 }
+        Entry {
+            value,
+            output_hash,
+            fn_name,
+            created: SystemTime::now(),
+            compute,
+            parts,
+            trace: None,
+            wrote_state: false,
+            tick: 0,
+        }
+    }
+
+    /// The entry with what its call read, and whether it assigned state.
+    pub fn with_trace(mut self, trace: Vec<trace::Fact>, wrote_state: bool) -> Entry {
+        self.trace = if trace.is_empty() { None } else { Some(trace.into()) };
+        self.wrote_state = wrote_state;
+        self
     }
 
     pub fn with_created(mut self, t: SystemTime) -> Entry {

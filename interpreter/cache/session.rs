@@ -8,6 +8,7 @@
 //! and the run's statistics. Nothing else in the interpreter knows of them.
 
 use super::fast::HitMemo;
+use super::trace::OpenTrace;
 use super::{Cache, CachedFn, RunStats};
 use crate::interp::{Interp, Memoizer, R};
 use crate::source::Span;
@@ -21,6 +22,15 @@ pub(crate) struct CodeMemo {
     pub epoch: u64,
     pub deps: Vec<(u32, u64)>,
     pub hash: Hash32,
+}
+
+/// When an entry's facts were last found to hold: valid while the global
+/// epoch, this session's file epoch and the cache's generation are the same.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Stamp {
+    pub global_epoch: u64,
+    pub fs_epoch: u64,
+    pub generation: u64,
 }
 
 /// The memoization state of one interpreter.
@@ -37,10 +47,26 @@ pub struct Session {
     /// Functions whose code hash is being computed (cycle detection).
     pub(crate) hash_stack: Vec<usize>,
     /// Cached functions currently computing a miss (innermost last):
-    /// name and `suppress_warning`.
-    pub(crate) missing: Vec<(Arc<str>, bool)>,
+    /// name, `suppress_warning`, has a `ttl`.
+    pub(crate) missing: Vec<(Arc<str>, bool, bool)>,
+    /// The traces of the misses in progress (innermost last; see `trace`).
+    pub(crate) traces: Vec<OpenTrace>,
+    /// Facts go to the innermost trace only while there are more traces
+    /// than this (it is raised while hashing and verifying).
+    pub(crate) barrier: usize,
+    /// Entries whose facts were verified (or that this session stored), and
+    /// when: still valid while nothing they could depend on changed.
+    pub(crate) verified: hashbrown::HashMap<Hash32, Stamp>,
+    /// Bumped when this session writes a file or a new run starts: file
+    /// facts verified before may no longer hold.
+    pub(crate) fs_epoch: u64,
+    /// Why the entry just looked up was found stale (for the miss's
+    /// explanation).
+    pub(crate) stale: Option<String>,
     /// Functions already warned about printing, this run.
     pub(crate) warned_print: HashSet<Arc<str>>,
+    /// Functions already warned about reading a clock, this run.
+    pub(crate) warned_impure: HashSet<Arc<str>>,
     /// Hits and misses of this run.
     pub run_stats: RunStats,
     /// Every cached fn declared in this run (for `--stats`).
@@ -57,7 +83,13 @@ impl Session {
             hit_memo: Default::default(),
             hash_stack: Vec::new(),
             missing: Vec::new(),
+            traces: Vec::new(),
+            barrier: 0,
+            verified: Default::default(),
+            fs_epoch: 0,
+            stale: None,
             warned_print: HashSet::new(),
+            warned_impure: HashSet::new(),
             run_stats: RunStats::default(),
             cached_fns: Vec::new(),
         }
@@ -118,7 +150,10 @@ impl Memoizer for CacheMemoizer {
         interp.forget_hits();
         let s = sess!(interp);
         s.code_memo.clear();
+        s.verified.clear();
+        s.fs_epoch += 1;
         s.warned_print.clear();
+        s.warned_impure.clear();
         s.run_stats = RunStats::default();
         s.cached_fns.clear();
     }

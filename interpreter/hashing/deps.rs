@@ -8,6 +8,16 @@
 //! hashed contributes `("rec", name)`. The result depends only on the code
 //! graph reachable from the closure, never on call order.
 //!
+//! A cached fn that a function only *calls* through the global of its own
+//! name (`b(x)`, never `b` as a value) contributes `("callee", name)`, not
+//! its code: its calls are recorded in the caller's trace and verified
+//! there (`cache::trace`), so editing it re-runs it, and the caller only
+//! when its result changed (early cutoff).
+//!
+//! A cached fn's `hash_funcs` apply to every free variable of the walk too
+//! (spec §5: "anywhere in an argument or free variable"); such a walk runs
+//! user code, so it is never memoized.
+//!
 //! Cost: the result is memoized per closure with the version of every global
 //! it visited. While no global changed (one epoch compare) or none of *those*
 //! changed (a short version scan), the memo is returned: O(1) in hot loops.
@@ -44,6 +54,8 @@ const CODE_MEMO_MAX: usize = 4096;
 
 #[derive(Default)]
 struct Walk {
+    /// The `hash_funcs` of the cached fn the walk started from.
+    hash_funcs: Vec<(String, Value)>,
     /// (global, version) of every global visited.
     versions: Vec<(u32, u64)>,
     /// False when a visited value may change without a version bump (a cell).
@@ -74,18 +86,25 @@ impl Interp {
             // Nested inside another function's walk: handled by `walk`.
             return self.nested_code_hash(clo);
         }
-        if let Some(m) = sess!(self).code_memo.get_mut(&key) {
-            if m.epoch == self.global_epoch {
-                return Ok(m.hash);
-            }
-            let versions = &self.global_versions;
-            if m.deps.iter().all(|(g, v)| versions.get(*g as usize) == Some(v)) {
-                m.epoch = self.global_epoch;
-                return Ok(m.hash);
+        let hash_funcs = match &clo.cached {
+            Some(cf) if !cf.options.hash_funcs.is_empty() => cf.options.hash_funcs.clone(),
+            _ => Vec::new(),
+        };
+        if hash_funcs.is_empty() {
+            if let Some(m) = sess!(self).code_memo.get_mut(&key) {
+                if m.epoch == self.global_epoch {
+                    return Ok(m.hash);
+                }
+                let versions = &self.global_versions;
+                if m.deps.iter().all(|(g, v)| versions.get(*g as usize) == Some(v)) {
+                    m.epoch = self.global_epoch;
+                    return Ok(m.hash);
+                }
             }
         }
-        let mut w = Walk { memoizable: true, ..Default::default() };
-        let (h, _) = self.walk(clo, &mut w)?;
+        let memoizable = hash_funcs.is_empty();
+        let mut w = Walk { memoizable, hash_funcs, ..Default::default() };
+        let (h, _) = self.walk(clo, &root_name(clo), &mut w)?;
         if w.memoizable {
             if sess!(self).code_memo.len() >= CODE_MEMO_MAX {
                 // Closures made in a loop would otherwise pile up here.
@@ -100,8 +119,9 @@ impl Interp {
 
     /// The code hash with every dependency recorded (for `--explain`).
     pub fn closure_deps(&mut self, clo: &Arc<Closure>) -> Result<(Hash32, Vec<Dep>)> {
-        let mut w = Walk { memoizable: true, record: Some(Vec::new()), ..Default::default() };
-        let (h, _) = self.walk(clo, &mut w)?;
+        let hash_funcs = clo.cached.as_ref().map(|cf| cf.options.hash_funcs.clone()).unwrap_or_default();
+        let mut w = Walk { memoizable: true, record: Some(Vec::new()), hash_funcs, ..Default::default() };
+        let (h, _) = self.walk(clo, &root_name(clo), &mut w)?;
         Ok((h, w.record.unwrap_or_default()))
     }
 
@@ -114,9 +134,11 @@ impl Interp {
         r
     }
 
-    /// Hashes `clo`; returns the hash and the lowest hash-stack index that a
-    /// cycle inside it pointed at (usize::MAX: none, the result is context free).
-    fn walk(&mut self, clo: &Arc<Closure>, w: &mut Walk) -> Result<(Hash32, usize)> {
+    /// Hashes `clo`, reached as `name` (the global or captured variable
+    /// holding it, or its own name at the root); returns the hash and the
+    /// lowest hash-stack index that a cycle inside it pointed at
+    /// (usize::MAX: none, the result is context free).
+    fn walk(&mut self, clo: &Arc<Closure>, name: &str, w: &mut Walk) -> Result<(Hash32, usize)> {
         let ptr = Arc::as_ptr(clo) as usize;
         if let Some(pos) = sess!(self).hash_stack.iter().position(|p| *p == ptr) {
             let mut h = blake3::Hasher::new();
@@ -140,7 +162,7 @@ impl Interp {
         }
         let my_index = sess!(self).hash_stack.len();
         sess!(self).hash_stack.push(ptr);
-        let r = self.walk_inner(clo, w, my_index);
+        let r = self.walk_inner(clo, name, w);
         sess!(self).hash_stack.pop();
         let (h, min_rec) = r?;
         if min_rec >= my_index {
@@ -149,11 +171,11 @@ impl Interp {
         Ok((h, min_rec))
     }
 
-    fn walk_inner(&mut self, clo: &Arc<Closure>, w: &mut Walk, my_index: usize) -> Result<(Hash32, usize)> {
+    fn walk_inner(&mut self, clo: &Arc<Closure>, name: &str, w: &mut Walk) -> Result<(Hash32, usize)> {
         let proto = clo.proto.clone();
         let mut min_rec = usize::MAX;
         let mut h = blake3::Hasher::new();
-        h.update(b"memo-code-v1");
+        h.update(b"memo-code-v2");
         h.update(&proto.ast_hash);
         if let Some(c) = &clo.cached {
             h.update(&self.hash_funcs_digest(c)?);
@@ -161,32 +183,34 @@ impl Interp {
             h.update(c.name.as_bytes());
         }
         if let Some(rec) = &mut w.record {
-            let name = if proto.name.is_empty() { "<anonymous fn>".to_string() } else { proto.name.clone() };
             if !rec.iter().any(|d| d.kind == DepKind::Code && d.name == name) {
-                rec.push(Dep { kind: DepKind::Code, name, digest: proto.ast_hash, shown: String::new() });
+                rec.push(Dep { kind: DepKind::Code, name: name.to_string(), digest: proto.ast_hash, shown: String::new() });
             }
         }
         for (i, v) in clo.captures.iter().enumerate() {
-            let name = proto.capture_names.get(i).cloned().unwrap_or_default();
-            let d = self.dep_value(&name, v, w, &mut min_rec)?;
+            let cname = proto.capture_names.get(i).cloned().unwrap_or_default();
+            let d = self.dep_value(&cname, v, w, &mut min_rec)?;
             h.update(&d);
         }
-        for &g in &proto.globals_read {
-            let name = names::name_of(g);
-            h.update(&(name.len() as u64).to_le_bytes());
-            h.update(name.as_bytes());
+        for (i, &g) in proto.globals_read.iter().enumerate() {
+            let gname = names::name_of(g);
+            h.update(&(gname.len() as u64).to_le_bytes());
+            h.update(gname.as_bytes());
             w.versions.push((g, self.global_versions.get(g as usize).copied().unwrap_or(0)));
             match self.global_by_id(g) {
                 None => {
                     h.update(b"undefined");
                 }
+                Some(Value::Func(f)) if proto.globals_call_only.get(i) == Some(&true) && is_own_callee(&f, &gname) => {
+                    // A cached callee: its calls are verified through the trace.
+                    h.update(b"callee");
+                }
                 Some(v) => {
-                    let d = self.dep_value(&name, &v, w, &mut min_rec)?;
+                    let d = self.dep_value(&gname, &v, w, &mut min_rec)?;
                     h.update(&d);
                 }
             }
         }
-        let _ = my_index;
         Ok((*h.finalize().as_bytes(), min_rec))
     }
 
@@ -202,7 +226,7 @@ impl Interp {
             h.update(&(t.len() as u64).to_le_bytes());
             h.update(t.as_bytes());
             let what = || format!("the `hash_funcs` entry for `{t}`");
-            let cx = HashCx { hash_funcs: &[], what: &what };
+            let cx = HashCx { hash_funcs: &[], what: &what, shallow_fns: false };
             value_hash::feed(self, &mut h, f, &cx)?;
         }
         let d = *h.finalize().as_bytes();
@@ -210,10 +234,11 @@ impl Interp {
         Ok(d)
     }
 
-    /// Hash of a free variable's value: functions by their code hash.
+    /// Hash of a free variable's value: functions by their code hash, other
+    /// values by their value hash with the walk's `hash_funcs` applied.
     fn dep_value(&mut self, name: &str, v: &Value, w: &mut Walk, min_rec: &mut usize) -> Result<Hash32> {
         if let Value::Func(f) = v {
-            let (h, m) = self.walk(f, w)?;
+            let (h, m) = self.walk(f, name, w)?;
             *min_rec = (*min_rec).min(m);
             return Ok(h);
         }
@@ -221,8 +246,11 @@ impl Interp {
             w.memoizable = false;
         }
         let what = || format!("free variable `{name}`");
-        let cx = HashCx { hash_funcs: &[], what: &what };
-        let d = value_hash::digest(self, v, &cx)?;
+        let hash_funcs = std::mem::take(&mut w.hash_funcs);
+        let cx = HashCx { hash_funcs: &hash_funcs, what: &what, shallow_fns: false };
+        let d = value_hash::digest(self, v, &cx);
+        w.hash_funcs = hash_funcs;
+        let d = d?;
         if let Some(rec) = &mut w.record {
             if !matches!(v, Value::Native(_)) && !rec.iter().any(|x| x.kind == DepKind::Var && x.name == name) {
                 rec.push(Dep { kind: DepKind::Var, name: name.to_string(), digest: d, shown: short(v) });
@@ -230,4 +258,18 @@ impl Interp {
         }
         Ok(d)
     }
+}
+
+/// The name a walk's root is shown as.
+fn root_name(clo: &Closure) -> String {
+    if clo.proto.name.is_empty() {
+        "<anonymous fn>".to_string()
+    } else {
+        clo.proto.name.clone()
+    }
+}
+
+/// Is `f` a cached fn filed under `global`, the name it is called by?
+fn is_own_callee(f: &Closure, global: &str) -> bool {
+    f.cached.as_ref().is_some_and(|cf| &*cf.name == global)
 }

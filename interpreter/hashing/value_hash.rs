@@ -154,6 +154,10 @@ pub struct HashCx<'a> {
     pub hash_funcs: &'a [(String, Value)],
     /// e.g. "argument `conn` of cached fn `get_users`"
     pub what: &'a dyn Fn() -> String,
+    /// Hash a function by its own code and captured values, not by what
+    /// the globals it reads hold now (the output-mutation check: a cached
+    /// value is not "mutated" when a global its function reads changes).
+    pub shallow_fns: bool,
 }
 
 impl HashCx<'_> {
@@ -175,6 +179,13 @@ pub fn digest(interp: &mut Interp, v: &Value, cx: &HashCx) -> Result<Hash32> {
     Ok(*h.finalize().as_bytes())
 }
 
+/// The digest the output-mutation check compares: functions inside hash by
+/// their own code and captures (see `HashCx::shallow_fns`).
+pub fn output_digest(interp: &mut Interp, v: &Value, cx: &HashCx) -> Result<Hash32> {
+    let cx = HashCx { hash_funcs: cx.hash_funcs, what: cx.what, shallow_fns: true };
+    digest(interp, v, &cx)
+}
+
 /// Feeds one value into `h`.
 pub fn feed(interp: &mut Interp, h: &mut impl Sink, v: &Value, cx: &HashCx) -> Result<()> {
     if crate::stack::near_overflow() {
@@ -187,7 +198,7 @@ pub fn feed(interp: &mut Interp, h: &mut impl Sink, v: &Value, cx: &HashCx) -> R
             let replaced = interp.call_value(&f, &mut [v.clone()], None)?;
             h.update(&[tag::REPLACED]);
             // The replacement is hashed recursively, without hash_funcs (no loops).
-            let plain = HashCx { hash_funcs: &[], what: cx.what };
+            let plain = HashCx { hash_funcs: &[], what: cx.what, shallow_fns: cx.shallow_fns };
             return feed(interp, h, &replaced, &plain);
         }
     }
@@ -268,6 +279,13 @@ pub fn feed(interp: &mut Interp, h: &mut impl Sink, v: &Value, cx: &HashCx) -> R
             feed_str(h, &n.name);
             feed_str(h, crate::VERSION);
         }
+        Value::Func(c) if cx.shallow_fns => {
+            h.update(&[tag::FUNC]);
+            h.update(&c.proto.ast_hash);
+            for v in c.captures.iter() {
+                feed(interp, h, v, cx)?;
+            }
+        }
         Value::Func(c) => {
             let code = interp.closure_code_hash(c)?;
             h.update(&[tag::FUNC]);
@@ -329,7 +347,7 @@ mod tests {
             panic!("{}", e.message);
         }
         let what = || String::from("a test value");
-        let cx = HashCx { hash_funcs: &[], what: &what };
+        let cx = HashCx { hash_funcs: &[], what: &what, shallow_fns: false };
         names
             .iter()
             .map(|n| {

@@ -68,6 +68,9 @@ pub struct Interp {
     pub(crate) globals: Vec<Option<Value>>,
     pub(crate) global_versions: Vec<u64>,
     pub(crate) global_epoch: u64,
+    /// Cells assigned so far (with `global_epoch`: the state a cached call
+    /// may have changed, see `cache::trace`).
+    pub(crate) cell_writes: u64,
     pub(crate) stack: Vec<Value>,
     pub(crate) bp: usize,
     pub(crate) depth: usize,
@@ -120,6 +123,7 @@ impl Interp {
             globals: Vec::new(),
             global_versions: Vec::new(),
             global_epoch: 0,
+            cell_writes: 0,
             stack: Vec::with_capacity(1024),
             bp: 0,
             depth: 0,

@@ -83,7 +83,7 @@ fn len(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
 fn hash(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     arity("hash", args, 1, 1)?;
     let what = || "the argument of hash()".to_string();
-    let d = digest(interp, &args[0], &HashCx { hash_funcs: &[], what: &what })?;
+    let d = digest(interp, &args[0], &HashCx { hash_funcs: &[], what: &what, shallow_fns: false })?;
     Ok(Value::str(hex(&d)))
 }
 
@@ -239,7 +239,7 @@ fn get(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
 }
 
 /// `set(cell, v)`: replaces the cell's content; returns `none`.
-fn set(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
+fn set(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     arity("set", args, 2, 2)?;
     let c = match &args[0] {
         Value::Cell(c) => c.clone(),
@@ -261,6 +261,7 @@ fn set(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
         return Err(MemoError::new("ValueError", "set() would put a cell inside itself"));
     }
     c.set(v);
+    interp.cell_writes += 1;
     Ok(Value::None)
 }
 

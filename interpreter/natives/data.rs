@@ -319,6 +319,11 @@ fn read_csv(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
             return Err(too_large("string", meta.len().min(usize::MAX as u64) as usize, max));
         }
     }
+    // Read whole, so that a cached fn's trace records what was parsed.
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::BufReader::new(file), &mut bytes)
+        .map_err(|e| MemoError::new("IOError", format!("cannot read `{path}`: {}", io_reason(&e))))?;
+    crate::cache::trace::note_file(interp, std::path::Path::new(path), crate::cache::trace::FileWhat::Content, Some(&bytes));
     let csv_err = |e: csv::Error| -> MemoError {
         let at = e.position().map(|p| format!(" (line {})", p.line())).unwrap_or_default();
         match e.kind() {
@@ -336,7 +341,7 @@ fn read_csv(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
             _ => MemoError::new("ValueError", format!("read_csv(): `{path}`{at}: {e}")),
         }
     };
-    let mut rdr = csv::ReaderBuilder::new().has_headers(true).from_reader(std::io::BufReader::new(file));
+    let mut rdr = csv::ReaderBuilder::new().has_headers(true).from_reader(&bytes[..]);
     let headers: Vec<Value> = rdr.headers().map_err(csv_err)?.iter().map(Value::str).collect();
     for (i, h) in headers.iter().enumerate() {
         if headers[..i].iter().any(|o| crate::value::values_equal(o, h)) {
@@ -410,6 +415,11 @@ fn sqlite_open(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
         rusqlite::Connection::open_in_memory()
     } else {
         need_fs(interp, "sqlite_open")?;
+        // A cached fn that opens a database depends on it: the file and its
+        // write-ahead log (by metadata: databases are too big to hash).
+        use crate::cache::trace::{note_file, FileWhat};
+        note_file(interp, std::path::Path::new(&path), FileWhat::Stat, None);
+        note_file(interp, std::path::Path::new(&format!("{path}-wal")), FileWhat::Stat, None);
         rusqlite::Connection::open(&path)
     }
     .map_err(|e| MemoError::new("SqliteError", format!("sqlite_open(): cannot open `{path}`: {e}")))?;
@@ -595,6 +605,7 @@ fn execute(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     let sql = sql_arg("execute", args)?;
     let mut db = conn.lock();
     let steps = guard(interp, &mut db);
+    crate::cache::trace::note_write(interp);
     let r = (|| {
         if matches!(args.get(2), None | Some(Value::None)) {
             // Statement by statement: each is prepared after the previous ran,

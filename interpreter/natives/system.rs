@@ -8,6 +8,7 @@
 //! `Config::allow_clock` off.
 
 use super::{arity, Builtin};
+use crate::cache::trace::{note_file, note_impure, note_param, note_write, FileWhat};
 use crate::error::{MemoError, Result};
 use crate::interp::ops::too_large;
 use crate::interp::Interp;
@@ -104,6 +105,7 @@ fn epoch_secs(t: SystemTime) -> f64 {
 fn now(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     arity("now", args, 0, 0)?;
     need_clock(interp, "now")?;
+    note_impure(interp, "now");
     Ok(Value::float(epoch_secs(SystemTime::now())))
 }
 
@@ -112,6 +114,7 @@ fn now(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
 fn clock(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     arity("clock", args, 0, 0)?;
     need_clock(interp, "clock")?;
+    note_impure(interp, "clock");
     let start = START.get_or_init(Instant::now);
     Ok(Value::float(start.elapsed().as_secs_f64()))
 }
@@ -151,6 +154,7 @@ fn read_file(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     if text.len() > max {
         return Err(too_large("string", text.len(), max));
     }
+    note_file(interp, Path::new(path), FileWhat::Content, Some(text.as_bytes()));
     Ok(Value::str(text))
 }
 
@@ -168,7 +172,9 @@ fn write_file(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
             ))
         }
     };
-    std::fs::write(path, text.as_bytes()).map_err(|e| io_error("write", path, &e))?;
+    let r = std::fs::write(path, text.as_bytes()).map_err(|e| io_error("write", path, &e));
+    note_write(interp);
+    r?;
     Ok(Value::None)
 }
 
@@ -176,8 +182,10 @@ fn write_file(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
 fn exists(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     arity("exists", args, 1, 1)?;
     need_fs(interp, "exists")?;
-    let path = path_arg("exists", args)?;
-    Ok(Value::bool(Path::new(path).exists()))
+    let path = Path::new(path_arg("exists", args)?);
+    let there = path.exists();
+    note_file(interp, path, FileWhat::Exists, None);
+    Ok(Value::bool(there))
 }
 
 /// `file_mtime(path)`: last modification time, float seconds since the epoch.
@@ -186,6 +194,7 @@ fn file_mtime(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     need_fs(interp, "file_mtime")?;
     let path = path_arg("file_mtime", args)?;
     let t = std::fs::metadata(path).and_then(|m| m.modified()).map_err(|e| io_error("stat", path, &e))?;
+    note_file(interp, Path::new(path), FileWhat::Mtime, None);
     Ok(Value::float(epoch_secs(t)))
 }
 
@@ -197,10 +206,11 @@ fn param(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
         Value::Str(s) => &s.s,
         other => return Err(MemoError::new("TypeError", format!("param() expects a str name, got {}", other.type_name()))),
     };
-    if let Some(v) = interp.params.get(name.as_str()) {
-        return Ok(v.clone());
-    }
-    Ok(if args.len() == 2 { std::mem::replace(&mut args[1], Value::None) } else { Value::None })
+    let name = name.clone();
+    let default = if args.len() == 2 { std::mem::replace(&mut args[1], Value::None) } else { Value::None };
+    let v = interp.params.get(name.as_str()).cloned().unwrap_or_else(|| default.clone());
+    note_param(interp, &name, &v, &default);
+    Ok(v)
 }
 
 #[cfg(test)]

@@ -325,14 +325,18 @@ impl Value {
         Value::Type(Arc::new(TypeValue::Builtin(t)))
     }
 
-    /// True when a cell or native object is reachable from this value, so its
-    /// content (and hash) can change after it was made.
+    /// True when a cell, a native object or a function is reachable from
+    /// this value, so its hash can change after it was made: a cell's or
+    /// object's content can change, and a function's hash includes what the
+    /// globals it reads hold now. Such values never memoize their hash, are
+    /// never compared by identity for a cache hit, and are re-checked for
+    /// mutation on a hit (functions then by their own code only).
     pub fn may_mutate(&self) -> bool {
         match self {
             Value::List(l) => l.may_mutate,
             Value::Map(m) => m.may_mutate,
             Value::Struct(s) => s.may_mutate,
-            Value::Cell(_) | Value::Object(_) => true,
+            Value::Cell(_) | Value::Object(_) | Value::Func(_) => true,
             _ => false,
         }
     }

@@ -1,0 +1,463 @@
+//! Verifying traces: what a cached call read while it ran.
+//!
+//! The static key (code, free variables, arguments) cannot see what a call
+//! reads at run time, so while a miss runs its *trace* is open and collects
+//! facts, as build systems do (Shake's verifying traces, Salsa's
+//! revisions):
+//!
+//! - a file read by a native (`read_file`, `read_csv`, `exists`,
+//!   `file_mtime`, a SQLite database opened by path): its path and a
+//!   fingerprint (size, mtime, inode, and the digest of the bytes read);
+//! - a `param` read: its name and the digest of the value returned;
+//! - a call of another cached fn: how to find the callee again, its key,
+//!   its arguments, and the digest of its result.
+//!
+//! Facts go to the innermost open trace only: an outer call records the
+//! inner *call*, and verifying that call re-verifies the inner entry's own
+//! facts. The entry stores its facts; a hit on an entry with facts first
+//! verifies them in order (re-stat files, re-read params, get each
+//! callee's result now, from the cache or by running it), and any change
+//! is a miss whose explanation names it.
+//!
+//! A cached callee that a caller only *calls* through a global
+//! (`b(x)`, not `b` as a value) is left out of the caller's static key
+//! (`hashing::deps`): editing `b` then re-runs `b` only, and the caller
+//! hits when `b`'s result is unchanged (early cutoff). A callee that
+//! assigned a global or a cell while it ran gets no cutoff: its caller may
+//! have read that state, so a change of its code is a change of the caller.
+//!
+//! A plain entry (no facts) is never verified: the hit path stays as it was.
+
+use super::session::sess;
+use super::Key;
+use crate::hashing::value_hash::{self, HashCx};
+use crate::interp::Interp;
+use crate::value::{Hash32, Value};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// A file whose mtime is this close to the moment it was looked at may
+/// still change without its mtime changing (the file system's clock
+/// granularity): its stat proves nothing and its content is compared.
+const RACY: Duration = Duration::from_secs(2);
+
+/// What a native learned about a file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileWhat {
+    /// Its content (`read_file`, `read_csv`).
+    Content,
+    /// Whether it exists (`exists`).
+    Exists,
+    /// Its modification time (`file_mtime`).
+    Mtime,
+    /// Its metadata only (a SQLite database: too big to hash on every check).
+    Stat,
+}
+
+/// The cheap fingerprint of a file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stat {
+    pub size: u64,
+    /// Modification time, nanoseconds since the Unix epoch.
+    pub mtime_ns: i64,
+    pub inode: u64,
+    pub dev: u64,
+}
+
+impl Stat {
+    /// The stat of `path` (`None`: absent or unreadable).
+    pub fn of(path: &Path) -> Option<Stat> {
+        let m = std::fs::metadata(path).ok()?;
+        let mtime_ns = match m.modified().ok()?.duration_since(UNIX_EPOCH) {
+            Ok(d) => d.as_nanos().min(i64::MAX as u128) as i64,
+            Err(e) => -(e.duration().as_nanos().min(i64::MAX as u128) as i64),
+        };
+        #[cfg(unix)]
+        let (inode, dev) = {
+            use std::os::unix::fs::MetadataExt;
+            (m.ino(), m.dev())
+        };
+        #[cfg(not(unix))]
+        let (inode, dev) = (0, 0);
+        Some(Stat { size: m.len(), mtime_ns, inode, dev })
+    }
+}
+
+/// A file fact.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FileFact {
+    /// The path as the script gave it (relative to the working directory).
+    pub path: PathBuf,
+    pub what: FileWhat,
+    /// The stat when it was read (`None`: the file did not exist).
+    pub stat: Option<Stat>,
+    /// The digest of the content read (for `Content`).
+    pub digest: Option<Hash32>,
+    /// The mtime was too close to the time of reading to trust the stat.
+    pub racy: bool,
+}
+
+/// A call of a cached fn made while the trace was open.
+#[derive(Clone, Debug)]
+pub struct CallFact {
+    /// The global the callee was called through (the callee's own name),
+    /// when it was: verification calls what that global holds now. `None`:
+    /// the callee's code is part of the caller's key; verification checks
+    /// its entry under `key`.
+    pub global: Option<Arc<str>>,
+    /// The callee's name (for messages).
+    pub name: Arc<str>,
+    /// The callee's key at the time.
+    pub key: Key,
+    /// The callee's transitive code hash at the time.
+    pub code: Hash32,
+    /// The arguments (`None` when they could not be kept, e.g. an entry
+    /// read from disk whose arguments held a fn).
+    pub args: Option<Arc<[Value]>>,
+    /// `name(args)` shortened, for messages.
+    pub label: String,
+    /// The digest of the result (`None`: it has no hash).
+    pub result: Option<Hash32>,
+    /// The callee assigned a global or a cell while it ran: its caller may
+    /// depend on that, so a change of its code invalidates the caller.
+    pub wrote_state: bool,
+    /// The callee's `ttl` (its entry expires).
+    pub ttl: Option<Duration>,
+}
+
+/// One thing a cached call read.
+#[derive(Clone, Debug)]
+pub enum Fact {
+    File(FileFact),
+    /// `param(name)` returned the value with this digest.
+    Param {
+        name: Arc<str>,
+        value: Hash32,
+        default: Hash32,
+        shown: String,
+    },
+    Call(CallFact),
+    /// The global `name` held a cached fn with this code (recorded for a
+    /// callee that failed inside a `try`: its facts join the caller's).
+    Code {
+        name: Arc<str>,
+        code: Hash32,
+    },
+}
+
+/// An entry's facts: `None` when it read nothing (most entries), so that a
+/// hit carries no pointer to count.
+pub type Facts = Option<Arc<[Fact]>>;
+
+/// The facts an open trace collected.
+pub(crate) struct OpenTrace {
+    pub facts: Vec<Fact>,
+}
+
+/// The outcome of verifying an entry's facts.
+pub enum Verdict {
+    /// Every fact holds. `cutoff` names the callees whose code changed while
+    /// their result did not.
+    Valid { cutoff: Vec<String> },
+    /// This fact no longer holds.
+    Invalid(String),
+}
+
+// ----- recording -----
+
+/// Is a trace open for recording (a miss in progress, outside hashing and
+/// verification)?
+#[inline]
+fn recording(interp: &mut Interp) -> bool {
+    match super::session(interp) {
+        Some(s) => s.traces.len() > s.barrier,
+        None => false,
+    }
+}
+
+fn push(interp: &mut Interp, f: Fact) {
+    let s = sess!(interp);
+    if s.traces.len() > s.barrier {
+        if let Some(t) = s.traces.last_mut() {
+            t.facts.push(f);
+        }
+    }
+}
+
+fn now_ns() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos().min(i64::MAX as u128) as i64).unwrap_or(0)
+}
+
+fn is_racy(stat: Option<Stat>) -> bool {
+    match stat {
+        Some(s) => now_ns().saturating_sub(s.mtime_ns) < RACY.as_nanos() as i64,
+        None => false,
+    }
+}
+
+/// A native read a file: records it in the innermost open trace.
+/// `content` is what was read (for `FileWhat::Content`).
+pub fn note_file(interp: &mut Interp, path: &Path, what: FileWhat, content: Option<&[u8]>) {
+    if !recording(interp) {
+        return;
+    }
+    let stat = Stat::of(path);
+    let digest = content.map(|c| *blake3::hash(c).as_bytes());
+    let racy = is_racy(stat);
+    push(interp, Fact::File(FileFact { path: path.to_path_buf(), what, stat, digest, racy }));
+}
+
+/// A native wrote a file (or a database): facts about files verified
+/// before may no longer hold.
+pub fn note_write(interp: &mut Interp) {
+    if let Some(s) = super::session(interp) {
+        s.fs_epoch += 1;
+    }
+}
+
+/// `param(name, default)` returned `value`: records it.
+pub fn note_param(interp: &mut Interp, name: &str, value: &Value, default: &Value) {
+    if !recording(interp) {
+        return;
+    }
+    let (Some(v), Some(d)) = (plain_digest(interp, value), plain_digest(interp, default)) else { return };
+    let shown = crate::hashing::deps::short(value);
+    push(interp, Fact::Param { name: Arc::from(name), value: v, default: d, shown });
+}
+
+/// A native whose result changes by itself (`now()`, `clock()`, an impure
+/// host native) ran inside a cached fn: its result is frozen in the entry.
+/// Warns once per function per run, unless the function has a `ttl` (which
+/// bounds how stale it gets) or `suppress_warning`.
+pub fn note_impure(interp: &mut Interp, native: &str) {
+    let Some(s) = super::session(interp) else { return };
+    if s.traces.len() <= s.barrier {
+        return;
+    }
+    let Some((name, suppress, has_ttl)) = s.missing.last().cloned() else { return };
+    if suppress || has_ttl || !s.warned_impure.insert(name.clone()) {
+        return;
+    }
+    interp.warn(&format!(
+        "warning: cached fn `{name}` called {native}(), whose result changes by itself; the cached result keeps the value of the first call (give it a cached(ttl: SECONDS), or cached(suppress_warning: true) to silence this)"
+    ));
+}
+
+fn plain_digest(interp: &mut Interp, v: &Value) -> Option<Hash32> {
+    let what = || String::from("a value read by a cached fn");
+    let cx = HashCx { hash_funcs: &[], what: &what, shallow_fns: false };
+    value_hash::digest(interp, v, &cx).ok()
+}
+
+// ----- verifying -----
+
+/// Does a file fact still hold? `Err(why)` when not.
+fn check_file(f: &FileFact) -> std::result::Result<(), String> {
+    let shown = f.path.display();
+    let now = Stat::of(&f.path);
+    match f.what {
+        FileWhat::Exists => {
+            if now.is_some() == f.stat.is_some() {
+                Ok(())
+            } else if now.is_some() {
+                Err(format!("file \"{shown}\" was created"))
+            } else {
+                Err(format!("file \"{shown}\" was removed"))
+            }
+        }
+        FileWhat::Mtime => match (now, f.stat) {
+            (Some(a), Some(b)) if a.mtime_ns == b.mtime_ns => Ok(()),
+            (None, None) => Ok(()),
+            _ => Err(format!("file \"{shown}\" was modified")),
+        },
+        FileWhat::Stat => match (now, f.stat) {
+            (Some(a), Some(b)) if a == b && !f.racy => Ok(()),
+            (None, None) => Ok(()),
+            (Some(_), None) => Err(format!("file \"{shown}\" was created")),
+            (None, Some(_)) => Err(format!("file \"{shown}\" was removed")),
+            _ => Err(format!("file \"{shown}\" changed")),
+        },
+        FileWhat::Content => match (now, f.stat) {
+            (None, None) => Ok(()),
+            (Some(_), None) => Err(format!("file \"{shown}\" was created")),
+            (None, Some(_)) => Err(format!("file \"{shown}\" was removed")),
+            (Some(a), Some(b)) => {
+                if a == b && !f.racy {
+                    return Ok(());
+                }
+                // The stat changed (or cannot be trusted): compare contents.
+                let same = match (&f.digest, std::fs::read(&f.path)) {
+                    (Some(d), Ok(bytes)) => blake3::hash(&bytes).as_bytes() == d,
+                    _ => false,
+                };
+                if same {
+                    Ok(())
+                } else {
+                    Err(format!("file \"{shown}\" changed"))
+                }
+            }
+        },
+    }
+}
+
+/// Verifies an entry's facts, in order, with recording turned off (what
+/// verification runs belongs to no open trace). Callees are called through
+/// the cache, so a callee whose code changed runs here.
+pub(crate) fn verify(interp: &mut Interp, facts: &[Fact]) -> Verdict {
+    let s = sess!(interp);
+    let saved = s.barrier;
+    s.barrier = s.traces.len();
+    let v = verify_facts(interp, facts);
+    sess!(interp).barrier = saved;
+    v
+}
+
+fn verify_facts(interp: &mut Interp, facts: &[Fact]) -> Verdict {
+    let mut cutoff = Vec::new();
+    for f in facts {
+        if crate::stack::near_overflow() {
+            return Verdict::Invalid("its recorded calls nest too deeply to verify".into());
+        }
+        match f {
+            Fact::File(ff) => {
+                if let Err(why) = check_file(ff) {
+                    return Verdict::Invalid(why);
+                }
+            }
+            Fact::Param { name, value, default, shown } => {
+                let now = match interp.params.get(&**name).cloned() {
+                    Some(v) => plain_digest(interp, &v).map(|d| (d, v)),
+                    None => Some((*default, Value::None)),
+                };
+                match now {
+                    Some((d, _)) if d == *value => {}
+                    Some((d, v)) => {
+                        let new = if d == *default && !interp.params.contains_key(&**name) {
+                            "its default".to_string()
+                        } else {
+                            crate::hashing::deps::short(&v)
+                        };
+                        return Verdict::Invalid(format!("param \"{name}\" changed: {shown} → {new}"));
+                    }
+                    None => return Verdict::Invalid(format!("param \"{name}\" changed")),
+                }
+            }
+            Fact::Code { name, code } => match current_code(interp, name) {
+                Some(c) if c == *code => {}
+                _ => return Verdict::Invalid(format!("code of `{name}` changed")),
+            },
+            Fact::Call(c) => match verify_call(interp, c) {
+                Ok(Some(changed)) => cutoff.push(changed),
+                Ok(None) => {}
+                Err(why) => return Verdict::Invalid(why),
+            },
+        }
+    }
+    Verdict::Valid { cutoff }
+}
+
+/// The transitive code hash of the cached fn the global `name` holds now.
+fn current_code(interp: &mut Interp, name: &str) -> Option<Hash32> {
+    match interp.get_global(name) {
+        Some(Value::Func(clo)) if clo.cached.as_ref().is_some_and(|c| &*c.name == name) => interp.closure_code_hash(&clo).ok(),
+        _ => None,
+    }
+}
+
+/// Checks one recorded call: `Ok(Some(name))` when it holds although the
+/// callee's code changed (early cutoff), `Ok(None)` when it holds.
+fn verify_call(interp: &mut Interp, c: &CallFact) -> std::result::Result<Option<String>, String> {
+    let Some(global) = &c.global else {
+        // The callee's code is in the caller's key: check its entry.
+        return check_entry(interp, c).map(|_| None);
+    };
+    let clo = match interp.get_global(global) {
+        Some(Value::Func(clo)) if clo.cached.as_ref().is_some_and(|cf| &*cf.name == &**global) => clo,
+        _ => return Err(format!("`{global}` is no longer the cached fn it was")),
+    };
+    let code_now = interp.closure_code_hash(&clo).map_err(|e| e.message.clone())?;
+    let changed = code_now != c.code;
+    if changed && c.wrote_state {
+        return Err(format!("code of `{global}` changed (and it assigns globals or cells)"));
+    }
+    let Some(args) = &c.args else {
+        // Arguments not kept: only an unchanged callee can be checked.
+        let plain = clo.cached.as_ref().is_some_and(|cf| cf.options.hash_funcs.is_empty());
+        if changed || !plain {
+            return Err(format!("code of `{global}` changed"));
+        }
+        return check_entry(interp, c).map(|_| None);
+    };
+    let mut args: Vec<Value> = args.to_vec();
+    let v = interp
+        .call_value(&Value::Func(clo), &mut args, None)
+        .map_err(|e| format!("{} failed while checking it: {}", c.label, e.message))?;
+    match (plain_digest(interp, &v), c.result) {
+        (Some(a), Some(b)) if a == b => Ok(changed.then(|| global.to_string())),
+        _ => Err(format!("the result of {} changed", c.label)),
+    }
+}
+
+/// Checks a callee's entry under its recorded key: present, its own facts
+/// holding, its result the recorded one.
+fn check_entry(interp: &mut Interp, c: &CallFact) -> std::result::Result<(), String> {
+    let cache = sess!(interp).cache.clone();
+    let hit = match cache.lookup(&c.key, &c.name, c.ttl, None, true) {
+        super::Lookup::Hit(h) => h,
+        super::Lookup::Miss(_) => return Err(format!("the entry of {} is gone", c.label)),
+    };
+    if let Some(facts) = &hit.trace {
+        if let Verdict::Invalid(why) = verify_facts(interp, facts) {
+            return Err(format!("{}: {why}", c.label));
+        }
+    }
+    match (plain_digest(interp, &hit.value), c.result) {
+        (Some(a), Some(b)) if a == b => Ok(()),
+        _ => Err(format!("the result of {} changed", c.label)),
+    }
+}
+
+/// The digest of a cached call's result for a call fact (`None`: no hash).
+pub(crate) fn result_digest(interp: &mut Interp, v: &Value) -> Option<Hash32> {
+    plain_digest(interp, v)
+}
+
+/// The facts of a callee that failed: they join the caller's trace (a
+/// `try` in the caller may have used the failure).
+pub(crate) fn adopt(interp: &mut Interp, facts: Vec<Fact>) {
+    for f in facts {
+        push(interp, f);
+    }
+}
+
+/// Records a call fact in the innermost open trace, if one is recording.
+pub(crate) fn note_call(interp: &mut Interp, f: CallFact) {
+    if recording(interp) {
+        push(interp, Fact::Call(f));
+    }
+}
+
+/// Records that the global `name` held a cached fn with `code`.
+pub(crate) fn note_code(interp: &mut Interp, name: Arc<str>, code: Hash32) {
+    if recording(interp) {
+        push(interp, Fact::Code { name, code });
+    }
+}
+
+/// Runs `f` with recording turned off (key computation, `hash_funcs`).
+pub(crate) fn quietly<T>(interp: &mut Interp, f: impl FnOnce(&mut Interp) -> T) -> T {
+    let Some(s) = super::session(interp) else { return f(interp) };
+    let saved = s.barrier;
+    s.barrier = s.traces.len();
+    let r = f(interp);
+    sess!(interp).barrier = saved;
+    r
+}
+
+/// Is any trace recording? (The hit memo is bypassed then: a call fact
+/// needs the key.)
+#[inline]
+pub(crate) fn any_open(interp: &mut Interp) -> bool {
+    recording(interp)
+}
