@@ -373,7 +373,7 @@ fn verify_call(interp: &mut Interp, c: &CallFact) -> std::result::Result<Option<
         return check_entry(interp, c).map(|_| None);
     };
     let clo = match interp.get_global(global) {
-        Some(Value::Func(clo)) if clo.cached.as_ref().is_some_and(|cf| &*cf.name == &**global) => clo,
+        Some(Value::Func(clo)) if clo.cached.as_ref().is_some_and(|cf| *cf.name == **global) => clo,
         _ => return Err(format!("`{global}` is no longer the cached fn it was")),
     };
     let code_now = interp.closure_code_hash(&clo).map_err(|e| e.message.clone())?;
