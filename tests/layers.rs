@@ -35,7 +35,7 @@ fn without_tests(src: &str) -> String {
         let open = after.find('{');
         let semi = after.find(';');
         match (open, semi) {
-            (Some(o), s) if s.is_none_or(|s| o < s) => {
+            (Some(o), s) if s.map_or(true, |s| o < s) => {
                 let mut depth = 0usize;
                 let mut end = after.len();
                 for (i, c) in after[o..].char_indices() {
