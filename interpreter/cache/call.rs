@@ -75,7 +75,7 @@ impl Interp {
                 Lookup::Hit(hit) => {
                     let cutoff = match &hit.trace {
                         None => Vec::new(),
-                        Some(facts) => match self.verify_entry(&key, facts) {
+                        Some(facts) => match self.verify_entry(&key, facts, hit.deep.as_deref()) {
                             Verdict::Valid { cutoff } => cutoff,
                             Verdict::Invalid(why) => {
                                 self.note_stale(clo, cf, base, &key, why);
@@ -86,7 +86,8 @@ impl Interp {
                     if fast && hit.trace.is_none() {
                         self.with_args(base, |i, args| i.remember_hit(clo, args, generation, &hit));
                     }
-                    if sess!(self).explain {
+                    let s = sess!(self);
+                    if s.explain && s.verifying == 0 {
                         let label = call_label_values(&cf.name, &self.stack[base..]);
                         let why = if cutoff.is_empty() {
                             String::new()
@@ -101,7 +102,8 @@ impl Interp {
                     }
                     if trace::any_open(self) {
                         let args: Arc<[Value]> = self.stack[base..].into();
-                        self.record_call(clo, cf, args, key, &hit.value, hit.wrote_state);
+                        let (facts, deep) = (hit.trace.clone(), hit.deep.clone());
+                        self.record_call(clo, cf, args, key, &hit.value, hit.wrote_state, facts.as_deref(), deep.as_deref());
                     }
                     return Ok(self.take_hit(cf, hit, base));
                 }
@@ -137,12 +139,12 @@ impl Interp {
 
     /// Verifies an entry's facts, unless they were verified (or the entry
     /// stored by this session) since nothing changed.
-    fn verify_entry(&mut self, key: &Key, facts: &[trace::Fact]) -> Verdict {
+    fn verify_entry(&mut self, key: &Key, facts: &[trace::Fact], deep: Option<&[trace::Fact]>) -> Verdict {
         let now = self.stamp();
         if sess!(self).verified.get(key) == Some(&now) {
             return Verdict::Valid { cutoff: Vec::new() };
         }
-        let v = trace::verify(self, facts);
+        let v = trace::verify(self, facts, deep);
         if let Verdict::Valid { .. } = v {
             let after = self.stamp();
             sess!(self).verified.insert(*key, after);
@@ -170,6 +172,8 @@ impl Interp {
         key: Key,
         result: &Value,
         wrote_state: bool,
+        facts: Option<&[trace::Fact]>,
+        deep: Option<&[trace::Fact]>,
     ) {
         let label = call_label_values(&cf.name, &args);
         let Ok(code) = trace::quietly(self, |i| i.closure_code_hash(clo)) else { return };
@@ -185,7 +189,7 @@ impl Interp {
             wrote_state,
             ttl: cf.options.ttl,
         };
-        trace::note_call(self, fact);
+        trace::note_call(self, fact, facts, deep);
     }
 
     /// Counts a hit, drops the arguments and returns the value (after the
@@ -235,7 +239,7 @@ impl Interp {
         let s = sess!(self);
         s.run_stats.misses += 1;
         s.missing.push((cf.name.clone(), cf.options.suppress_warning, cf.options.ttl.is_some()));
-        s.traces.push(OpenTrace { facts: Vec::new() });
+        s.traces.push(OpenTrace::default());
         let spinner = if self.config.spinner && cf.options.show_spinner {
             Some(super::spinner::Spinner::start(call_label(&cf.name, &parts)))
         } else {
@@ -248,14 +252,14 @@ impl Interp {
         let wrote_state = self.state_writes() != writes_at_start;
         let s = sess!(self);
         s.missing.pop();
-        let facts = s.traces.pop().map(|t| t.facts).unwrap_or_default();
+        let (facts, deep) = s.traces.pop().map(OpenTrace::finish).unwrap_or_default();
         cf.miss_nanos.fetch_add(took.as_nanos() as u64, Ordering::Relaxed);
         let v = match r {
             Ok(v) => v,
             Err(c) => {
                 // A `try` in the caller may use the failure: what the
                 // callee read becomes the caller's.
-                trace::adopt(self, facts);
+                trace::adopt(self, deep.unwrap_or(facts));
                 if let Some(g) = self.callee_global(clo, cf) {
                     if let Ok(code) = trace::quietly(self, |i| i.closure_code_hash(clo)) {
                         trace::note_code(self, g, code);
@@ -286,13 +290,14 @@ impl Interp {
         } else {
             None
         };
-        let entry = Entry::new(v.clone(), output_hash, cf.name.clone(), took, parts).with_trace(facts, wrote_state);
+        let entry = Entry::new(v.clone(), output_hash, cf.name.clone(), took, parts).with_trace(facts, deep, wrote_state);
+        let (facts, deep) = (entry.trace.clone(), entry.deep.clone());
         let persist = cf.options.persist && super::disk::persistable(&v);
         sess!(self).cache.store(key, entry, cf.options.max_entries, persist);
         let stamp = self.stamp();
         sess!(self).verified.insert(key, stamp);
         if trace::any_open(self) {
-            self.record_call(clo, cf, args.into(), key, &v, wrote_state);
+            self.record_call(clo, cf, args.into(), key, &v, wrote_state, facts.as_deref(), deep.as_deref());
         }
         Ok(v)
     }

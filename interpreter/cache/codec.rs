@@ -141,6 +141,7 @@ pub fn encode_parts(out: &mut Vec<u8>, p: &KeyParts) {
         out.extend_from_slice(&d.digest);
         put_str(out, &d.shown);
     }
+    out.extend_from_slice(&p.hash_funcs);
 }
 
 fn put_opt_hash(out: &mut Vec<u8>, h: &Option<[u8; 32]>) {
@@ -376,7 +377,8 @@ pub fn decode_parts(r: &mut Reader) -> DecodeResult<KeyParts> {
         let shown = r.string()?;
         deps.push(Dep { kind, name, digest, shown });
     }
-    Ok(KeyParts { args, deps })
+    let hash_funcs = r.hash()?;
+    Ok(KeyParts { args, deps, hash_funcs })
 }
 
 fn opt_hash(r: &mut Reader) -> DecodeResult<Option<[u8; 32]>> {

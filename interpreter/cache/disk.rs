@@ -295,6 +295,13 @@ fn encode_entry(key: &Key, e: &Entry) -> Vec<u8> {
     codec::put_str(&mut payload, &e.fn_name);
     codec::encode_parts(&mut payload, &e.parts);
     codec::encode_facts(&mut payload, e.trace.as_deref().unwrap_or(&[]));
+    match e.deep.as_deref() {
+        Some(deep) => {
+            payload.push(1);
+            codec::encode_facts(&mut payload, deep);
+        }
+        None => payload.push(0),
+    }
     payload.push(e.wrote_state as u8);
     codec::encode_value(&mut payload, &e.value);
     let mut out = Vec::with_capacity(payload.len() + 160);
@@ -385,6 +392,11 @@ fn decode_entry(bytes: &[u8], expect: Option<(&str, &Key)>) -> Result<Entry, Str
     }
     let parts = codec::decode_parts(&mut pr)?;
     let facts = codec::decode_facts(&mut pr)?;
+    let deep = match pr.u8()? {
+        0 => None,
+        1 => Some(codec::decode_facts(&mut pr)?),
+        _ => return Err("bad entry".into()),
+    };
     let wrote_state = pr.u8()? != 0;
     let value = codec::decode_value(&mut pr, 0)?;
     if pr.remaining() != 0 {
@@ -393,5 +405,5 @@ fn decode_entry(bytes: &[u8], expect: Option<(&str, &Key)>) -> Result<Entry, Str
     let created = UNIX_EPOCH + Duration::from_millis(h.created_ms);
     Ok(Entry::new(value, h.output_hash, Arc::from(h.fn_name.as_str()), Duration::from_nanos(h.compute_nanos), Arc::new(parts))
         .with_created(created)
-        .with_trace(facts, wrote_state))
+        .with_trace(facts, deep, wrote_state))
 }

@@ -54,14 +54,43 @@ fn fmt_secs(d: Duration) -> String {
 /// What differs between two sets of key parts.
 pub fn diff(old: &KeyParts, new: &KeyParts) -> Vec<String> {
     let mut out = Vec::new();
-    for d in &new.deps {
-        if d.kind != DepKind::Code {
+    let code = |p: &KeyParts| -> Vec<(String, crate::value::Hash32)> {
+        p.deps.iter().filter(|d| d.kind == DepKind::Code).map(|d| (d.name.clone(), d.digest)).collect()
+    };
+    let (old_code, new_code) = (code(old), code(new));
+    let root = new_code.first().map(|(n, _)| n.clone()).unwrap_or_default();
+    // Functions the new code uses that the old did not, and the reverse.
+    let added: Vec<&str> =
+        new_code.iter().filter(|(n, _)| !old_code.iter().any(|(o, _)| o == n)).map(|(n, _)| n.as_str()).collect();
+    let removed: Vec<&str> =
+        old_code.iter().filter(|(o, _)| !new_code.iter().any(|(n, _)| n == o)).map(|(o, _)| o.as_str()).collect();
+    for (name, d) in &new_code {
+        let Some((_, od)) = old_code.iter().find(|(o, _)| o == name) else { continue };
+        if od == d {
             continue;
         }
-        match old.deps.iter().find(|o| o.kind == DepKind::Code && o.name == d.name) {
-            Some(o) if o.digest != d.digest => out.push(format!("code of `{}` changed", d.name)),
-            None => out.push(format!("code of `{}` changed (now uses `{}`)", new.deps[0].name, d.name)),
-            _ => {}
+        let mut line = format!("code of `{name}` changed");
+        if *name == root {
+            let mut what = Vec::new();
+            if !added.is_empty() {
+                what.push(format!("now uses {}", list(&added)));
+            }
+            if !removed.is_empty() {
+                what.push(format!("no longer uses {}", list(&removed)));
+            }
+            if !what.is_empty() {
+                line = format!("{line} ({})", what.join("; "));
+            }
+        }
+        out.push(line);
+    }
+    if !out.iter().any(|l| l.starts_with(&format!("code of `{root}` changed"))) {
+        // The root's own code is the same: what it reaches changed.
+        if !added.is_empty() {
+            out.push(format!("`{root}` now uses {}", list(&added)));
+        }
+        if !removed.is_empty() {
+            out.push(format!("`{root}` no longer uses {}", list(&removed)));
         }
     }
     for d in &new.deps {
@@ -69,17 +98,43 @@ pub fn diff(old: &KeyParts, new: &KeyParts) -> Vec<String> {
             continue;
         }
         match old.deps.iter().find(|o| o.kind == DepKind::Var && o.name == d.name) {
-            Some(o) if o.digest != d.digest => out.push(format!("free variable `{}` changed: {} → {}", d.name, o.shown, d.shown)),
+            Some(o) if o.digest != d.digest => {
+                out.push(format!("free variable `{}` changed: {}", d.name, change(&o.shown, &d.shown)))
+            }
             None => out.push(format!("free variable `{}` is new: {}", d.name, d.shown)),
             _ => {}
         }
     }
+    let hash_funcs_changed = old.hash_funcs != new.hash_funcs;
+    if hash_funcs_changed {
+        out.push(format!("the hash_funcs of `{root}` changed"));
+    }
     for (i, a) in new.args.iter().enumerate() {
         match old.args.get(i) {
-            Some(o) if o.digest != a.digest => out.push(format!("argument `{}` changed: {} → {}", a.name, o.shown, a.shown)),
+            // Under new hash_funcs every argument they apply to hashes anew.
+            Some(o) if o.digest != a.digest && !(hash_funcs_changed && o.shown == a.shown) => {
+                out.push(format!("argument `{}` changed: {}", a.name, change(&o.shown, &a.shown)))
+            }
             None => out.push(format!("argument `{}` is new: {}", a.name, a.shown)),
             _ => {}
         }
     }
     out
+}
+
+/// `old → new`, or a word on what changed when both print the same.
+fn change(old: &str, new: &str) -> String {
+    if old != new {
+        return format!("{old} → {new}");
+    }
+    if new.starts_with("<fn") || new.starts_with("<cached fn") {
+        format!("{new} (its code, or what it reads, changed)")
+    } else {
+        format!("{new} (it prints the same, but a function, cell or type inside it differs)")
+    }
+}
+
+/// `` `a` `` or `` `a`, `b` ``.
+fn list(names: &[&str]) -> String {
+    names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
 }

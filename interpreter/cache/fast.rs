@@ -187,6 +187,7 @@ impl Interp {
             output_hash: slot.output_hash,
             compute: slot.compute,
             trace: None,
+            deep: None,
             wrote_state: false,
         })
     }

@@ -32,6 +32,8 @@ pub struct KeyParts {
     pub args: Vec<ArgPart>,
     /// The function's own code, the code of what it uses, its free variables.
     pub deps: Vec<Dep>,
+    /// The digest of the function's `hash_funcs` option.
+    pub hash_funcs: Hash32,
 }
 
 fn arg_what<'a>(clo: &'a Closure, cf: &'a CachedFn, i: usize) -> impl Fn() -> String + 'a {
@@ -80,5 +82,9 @@ pub fn parts(interp: &mut Interp, clo: &Arc<Closure>, cf: &CachedFn, args: &[Val
         let digest = value_hash::digest(interp, a, &cx)?;
         out.push(ArgPart { name: clo.proto.params.get(i).cloned().unwrap_or_default(), digest, shown: short(a) });
     }
-    Ok(KeyParts { args: out, deps })
+    let hash_funcs = match &clo.cached {
+        Some(c) => interp.hash_funcs_digest(c)?,
+        None => [0; 32],
+    };
+    Ok(KeyParts { args: out, deps, hash_funcs })
 }

@@ -47,6 +47,8 @@ pub struct Entry {
     /// What the call read while it ran (files, params, cached callees),
     /// verified before the entry is used (see `trace`); `None` for most.
     pub trace: trace::Facts,
+    /// The facts of its whole subtree of calls, when it made calls.
+    pub deep: trace::Facts,
     /// The call assigned globals or cells while it ran (see `trace`).
     pub wrote_state: bool,
     tick: u64,
@@ -132,6 +134,7 @@ pub struct Hit {
     pub compute: Duration,
     /// The entry's facts, to verify before using the value.
     pub trace: trace::Facts,
+    pub deep: trace::Facts,
     /// The call that stored it assigned globals or cells.
     pub wrote_state: bool,
 }
@@ -249,6 +252,7 @@ impl Cache {
                     output_hash: e.output_hash,
                     compute: e.compute,
                     trace: e.trace.clone(),
+                    deep: e.deep.clone(),
                     wrote_state: e.wrote_state,
                 };
                 if lru {
@@ -274,6 +278,7 @@ impl Cache {
                         output_hash: e.output_hash,
                         compute: e.compute,
                         trace: e.trace.clone(),
+                        deep: e.deep.clone(),
                         wrote_state: e.wrote_state,
                     };
                     let evicted = self.insert_memory(*key, e, max_entries);
@@ -464,14 +469,16 @@ impl Entry {
             compute,
             parts,
             trace: None,
+            deep: None,
             wrote_state: false,
             tick: 0,
         }
     }
 
     /// The entry with what its call read, and whether it assigned state.
-    pub fn with_trace(mut self, trace: Vec<trace::Fact>, wrote_state: bool) -> Entry {
+    pub fn with_trace(mut self, trace: Vec<trace::Fact>, deep: Option<Vec<trace::Fact>>, wrote_state: bool) -> Entry {
         self.trace = if trace.is_empty() { None } else { Some(trace.into()) };
+        self.deep = deep.map(Arc::from);
         self.wrote_state = wrote_state;
         self
     }

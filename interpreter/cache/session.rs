@@ -54,6 +54,8 @@ pub struct Session {
     /// Facts go to the innermost trace only while there are more traces
     /// than this (it is raised while hashing and verifying).
     pub(crate) barrier: usize,
+    /// Entries being verified (their callees' hits are not explained).
+    pub(crate) verifying: u32,
     /// Entries whose facts were verified (or that this session stored), and
     /// when: still valid while nothing they could depend on changed.
     pub(crate) verified: hashbrown::HashMap<Hash32, Stamp>,
@@ -85,6 +87,7 @@ impl Session {
             missing: Vec::new(),
             traces: Vec::new(),
             barrier: 0,
+            verifying: 0,
             verified: Default::default(),
             fs_epoch: 0,
             stale: None,

@@ -26,6 +26,14 @@
 //! assigned a global or a cell while it ran gets no cutoff: its caller may
 //! have read that state, so a change of its code is a change of the caller.
 //!
+//! Besides its own facts, an entry keeps its *deep* facts: every file and
+//! param read in its whole subtree of calls, and the code of every callee
+//! reached through a global. When all of them hold (the common case: no
+//! file and no callee changed), the entry is valid without looking at any
+//! other entry, so a hit on a deep recursion costs one check per distinct
+//! callee, not one per call. Only when one fails are the calls replayed, to
+//! find out whether their results changed (early cutoff).
+//!
 //! A plain entry (no facts) is never verified: the hit path stays as it was.
 
 use super::session::sess;
@@ -151,8 +159,32 @@ pub enum Fact {
 pub type Facts = Option<Arc<[Fact]>>;
 
 /// The facts an open trace collected.
+#[derive(Default)]
 pub(crate) struct OpenTrace {
     pub facts: Vec<Fact>,
+    /// The deep facts: no calls, each fact once.
+    pub deep: Vec<Fact>,
+    seen: std::collections::HashSet<String>,
+}
+
+impl OpenTrace {
+    fn add_deep(&mut self, f: &Fact) {
+        let id = match f {
+            Fact::File(ff) => format!("f{}\0{:?}\0{:?}\0{:?}", ff.path.display(), ff.what, ff.stat, ff.digest),
+            Fact::Param { name, value, .. } => format!("p{name}\0{value:?}"),
+            Fact::Code { name, code } => format!("c{name}\0{code:?}"),
+            Fact::Call(_) => return,
+        };
+        if self.seen.insert(id) {
+            self.deep.push(f.clone());
+        }
+    }
+
+    /// The entry's facts and deep facts (`None` when the same as its own).
+    pub fn finish(self) -> (Vec<Fact>, Option<Vec<Fact>>) {
+        let has_calls = self.facts.iter().any(|f| matches!(f, Fact::Call(_)));
+        (self.facts, has_calls.then_some(self.deep))
+    }
 }
 
 /// The outcome of verifying an entry's facts.
@@ -180,6 +212,7 @@ fn push(interp: &mut Interp, f: Fact) {
     let s = sess!(interp);
     if s.traces.len() > s.barrier {
         if let Some(t) = s.traces.last_mut() {
+            t.add_deep(&f);
             t.facts.push(f);
         }
     }
@@ -304,12 +337,19 @@ fn check_file(f: &FileFact) -> std::result::Result<(), String> {
 /// Verifies an entry's facts, in order, with recording turned off (what
 /// verification runs belongs to no open trace). Callees are called through
 /// the cache, so a callee whose code changed runs here.
-pub(crate) fn verify(interp: &mut Interp, facts: &[Fact]) -> Verdict {
+pub(crate) fn verify(interp: &mut Interp, facts: &[Fact], deep: Option<&[Fact]>) -> Verdict {
     let s = sess!(interp);
     let saved = s.barrier;
     s.barrier = s.traces.len();
-    let v = verify_facts(interp, facts);
-    sess!(interp).barrier = saved;
+    s.verifying += 1;
+    let v = match deep {
+        // Nothing in the whole subtree changed: no call needs replaying.
+        Some(deep) if matches!(verify_facts(interp, deep), Verdict::Valid { .. }) => Verdict::Valid { cutoff: Vec::new() },
+        _ => verify_facts(interp, facts),
+    };
+    let s = sess!(interp);
+    s.barrier = saved;
+    s.verifying -= 1;
     v
 }
 
@@ -408,7 +448,11 @@ fn check_entry(interp: &mut Interp, c: &CallFact) -> std::result::Result<(), Str
         super::Lookup::Miss(_) => return Err(format!("the entry of {} is gone", c.label)),
     };
     if let Some(facts) = &hit.trace {
-        if let Verdict::Invalid(why) = verify_facts(interp, facts) {
+        let v = match hit.deep.as_deref() {
+            Some(deep) if matches!(verify_facts(interp, deep), Verdict::Valid { .. }) => Verdict::Valid { cutoff: Vec::new() },
+            _ => verify_facts(interp, facts),
+        };
+        if let Verdict::Invalid(why) = v {
             return Err(format!("{}: {why}", c.label));
         }
     }
@@ -431,11 +475,21 @@ pub(crate) fn adopt(interp: &mut Interp, facts: Vec<Fact>) {
     }
 }
 
-/// Records a call fact in the innermost open trace, if one is recording.
-pub(crate) fn note_call(interp: &mut Interp, f: CallFact) {
-    if recording(interp) {
-        push(interp, Fact::Call(f));
+/// Records a call fact in the innermost open trace, if one is recording,
+/// with the callee's deep facts (`callee_deep`, else its own `callee_facts`).
+pub(crate) fn note_call(interp: &mut Interp, f: CallFact, callee_facts: Option<&[Fact]>, callee_deep: Option<&[Fact]>) {
+    if !recording(interp) {
+        return;
     }
+    let s = sess!(interp);
+    let Some(t) = s.traces.last_mut() else { return };
+    if let Some(g) = &f.global {
+        t.add_deep(&Fact::Code { name: g.clone(), code: f.code });
+    }
+    for d in callee_deep.or(callee_facts).unwrap_or(&[]) {
+        t.add_deep(d);
+    }
+    t.facts.push(Fact::Call(f));
 }
 
 /// Records that the global `name` held a cached fn with `code`.

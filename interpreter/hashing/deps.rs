@@ -68,6 +68,15 @@ struct Walk {
 
 /// Shortens a value's repr for explanations.
 pub fn short(v: &Value) -> String {
+    // A struct type prints as its name: show its fields, which is what can change.
+    if let Value::Type(t) = v {
+        if let crate::value::TypeValue::Struct(st) = &**t {
+            let s = format!("struct {} {{ {} }}", st.name, st.fields.join(", "));
+            if s.chars().count() <= 40 {
+                return s;
+            }
+        }
+    }
     // 160 bytes hold at least 41 characters: enough to tell whether to cut.
     let s = crate::value::repr_prefix(v, 160);
     if s.chars().count() > 40 {

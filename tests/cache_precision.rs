@@ -1,0 +1,335 @@
+//! A hit is never wrong (issue 14): runs of `memo` against one cache
+//! directory with edits between them — files rewritten, params changed,
+//! cached callees edited — checked by what the cached fns print on a miss,
+//! by their results, and by `--explain`.
+
+use std::path::Path;
+use std::process::Command;
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn memo_in(dir: &Path, args: &[&str], stdin: Option<&str>) -> Run {
+    use std::io::Write;
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_memo"));
+    cmd.args(args).current_dir(dir).env_remove("MEMO_CACHE_DIR");
+    cmd.stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().expect("memo runs");
+    if let Some(text) = stdin {
+        child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+    }
+    drop(child.stdin.take());
+    let out = child.wait_with_output().unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn memo(dir: &Path, args: &[&str]) -> Run {
+    memo_in(dir, args, None)
+}
+
+fn write(dir: &Path, name: &str, text: &str) {
+    std::fs::write(dir.join(name), text).unwrap();
+}
+
+/// The `explain:` lines of a run.
+fn explained(r: &Run) -> Vec<String> {
+    r.stderr.lines().filter(|l| l.starts_with("explain:")).map(String::from).collect()
+}
+
+/// Runs `app.memo` and checks the output.
+#[track_caller]
+fn run_app(dir: &Path, extra: &[&str], want_stdout: &str) -> Run {
+    let mut args = vec!["run", "--explain"];
+    args.extend_from_slice(extra);
+    args.push("app.memo");
+    let r = memo(dir, &args);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout, want_stdout, "stderr:\n{}", r.stderr);
+    r
+}
+
+// ----- files read inside cached fns -----
+
+const LOAD: &str = r#"
+cached(suppress_warning: true)
+fn load(path) {
+    print("  load runs")
+    read_file(path)
+}
+print(load("data.txt"))
+"#;
+
+#[test]
+fn a_rewritten_file_is_a_miss_even_with_the_same_size_and_mtime_window() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "app.memo", LOAD);
+    write(dir.path(), "data.txt", "aaaa");
+    run_app(dir.path(), &[], "  load runs\naaaa\n");
+    run_app(dir.path(), &[], "aaaa\n");
+    // Same size, written right away (the same mtime tick, possibly): the
+    // content is compared, not only the stat.
+    write(dir.path(), "data.txt", "bbbb");
+    let r = run_app(dir.path(), &[], "  load runs\nbbbb\n");
+    assert!(explained(&r).contains(&"explain: miss load(\"data.txt\"): file \"data.txt\" changed".to_string()), "{}", r.stderr);
+    run_app(dir.path(), &[], "bbbb\n");
+    // Rewritten with the same content: a hit (the content is the same).
+    write(dir.path(), "data.txt", "bbbb");
+    run_app(dir.path(), &[], "bbbb\n");
+    // Removed: the read fails, as it would without a cache.
+    std::fs::remove_file(dir.path().join("data.txt")).unwrap();
+    let r = memo(dir.path(), &["run", "app.memo"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("cannot read `data.txt`"), "{}", r.stderr);
+}
+
+#[test]
+fn csv_exists_mtime_and_params_are_dependencies() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "app.memo",
+        r#"
+cached(suppress_warning: true) fn rows(p) { print("  rows runs"); len(read_csv(p)) }
+cached(suppress_warning: true) fn there(p) { print("  there runs"); exists(p) }
+cached(suppress_warning: true) fn scaled(x) { print("  scaled runs"); x * param("k", 1) }
+print(rows("t.csv"), there("flag"), scaled(10))
+"#,
+    );
+    write(dir.path(), "t.csv", "a,b\n1,2\n");
+    run_app(dir.path(), &[], "  rows runs\n  there runs\n  scaled runs\n1 false 10\n");
+    run_app(dir.path(), &[], "1 false 10\n");
+    write(dir.path(), "t.csv", "a,b\n1,2\n3,4\n");
+    let r = run_app(dir.path(), &[], "  rows runs\n2 false 10\n");
+    assert!(r.stderr.contains("explain: miss rows(\"t.csv\"): file \"t.csv\" changed"), "{}", r.stderr);
+    write(dir.path(), "flag", "");
+    let r = run_app(dir.path(), &[], "  there runs\n2 true 10\n");
+    assert!(r.stderr.contains("explain: miss there(\"flag\"): file \"flag\" was created"), "{}", r.stderr);
+    let r = run_app(dir.path(), &["--set", "k=3"], "  scaled runs\n2 true 30\n");
+    assert!(r.stderr.contains("explain: miss scaled(10): param \"k\" changed: 1 → 3"), "{}", r.stderr);
+    run_app(dir.path(), &["--set", "k=3"], "2 true 30\n");
+    // Back to the default: the entry for k=3 is replaced again.
+    run_app(dir.path(), &[], "  scaled runs\n2 true 10\n");
+}
+
+#[test]
+fn a_file_read_by_a_plain_helper_counts_for_the_cached_caller() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "app.memo",
+        r#"
+fn words(p) { split(trim(read_file(p)), " ") }
+cached(suppress_warning: true) fn count(p) { print("  count runs"); len(words(p)) }
+print(count("w.txt"))
+"#,
+    );
+    write(dir.path(), "w.txt", "a b c");
+    run_app(dir.path(), &[], "  count runs\n3\n");
+    run_app(dir.path(), &[], "3\n");
+    write(dir.path(), "w.txt", "a b c d");
+    run_app(dir.path(), &[], "  count runs\n4\n");
+}
+
+#[test]
+fn a_sqlite_database_opened_by_path_is_a_dependency() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "setup.memo",
+        r#"
+let db = sqlite_open("app.db")
+execute(db, "create table if not exists t (x int)")
+execute(db, "insert into t values (?)", [param("v", 1)])
+"#,
+    );
+    write(
+        dir.path(),
+        "app.memo",
+        r#"
+cached(suppress_warning: true)
+fn total() {
+    print("  total runs")
+    query(sqlite_open("app.db"), "select sum(x) as s from t")[0]["s"]
+}
+print(total())
+"#,
+    );
+    assert_eq!(memo(dir.path(), &["run", "--no-disk-cache", "setup.memo"]).code, 0);
+    run_app(dir.path(), &[], "  total runs\n1\n");
+    assert_eq!(memo(dir.path(), &["run", "--no-disk-cache", "--set", "v=5", "setup.memo"]).code, 0);
+    run_app(dir.path(), &[], "  total runs\n6\n");
+}
+
+// ----- cached callees: early cutoff -----
+
+const CUTOFF: &str = r#"
+cached(suppress_warning: true) fn b(x) { print("  b runs"); BODY }
+cached(suppress_warning: true) fn a(x) { print("  a runs"); b(x) + 1 }
+print(a(20))
+"#;
+
+#[test]
+fn editing_a_callee_reruns_the_caller_only_when_its_result_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = |body: &str| write(dir.path(), "app.memo", &CUTOFF.replace("BODY", body));
+    app("x * 2");
+    run_app(dir.path(), &[], "  a runs\n  b runs\n41\n");
+    let r = run_app(dir.path(), &[], "41\n");
+    assert_eq!(explained(&r), vec!["explain: hit  a(20)"]);
+    app("x + x");
+    let r = run_app(dir.path(), &[], "  b runs\n41\n");
+    assert_eq!(
+        explained(&r),
+        vec!["explain: miss b(20): code of `b` changed", "explain: hit  a(20) (b changed, its result did not)"]
+    );
+    app("x * 3");
+    let r = run_app(dir.path(), &[], "  b runs\n  a runs\n61\n");
+    assert_eq!(
+        explained(&r),
+        vec![
+            "explain: miss b(20): code of `b` changed",
+            "explain: miss a(20): the result of b(20) changed",
+            "explain: hit  b(20)",
+        ]
+    );
+    run_app(dir.path(), &[], "61\n");
+}
+
+#[test]
+fn a_callee_that_assigns_state_gets_no_cutoff() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = r#"
+let seen = 0
+cached(suppress_warning: true) fn b(x) { print("  b runs"); seen = STATE; x * 2 }
+cached(suppress_warning: true) fn a(x) { print("  a runs"); b(x) + seen }
+print(a(20))
+"#;
+    write(dir.path(), "app.memo", &src.replace("STATE", "1"));
+    run_app(dir.path(), &[], "  a runs\n  b runs\n41\n");
+    run_app(dir.path(), &[], "41\n");
+    // b's result is the same, but what it assigned is not.
+    write(dir.path(), "app.memo", &src.replace("STATE", "5"));
+    run_app(dir.path(), &[], "  a runs\n  b runs\n45\n");
+}
+
+#[test]
+fn a_file_read_by_a_cached_callee_cuts_off_when_its_result_is_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "app.memo",
+        r#"
+cached(suppress_warning: true) fn size(p) { print("  size runs"); len(read_file(p)) }
+cached(suppress_warning: true) fn report(p) { print("  report runs"); "size " + str(size(p)) }
+print(report("f.txt"))
+"#,
+    );
+    write(dir.path(), "f.txt", "abc");
+    run_app(dir.path(), &[], "  report runs\n  size runs\nsize 3\n");
+    write(dir.path(), "f.txt", "xyz");
+    run_app(dir.path(), &[], "  size runs\nsize 3\n");
+    write(dir.path(), "f.txt", "wxyz");
+    run_app(dir.path(), &[], "  size runs\n  report runs\nsize 4\n");
+}
+
+#[test]
+fn recursion_through_the_cache_keeps_hitting() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "app.memo",
+        r#"
+cached fn fib(n) { if n < 2 { n } else { fib(n - 1) + fib(n - 2) } }
+print(fib(80), cache_info(fib))
+"#,
+    );
+    let r = memo(dir.path(), &["run", "app.memo"]);
+    assert_eq!(r.stdout, "23416728348467685 {\"entries\": 81, \"hits\": 78, \"misses\": 81}\n", "{}", r.stderr);
+    let r = memo(dir.path(), &["run", "app.memo"]);
+    assert_eq!(r.stdout, "23416728348467685 {\"entries\": 1, \"hits\": 1, \"misses\": 0}\n", "{}", r.stderr);
+}
+
+// ----- max_entries, explain, entries bound to keys -----
+
+#[test]
+fn max_entries_counts_entries_read_from_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = r#"
+cached(max_entries: 2, suppress_warning: true) fn load(n) { print("  load", n); n * 10 }
+for n in CALLS { load(n) }
+print(cache_info(load))
+"#;
+    write(dir.path(), "app.memo", &src.replace("CALLS", "[1, 2]"));
+    run_app(dir.path(), &[], "  load 1\n  load 2\n{\"entries\": 2, \"hits\": 0, \"misses\": 2}\n");
+    write(dir.path(), "app.memo", &src.replace("CALLS", "[1, 2, 1, 3, 1]"));
+    // 1 and 2 come from disk, 3 evicts the least recently used (2), 1 hits.
+    run_app(dir.path(), &[], "  load 3\n{\"entries\": 2, \"hits\": 4, \"misses\": 1}\n");
+    write(dir.path(), "app.memo", &src.replace("CALLS", "[1, 2, 3, 3, 3]"));
+    run_app(dir.path(), &[], "  load 2\n  load 3\n{\"entries\": 2, \"hits\": 3, \"misses\": 2}\n");
+}
+
+#[test]
+fn explain_names_a_renamed_callee_and_a_hash_funcs_edit() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = r#"
+fn helper(x) { x + 1 }
+fn helper2(x) { x + 2 }
+cached(suppress_warning: true, hash_funcs: {list: HF}) fn f(l) { CALL(len(l)) }
+print(f([1, 2]))
+"#;
+    let app = |call: &str, hf: &str| write(dir.path(), "app.memo", &src.replace("CALL", call).replace("HF", hf));
+    app("helper", "len");
+    run_app(dir.path(), &[], "3\n");
+    app("helper2", "len");
+    let r = run_app(dir.path(), &[], "4\n");
+    assert_eq!(explained(&r), vec!["explain: miss f([1, 2]): code of `f` changed (now uses `helper2`; no longer uses `helper`)"]);
+    app("helper2", "fn(l) { l[0] }");
+    let r = run_app(dir.path(), &[], "4\n");
+    assert_eq!(explained(&r), vec!["explain: miss f([1, 2]): the hash_funcs of `f` changed"]);
+}
+
+#[test]
+fn an_entry_copied_over_another_keys_entry_is_a_miss() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "app.memo", "cached(suppress_warning: true) fn f(x) { print(\"  f runs\"); x * 10 }\nprint(f(1), f(2))\n");
+    run_app(dir.path(), &[], "  f runs\n  f runs\n10 20\n");
+    let mut entries: Vec<_> =
+        walk(&dir.path().join(".memo-cache")).into_iter().filter(|p| p.extension().is_some_and(|e| e == "entry")).collect();
+    entries.sort();
+    assert_eq!(entries.len(), 2);
+    std::fs::copy(&entries[0], &entries[1]).unwrap();
+    let r = memo(dir.path(), &["run", "app.memo"]);
+    assert_eq!(r.stdout, "  f runs\n10 20\n", "one entry is refused, never served for the other key: {}", r.stderr);
+}
+
+fn walk(p: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(rd) = std::fs::read_dir(p) {
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(walk(&p));
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+// ----- the REPL -----
+
+#[test]
+fn a_function_in_a_list_in_the_repl() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = "let rate = 2\nlet fs = [fn(x) { x * rate }]\ncached fn apply(fs, x) { fs[0](x) }\napply(fs, 10)\nrate = 3\napply(fs, 10)\n";
+    let r = memo_in(dir.path(), &["repl", "--no-disk-cache"], Some(input));
+    assert_eq!(r.stdout, "20\n30\n", "{}", r.stderr);
+}
