@@ -103,7 +103,8 @@ impl Interp {
                     if trace::any_open(self) {
                         let args: Arc<[Value]> = self.stack[base..].into();
                         let (facts, deep) = (hit.trace.clone(), hit.deep.clone());
-                        self.record_call(clo, cf, args, key, &hit.value, hit.wrote_state, facts.as_deref(), deep.as_deref());
+                        let callee = Callee { facts: facts.as_deref(), deep: deep.as_deref(), wrote_state: hit.wrote_state };
+                        self.record_call(clo, cf, args, key, &hit.value, callee);
                     }
                     return Ok(self.take_hit(cf, hit, base));
                 }
@@ -164,17 +165,7 @@ impl Interp {
 
     /// Records this call (a hit, or a miss just computed) in the caller's
     /// open trace.
-    fn record_call(
-        &mut self,
-        clo: &Arc<Closure>,
-        cf: &CachedFn,
-        args: Arc<[Value]>,
-        key: Key,
-        result: &Value,
-        wrote_state: bool,
-        facts: Option<&[trace::Fact]>,
-        deep: Option<&[trace::Fact]>,
-    ) {
+    fn record_call(&mut self, clo: &Arc<Closure>, cf: &CachedFn, args: Arc<[Value]>, key: Key, result: &Value, callee: Callee) {
         let label = call_label_values(&cf.name, &args);
         let Ok(code) = trace::quietly(self, |i| i.closure_code_hash(clo)) else { return };
         let result = trace::quietly(self, |i| trace::result_digest(i, result));
@@ -186,10 +177,10 @@ impl Interp {
             args: Some(args),
             label,
             result,
-            wrote_state,
+            wrote_state: callee.wrote_state,
             ttl: cf.options.ttl,
         };
-        trace::note_call(self, fact, facts, deep);
+        trace::note_call(self, fact, callee.facts, callee.deep);
     }
 
     /// Counts a hit, drops the arguments and returns the value (after the
@@ -297,7 +288,8 @@ impl Interp {
         let stamp = self.stamp();
         sess!(self).verified.insert(key, stamp);
         if trace::any_open(self) {
-            self.record_call(clo, cf, args.into(), key, &v, wrote_state, facts.as_deref(), deep.as_deref());
+            let callee = Callee { facts: facts.as_deref(), deep: deep.as_deref(), wrote_state };
+            self.record_call(clo, cf, args.into(), key, &v, callee);
         }
         Ok(v)
     }
@@ -314,6 +306,13 @@ impl Interp {
             }
         }
     }
+}
+
+/// What the entry of a recorded call says about it.
+struct Callee<'a> {
+    facts: Option<&'a [trace::Fact]>,
+    deep: Option<&'a [trace::Fact]>,
+    wrote_state: bool,
 }
 
 /// The name of the first native type without a hash inside a value.
