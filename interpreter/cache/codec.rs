@@ -212,7 +212,7 @@ pub fn encode_facts(out: &mut Vec<u8>, facts: &[Fact]) {
                     }
                     _ => out.push(0),
                 }
-                put_str(out, &c.label);
+                put_str(out, &c.label());
                 put_opt_hash(out, &c.result);
                 out.push(c.wrote_state as u8);
                 match c.ttl {
@@ -441,7 +441,7 @@ pub fn decode_facts(r: &mut Reader) -> DecodeResult<Vec<Fact>> {
                     }
                     _ => return Err("bad call fact".into()),
                 };
-                let label = r.string()?;
+                let label = Some(r.string()?);
                 let result = opt_hash(r)?;
                 let wrote_state = r.u8()? != 0;
                 let ttl = match r.u8()? {

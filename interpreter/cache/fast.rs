@@ -23,7 +23,7 @@
 //! and when the interpreter goes away. Two atomic additions per hit were a
 //! sixth of its cost.
 
-use super::session::sess;
+use super::session::{sess, Session};
 use super::{CachedFn, Hit};
 use crate::interp::Interp;
 use crate::value::{Closure, Hash32, Value};
@@ -153,43 +153,73 @@ fn slot_of(clo: &Arc<Closure>, args: &[Value]) -> usize {
 }
 
 impl Interp {
-    /// The remembered hit for calling `clo` with `args`, if still valid;
-    /// it is counted (see the module comment).
+    /// The remembered hit for calling `clo` with the arguments at `base`, if
+    /// still valid: counted (see the module comment), the arguments popped
+    /// and the value returned. The session is looked up once: this is the
+    /// hottest path of the cache.
     #[inline]
-    pub(crate) fn fast_hit(&mut self, clo: &Arc<Closure>, args: &[Value]) -> Option<Hit> {
-        if args.len() > MAX_ARGS {
+    pub(crate) fn fast_hit(&mut self, clo: &Arc<Closure>, cf: &CachedFn, base: usize) -> Option<Value> {
+        let nargs = self.stack.len() - base;
+        if nargs > MAX_ARGS {
             return None;
         }
-        let i = slot_of(clo, args);
-        let generation = sess!(self).cache.generation();
         let epoch = self.global_epoch;
-        let slot = sess!(self).hit_memo.slots.get(i)?.as_deref()?;
+        let s = self.memo_state.downcast_mut::<Session>()?;
+        // Under --explain every call is explained; inside a miss every
+        // call is recorded in its trace, with its key.
+        if s.explain || s.traces.len() > s.barrier {
+            return None;
+        }
+        let args = &self.stack[base..];
+        let i = slot_of(clo, args);
+        let generation = s.cache.generation();
+        let slot = s.hit_memo.slots.get_mut(i)?.as_deref_mut()?;
         if !Arc::ptr_eq(&slot.clo, clo)
-            || slot.nargs != args.len()
+            || slot.nargs != nargs
             || slot.generation != generation
             || !slot.args.iter().zip(args).all(|(a, b)| same(a, b))
         {
             return None;
         }
         if slot.epoch != epoch {
-            // A global changed: still valid if the code hash did not.
-            let code = slot.code;
-            if self.closure_code_hash(clo).ok()? != code {
-                return None;
-            }
-            sess!(self).hit_memo.slots[i].as_deref_mut()?.epoch = epoch;
+            return self.fast_hit_after_global_change(clo, cf, base, i);
         }
-        let slot = sess!(self).hit_memo.slots[i].as_deref_mut()?;
         slot.pending_hits += 1;
         slot.pending_nanos += slot.compute.as_nanos() as u64;
-        Some(Hit {
-            value: slot.value.clone(),
-            output_hash: slot.output_hash,
-            compute: slot.compute,
-            trace: None,
-            deep: None,
-            wrote_state: false,
-        })
+        let (value, output_hash) = (slot.value.clone(), slot.output_hash);
+        s.run_stats.hits += 1;
+        Some(self.finish_fast_hit(cf, base, value, output_hash))
+    }
+
+    /// A remembered hit after some global changed: still valid if the
+    /// function's code hash did not.
+    #[cold]
+    #[inline(never)]
+    fn fast_hit_after_global_change(&mut self, clo: &Arc<Closure>, cf: &CachedFn, base: usize, i: usize) -> Option<Value> {
+        let epoch = self.global_epoch;
+        let code = sess!(self).hit_memo.slots[i].as_deref()?.code;
+        if self.closure_code_hash(clo).ok()? != code {
+            return None;
+        }
+        let s = sess!(self);
+        let slot = s.hit_memo.slots[i].as_deref_mut()?;
+        slot.epoch = epoch;
+        slot.pending_hits += 1;
+        slot.pending_nanos += slot.compute.as_nanos() as u64;
+        let (value, output_hash) = (slot.value.clone(), slot.output_hash);
+        s.run_stats.hits += 1;
+        Some(self.finish_fast_hit(cf, base, value, output_hash))
+    }
+
+    #[inline(always)]
+    fn finish_fast_hit(&mut self, cf: &CachedFn, base: usize, value: Value, output_hash: Option<Hash32>) -> Value {
+        self.pop_frame(base);
+        if let Some(stored) = output_hash {
+            if value.may_mutate() {
+                self.check_output(&cf.name, &value, stored);
+            }
+        }
+        value
     }
 
     /// Remembers a hit found by a full lookup. `generation` must have been

@@ -51,7 +51,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 const RACY: Duration = Duration::from_secs(2);
 
 /// What a native learned about a file.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum FileWhat {
     /// Its content (`read_file`, `read_csv`).
     Content,
@@ -64,7 +64,7 @@ pub enum FileWhat {
 }
 
 /// The cheap fingerprint of a file.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Stat {
     pub size: u64,
     /// Modification time, nanoseconds since the Unix epoch.
@@ -123,8 +123,9 @@ pub struct CallFact {
     /// The arguments (`None` when they could not be kept, e.g. an entry
     /// read from disk whose arguments held a fn).
     pub args: Option<Arc<[Value]>>,
-    /// `name(args)` shortened, for messages.
-    pub label: String,
+    /// `name(args)` shortened, for messages, when the arguments were not
+    /// kept (else it is made from them when needed).
+    pub label: Option<String>,
     /// The digest of the result (`None`: it has no hash).
     pub result: Option<Hash32>,
     /// The callee assigned a global or a cell while it ran: its caller may
@@ -132,6 +133,17 @@ pub struct CallFact {
     pub wrote_state: bool,
     /// The callee's `ttl` (its entry expires).
     pub ttl: Option<Duration>,
+}
+
+impl CallFact {
+    /// `name(args)` shortened, for messages.
+    pub fn label(&self) -> String {
+        match (&self.args, &self.label) {
+            (Some(args), _) => super::explain::call_label_values(&self.name, args),
+            (None, Some(l)) => l.clone(),
+            (None, None) => format!("{}(...)", self.name),
+        }
+    }
 }
 
 /// One thing a cached call read.
@@ -164,15 +176,23 @@ pub(crate) struct OpenTrace {
     pub facts: Vec<Fact>,
     /// The deep facts: no calls, each fact once.
     pub deep: Vec<Fact>,
-    seen: std::collections::HashSet<String>,
+    seen: hashbrown::HashSet<DeepId>,
+}
+
+/// What makes two deep facts the same.
+#[derive(PartialEq, Eq, Hash)]
+enum DeepId {
+    File(PathBuf, FileWhat, Option<Stat>, Option<Hash32>),
+    Param(Arc<str>, Hash32),
+    Code(Arc<str>, Hash32),
 }
 
 impl OpenTrace {
     fn add_deep(&mut self, f: &Fact) {
         let id = match f {
-            Fact::File(ff) => format!("f{}\0{:?}\0{:?}\0{:?}", ff.path.display(), ff.what, ff.stat, ff.digest),
-            Fact::Param { name, value, .. } => format!("p{name}\0{value:?}"),
-            Fact::Code { name, code } => format!("c{name}\0{code:?}"),
+            Fact::File(ff) => DeepId::File(ff.path.clone(), ff.what, ff.stat, ff.digest),
+            Fact::Param { name, value, .. } => DeepId::Param(name.clone(), *value),
+            Fact::Code { name, code } => DeepId::Code(name.clone(), *code),
             Fact::Call(_) => return,
         };
         if self.seen.insert(id) {
@@ -432,10 +452,10 @@ fn verify_call(interp: &mut Interp, c: &CallFact) -> std::result::Result<Option<
     let mut args: Vec<Value> = args.to_vec();
     let v = interp
         .call_value(&Value::Func(clo), &mut args, None)
-        .map_err(|e| format!("{} failed while checking it: {}", c.label, e.message))?;
+        .map_err(|e| format!("{} failed while checking it: {}", c.label(), e.message))?;
     match (plain_digest(interp, &v), c.result) {
         (Some(a), Some(b)) if a == b => Ok(changed.then(|| global.to_string())),
-        _ => Err(format!("the result of {} changed", c.label)),
+        _ => Err(format!("the result of {} changed", c.label())),
     }
 }
 
@@ -445,7 +465,7 @@ fn check_entry(interp: &mut Interp, c: &CallFact) -> std::result::Result<(), Str
     let cache = sess!(interp).cache.clone();
     let hit = match cache.lookup(&c.key, &c.name, c.ttl, None, true) {
         super::Lookup::Hit(h) => h,
-        super::Lookup::Miss(_) => return Err(format!("the entry of {} is gone", c.label)),
+        super::Lookup::Miss(_) => return Err(format!("the entry of {} is gone", c.label())),
     };
     if let Some(facts) = &hit.trace {
         let v = match hit.deep.as_deref() {
@@ -453,12 +473,12 @@ fn check_entry(interp: &mut Interp, c: &CallFact) -> std::result::Result<(), Str
             _ => verify_facts(interp, facts),
         };
         if let Verdict::Invalid(why) = v {
-            return Err(format!("{}: {why}", c.label));
+            return Err(format!("{}: {why}", c.label()));
         }
     }
     match (plain_digest(interp, &hit.value), c.result) {
         (Some(a), Some(b)) if a == b => Ok(()),
-        _ => Err(format!("the result of {} changed", c.label)),
+        _ => Err(format!("the result of {} changed", c.label())),
     }
 }
 
