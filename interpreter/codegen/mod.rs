@@ -13,6 +13,7 @@
 
 mod arith;
 mod concat;
+pub mod spec;
 
 use crate::ast::{BinOp, UnOp};
 use crate::compiler::ir::{Lit, Node, PathStep, Place, StructDecl};
@@ -302,6 +303,9 @@ impl Operand {
     }
 
     pub(crate) fn of(n: &Node) -> Operand {
+        if !spec::on() {
+            return Operand::Code(lower(n));
+        }
         match n {
             Node::Local(s) => Operand::Local(*s as usize),
             Node::Block(xs) if xs.len() == 1 => Operand::of(&xs[0]),
@@ -453,7 +457,7 @@ pub fn lower(n: &Node) -> Code {
             })
         }
         Node::Map(pairs, span) => {
-            if let Some(keys) = record_keys(pairs) {
+            if let Some(keys) = record_keys(pairs).filter(|_| spec::on()) {
                 return lower_record(keys, pairs, *span);
             }
             let pairs: Vec<(Code, Code)> = pairs.iter().map(|(k, v)| (lower(k), lower(v))).collect();
@@ -507,14 +511,15 @@ pub fn lower(n: &Node) -> Code {
         }
         Node::Index(t, ix_node, span) => {
             let span = *span;
-            if let Node::Local(s) = **t {
+            if let (Node::Local(s), true) = (&**t, spec::on()) {
                 // `m["k" + str(i)]`: the key looked up without a string.
-                if let Some(c) = concat::lower_index_local(s as usize, ix_node, span) {
+                if let Some(c) = concat::lower_index_local(*s as usize, ix_node, span) {
                     return c;
                 }
             }
             let ix = lower(ix_node);
-            if let Node::Local(s) = **t {
+            if let (Node::Local(s), true) = (&**t, spec::on()) {
+                let s = *s;
                 // Index a local in place (no clone of the container).
                 let s = s as usize;
                 return code(move |i| {
@@ -531,7 +536,8 @@ pub fn lower(n: &Node) -> Code {
         }
         Node::Field(t, f, span) => {
             let (f, span) = (f.clone(), *span);
-            if let Node::Local(s) = **t {
+            if let (Node::Local(s), true) = (&**t, spec::on()) {
+                let s = *s;
                 // A field of a local, read in place (no clone of the struct).
                 let s = s as usize;
                 return code(move |i| index::field(&i.stack[i.bp + s], &f).map_err(|e| e.or_at(span).into()));
@@ -541,7 +547,7 @@ pub fn lower(n: &Node) -> Code {
         }
         Node::If(c, t, e, _) => {
             const WHAT: &str = "an `if` condition";
-            if let Node::Binary(op, a, b, span) = &**c {
+            if let (Node::Binary(op, a, b, span), true) = (&**c, spec::on()) {
                 if let (true, Node::Local(s), Node::Const(Lit::Int(k))) = (arith::is_cmp(*op), &**a, &**b) {
                     let e = e.as_ref().map(|e| Operand::of(e));
                     return arith::lower_if_local_const(*op, *s, *k, Operand::of(t), e, WHAT, *span);
@@ -725,6 +731,15 @@ pub(crate) fn as_bool(v: Value, what: &'static str, span: Span) -> Result<bool, 
 /// unshared string, list or map is updated in place (amortized O(1) appends).
 fn lower_set_local(s: u32, v: &Node) -> Code {
     let slot = s as usize;
+    if !spec::on() {
+        let v = lower(v);
+        return code(move |i| {
+            let v = v.run(i)?;
+            let at = i.bp + slot;
+            store(&mut i.stack[at], v);
+            Ok(Value::None)
+        });
+    }
     match v {
         // `xs = push(xs, e)`, the way lists are built: while the global
         // `push` is the standard one and `xs` holds a list, `e` is appended
@@ -738,8 +753,10 @@ fn lower_set_local(s: u32, v: &Node) -> Code {
                 && !writes_local(&args[1], s) =>
         {
             let Node::Global(g, _) = **callee else { unreachable!("matched above") };
-            let (elem, span) = (lower(&args[1]), *span);
-            let call = lower_call(callee, args, span, Some(s));
+            // `v` is compiled once, shared by the fast path and the call.
+            let (elem, again) = Operand::twice(&args[1]);
+            let span = *span;
+            let call = lower_call_with(callee, vec![Operand::of(&args[0]), again], args, span, Some(s));
             code(move |i| {
                 let at = i.bp + slot;
                 if i.is_builtin_push(g) && matches!(i.stack[at], Value::List(_)) {

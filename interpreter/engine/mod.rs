@@ -415,6 +415,7 @@ pub struct EngineBuilder {
     stack_size: Option<usize>,
     explain: bool,
     spinner: bool,
+    specialize: bool,
 }
 
 impl Default for EngineBuilder {
@@ -428,6 +429,7 @@ impl Default for EngineBuilder {
             stack_size: Some(DEFAULT_STACK_SIZE),
             explain: false,
             spinner: false,
+            specialize: true,
         }
     }
 }
@@ -510,6 +512,14 @@ impl EngineBuilder {
         self
     }
 
+    /// Compile with the evaluator's specializations (default on). Off, every
+    /// node runs its general code: slower, and otherwise the same (the test
+    /// suite checks that).
+    pub fn specialize(mut self, yes: bool) -> Self {
+        self.specialize = yes;
+        self
+    }
+
     /// Stack size of the thread each run executes on (default
     /// [`DEFAULT_STACK_SIZE`]); see the module docs.
     pub fn stack_size(mut self, bytes: usize) -> Self {
@@ -531,6 +541,7 @@ impl EngineBuilder {
         let mut interp = new_interp(cache.clone());
         self.limits.apply(&mut interp.config);
         interp.config.spinner = self.spinner;
+        interp.config.specialize = self.specialize;
         if let Some(s) = crate::cache::session(&mut interp) {
             s.explain = self.explain;
         }

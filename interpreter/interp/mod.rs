@@ -43,6 +43,9 @@ pub struct Config {
     pub allow_fs: bool,
     /// May scripts read clocks and sleep (now, clock, sleep)?
     pub allow_clock: bool,
+    /// Lower code with the specializations of `codegen::spec` (off only to
+    /// check that they change nothing).
+    pub specialize: bool,
 }
 
 impl Default for Config {
@@ -54,6 +57,7 @@ impl Default for Config {
             max_ops: None,
             allow_fs: true,
             allow_clock: true,
+            specialize: true,
         }
     }
 }
@@ -271,7 +275,7 @@ impl Interp {
         let globals = &self.globals;
         let is_defined = |n: &str| names::lookup(n).and_then(|id| globals.get(id as usize)).is_some_and(|g| g.is_some());
         let ir = compile_program(&prog, &CompileOptions { file, is_defined: &is_defined, check_undefined, library: false })?;
-        Ok(crate::codegen::lower_fn(&ir))
+        Ok(crate::codegen::spec::with_enabled(self.config.specialize, || crate::codegen::lower_fn(&ir)))
     }
 
     /// Runs source text as a script; returns the value of its last expression statement.
