@@ -2,6 +2,11 @@
 //!
 //! See `ARCHITECTURE.md` at the repository root for a map of the modules.
 
+// Every `unsafe` block says why it is sound; the reference-count lending
+// the evaluator relies on lives in `value::lend`, with its rules.
+#![deny(clippy::undocumented_unsafe_blocks)]
+#![deny(unsafe_op_in_unsafe_fn)]
+
 pub mod ast;
 pub mod cache;
 pub mod codegen;

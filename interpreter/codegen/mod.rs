@@ -22,6 +22,7 @@ use crate::error::MemoError;
 use crate::interp::index::{self, Key};
 use crate::interp::{ops, CachedFn, Ctrl, Flow, Interp, R};
 use crate::source::Span;
+use crate::value::lend::{lend_arc, lend_value, Lent};
 use crate::value::{Closure, StructType, TypeValue, Value};
 use std::sync::Arc;
 
@@ -853,27 +854,19 @@ impl Drop for ArgBuf {
 }
 
 /// A callee: an owned value, or a lent copy of a global native or type
-/// (see `call_code`), which is never dropped.
-struct CalleeValue {
-    v: std::mem::ManuallyDrop<Value>,
-    lent: bool,
+/// (see `call_code`, `value::lend`), which is never dropped.
+enum CalleeValue {
+    Owned(Value),
+    Lent(Lent<Value>),
 }
 
-impl CalleeValue {
-    fn owned(v: Value) -> CalleeValue {
-        CalleeValue { v: std::mem::ManuallyDrop::new(v), lent: false }
-    }
-
-    fn lent(v: Value) -> CalleeValue {
-        CalleeValue { v: std::mem::ManuallyDrop::new(v), lent: true }
-    }
-}
-
-impl Drop for CalleeValue {
-    fn drop(&mut self) {
-        if !self.lent {
-            // SAFETY: an owned value, dropped once, here.
-            unsafe { std::mem::ManuallyDrop::drop(&mut self.v) }
+impl std::ops::Deref for CalleeValue {
+    type Target = Value;
+    #[inline(always)]
+    fn deref(&self) -> &Value {
+        match self {
+            CalleeValue::Owned(v) => v,
+            CalleeValue::Lent(v) => v,
         }
     }
 }
@@ -985,42 +978,35 @@ fn call_code<A: AsRef<[Operand]> + Send + Sync + 'static>(
         let args = args.as_ref();
         if let Some(g) = global {
             if let Some(Some(Value::Func(clo))) = i.globals.get(g as usize) {
-                // SAFETY: a handle to the global's closure without touching
-                // the reference count (two atomic operations per call).
-                // `ManuallyDrop` never releases it, and the allocation
-                // outlives the call: the global's own `Arc` is never dropped
-                // while a call may run (`Interp::bury` keeps replaced globals
-                // until no run and no call is in progress).
-                let clo = std::mem::ManuallyDrop::new(unsafe { Arc::from_raw(Arc::as_ptr(clo)) });
+                // SAFETY: the global's closure outlives the call: `Interp::bury`
+                // keeps replaced globals until no run and no call is in
+                // progress (value::lend, rule 2).
+                let clo = unsafe { lend_arc(clo) };
                 return call_borrowed(i, &clo, args, span);
             }
         }
         if let Some(s) = local {
             if let Value::Func(clo) = &i.stack[i.bp + s as usize] {
-                // SAFETY: as above; here the slot's own `Arc` outlives the
-                // call: no argument assigns the slot (`writes_local`, checked
-                // when compiling), the callee runs in frames above this one,
-                // and this frame is popped only after the call returns. (The
-                // stack may move as it grows; the closure does not.)
-                let clo = std::mem::ManuallyDrop::new(unsafe { Arc::from_raw(Arc::as_ptr(clo)) });
+                // SAFETY: the slot's own `Arc` outlives the call: no argument
+                // assigns the slot (`writes_local`, checked when compiling),
+                // the callee runs in frames above this one, and this frame is
+                // popped only after the call returns. (The stack may move as
+                // it grows; the closure does not.)
+                let clo = unsafe { lend_arc(clo) };
                 return call_borrowed(i, &clo, args, span);
             }
         }
         let f = match global {
             Some(g) => match i.globals.get(g as usize) {
-                // SAFETY: a copy of a global native or type without its
-                // reference count (an atomic increment and decrement per
-                // `push`, `len`, `str` ...). `CalleeValue` never releases a
-                // lent copy, and the original outlives the call:
-                // `Interp::bury` keeps a replaced native or type alive, as
-                // for global functions.
-                Some(Some(v @ (Value::Native(_) | Value::Type(_)))) => CalleeValue::lent(unsafe { std::ptr::read(v) }),
-                Some(Some(v)) => CalleeValue::owned(v.clone()),
-                _ => CalleeValue::owned(callee_code.run(i)?),
+                // SAFETY: a replaced native or type is kept alive by
+                // `Interp::bury`, as global functions are (value::lend).
+                Some(Some(v @ (Value::Native(_) | Value::Type(_)))) => CalleeValue::Lent(unsafe { lend_value(v) }),
+                Some(Some(v)) => CalleeValue::Owned(v.clone()),
+                _ => CalleeValue::Owned(callee_code.run(i)?),
             },
-            None => CalleeValue::owned(callee_code.run(i)?),
+            None => CalleeValue::Owned(callee_code.run(i)?),
         };
-        match &*f.v {
+        match &*f {
             Value::Func(clo) => {
                 // Not `call_borrowed`: inlining the body call a second time
                 // here would double this closure's stack frame in debug

@@ -18,6 +18,7 @@ use crate::compiler::{compile_program, CompileOptions};
 use crate::error::{MemoError, Result, StackFrame};
 use crate::names;
 use crate::source::{SourceMap, Span};
+use crate::value::lend;
 use crate::value::{Closure, NativeFn, NativeImpl, Value};
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
@@ -478,14 +479,13 @@ impl Interp {
             // leaves no lent copy behind.
             let lent = Lent { interp: self, base, captures: &proto.capture_slots, self_slot: proto.self_slot };
             for (k, slot) in proto.capture_slots.iter().enumerate() {
-                // SAFETY: see above; the slot was just pushed as `none`, so
-                // overwriting it drops nothing.
-                unsafe { std::ptr::write(&mut lent.interp.stack[base + *slot as usize], std::ptr::read(&clo.captures[k])) };
+                // SAFETY: the slot was just pushed as `none`; the caller holds
+                // `clo` for the call; `lent` blanks the slot (value::lend).
+                unsafe { lend::lend_into(&mut lent.interp.stack[base + *slot as usize], &clo.captures[k]) };
             }
             if let Some(s) = proto.self_slot {
-                // SAFETY: as above (an `Arc` without its own count).
-                let me = Value::Func(unsafe { Arc::from_raw(Arc::as_ptr(clo)) });
-                unsafe { std::ptr::write(&mut lent.interp.stack[base + s as usize], me) };
+                // SAFETY: as above, for the closure itself.
+                unsafe { lend::lend_fn_into(&mut lent.interp.stack[base + s as usize], clo) };
             }
             lent.interp.run_frame(proto, base)
             // `lent` blanks the lent slots here.
@@ -600,12 +600,7 @@ impl Interp {
     /// released without the out-of-line drop glue.
     #[inline(always)]
     pub(crate) fn pop_frame(&mut self, base: usize) {
-        if self.stack[base..].iter().all(Value::is_scalar) {
-            // SAFETY: `base <= len` (the slice above would have panicked
-            // otherwise), and the values cut off are scalars, which own
-            // nothing, so not running their drop glue leaks nothing.
-            unsafe { self.stack.set_len(base) }
-        } else {
+        if !lend::truncate_scalars(&mut self.stack, base) {
             self.stack.truncate(base);
         }
     }
@@ -644,9 +639,8 @@ impl Drop for Lent<'_> {
         let stack = &mut self.interp.stack;
         for s in self.captures.iter().copied().chain(self.self_slot) {
             if let Some(v) = stack.get_mut(self.base + s as usize) {
-                // SAFETY: the slot holds a lent copy (nothing assigns it), so
-                // forgetting it leaks nothing and drops nothing it owns.
-                unsafe { std::ptr::write(v, Value::None) }
+                // SAFETY: the slot holds a lent copy (nothing assigns it: value::lend).
+                unsafe { lend::forget_slot(v) }
             }
         }
     }
