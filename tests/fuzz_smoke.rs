@@ -478,7 +478,7 @@ fn run_one(text: &str) -> String {
     interp.config.allow_clock = false;
     match interp.run_source("fuzz.memo", text) {
         Ok(_) => "ok".to_string(),
-        Err(e) => e.kind.clone(),
+        Err(e) => e.kind.to_string(),
     }
 }
 

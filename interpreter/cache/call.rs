@@ -15,7 +15,7 @@ use super::explain::{call_label, call_label_values, miss_reasons};
 use super::session::{sess, Stamp};
 use super::trace::{self, CallFact, OpenTrace, Verdict};
 use super::{key, Entry, Key, Lookup, MissReason};
-use crate::error::MemoError;
+use crate::error::{ErrorKind, MemoError};
 use crate::hashing::value_hash::{self, HashCx};
 use crate::interp::{CachedFn, Ctrl, Interp, R};
 use crate::source::Span;
@@ -257,7 +257,7 @@ impl Interp {
             let cx = HashCx { hash_funcs: &[], what: &what, shallow_fns: false };
             match value_hash::output_digest(self, &v, &cx) {
                 Ok(h) => Some(h),
-                Err(e) if e.kind == "UnhashableTypeError" => {
+                Err(e) if e.kind == ErrorKind::UnhashableTypeError => {
                     let tname = unhashable_type(&v).unwrap_or_else(|| "?".into());
                     return Err(Ctrl::from(MemoError::at(
                         "UnhashableTypeError",

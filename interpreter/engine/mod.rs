@@ -128,7 +128,7 @@ pub struct Error {
 
 impl Error {
     /// An error with no location (for host code).
-    pub fn new(kind: impl Into<String>, message: impl Into<String>) -> Error {
+    pub fn new(kind: impl Into<crate::error::ErrorKind>, message: impl Into<String>) -> Error {
         Error { inner: MemoError::new(kind, message), sources: SourceMap::default() }
     }
 
@@ -139,7 +139,7 @@ impl Error {
     /// The kind: `SyntaxError`, `TypeError`, `LimitError`, ... (what a
     /// script's `catch e` sees as `e["kind"]`).
     pub fn kind(&self) -> &str {
-        &self.inner.kind
+        self.inner.kind.name()
     }
 
     /// The message, without kind or location.
