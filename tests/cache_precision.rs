@@ -333,3 +333,48 @@ fn a_function_in_a_list_in_the_repl() {
     let r = memo_in(dir.path(), &["repl", "--no-disk-cache"], Some(input));
     assert_eq!(r.stdout, "20\n30\n", "{}", r.stderr);
 }
+
+// ----- what the disk gives back -----
+
+#[test]
+fn floats_come_back_from_disk_bit_for_bit() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "app.memo",
+        r#"
+cached(suppress_warning: true)
+fn floats() {
+    print("  computing")
+    [0.1, 1.0 / 3.0, -0.0, 1e-300, 2.2250738585072014e-308, 5e-324, 1.7976931348623157e308, 0.1 + 0.2, float("inf"), float("-inf")]
+}
+let f = floats()
+print(repr(f))
+print(f[0] == 0.1, f[7] == 0.1 + 0.2, str(f[2]))
+"#,
+    );
+    let first = memo(dir.path(), &["run", "app.memo"]);
+    assert!(first.stdout.starts_with("  computing\n"), "{}", first.stderr);
+    let second = memo(dir.path(), &["run", "app.memo"]);
+    assert_eq!(second.stdout, first.stdout.replacen("  computing\n", "", 1), "the hit prints the same values");
+    assert!(second.stdout.contains("true true -0.0"), "{}", second.stdout);
+}
+
+#[test]
+fn the_byte_budget_evicts_the_least_recently_used() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = r#"
+cached(suppress_warning: true) fn big(n) { print("  big", n); list(0..3000 + n) }
+for n in CALLS { big(n) }
+"#;
+    let app = |calls: &str| write(dir.path(), "app.memo", &src.replace("CALLS", calls));
+    let budget = ["--cache-max-bytes", "100000"];
+    app("0..10");
+    let r = run_app(dir.path(), &budget, &(0..10).map(|n| format!("  big {n}\n")).collect::<String>());
+    drop(r);
+    // The newest entries are kept, the oldest were evicted to stay in budget.
+    app("[9]");
+    run_app(dir.path(), &budget, "");
+    app("[0]");
+    run_app(dir.path(), &budget, "  big 0\n");
+}
