@@ -333,6 +333,18 @@ impl Cache {
         let mut evicted = Vec::new();
         if let Some(max) = max_entries {
             book.lru.insert(tick, key);
+            if book.lru.len() < book.entries {
+                // Entries stored while the fn had no `max_entries` (an earlier
+                // declaration in this process) join the LRU order by their last
+                // use, so the bound evicts them and not the entry just stored.
+                let untracked: Vec<(u64, Key)> =
+                    st.entries.iter().filter(|(_, e)| e.fn_name == name).map(|(k, e)| (e.tick, *k)).collect();
+                let book = st.fns.get_mut(&name).expect("the book was just made");
+                for (t, k) in untracked {
+                    book.lru.insert(t, k);
+                }
+            }
+            let book = st.fns.get_mut(&name).expect("the book was just made");
             while book.entries > max {
                 let Some((_, k)) = book.lru.pop_first() else { break };
                 evicted.push(k);
