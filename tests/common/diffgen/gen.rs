@@ -222,17 +222,48 @@ impl G {
             });
         }
         let mut cost = 0;
-        for k in 0..5 + self.rng.below(8) {
+        let n = 5 + self.rng.below(8);
+        let mut k = 0;
+        while k < n {
             for _ in 0..4 {
                 let m = self.main_stmt(k);
                 let c = self.main_cost(&m);
                 if cost + c <= PROGRAM_COST {
                     cost += c;
+                    let changes_globals = matches!(m, Main::Assign(..) | Main::Mutate(_));
                     self.p.main.push(m);
+                    // After a global changed, call again what was called
+                    // before: each cached call in it must now see the change.
+                    if changes_globals && self.rng.chance(70) {
+                        if let Some(again) = self.again(k + 1) {
+                            cost += self.main_cost(&again);
+                            self.p.main.push(again);
+                            k += 1;
+                        }
+                    }
                     break;
                 }
             }
+            k += 1;
         }
+    }
+
+    /// An earlier `print` with a call in it, printed again under `label`.
+    fn again(&mut self, k: usize) -> Option<Main> {
+        let earlier: Vec<Vec<Expr>> = self
+            .p
+            .main
+            .iter()
+            .filter_map(|m| match m {
+                Main::Print(_, es) if has_call(es) => Some(es.clone()),
+                Main::Twice(_, j, args) => Some(vec![Expr::Call(*j, args.clone())]),
+                _ => None,
+            })
+            .collect();
+        if earlier.is_empty() {
+            return None;
+        }
+        Some(Main::Print(format!("L{k}"), self.rng.pick(&earlier).clone()))
     }
 
     fn signature(&mut self, i: usize, recursive: &mut usize) -> FnDecl {
@@ -334,7 +365,8 @@ impl G {
             self.lambda(&mut cx, Ty::Num, Ty::Num, 2)
         } else {
             let e = self.expr(&mut cx, d.ret, 3);
-            self.mix_in(&cx, d.ret, e)
+            let e = self.mix_in(&cx, d.ret, e);
+            self.through_container(&mut cx, d.ret, e)
         };
         let ret = if d.ret == Ty::Int { bin("%", Ty::Int, ret, konst(1009)) } else { ret };
         Body { stmts, ret }
@@ -349,6 +381,29 @@ impl G {
             return e;
         }
         bin("+", ty, Expr::Local(self.rng.pick(&vars).clone()), e)
+    }
+
+    /// Often `h[0](x) + e` in a fn that may call fn values, `h` a list or
+    /// map of fns (a parameter or a global): fns hidden in containers are
+    /// what a cache most easily gets wrong (issue 14, item 1).
+    fn through_container(&mut self, cx: &mut Cx, ty: Ty, e: Expr) -> Expr {
+        if cx.value_safe || self.w.fn_values || ty != Ty::Num || !self.rng.chance(40) {
+            return e;
+        }
+        let mut holders = self.vars(cx, Ty::FnList);
+        holders.extend(self.vars(cx, Ty::FnMap));
+        if holders.is_empty() {
+            return e;
+        }
+        let h = self.rng.pick(&holders).clone();
+        let is_map = match &h {
+            Expr::Local(n) => cx.locals.iter().any(|(m, t)| m == n && *t == Ty::FnMap),
+            Expr::Global(g) => self.p.globals[*g].ty == Ty::FnMap,
+            _ => false,
+        };
+        let key = if is_map { kstr(if self.rng.chance(50) { "a" } else { "b" }) } else { konst(0) };
+        let arg = self.expr(cx, Ty::Num, 1);
+        bin("+", ty, Expr::CallValue(Box::new(Expr::Index(Box::new(h), Box::new(key))), vec![arg]), e)
     }
 
     /// `if n <= 0 { base } else { step(f(n - 1, ..)) }`
@@ -707,22 +762,22 @@ impl G {
             Ty::FnMap => Expr::Map(vec![("a".into(), self.one_fn(cx, global_init)), ("b".into(), self.one_fn(cx, global_init))]),
             _ => {
                 if !cx.value_safe && !global_init {
-                    match self.rng.below(6) {
+                    match self.rng.below(7) {
                         0 => {
                             let vars = self.vars(cx, Ty::Fn);
                             if !vars.is_empty() {
                                 return self.rng.pick(&vars).clone();
                             }
                         }
-                        1 => {
+                        1 | 2 => {
                             let l = self.fn_valued(cx, Ty::FnList, false);
                             return Expr::Index(Box::new(l), Box::new(konst(0)));
                         }
-                        2 => {
+                        3 => {
                             let m = self.fn_valued(cx, Ty::FnMap, false);
                             return Expr::Index(Box::new(m), Box::new(kstr(if self.rng.chance(50) { "a" } else { "b" })));
                         }
-                        3 => {
+                        4 => {
                             if let Some(c) = self.call(cx, Ty::Fn, 1) {
                                 return c;
                             }
@@ -768,7 +823,18 @@ impl G {
         inner.locals.retain(|(_, t)| !t.holds_fn());
         inner.locals.push((v.clone(), arg));
         inner.calls = inner.calls.min(1);
-        let e = self.expr(&mut inner, ret, depth.min(2));
+        let mut e = self.expr(&mut inner, ret, depth.min(2));
+        // Fns that read globals are what a cache most easily gets wrong
+        // when they hide in lists and maps (issue 14, item 1).
+        let globals: Vec<usize> = (0..self.p.globals.len())
+            .filter(|&g| {
+                let g = &self.p.globals[g];
+                !g.sink && !g.late && (g.ty == ret || (ret == Ty::Num && g.ty == Ty::Int))
+            })
+            .collect();
+        if !globals.is_empty() && self.rng.chance(if cx.fn_idx.is_none() { 60 } else { 25 }) {
+            e = bin("+", ret, Expr::Global(*self.rng.pick(&globals)), e);
+        }
         if inner.calls == 0 {
             cx.calls = cx.calls.saturating_sub(1);
         }
@@ -825,6 +891,13 @@ impl G {
         let mutators: Vec<usize> = (0..self.p.fns.len()).filter(|&j| self.p.fns[j].kind == FnKind::Mutator).collect();
         let real: Vec<usize> =
             (0..self.p.globals.len()).filter(|&g| !self.p.globals[g].sink && !self.p.globals[g].late).collect();
+        // Print again what an earlier statement printed: after the globals
+        // it reads changed, a cached call in it must miss.
+        let earlier: Vec<Vec<Expr>> =
+            self.p.main.iter().filter_map(|m| if let Main::Print(_, es) = m { Some(es.clone()) } else { None }).collect();
+        if !earlier.is_empty() && self.rng.chance(20) {
+            return Main::Print(label, self.rng.pick(&earlier).clone());
+        }
         match self.rng.below(20) {
             0..=7 => {
                 let mut cx = Cx::top(3);
@@ -832,7 +905,16 @@ impl G {
                 Main::Print(label, es)
             }
             8..=10 if !real.is_empty() => {
-                let g = *self.rng.pick(&real);
+                // Most often a global that fns in lists and maps read.
+                let mut read = Vec::new();
+                for h in self.p.globals.iter().filter(|h| h.late) {
+                    h.init.clone().walk_mut(&mut |e| {
+                        if let Expr::Global(g) = e {
+                            read.push(*g);
+                        }
+                    });
+                }
+                let g = if !read.is_empty() && self.rng.chance(60) { *self.rng.pick(&read) } else { *self.rng.pick(&real) };
                 let mut cx = Cx::top(0);
                 let e = if self.rng.chance(50) {
                     self.literal(&cx, self.p.globals[g].ty)
@@ -1110,6 +1192,14 @@ impl G {
             }
         }
     }
+}
+
+fn has_call(es: &[Expr]) -> bool {
+    let mut found = false;
+    for e in es {
+        e.clone().walk_mut(&mut |e| found |= matches!(e, Expr::Call(..)));
+    }
+    found
 }
 
 fn same_lit(a: &Lit, b: &Lit) -> bool {
