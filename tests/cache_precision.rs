@@ -378,3 +378,18 @@ for n in CALLS { big(n) }
     app("[0]");
     run_app(dir.path(), &budget, "  big 0\n");
 }
+
+#[test]
+fn a_file_edited_back_and_forth_hits_both_states() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "app.memo", LOAD);
+    write(dir.path(), "data.txt", "one");
+    run_app(dir.path(), &[], "  load runs\none\n");
+    write(dir.path(), "data.txt", "two");
+    run_app(dir.path(), &[], "  load runs\ntwo\n");
+    // Back to the first content: the earlier result is kept with the entry.
+    write(dir.path(), "data.txt", "one");
+    run_app(dir.path(), &[], "one\n");
+    write(dir.path(), "data.txt", "two");
+    run_app(dir.path(), &[], "two\n");
+}

@@ -304,6 +304,30 @@ fn encode_entry(key: &Key, e: &Entry) -> Vec<u8> {
     }
     payload.push(e.wrote_state as u8);
     codec::encode_value(&mut payload, &e.value);
+    // Earlier results (Entry::older), only those that can be persisted.
+    let older: Vec<&Entry> = e.older.iter().flat_map(|o| o.iter()).filter(|o| codec::persistable(&o.value)).collect();
+    payload.extend_from_slice(&(older.len() as u64).to_le_bytes());
+    for o in older {
+        codec::encode_value(&mut payload, &o.value);
+        match &o.output_hash {
+            Some(h) => {
+                payload.push(1);
+                payload.extend_from_slice(h);
+            }
+            None => payload.push(0),
+        }
+        payload.extend_from_slice(&millis(o.created).to_le_bytes());
+        payload.extend_from_slice(&(o.compute.as_nanos() as u64).to_le_bytes());
+        codec::encode_facts(&mut payload, o.trace.as_deref().unwrap_or(&[]));
+        match o.deep.as_deref() {
+            Some(deep) => {
+                payload.push(1);
+                codec::encode_facts(&mut payload, deep);
+            }
+            None => payload.push(0),
+        }
+        payload.push(o.wrote_state as u8);
+    }
     let mut out = Vec::with_capacity(payload.len() + 160);
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
@@ -399,11 +423,42 @@ fn decode_entry(bytes: &[u8], expect: Option<(&str, &Key)>) -> Result<Entry, Str
     };
     let wrote_state = pr.u8()? != 0;
     let value = codec::decode_value(&mut pr, 0)?;
+    let n_older = pr.len(2)?;
+    let mut older = Vec::new();
+    for _ in 0..n_older.min(super::MAX_OLDER) {
+        let value = codec::decode_value(&mut pr, 0)?;
+        let output_hash = match pr.u8()? {
+            0 => None,
+            1 => Some(pr.hash()?),
+            _ => return Err("bad entry".into()),
+        };
+        let created = UNIX_EPOCH + Duration::from_millis(pr.u64()?);
+        let compute = Duration::from_nanos(pr.u64()?);
+        let facts = codec::decode_facts(&mut pr)?;
+        let deep = match pr.u8()? {
+            0 => None,
+            1 => Some(codec::decode_facts(&mut pr)?),
+            _ => return Err("bad entry".into()),
+        };
+        let wrote_state = pr.u8()? != 0;
+        let name: Arc<str> = Arc::from(h.fn_name.as_str());
+        older.push(
+            Entry::new(value, output_hash, name, compute, Arc::new(KeyParts::default())).with_created(created).with_trace(
+                facts,
+                deep,
+                wrote_state,
+            ),
+        );
+    }
+    if n_older > super::MAX_OLDER {
+        return Err("too many earlier results".into());
+    }
     if pr.remaining() != 0 {
         return Err("trailing bytes".into());
     }
     let created = UNIX_EPOCH + Duration::from_millis(h.created_ms);
     Ok(Entry::new(value, h.output_hash, Arc::from(h.fn_name.as_str()), Duration::from_nanos(h.compute_nanos), Arc::new(parts))
         .with_created(created)
-        .with_trace(facts, deep, wrote_state))
+        .with_trace(facts, deep, wrote_state)
+        .with_earlier(older))
 }

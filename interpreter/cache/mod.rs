@@ -51,8 +51,16 @@ pub struct Entry {
     pub deep: trace::Facts,
     /// The call assigned globals or cells while it ran (see `trace`).
     pub wrote_state: bool,
+    /// Earlier results of the same call, stored when what it read was
+    /// different (a file edited back and forth): each with its own facts,
+    /// verified in turn when this entry's do not hold. Newest first, at
+    /// most `MAX_OLDER`; their own `older` is empty.
+    pub older: Option<Arc<[Entry]>>,
     tick: u64,
 }
+
+/// How many earlier results an entry keeps (see `Entry::older`).
+pub const MAX_OLDER: usize = 3;
 
 /// Bookkeeping per function name.
 #[derive(Default)]
@@ -137,6 +145,8 @@ pub struct Hit {
     pub deep: trace::Facts,
     /// The call that stored it assigned globals or cells.
     pub wrote_state: bool,
+    /// The entry's earlier results (see `Entry::older`).
+    pub older: Option<Arc<[Entry]>>,
 }
 
 /// What a lookup found.
@@ -253,6 +263,7 @@ impl Cache {
                     compute: e.compute,
                     trace: e.trace.clone(),
                     deep: e.deep.clone(),
+                    older: e.older.clone(),
                     wrote_state: e.wrote_state,
                 };
                 if lru {
@@ -279,6 +290,7 @@ impl Cache {
                         compute: e.compute,
                         trace: e.trace.clone(),
                         deep: e.deep.clone(),
+                        older: e.older.clone(),
                         wrote_state: e.wrote_state,
                     };
                     let evicted = self.insert_memory(*key, e, max_entries);
@@ -374,6 +386,11 @@ impl Cache {
                 d.save(&key, &e, max_entries);
             }
         });
+    }
+
+    /// The entry held in memory for a key, if any (no LRU or TTL effect).
+    pub fn peek(&self, key: &Key) -> Option<Entry> {
+        lock(&self.inner.store).entries.get(key).cloned()
     }
 
     /// Removes one entry (memory and disk), e.g. one whose facts no longer hold.
@@ -483,8 +500,31 @@ impl Entry {
             trace: None,
             deep: None,
             wrote_state: false,
+            older: None,
             tick: 0,
         }
+    }
+
+    /// The entry keeping `prev` (the entry it replaces, if its facts no
+    /// longer held) and `prev`'s own earlier results as its earlier results.
+    pub fn with_older(mut self, prev: Option<Entry>) -> Entry {
+        let Some(mut prev) = prev else { return self };
+        if self.trace.is_none() || prev.trace.is_none() {
+            return self;
+        }
+        let mut older: Vec<Entry> = Vec::with_capacity(MAX_OLDER);
+        let prev_older = prev.older.take();
+        older.push(prev);
+        older.extend(prev_older.iter().flat_map(|o| o.iter().cloned()));
+        older.truncate(MAX_OLDER);
+        self.older = Some(older.into());
+        self
+    }
+
+    /// The entry with these earlier results (as read back from a store).
+    pub fn with_earlier(mut self, older: Vec<Entry>) -> Entry {
+        self.older = if older.is_empty() { None } else { Some(older.into()) };
+        self
     }
 
     /// The entry with what its call read, and whether it assigned state.
