@@ -114,8 +114,8 @@ print(rows("t.csv"), there("flag"), scaled(10))
     let r = run_app(dir.path(), &["--set", "k=3"], "  scaled runs\n2 true 30\n");
     assert!(r.stderr.contains("explain: miss scaled(10): param \"k\" changed: 1 → 3"), "{}", r.stderr);
     run_app(dir.path(), &["--set", "k=3"], "2 true 30\n");
-    // Back to the default: the entry for k=3 is replaced again.
-    run_app(dir.path(), &[], "  scaled runs\n2 true 10\n");
+    // Back to the default: the earlier result (k=1) is kept with the entry.
+    run_app(dir.path(), &[], "2 true 10\n");
 }
 
 #[test]
