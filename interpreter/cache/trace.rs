@@ -164,6 +164,20 @@ pub enum Fact {
         name: Arc<str>,
         code: Hash32,
     },
+    /// A host native declared an input (`engine::Effect::Input`) returned
+    /// a value with digest `result` for these arguments: verification
+    /// calls it again.
+    Input(InputFact),
+}
+
+/// A call of a host's input native (see `Fact::Input`).
+#[derive(Clone, Debug)]
+pub struct InputFact {
+    pub native: Arc<str>,
+    /// The arguments (`None`: not kept, e.g. read from disk holding a fn).
+    pub args: Option<Arc<[Value]>>,
+    pub args_digest: Hash32,
+    pub result: Hash32,
 }
 
 /// An entry's facts: `None` when it read nothing (most entries), so that a
@@ -185,6 +199,7 @@ enum DeepId {
     File(PathBuf, FileWhat, Option<Stat>, Option<Hash32>),
     Param(Arc<str>, Hash32),
     Code(Arc<str>, Hash32),
+    Input(Arc<str>, Hash32, Hash32),
 }
 
 impl OpenTrace {
@@ -193,6 +208,7 @@ impl OpenTrace {
             Fact::File(ff) => DeepId::File(ff.path.clone(), ff.what, ff.stat, ff.digest),
             Fact::Param { name, value, .. } => DeepId::Param(name.clone(), *value),
             Fact::Code { name, code } => DeepId::Code(name.clone(), *code),
+            Fact::Input(f) => DeepId::Input(f.native.clone(), f.args_digest, f.result),
             Fact::Call(_) => return,
         };
         if self.seen.insert(id) {
@@ -267,6 +283,27 @@ pub fn note_write(interp: &mut Interp) {
     if let Some(s) = super::session(interp) {
         s.fs_epoch += 1;
     }
+}
+
+/// Is a trace recording (for a host native that must keep its arguments
+/// before it runs)?
+pub fn is_recording(interp: &mut Interp) -> bool {
+    recording(interp)
+}
+
+/// A host's input native returned `result` for `args`: records it.
+pub fn note_input(interp: &mut Interp, native: &str, args: Arc<[Value]>, result: &Value) {
+    if !recording(interp) {
+        return;
+    }
+    let mut h = blake3::Hasher::new();
+    for a in args.iter() {
+        let Some(d) = plain_digest(interp, a) else { return };
+        h.update(&d);
+    }
+    let args_digest = *h.finalize().as_bytes();
+    let Some(result) = plain_digest(interp, result) else { return };
+    push(interp, Fact::Input(InputFact { native: Arc::from(native), args: Some(args), args_digest, result }));
 }
 
 /// `param(name, default)` returned `value`: records it.
@@ -407,6 +444,11 @@ fn verify_facts(interp: &mut Interp, facts: &[Fact]) -> Verdict {
                 Some(c) if c == *code => {}
                 _ => return Verdict::Invalid(format!("code of `{name}` changed")),
             },
+            Fact::Input(f) => {
+                if let Err(why) = verify_input(interp, f) {
+                    return Verdict::Invalid(why);
+                }
+            }
             Fact::Call(c) => match verify_call(interp, c) {
                 Ok(Some(changed)) => cutoff.push(changed),
                 Ok(None) => {}
@@ -415,6 +457,22 @@ fn verify_facts(interp: &mut Interp, facts: &[Fact]) -> Verdict {
         }
     }
     Verdict::Valid { cutoff }
+}
+
+/// Calls a host's input native again with the recorded arguments.
+fn verify_input(interp: &mut Interp, f: &InputFact) -> std::result::Result<(), String> {
+    let changed = || format!("input {}() changed", f.native);
+    let Some(args) = &f.args else { return Err(changed()) };
+    let native = match interp.get_global(&f.native) {
+        Some(v @ Value::Native(_)) => v,
+        _ => return Err(format!("`{}` is no longer the native it was", f.native)),
+    };
+    let now =
+        interp.call_value(&native, &mut args.to_vec(), None).map_err(|e| format!("{}() failed: {}", f.native, e.message))?;
+    match plain_digest(interp, &now) {
+        Some(d) if d == f.result => Ok(()),
+        _ => Err(changed()),
+    }
 }
 
 /// The transitive code hash of the cached fn the global `name` holds now.
