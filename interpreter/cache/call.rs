@@ -66,7 +66,7 @@ impl Interp {
         loop {
             let found = sess!(self).cache.lookup(&key, &cf.name, opts.ttl, opts.max_entries, opts.persist);
             let (reason, prev) = match found {
-                Lookup::Hit(hit) => match self.valid_variant(&key, hit) {
+                Lookup::Hit(hit) => match self.valid_variant(&key, hit, cf) {
                     Ok((hit, cutoff)) => {
                         if fast && hit.trace.is_none() {
                             self.with_args(base, |i, args| i.remember_hit(clo, args, generation, &hit));
@@ -111,10 +111,24 @@ impl Interp {
     /// The first of an entry's results whose facts hold (the entry's own,
     /// then its earlier ones), with the callees that changed without
     /// changing their results; `Err` with why the newest does not hold.
-    fn valid_variant(&mut self, key: &Key, hit: super::Hit) -> Result<(super::Hit, Vec<String>), String> {
+    fn valid_variant(&mut self, key: &Key, hit: super::Hit, cf: &CachedFn) -> Result<(super::Hit, Vec<String>), String> {
         let Some(facts) = hit.trace.clone() else { return Ok((hit, Vec::new())) };
+        // Verifying may call other cached fns, whose stores may evict this
+        // entry (max_entries, the byte budget): the hit then stores it back,
+        // as the most recently used.
+        let generation = sess!(self).cache.generation();
+        let held = sess!(self).cache.peek(key);
         let why = match self.verify_entry(key, &facts, hit.deep.as_deref()) {
-            Verdict::Valid { cutoff } => return Ok((hit, cutoff)),
+            Verdict::Valid { cutoff } => {
+                let cache = &sess!(self).cache;
+                if cache.generation() != generation && cache.peek(key).is_none() {
+                    if let Some(e) = held {
+                        let persist = cf.options.persist && super::disk::persistable(&e.value);
+                        cache.store(*key, e, cf.options.max_entries, persist);
+                    }
+                }
+                return Ok((hit, cutoff));
+            }
             Verdict::Invalid(why) => why,
         };
         for (i, e) in hit.older.iter().flat_map(|o| o.iter()).enumerate() {
