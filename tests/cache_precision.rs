@@ -189,6 +189,9 @@ fn editing_a_callee_reruns_the_caller_only_when_its_result_changed() {
         explained(&r),
         vec!["explain: miss b(20): code of `b` changed", "explain: hit  a(20) (b changed, its result did not)"]
     );
+    // The entry of `a` was stored again with b's new code: no replay now.
+    let r = run_app(dir.path(), &[], "41\n");
+    assert_eq!(explained(&r), vec!["explain: hit  a(20)"]);
     app("x * 3");
     let r = run_app(dir.path(), &[], "  b runs\n  a runs\n61\n");
     assert_eq!(

@@ -119,13 +119,20 @@ impl Interp {
         let generation = sess!(self).cache.generation();
         let held = sess!(self).cache.peek(key);
         let why = match self.verify_entry(key, &facts, hit.deep.as_deref()) {
-            Verdict::Valid { cutoff } => {
-                let cache = &sess!(self).cache;
-                if cache.generation() != generation && cache.peek(key).is_none() {
-                    if let Some(e) = held {
-                        let persist = cf.options.persist && super::disk::persistable(&e.value);
-                        cache.store(*key, e, cf.options.max_entries, persist);
+            Verdict::Valid { cutoff, refreshed } => {
+                let cache = sess!(self).cache.clone();
+                let evicted = cache.generation() != generation && cache.peek(key).is_none();
+                if let (Some(mut e), true) = (held, evicted || refreshed.is_some()) {
+                    if let Some((facts, deep)) = refreshed {
+                        // Stored with the facts as they hold now, so that the
+                        // next check of this entry needs no replay.
+                        let wrote = e.wrote_state;
+                        e = e.with_trace(facts, deep, wrote);
                     }
+                    let persist = cf.options.persist && super::disk::persistable(&e.value);
+                    cache.store(*key, e, cf.options.max_entries, persist);
+                    let stamp = self.stamp();
+                    sess!(self).verified.insert(*key, stamp);
                 }
                 return Ok((hit, cutoff));
             }
@@ -134,7 +141,7 @@ impl Interp {
         for (i, e) in hit.older.iter().flat_map(|o| o.iter()).enumerate() {
             let Some(facts) = e.trace.clone() else { continue };
             let memo_key = older_memo_key(key, i);
-            if let Verdict::Valid { cutoff } = self.verify_entry(&memo_key, &facts, e.deep.as_deref()) {
+            if let Verdict::Valid { cutoff, .. } = self.verify_entry(&memo_key, &facts, e.deep.as_deref()) {
                 let found = super::Hit {
                     value: e.value.clone(),
                     output_hash: e.output_hash,
@@ -164,7 +171,7 @@ impl Interp {
     fn verify_entry(&mut self, key: &Key, facts: &[trace::Fact], deep: Option<&[trace::Fact]>) -> Verdict {
         let now = self.stamp();
         if sess!(self).verified.get(key) == Some(&now) {
-            return Verdict::Valid { cutoff: Vec::new() };
+            return Verdict::Valid { cutoff: Vec::new(), refreshed: None };
         }
         let v = trace::verify(self, facts, deep);
         if let Verdict::Valid { .. } = v {

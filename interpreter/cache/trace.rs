@@ -226,8 +226,11 @@ impl OpenTrace {
 /// The outcome of verifying an entry's facts.
 pub enum Verdict {
     /// Every fact holds. `cutoff` names the callees whose code changed while
-    /// their result did not.
-    Valid { cutoff: Vec<String> },
+    /// their result did not; `refreshed` holds the facts as checked now
+    /// (the callees' current code and facts) when the calls were replayed,
+    /// so that the entry can be stored with them and the next check is
+    /// quick again.
+    Valid { cutoff: Vec<String>, refreshed: Option<(Vec<Fact>, Option<Vec<Fact>>)> },
     /// This fact no longer holds.
     Invalid(String),
 }
@@ -401,13 +404,29 @@ pub(crate) fn verify(interp: &mut Interp, facts: &[Fact], deep: Option<&[Fact]>)
     s.verifying += 1;
     let v = match deep {
         // Nothing in the whole subtree changed: no call needs replaying.
-        Some(deep) if matches!(verify_facts(interp, deep), Verdict::Valid { .. }) => Verdict::Valid { cutoff: Vec::new() },
-        _ => verify_facts(interp, facts),
+        Some(deep) if matches!(verify_facts(interp, deep), Verdict::Valid { .. }) => valid(),
+        _ => {
+            // Replay, recording what holds now in a trace of its own.
+            let s = sess!(interp);
+            s.traces.push(OpenTrace::default());
+            s.barrier = s.traces.len() - 1;
+            let v = verify_facts(interp, facts);
+            let s = sess!(interp);
+            let fresh = s.traces.pop().map(OpenTrace::finish);
+            match v {
+                Verdict::Valid { cutoff, .. } => Verdict::Valid { cutoff, refreshed: fresh },
+                invalid => invalid,
+            }
+        }
     };
     let s = sess!(interp);
     s.barrier = saved;
     s.verifying -= 1;
     v
+}
+
+fn valid() -> Verdict {
+    Verdict::Valid { cutoff: Vec::new(), refreshed: None }
 }
 
 fn verify_facts(interp: &mut Interp, facts: &[Fact]) -> Verdict {
@@ -421,6 +440,7 @@ fn verify_facts(interp: &mut Interp, facts: &[Fact]) -> Verdict {
                 if let Err(why) = check_file(ff) {
                     return Verdict::Invalid(why);
                 }
+                push(interp, f.clone());
             }
             Fact::Param { name, value, default, shown } => {
                 let now = match interp.params.get(&**name).cloned() {
@@ -428,7 +448,7 @@ fn verify_facts(interp: &mut Interp, facts: &[Fact]) -> Verdict {
                     None => Some((*default, Value::None)),
                 };
                 match now {
-                    Some((d, _)) if d == *value => {}
+                    Some((d, _)) if d == *value => push(interp, f.clone()),
                     Some((d, v)) => {
                         let new = if d == *default && !interp.params.contains_key(&**name) {
                             "its default".to_string()
@@ -441,13 +461,14 @@ fn verify_facts(interp: &mut Interp, facts: &[Fact]) -> Verdict {
                 }
             }
             Fact::Code { name, code } => match current_code(interp, name) {
-                Some(c) if c == *code => {}
+                Some(c) if c == *code => push(interp, f.clone()),
                 _ => return Verdict::Invalid(format!("code of `{name}` changed")),
             },
-            Fact::Input(f) => {
-                if let Err(why) = verify_input(interp, f) {
+            Fact::Input(input) => {
+                if let Err(why) = verify_input(interp, input) {
                     return Verdict::Invalid(why);
                 }
+                push(interp, f.clone());
             }
             Fact::Call(c) => match verify_call(interp, c) {
                 Ok(Some(changed)) => cutoff.push(changed),
@@ -456,7 +477,7 @@ fn verify_facts(interp: &mut Interp, facts: &[Fact]) -> Verdict {
             },
         }
     }
-    Verdict::Valid { cutoff }
+    Verdict::Valid { cutoff, refreshed: None }
 }
 
 /// Calls a host's input native again with the recorded arguments.
@@ -526,16 +547,20 @@ fn check_entry(interp: &mut Interp, c: &CallFact) -> std::result::Result<(), Str
         super::Lookup::Miss(_) => return Err(format!("the entry of {} is gone", c.label())),
     };
     if let Some(facts) = &hit.trace {
-        let v = match hit.deep.as_deref() {
-            Some(deep) if matches!(verify_facts(interp, deep), Verdict::Valid { .. }) => Verdict::Valid { cutoff: Vec::new() },
-            _ => verify_facts(interp, facts),
-        };
+        // The callee's facts are its own: checked without recording.
+        let v = quietly(interp, |i| match hit.deep.as_deref() {
+            Some(deep) if matches!(verify_facts(i, deep), Verdict::Valid { .. }) => valid(),
+            _ => verify_facts(i, facts),
+        });
         if let Verdict::Invalid(why) = v {
             return Err(format!("{}: {why}", c.label()));
         }
     }
     match (plain_digest(interp, &hit.value), c.result) {
-        (Some(a), Some(b)) if a == b => Ok(()),
+        (Some(a), Some(b)) if a == b => {
+            note_call(interp, c.clone(), hit.trace.as_deref(), hit.deep.as_deref());
+            Ok(())
+        }
         _ => Err(format!("the result of {} changed", c.label())),
     }
 }
