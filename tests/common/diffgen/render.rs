@@ -99,6 +99,9 @@ impl R<'_> {
 
     fn main(&self, m: &Main, out: &mut String) {
         let cached_fn = |i: usize| self.style.cached && self.p.fns[i].cached;
+        // A probe needs the entry to survive the call's own nested calls: a
+        // fn with max_entries may evict it (f(f(x)) under max_entries: 1).
+        let probed = |i: usize| cached_fn(i) && !self.p.fns[i].may_forget(false);
         match m {
             Main::Print(label, es) => {
                 let _ = writeln!(out, "print(\"{label}\", {})", self.list(es));
@@ -112,11 +115,11 @@ impl R<'_> {
             Main::Twice(label, i, args) => {
                 let call = format!("{}({})", self.p.fns[*i].name, self.list(args));
                 let _ = writeln!(out, "print(\"{label}\", {call})");
-                if cached_fn(*i) {
+                if probed(*i) {
                     let _ = writeln!(out, "let probe_m = cache_info({})[\"misses\"]", self.p.fns[*i].name);
                 }
                 let _ = writeln!(out, "print(\"{label}\", {call})");
-                if cached_fn(*i) {
+                if probed(*i) {
                     let _ = writeln!(
                         out,
                         "print(\"{PROBE}probe\", \"{label}\", cache_info({})[\"misses\"] - probe_m)",
