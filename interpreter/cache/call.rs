@@ -125,9 +125,12 @@ impl Interp {
                 if let (Some(mut e), true) = (held, evicted || refreshed.is_some()) {
                     if let Some((facts, deep)) = refreshed {
                         // Stored with the facts as they hold now, so that the
-                        // next check of this entry needs no replay.
+                        // next check of this entry needs no replay; the facts
+                        // it had are kept as an earlier result (what it read
+                        // may flip back).
                         let wrote = e.wrote_state;
-                        e = e.with_trace(facts, deep, wrote);
+                        let before = e.clone();
+                        e = e.with_trace(facts, deep, wrote).with_older(Some(before));
                     }
                     let persist = cf.options.persist && super::disk::persistable(&e.value);
                     cache.store(*key, e, cf.options.max_entries, persist);

@@ -471,7 +471,11 @@ fn verify_facts(interp: &mut Interp, facts: &[Fact]) -> Verdict {
                 push(interp, f.clone());
             }
             Fact::Call(c) => match verify_call(interp, c) {
-                Ok(Some(changed)) => cutoff.push(changed),
+                Ok(Some(changed)) => {
+                    if !cutoff.contains(&changed) {
+                        cutoff.push(changed)
+                    }
+                }
                 Ok(None) => {}
                 Err(why) => return Verdict::Invalid(why),
             },
