@@ -396,3 +396,23 @@ fn a_file_edited_back_and_forth_hits_both_states() {
     write(dir.path(), "data.txt", "two");
     run_app(dir.path(), &[], "two\n");
 }
+
+#[test]
+fn one_param_read_with_two_defaults_is_two_facts() {
+    // Found by the differential test: deduplicating the facts of a call's
+    // subtree by (name, value) dropped the read whose default differs.
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "app.memo",
+        r#"
+cached(suppress_warning: true) fn f(n) {
+    print("  f runs", n)
+    if n <= 0 { param("k", -1) } else { f(n - 1) + param("k", 5) }
+}
+print(f(1))
+"#,
+    );
+    run_app(dir.path(), &["--set", "k=-1"], "  f runs 1\n  f runs 0\n-2\n");
+    run_app(dir.path(), &[], "  f runs 1\n4\n");
+}

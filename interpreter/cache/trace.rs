@@ -197,7 +197,9 @@ pub(crate) struct OpenTrace {
 #[derive(PartialEq, Eq, Hash)]
 enum DeepId {
     File(PathBuf, FileWhat, Option<Stat>, Option<Hash32>),
-    Param(Arc<str>, Hash32),
+    /// Name, value and default: the same param read with two defaults is
+    /// two facts (without `--set`, one of them may not hold).
+    Param(Arc<str>, Hash32, Hash32),
     Code(Arc<str>, Hash32),
     Input(Arc<str>, Hash32, Hash32),
 }
@@ -206,7 +208,7 @@ impl OpenTrace {
     fn add_deep(&mut self, f: &Fact) {
         let id = match f {
             Fact::File(ff) => DeepId::File(ff.path.clone(), ff.what, ff.stat, ff.digest),
-            Fact::Param { name, value, .. } => DeepId::Param(name.clone(), *value),
+            Fact::Param { name, value, default, .. } => DeepId::Param(name.clone(), *value, *default),
             Fact::Code { name, code } => DeepId::Code(name.clone(), *code),
             Fact::Input(f) => DeepId::Input(f.native.clone(), f.args_digest, f.result),
             Fact::Call(_) => return,
