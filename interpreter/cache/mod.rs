@@ -514,11 +514,23 @@ impl Entry {
         }
         let mut older: Vec<Entry> = Vec::with_capacity(MAX_OLDER);
         let prev_older = prev.older.take();
-        older.push(prev);
-        older.extend(prev_older.iter().flat_map(|o| o.iter().cloned()));
-        older.truncate(MAX_OLDER);
-        self.older = Some(older.into());
+        // One result per state of what the call read: an earlier result
+        // read exactly what a newer one did is dropped.
+        let mut seen = vec![self.facts_id()];
+        for e in std::iter::once(prev).chain(prev_older.iter().flat_map(|o| o.iter().cloned())) {
+            let id = e.facts_id();
+            if older.len() < MAX_OLDER && !seen.contains(&id) {
+                seen.push(id);
+                older.push(e);
+            }
+        }
+        self.older = if older.is_empty() { None } else { Some(older.into()) };
         self
+    }
+
+    /// Stands for what the entry's call read (its deep facts, or its own).
+    fn facts_id(&self) -> u64 {
+        trace::facts_id(self.deep.as_deref().or(self.trace.as_deref()).unwrap_or(&[]))
     }
 
     /// The entry with these earlier results (as read back from a store).

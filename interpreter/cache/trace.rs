@@ -202,17 +202,39 @@ enum DeepId {
     Param(Arc<str>, Hash32, Hash32),
     Code(Arc<str>, Hash32),
     Input(Arc<str>, Hash32, Hash32),
+    /// Only for `facts_id`: deep sets hold no calls.
+    Call(Hash32, Hash32, Option<Hash32>),
 }
 
-impl OpenTrace {
-    fn add_deep(&mut self, f: &Fact) {
-        let id = match f {
+impl DeepId {
+    fn of(f: &Fact) -> Option<DeepId> {
+        Some(match f {
             Fact::File(ff) => DeepId::File(ff.path.clone(), ff.what, ff.stat, ff.digest),
             Fact::Param { name, value, default, .. } => DeepId::Param(name.clone(), *value, *default),
             Fact::Code { name, code } => DeepId::Code(name.clone(), *code),
             Fact::Input(f) => DeepId::Input(f.native.clone(), f.args_digest, f.result),
-            Fact::Call(_) => return,
-        };
+            Fact::Call(c) => DeepId::Call(c.key, c.code, c.result),
+        })
+    }
+}
+
+/// One number standing for a list of facts (in this process: entries
+/// compare what their calls read with it).
+pub(crate) fn facts_id(facts: &[Fact]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for f in facts {
+        DeepId::of(f).hash(&mut h);
+    }
+    h.finish()
+}
+
+impl OpenTrace {
+    fn add_deep(&mut self, f: &Fact) {
+        if matches!(f, Fact::Call(_)) {
+            return;
+        }
+        let Some(id) = DeepId::of(f) else { return };
         if self.seen.insert(id) {
             self.deep.push(f.clone());
         }
