@@ -309,7 +309,7 @@ fn an_entry_copied_over_another_keys_entry_is_a_miss() {
         .map(Result::unwrap)
         .collect();
     assert_eq!(ids.len(), 2);
-    db.execute("UPDATE entries SET data = (SELECT data FROM entries WHERE id = ?1) WHERE id = ?2", [ids[0], ids[1]]).unwrap();
+    db.execute("UPDATE data SET bytes = (SELECT bytes FROM data WHERE id = ?1) WHERE id = ?2", [ids[0], ids[1]]).unwrap();
     let r = memo(dir.path(), &["run", "app.memo"]);
     assert_eq!(r.stdout, "  f runs\n10 20\n", "one entry is refused, never served for the other key: {}", r.stderr);
 }

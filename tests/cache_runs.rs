@@ -161,11 +161,11 @@ fn entry_ids(cache: &Path) -> Vec<i64> {
 }
 
 fn entry_bytes(cache: &Path, id: i64) -> Vec<u8> {
-    db(cache).query_row("SELECT data FROM entries WHERE id = ?1", [id], |r| r.get(0)).unwrap()
+    db(cache).query_row("SELECT bytes FROM data WHERE id = ?1", [id], |r| r.get(0)).unwrap()
 }
 
 fn set_entry_bytes(cache: &Path, id: i64, bytes: &[u8]) {
-    db(cache).execute("UPDATE entries SET data = ?2 WHERE id = ?1", rusqlite::params![id, bytes]).unwrap();
+    db(cache).execute("UPDATE data SET bytes = ?2 WHERE id = ?1", rusqlite::params![id, bytes]).unwrap();
 }
 
 #[test]

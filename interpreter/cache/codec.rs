@@ -140,6 +140,11 @@ pub struct Reader<'a> {
 
 pub type DecodeResult<T> = std::result::Result<T, String>;
 
+#[cold]
+fn truncated<T>() -> DecodeResult<T> {
+    Err("truncated".into())
+}
+
 impl<'a> Reader<'a> {
     pub fn new(buf: &'a [u8]) -> Reader<'a> {
         Reader { buf, pos: 0 }
@@ -149,22 +154,34 @@ impl<'a> Reader<'a> {
         self.buf.len() - self.pos
     }
 
+    #[inline]
     pub fn bytes(&mut self, n: usize) -> DecodeResult<&'a [u8]> {
-        if n > self.remaining() {
-            return Err("truncated".into());
+        match self.buf.get(self.pos..self.pos.saturating_add(n)) {
+            Some(s) => {
+                self.pos += n;
+                Ok(s)
+            }
+            _ => truncated(),
         }
-        let s = &self.buf[self.pos..self.pos + n];
-        self.pos += n;
-        Ok(s)
     }
 
+    #[inline]
     pub fn u8(&mut self) -> DecodeResult<u8> {
-        Ok(self.bytes(1)?[0])
+        match self.buf.get(self.pos) {
+            Some(&b) => {
+                self.pos += 1;
+                Ok(b)
+            }
+            None => truncated(),
+        }
     }
 
+    #[inline]
     pub fn u64(&mut self) -> DecodeResult<u64> {
         let b = self.bytes(8)?;
-        Ok(u64::from_le_bytes(b.try_into().unwrap_or([0; 8])))
+        let mut w = [0u8; 8];
+        w.copy_from_slice(b);
+        Ok(u64::from_le_bytes(w))
     }
 
     pub fn i64(&mut self) -> DecodeResult<i64> {
@@ -188,7 +205,18 @@ impl<'a> Reader<'a> {
     }
 
     /// An unsigned LEB128 number of at most 10 bytes.
+    #[inline]
     pub fn varint(&mut self) -> DecodeResult<u64> {
+        match self.buf.get(self.pos) {
+            Some(&b) if b < 0x80 => {
+                self.pos += 1;
+                Ok(b as u64)
+            }
+            _ => self.long_varint(),
+        }
+    }
+
+    fn long_varint(&mut self) -> DecodeResult<u64> {
         let mut n: u64 = 0;
         for shift in (0..70).step_by(7) {
             let b = self.u8()?;

@@ -48,9 +48,10 @@ CREATE TABLE IF NOT EXISTS entries(
     created INTEGER NOT NULL,
     used INTEGER NOT NULL,
     compute INTEGER NOT NULL,
-    size INTEGER NOT NULL,
-    data BLOB NOT NULL
+    size INTEGER NOT NULL
 );
+-- The bytes, apart: recording a use rewrites a small row, not the entry.
+CREATE TABLE IF NOT EXISTS data(id INTEGER PRIMARY KEY, bytes BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS entries_fn_used ON entries(fn, used);
 CREATE INDEX IF NOT EXISTS entries_used ON entries(used);
 CREATE TABLE IF NOT EXISTS latest(fn TEXT PRIMARY KEY, key BLOB NOT NULL) WITHOUT ROWID;
@@ -64,6 +65,7 @@ CREATE TRIGGER IF NOT EXISTS entries_ins AFTER INSERT ON entries BEGIN
 END;
 CREATE TRIGGER IF NOT EXISTS entries_del AFTER DELETE ON entries BEGIN
     UPDATE totals SET bytes = bytes - old.size, entries = entries - 1 WHERE id = 0;
+    DELETE FROM data WHERE id = old.id;
 END;
 CREATE TRIGGER IF NOT EXISTS entries_upd AFTER UPDATE OF size ON entries BEGIN
     UPDATE totals SET bytes = bytes - old.size + new.size WHERE id = 0;
@@ -208,14 +210,20 @@ impl LocalTier {
             match op {
                 Op::Put { key, fn_name, label, created, used, compute, bytes, max_entries } => {
                     let size = (bytes.len() + label.len() + fn_name.len() + 64) as i64;
-                    tx.prepare_cached(
-                        "INSERT INTO entries(key, fn, label, created, used, compute, size, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-                         ON CONFLICT(key) DO UPDATE SET fn = excluded.fn, label = excluded.label, created = excluded.created,
-                         used = excluded.used, compute = excluded.compute, size = excluded.size, data = excluded.data",
-                    )
-                    .map_err(err)?
-                    .execute(params![&key[..], fn_name, label, created, used, compute, size, bytes])
-                    .map_err(err)?;
+                    let id: i64 = tx
+                        .prepare_cached(
+                            "INSERT INTO entries(key, fn, label, created, used, compute, size) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                             ON CONFLICT(key) DO UPDATE SET fn = excluded.fn, label = excluded.label, created = excluded.created,
+                             used = excluded.used, compute = excluded.compute, size = excluded.size
+                             RETURNING id",
+                        )
+                        .map_err(err)?
+                        .query_row(params![&key[..], fn_name, label, created, used, compute, size], |r| r.get(0))
+                        .map_err(err)?;
+                    tx.prepare_cached("INSERT OR REPLACE INTO data(id, bytes) VALUES (?1, ?2)")
+                        .map_err(err)?
+                        .execute(params![id, bytes])
+                        .map_err(err)?;
                     tx.prepare_cached("INSERT OR REPLACE INTO latest(fn, key) VALUES (?1, ?2)")
                         .map_err(err)?
                         .execute(params![fn_name, &key[..]])
@@ -377,7 +385,7 @@ impl Tier for LocalTier {
         }
         let data: Option<Vec<u8>> = self
             .conn
-            .prepare_cached("SELECT data FROM entries WHERE key = ?1")
+            .prepare_cached("SELECT d.bytes FROM entries e JOIN data d ON d.id = e.id WHERE e.key = ?1")
             .map_err(err)?
             .query_row(params![&key[..]], |r| r.get(0))
             .optional()
@@ -500,7 +508,9 @@ impl Tier for LocalTier {
             }
         }
         self.conn
-            .prepare_cached("SELECT e.data FROM latest l JOIN entries e ON e.key = l.key WHERE l.fn = ?1")
+            .prepare_cached(
+                "SELECT d.bytes FROM latest l JOIN entries e ON e.key = l.key JOIN data d ON d.id = e.id WHERE l.fn = ?1",
+            )
             .map_err(err)?
             .query_row(params![fn_name], |r| r.get(0))
             .optional()

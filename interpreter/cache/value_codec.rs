@@ -3,10 +3,12 @@
 //! Compact where big values are repetitive: a table (`read_csv`) is a list
 //! of maps with the same keys, so
 //!
-//! - short strings (map keys, struct names and field names, and repeated
-//!   values such as a category column) are written once per value and then
-//!   referred to by number, and the decoder hands out clones of one string
-//!   (as `read_csv` shares its header keys between rows);
+//! - short strings that occur more than once (map keys, struct names and
+//!   field names, repeated values such as a category column) are written
+//!   once per value and then referred to by number, and the decoder hands
+//!   out clones of one string (as `read_csv` shares its header keys between
+//!   rows); a counting pass over the value finds them, so a string that
+//!   occurs once costs the decoder nothing to remember;
 //! - a small map whose keys are all strings names its *shape* (its key
 //!   list), written once, then only its values follow;
 //! - ints in `-64..=175` are one byte, other ints a zigzag varint, lengths
@@ -20,16 +22,17 @@
 //! identifier, two fields of one name) are refused. Any problem is an `Err`.
 
 use super::codec::{DecodeResult, Reader};
-use crate::value::{BuiltinType, StructType, TypeValue, Value, ValueMap};
+use crate::value::{BuiltinType, ListObj, MapObj, StrObj, StructType, TypeValue, Value, ValueMap};
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::rc::Rc;
+use std::sync::{Arc, OnceLock};
 
 const NONE: u8 = 0;
 const FALSE: u8 = 1;
 const TRUE: u8 = 2;
 const INT: u8 = 3;
 const FLOAT: u8 = 4;
-/// A string that is not remembered (long).
+/// A string that is not remembered (long, or occurring once).
 const STR: u8 = 5;
 const LIST: u8 = 6;
 const MAP: u8 = 7;
@@ -51,7 +54,8 @@ const SMALL_INT_TAG: u8 = 16;
 const SMALL_INT_MIN: i64 = -64;
 const SMALL_INT_MAX: i64 = SMALL_INT_MIN + (255 - SMALL_INT_TAG as i64);
 
-/// Strings up to this many bytes are remembered (and shared on decode).
+/// Strings up to this many bytes that occur twice or more are remembered
+/// (and shared on decode).
 const SHORT: usize = 64;
 /// The most keys a map written by shape has (a map that big or smaller is
 /// one sorted vector in memory: `value::map::SMALL`).
@@ -112,6 +116,9 @@ fn shape_hash(keys: &[&str]) -> u64 {
 /// and struct types across the whole value.
 struct Encoder<'v> {
     out: Vec<u8>,
+    /// Short strings: how often they occur (counting pass), then their
+    /// number once written (`u32::MAX`: not written yet; occurring once: left out).
+    counts: HashMap<&'v str, u32>,
     strings: HashMap<&'v str, u32>,
     /// Shapes by `shape_hash`: (number, keys).
     shapes: HashMap<u64, Vec<(u32, Vec<&'v str>)>>,
@@ -120,8 +127,51 @@ struct Encoder<'v> {
 }
 
 impl<'v> Encoder<'v> {
+    /// Counts the short strings of a value (in every place `value` writes one).
+    fn count(&mut self, v: &'v Value) {
+        let mut note = |s: &'v str| {
+            if s.len() <= SHORT {
+                *self.counts.entry(s).or_insert(0) += 1;
+            }
+        };
+        match v {
+            Value::Str(s) => note(&s.s),
+            Value::List(l) => {
+                for x in l.iter() {
+                    self.count(x);
+                }
+            }
+            Value::Map(m) => {
+                for (k, x) in m.map.iter() {
+                    self.count(k);
+                    self.count(x);
+                }
+            }
+            Value::Struct(s) => {
+                self.count_type(&s.ty);
+                for x in s.fields.iter() {
+                    self.count(x);
+                }
+            }
+            Value::Type(t) => match &**t {
+                TypeValue::Builtin(b) => note(b.name()),
+                TypeValue::Struct(st) => self.count_type(st),
+                TypeValue::Native(_) => {}
+            },
+            _ => {}
+        }
+    }
+
+    fn count_type(&mut self, st: &'v StructType) {
+        for s in std::iter::once(&st.name).chain(&st.fields) {
+            if s.len() <= SHORT {
+                *self.counts.entry(s).or_insert(0) += 1;
+            }
+        }
+    }
+
     fn string(&mut self, s: &'v str) {
-        if s.len() > SHORT {
+        if s.len() > SHORT || self.counts.get(s).is_some_and(|&n| n < 2) {
             self.out.push(STR);
             put_varint(&mut self.out, s.len() as u64);
             self.out.extend_from_slice(s.as_bytes());
@@ -267,23 +317,49 @@ impl<'v> Encoder<'v> {
 pub fn encode_value(out: &mut Vec<u8>, v: &Value) {
     let mut e = Encoder {
         out: std::mem::take(out),
+        counts: HashMap::new(),
         strings: HashMap::new(),
         shapes: HashMap::new(),
         shape_count: 0,
         types: HashMap::new(),
     };
+    e.count(v);
     e.value(v);
     *out = e.out;
 }
 
 // ----- reading -----
 
+/// Why decoding failed, in one word: `Result<Value, Bad>` is 16 bytes (the
+/// error sits beside `Value`'s tag), so the decoder's results travel in
+/// registers. (With a `String` error they were 24 and went through memory.)
+#[allow(clippy::box_collection)] // one word on purpose, see above
+struct Bad(Box<String>);
+
+const _: () = assert!(std::mem::size_of::<Result<Value, Bad>>() == 16);
+
+impl From<String> for Bad {
+    #[cold]
+    fn from(s: String) -> Bad {
+        Bad(Box::new(s))
+    }
+}
+
+impl From<&str> for Bad {
+    #[cold]
+    fn from(s: &str) -> Bad {
+        Bad(Box::new(s.to_string()))
+    }
+}
+
+type Dr<T> = Result<T, Bad>;
+
 /// Reads one value, with the strings, shapes and types defined so far.
 struct Decoder<'r, 'a> {
     r: &'r mut Reader<'a>,
     strings: Vec<Value>,
     /// Each shape's keys (strings, strictly increasing).
-    shapes: Vec<Arc<[Value]>>,
+    shapes: Vec<Rc<[Value]>>,
     types: Vec<Arc<StructType>>,
 }
 
@@ -307,42 +383,45 @@ impl Decoder<'_, '_> {
         Ok(n as usize)
     }
 
-    fn raw_str(&mut self) -> DecodeResult<String> {
+    /// A string value of the next `count` bytes.
+    #[inline]
+    fn raw_str(&mut self) -> Dr<Value> {
         let n = self.count()?;
         let b = self.r.bytes(n)?;
-        std::str::from_utf8(b).map(str::to_owned).map_err(|_| "invalid UTF-8".to_string())
+        let ascii = b.is_ascii();
+        let s = if ascii {
+            // SAFETY: ASCII bytes are valid UTF-8.
+            unsafe { std::str::from_utf8_unchecked(b) }
+        } else {
+            std::str::from_utf8(b).map_err(|_| "invalid UTF-8".to_string())?
+        };
+        Ok(Value::Str(Arc::new(StrObj { s: s.to_owned(), ascii, hash: OnceLock::new() })))
     }
 
     /// A string written by `Encoder::string`, after its tag.
-    fn string_tagged(&mut self, tag: u8) -> DecodeResult<Value> {
+    #[inline]
+    fn string_tagged(&mut self, tag: u8) -> Dr<Value> {
         match tag {
-            STR => {
-                let s = self.raw_str()?;
-                if s.len() <= SHORT {
-                    return Err("a short string written as a long one".into());
-                }
-                Ok(Value::str(s))
-            }
+            STR => self.raw_str(),
             STR_NEW => {
-                let s = self.raw_str()?;
-                if s.len() > SHORT {
+                let v = self.raw_str()?;
+                if v.as_str().is_some_and(|s| s.len() > SHORT) {
                     return Err("a long string written as a short one".into());
                 }
-                let v = Value::str(s);
                 self.strings.push(v.clone());
                 Ok(v)
             }
             STR_REF => {
                 let n = self.varint()?;
-                self.strings.get(n as usize).cloned().ok_or_else(|| "unknown string number".to_string())
+                self.strings.get(n as usize).cloned().ok_or_else(|| "unknown string number".into())
             }
-            t => Err(format!("expected a string, found tag {t}")),
+            t => Err(format!("expected a string, found tag {t}").into()),
         }
     }
 
     fn string(&mut self) -> DecodeResult<String> {
         let tag = self.r.u8()?;
-        match self.string_tagged(tag)? {
+        match self.string_tagged(tag).map_err(|b| *b.0)? {
             Value::Str(s) => Ok(s.s.clone()),
             _ => Err("expected a string".into()),
         }
@@ -377,23 +456,28 @@ impl Decoder<'_, '_> {
         Ok(ty)
     }
 
-    fn shaped_map(&mut self, keys: Arc<[Value]>, depth: usize) -> DecodeResult<Value> {
-        let mut entries = Vec::new();
+    /// A map of the shape numbered `shape` (defined before): its values.
+    fn shaped_map(&mut self, shape: usize, depth: usize) -> Dr<Value> {
+        // The shape was read already: at most SHAPE_MAX keys.
+        let keys = self.shapes[shape].clone();
+        let mut entries = Vec::with_capacity(keys.len());
+        let mut nesting = 0;
         for k in keys.iter() {
-            entries.push((k.clone(), self.value(depth + 1)?));
+            let v = self.value(depth + 1)?;
+            nesting = nesting.max(v.nesting());
+            entries.push((k.clone(), v));
         }
-        Ok(Value::map(ValueMap::from_sorted(entries)))
+        Ok(map_value(ValueMap::from_sorted(entries), nesting))
     }
 
-    fn value(&mut self, depth: usize) -> DecodeResult<Value> {
-        if depth > MAX_DEPTH || crate::stack::near_overflow() {
-            return Err("nested too deeply".into());
-        }
+    /// One value: scalars inline, containers (which recurse) apart.
+    #[inline]
+    fn value(&mut self, depth: usize) -> Dr<Value> {
         let tag = self.r.u8()?;
         Ok(match tag {
-            NONE => Value::None,
-            FALSE => Value::bool(false),
-            TRUE => Value::bool(true),
+            t if t >= SMALL_INT_TAG => Value::Int((t - SMALL_INT_TAG) as i64 + SMALL_INT_MIN),
+            STR | STR_NEW | STR_REF => self.string_tagged(tag)?,
+            FLOAT => Value::float(f64::from_bits(self.r.u64()?)),
             INT => {
                 let i = unzigzag(self.varint()?);
                 if (SMALL_INT_MIN..=SMALL_INT_MAX).contains(&i) {
@@ -401,30 +485,49 @@ impl Decoder<'_, '_> {
                 }
                 Value::Int(i)
             }
-            FLOAT => Value::float(f64::from_bits(self.r.u64()?)),
-            STR | STR_NEW | STR_REF => self.string_tagged(tag)?,
+            NONE => Value::None,
+            FALSE => Value::bool(false),
+            TRUE => Value::bool(true),
+            _ => self.container(tag, depth)?,
+        })
+    }
+
+    #[inline(never)]
+    fn container(&mut self, tag: u8, depth: usize) -> Dr<Value> {
+        if depth > MAX_DEPTH || crate::stack::near_overflow() {
+            return Err("nested too deeply".into());
+        }
+        Ok(match tag {
             LIST => {
                 let n = self.count()?;
                 let mut v = Vec::new();
+                let mut nesting = 0;
                 for _ in 0..n {
-                    v.push(self.value(depth + 1)?);
+                    let x = self.value(depth + 1)?;
+                    nesting = nesting.max(x.nesting());
+                    v.push(x);
                 }
-                Value::list_from(v)
+                if v.capacity() > v.len() + v.len() / 4 {
+                    v.shrink_to_fit();
+                }
+                Value::List(Arc::new(ListObj { items: v.into(), may_mutate: false, depth: nesting + 1, hash: OnceLock::new() }))
             }
             MAP => {
                 let n = self.count()?;
                 let mut m = ValueMap::new();
                 let mut prev: Option<Value> = None;
+                let mut nesting = 0;
                 for _ in 0..n {
                     let k = self.value(depth + 1)?;
                     if prev.as_ref().is_some_and(|p| p >= &k) {
                         return Err("map keys out of order".into());
                     }
                     let x = self.value(depth + 1)?;
+                    nesting = nesting.max(k.nesting()).max(x.nesting());
                     m.insert(k.clone(), x);
                     prev = Some(k);
                 }
-                Value::map(m)
+                map_value(m, nesting)
             }
             SHAPE_NEW => {
                 let n = self.count()?;
@@ -440,14 +543,15 @@ impl Decoder<'_, '_> {
                     }
                     keys.push(k);
                 }
-                let keys: Arc<[Value]> = keys.into();
-                self.shapes.push(keys.clone());
-                self.shaped_map(keys, depth)?
+                self.shapes.push(keys.into());
+                self.shaped_map(self.shapes.len() - 1, depth)?
             }
             SHAPE_REF => {
-                let n = self.varint()?;
-                let keys = self.shapes.get(n as usize).cloned().ok_or("unknown map shape")?;
-                self.shaped_map(keys, depth)?
+                let n = self.varint()? as usize;
+                if n >= self.shapes.len() {
+                    return Err("unknown map shape".into());
+                }
+                self.shaped_map(n, depth)?
             }
             RANGE => {
                 let (a, b) = (unzigzag(self.varint()?), unzigzag(self.varint()?));
@@ -471,17 +575,22 @@ impl Decoder<'_, '_> {
                 Value::builtin_type(BuiltinType::from_name(&name).ok_or("unknown builtin type")?)
             }
             TYPE_STRUCT => Value::Type(Arc::new(TypeValue::Struct(self.struct_type()?))),
-            t if t >= SMALL_INT_TAG => Value::Int((t - SMALL_INT_TAG) as i64 + SMALL_INT_MIN),
-            t => return Err(format!("unknown value tag {t}")),
+            t => return Err(format!("unknown value tag {t}").into()),
         })
     }
+}
+
+/// A map of decoded entries (nothing decoded can mutate) whose deepest
+/// key or value nests `nesting` levels.
+fn map_value(map: ValueMap, nesting: u32) -> Value {
+    Value::Map(Arc::new(MapObj { map, may_mutate: false, depth: nesting + 1, hash: OnceLock::new() }))
 }
 
 /// Decodes one value.
 pub fn decode_value(r: &mut Reader) -> DecodeResult<Value> {
     crate::stack::ensure_limit();
     let mut d = Decoder { r, strings: Vec::new(), shapes: Vec::new(), types: Vec::new() };
-    d.value(0)
+    d.value(0).map_err(|b| *b.0)
 }
 
 #[cfg(test)]
