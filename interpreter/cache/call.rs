@@ -66,9 +66,6 @@ impl Interp {
         let opts = &cf.options;
         loop {
             let found = sess!(self).cache.lookup(&key, &cf.name, opts.ttl, opts.max_entries, opts.persist);
-            if sess!(self).cache.has_warnings() {
-                super::session::report_tier_warnings(self);
-            }
             let reason = match found {
                 Lookup::Hit(hit) => {
                     let cutoff = match &hit.trace {
@@ -282,6 +279,8 @@ impl Interp {
         let (facts, deep) = (entry.trace.clone(), entry.deep.clone());
         let persist = cf.options.persist && super::disk::persistable(&v);
         sess!(self).cache.store(key, entry, cf.options.max_entries, persist);
+        // A tier that failed (in the lookup that missed, or this store)
+        // says so now, once.
         if sess!(self).cache.has_warnings() {
             super::session::report_tier_warnings(self);
         }
