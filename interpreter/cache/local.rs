@@ -52,23 +52,18 @@ CREATE TABLE IF NOT EXISTS entries(
 );
 -- The bytes, apart: recording a use rewrites a small row, not the entry.
 CREATE TABLE IF NOT EXISTS data(id INTEGER PRIMARY KEY, bytes BLOB NOT NULL);
+-- Per function, by last use: max_entries, and the latest entry for --explain.
 CREATE INDEX IF NOT EXISTS entries_fn_used ON entries(fn, used);
-CREATE INDEX IF NOT EXISTS entries_used ON entries(used);
-CREATE TABLE IF NOT EXISTS latest(fn TEXT PRIMARY KEY, key BLOB NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS removed(key BLOB PRIMARY KEY, fn TEXT NOT NULL, reason INTEGER NOT NULL, at INTEGER NOT NULL) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS removed_at ON removed(at);
 CREATE TABLE IF NOT EXISTS leases(key BLOB PRIMARY KEY, owner TEXT NOT NULL, expires INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS totals(id INTEGER PRIMARY KEY CHECK (id = 0), bytes INTEGER NOT NULL, entries INTEGER NOT NULL);
 INSERT OR IGNORE INTO totals VALUES (0, 0, 0);
-CREATE TRIGGER IF NOT EXISTS entries_ins AFTER INSERT ON entries BEGIN
-    UPDATE totals SET bytes = bytes + new.size, entries = entries + 1 WHERE id = 0;
-END;
+-- Inserts add to the totals once per flush (write_queue); every deletion
+-- goes through this.
 CREATE TRIGGER IF NOT EXISTS entries_del AFTER DELETE ON entries BEGIN
     UPDATE totals SET bytes = bytes - old.size, entries = entries - 1 WHERE id = 0;
     DELETE FROM data WHERE id = old.id;
-END;
-CREATE TRIGGER IF NOT EXISTS entries_upd AFTER UPDATE OF size ON entries BEGIN
-    UPDATE totals SET bytes = bytes - old.size + new.size WHERE id = 0;
 END;
 ";
 
@@ -206,28 +201,37 @@ impl LocalTier {
         let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(err)?;
         let now = now_ms();
         let mut limited: Vec<(String, usize)> = Vec::new();
+        let (mut added_bytes, mut added) = (0i64, 0i64);
         for op in &queue {
             match op {
                 Op::Put { key, fn_name, label, created, used, compute, bytes, max_entries } => {
                     let size = (bytes.len() + label.len() + fn_name.len() + 64) as i64;
-                    let id: i64 = tx
-                        .prepare_cached(
-                            "INSERT INTO entries(key, fn, label, created, used, compute, size) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                             ON CONFLICT(key) DO UPDATE SET fn = excluded.fn, label = excluded.label, created = excluded.created,
-                             used = excluded.used, compute = excluded.compute, size = excluded.size
-                             RETURNING id",
-                        )
+                    // The bytes first: the entry's row takes their id.
+                    tx.prepare_cached("INSERT INTO data(bytes) VALUES (?1)")
                         .map_err(err)?
-                        .query_row(params![&key[..], fn_name, label, created, used, compute, size], |r| r.get(0))
+                        .execute(params![bytes])
                         .map_err(err)?;
-                    tx.prepare_cached("INSERT OR REPLACE INTO data(id, bytes) VALUES (?1, ?2)")
-                        .map_err(err)?
-                        .execute(params![id, bytes])
-                        .map_err(err)?;
-                    tx.prepare_cached("INSERT OR REPLACE INTO latest(fn, key) VALUES (?1, ?2)")
-                        .map_err(err)?
-                        .execute(params![fn_name, &key[..]])
-                        .map_err(err)?;
+                    let id = tx.last_insert_rowid();
+                    let insert = |tx: &rusqlite::Transaction| -> rusqlite::Result<usize> {
+                        tx.prepare_cached(
+                            "INSERT INTO entries(id, key, fn, label, created, used, compute, size) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                             ON CONFLICT DO NOTHING",
+                        )?
+                        .execute(params![id, &key[..], fn_name, label, created, used, compute, size])
+                    };
+                    if insert(&tx).map_err(err)? == 0 {
+                        // Stored before (by another process): replace it (the
+                        // deletion takes its size off the totals, and its bytes).
+                        tx.prepare_cached("DELETE FROM entries WHERE key = ?1")
+                            .map_err(err)?
+                            .execute(params![&key[..]])
+                            .map_err(err)?;
+                        if insert(&tx).map_err(err)? == 0 {
+                            return Err("an entry could not be stored".into());
+                        }
+                    }
+                    added_bytes += size;
+                    added += 1;
                     if let Some(max) = max_entries {
                         if !limited.iter().any(|(f, _)| f == fn_name) {
                             limited.push((fn_name.clone(), *max));
@@ -266,6 +270,12 @@ impl LocalTier {
                 }
             }
         }
+        if added > 0 {
+            tx.prepare_cached("UPDATE totals SET bytes = bytes + ?1, entries = entries + ?2 WHERE id = 0")
+                .map_err(err)?
+                .execute(params![added_bytes, added])
+                .map_err(err)?;
+        }
         for (fn_name, max) in limited {
             let n: i64 = tx
                 .prepare_cached("SELECT count(*) FROM entries WHERE fn = ?1")
@@ -298,10 +308,12 @@ impl LocalTier {
 fn evict(tx: &rusqlite::Transaction, fn_name: Option<&str>, count: usize, bytes: u64, why: Removal, now: i64) -> TierResult<()> {
     let (mut gone, mut freed) = (0usize, 0u64);
     while gone < count && freed < bytes {
+        // A function's entries by its index; all entries by one scan (the
+        // size bound is rarely reached: no index is kept up for it).
         let batch: Vec<(Vec<u8>, String, i64)> = {
             let sql = match fn_name {
                 Some(_) => "SELECT key, fn, size FROM entries WHERE fn = ?1 ORDER BY used LIMIT 64",
-                None => "SELECT key, fn, size FROM entries WHERE ?1 IS NULL ORDER BY used LIMIT 64",
+                None => "SELECT key, fn, size FROM entries WHERE ?1 IS NULL ORDER BY used",
             };
             let mut st = tx.prepare_cached(sql).map_err(err)?;
             let rows = st.query_map(params![fn_name], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).map_err(err)?;
@@ -329,6 +341,10 @@ fn evict(tx: &rusqlite::Transaction, fn_name: Option<&str>, count: usize, bytes:
 fn open_db(path: &Path) -> rusqlite::Result<Connection> {
     let conn = Connection::open(path)?;
     conn.busy_timeout(Duration::from_secs(30))?;
+    // The bundled SQLite is built with STAT4, which re-plans (re-parses) a
+    // statement whenever a value bound against an indexed column changes:
+    // every lookup by key. The plans here never depend on the key.
+    conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.set_prepared_statement_cache_capacity(32);
@@ -383,26 +399,26 @@ impl Tier for LocalTier {
                 _ => Got::Absent(None),
             });
         }
-        let data: Option<Vec<u8>> = self
+        // One statement (one read transaction): the bytes, or why they are gone.
+        let row: Option<(Option<Vec<u8>>, Option<i64>)> = self
             .conn
-            .prepare_cached("SELECT d.bytes FROM entries e JOIN data d ON d.id = e.id WHERE e.key = ?1")
+            .prepare_cached(
+                "SELECT d.bytes, NULL FROM entries e JOIN data d ON d.id = e.id WHERE e.key = ?1
+                 UNION ALL SELECT NULL, reason FROM removed WHERE key = ?1 LIMIT 1",
+            )
             .map_err(err)?
-            .query_row(params![&key[..]], |r| r.get(0))
+            .query_row(params![&key[..]], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()
             .map_err(err)?;
-        if let Some(data) = data {
-            let used = self.stamp();
-            self.enqueue(Op::Touch { key: *key, used });
-            return Ok(Got::Bytes(data));
+        match row {
+            Some((Some(data), _)) => {
+                let used = self.stamp();
+                self.enqueue(Op::Touch { key: *key, used });
+                Ok(Got::Bytes(data))
+            }
+            Some((None, why)) => Ok(Got::Absent(why.and_then(Removal::from_code))),
+            None => Ok(Got::Absent(None)),
         }
-        let why: Option<i64> = self
-            .conn
-            .prepare_cached("SELECT reason FROM removed WHERE key = ?1")
-            .map_err(err)?
-            .query_row(params![&key[..]], |r| r.get(0))
-            .optional()
-            .map_err(err)?;
-        Ok(Got::Absent(why.and_then(Removal::from_code)))
     }
 
     fn put(&mut self, key: &Key, meta: &Meta, bytes: &[u8]) -> TierResult<()> {
@@ -439,12 +455,10 @@ impl Tier for LocalTier {
         let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(err)?;
         let n = match fn_name {
             Some(f) => {
-                tx.execute("DELETE FROM latest WHERE fn = ?1", params![f]).map_err(err)?;
                 tx.execute("DELETE FROM removed WHERE fn = ?1", params![f]).map_err(err)?;
                 tx.execute("DELETE FROM entries WHERE fn = ?1", params![f]).map_err(err)?
             }
             None => {
-                tx.execute("DELETE FROM latest", []).map_err(err)?;
                 tx.execute("DELETE FROM removed", []).map_err(err)?;
                 tx.execute("DELETE FROM entries", []).map_err(err)?
             }
@@ -509,7 +523,7 @@ impl Tier for LocalTier {
         }
         self.conn
             .prepare_cached(
-                "SELECT d.bytes FROM latest l JOIN entries e ON e.key = l.key JOIN data d ON d.id = e.id WHERE l.fn = ?1",
+                "SELECT d.bytes FROM entries e JOIN data d ON d.id = e.id WHERE e.fn = ?1 ORDER BY e.used DESC LIMIT 1",
             )
             .map_err(err)?
             .query_row(params![fn_name], |r| r.get(0))
