@@ -2,6 +2,11 @@
 //!
 //! See `ARCHITECTURE.md` at the repository root for a map of the modules.
 
+// Every `unsafe` block says why it is sound; the reference-count lending
+// the evaluator relies on lives in `value::lend`, with its rules.
+#![deny(clippy::undocumented_unsafe_blocks)]
+#![deny(unsafe_op_in_unsafe_fn)]
+
 pub mod ast;
 pub mod cache;
 pub mod codegen;
@@ -24,9 +29,9 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 pub use cache::disk::DiskStore;
 pub use cache::{Cache, CacheConfig};
 pub use engine::{
-    new_interp, CacheInfo, Engine, EngineBuilder, Error, FnStats, FromValue, HostType, InterruptHandle, IntoArgs, Limits,
+    new_interp, CacheInfo, Effect, Engine, EngineBuilder, Error, FnStats, FromValue, HostType, InterruptHandle, IntoArgs, Limits,
     OutputBuffer,
 };
-pub use error::MemoError;
+pub use error::{ErrorKind, MemoError};
 pub use interp::Interp;
 pub use value::{BoolWord, FloatWord, Value};

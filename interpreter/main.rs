@@ -1,5 +1,8 @@
 //! The `memo` binary: see `memo --help`.
 
+#![deny(clippy::undocumented_unsafe_blocks)]
+#![deny(unsafe_op_in_unsafe_fn)]
+
 use libmimalloc_sys as mi;
 use std::alloc::{GlobalAlloc, Layout};
 use std::ffi::c_void;
@@ -30,24 +33,29 @@ unsafe impl GlobalAlloc for MiMalloc {
     #[inline]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         if natural(layout.align(), layout.size()) {
-            mi::mi_malloc(layout.size()) as *mut u8
+            // SAFETY: forwarded from the `GlobalAlloc` method with its contract.
+            unsafe { mi::mi_malloc(layout.size()) as *mut u8 }
         } else {
-            mi::mi_malloc_aligned(layout.size(), layout.align()) as *mut u8
+            // SAFETY: forwarded from the `GlobalAlloc` method with its contract.
+            unsafe { mi::mi_malloc_aligned(layout.size(), layout.align()) as *mut u8 }
         }
     }
 
     #[inline]
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         if natural(layout.align(), layout.size()) {
-            mi::mi_zalloc(layout.size()) as *mut u8
+            // SAFETY: forwarded from the `GlobalAlloc` method with its contract.
+            unsafe { mi::mi_zalloc(layout.size()) as *mut u8 }
         } else {
-            mi::mi_zalloc_aligned(layout.size(), layout.align()) as *mut u8
+            // SAFETY: forwarded from the `GlobalAlloc` method with its contract.
+            unsafe { mi::mi_zalloc_aligned(layout.size(), layout.align()) as *mut u8 }
         }
     }
 
     #[inline]
     unsafe fn dealloc(&self, ptr: *mut u8, _layout: Layout) {
-        mi::mi_free(ptr as *mut c_void)
+        // SAFETY: forwarded from the `GlobalAlloc` method with its contract.
+        unsafe { mi::mi_free(ptr as *mut c_void) }
     }
 
     #[inline]
@@ -55,9 +63,11 @@ unsafe impl GlobalAlloc for MiMalloc {
         // mimalloc's own rule for `mi_realloc_aligned`: up to the word size
         // a plain realloc keeps the alignment.
         if layout.align() <= 8 {
-            mi::mi_realloc(ptr as *mut c_void, new_size) as *mut u8
+            // SAFETY: forwarded from the `GlobalAlloc` method with its contract.
+            unsafe { mi::mi_realloc(ptr as *mut c_void, new_size) as *mut u8 }
         } else {
-            mi::mi_realloc_aligned(ptr as *mut c_void, new_size, layout.align()) as *mut u8
+            // SAFETY: forwarded from the `GlobalAlloc` method with its contract.
+            unsafe { mi::mi_realloc_aligned(ptr as *mut c_void, new_size, layout.align()) as *mut u8 }
         }
     }
 }

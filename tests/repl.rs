@@ -310,3 +310,18 @@ fn ctrl_c_interrupts_an_evaluation_and_keeps_the_session() {
     assert!(out.contains("last run (<repl:5>): 1 hit, 0 misses"), "{out}");
     assert!(err.contains("in spin"), "the error shows where it stopped: {err}");
 }
+
+#[test]
+fn the_operation_budget_is_per_input() {
+    // Each input is a run of its own, as `memo run` and `Engine` make it:
+    // three inputs of ~3,000 operations each fit in --max-ops 5000.
+    let dir = tempfile::tempdir().unwrap();
+    let input = "let n = 0\nfor i in 0..3000 { n += 1 }\nn\nfor i in 0..3000 { n += 1 }\nn\nfor i in 0..3000 { n += 1 }\nn\n";
+    let (code, out, err) = session(dir.path(), &["--max-ops", "5000", "--no-disk-cache"], input);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "3000\n6000\n9000\n", "stderr: {err}");
+    // One input over the budget still stops.
+    let (_, out, err) = session(dir.path(), &["--max-ops", "5000", "--no-disk-cache"], "for i in 0..10000 { }\n1\n");
+    assert!(err.contains("operation limit of 5000 exceeded"), "{err}");
+    assert_eq!(out, "1\n", "the session goes on");
+}

@@ -29,8 +29,14 @@ impl Drop for Watch {
 
 impl Watch {
     fn start(dir: &Path, file: &str) -> Watch {
+        Watch::start_with(dir, file, &[])
+    }
+
+    fn start_with(dir: &Path, file: &str, args: &[&str]) -> Watch {
         let mut child = Command::new(env!("CARGO_BIN_EXE_memo"))
-            .args(["watch", "--no-disk-cache", file])
+            .args(["watch", "--no-disk-cache"])
+            .args(args)
+            .arg(file)
             .current_dir(dir)
             .env_remove("MEMO_CACHE_DIR")
             .stdin(Stdio::null())
@@ -177,4 +183,21 @@ fn a_missing_file_is_a_usage_error() {
     let out = Command::new(env!("CARGO_BIN_EXE_memo")).args(["watch", "nope.memo"]).current_dir(dir.path()).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read `nope.memo`"));
+}
+
+#[test]
+fn the_operation_budget_is_per_run() {
+    // Every re-run starts with a fresh budget: three runs of ~3,000
+    // operations each under --max-ops 5000.
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("app.memo");
+    let src = |k: i32| format!("let n = 0\nfor i in 0..3000 {{ n += 1 }}\nprint(\"done\", n + {k})\n");
+    std::fs::write(&app, src(0)).unwrap();
+    let mut w = Watch::start_with(dir.path(), "app.memo", &["--max-ops", "5000"]);
+    w.wait_for(false, "done 3000\n", 1);
+    std::fs::write(&app, src(1)).unwrap();
+    w.wait_for(false, "done 3001\n", 1);
+    std::fs::write(&app, src(2)).unwrap();
+    w.wait_for(false, "done 3002\n", 1);
+    assert_eq!(w.err(), "", "no run hit the limit");
 }

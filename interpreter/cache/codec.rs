@@ -7,7 +7,7 @@
 //! an `Err`.
 
 use super::key::{ArgPart, KeyParts};
-use super::trace::{CallFact, Fact, FileFact, FileWhat, Stat};
+use super::trace::{CallFact, Fact, FileFact, FileWhat, InputFact, Stat};
 use super::value_codec::{decode_value, encode_value, persistable};
 use crate::hashing::deps::{Dep, DepKind};
 use std::sync::Arc;
@@ -125,6 +125,22 @@ pub fn encode_facts(out: &mut Vec<u8>, facts: &[Fact]) {
                 out.push(3);
                 put_str(out, name);
                 out.extend_from_slice(code);
+            }
+            Fact::Input(f) => {
+                out.push(4);
+                put_str(out, &f.native);
+                match &f.args {
+                    Some(args) if args.iter().all(persistable) => {
+                        out.push(1);
+                        put_u64(out, args.len() as u64);
+                        for a in args.iter() {
+                            encode_value(out, a);
+                        }
+                    }
+                    _ => out.push(0),
+                }
+                out.extend_from_slice(&f.args_digest);
+                out.extend_from_slice(&f.result);
             }
         }
     }
@@ -334,6 +350,24 @@ pub fn decode_facts(r: &mut Reader) -> DecodeResult<Vec<Fact>> {
             3 => {
                 let name: Arc<str> = Arc::from(r.string()?);
                 Fact::Code { name, code: r.hash()? }
+            }
+            4 => {
+                let native: Arc<str> = Arc::from(r.string()?);
+                let args = match r.u8()? {
+                    0 => None,
+                    1 => {
+                        let n = r.len(1)?;
+                        let mut v = Vec::new();
+                        for _ in 0..n {
+                            v.push(decode_value(r)?);
+                        }
+                        Some(Arc::from(v))
+                    }
+                    _ => return Err("bad input fact".into()),
+                };
+                let args_digest = r.hash()?;
+                let result = r.hash()?;
+                Fact::Input(InputFact { native, args, args_digest, result })
             }
             t => return Err(format!("unknown fact tag {t}")),
         };

@@ -85,6 +85,30 @@ pub fn encode(key: &Key, e: &Entry, seal: &Seal) -> Vec<u8> {
     }
     out.push(e.wrote_state as u8);
     value_codec::encode_value(&mut out, &e.value);
+    // Earlier results (Entry::older), those that can be persisted.
+    let older: Vec<&Entry> = e.older.iter().flat_map(|o| o.iter()).filter(|o| value_codec::persistable(&o.value)).collect();
+    out.push(older.len() as u8);
+    for o in older {
+        value_codec::encode_value(&mut out, &o.value);
+        match &o.output_hash {
+            Some(h) => {
+                out.push(1);
+                out.extend_from_slice(h);
+            }
+            None => out.push(0),
+        }
+        out.extend_from_slice(&millis(o.created).to_le_bytes());
+        out.extend_from_slice(&(o.compute.as_nanos().min(u64::MAX as u128) as u64).to_le_bytes());
+        codec::encode_facts(&mut out, o.trace.as_deref().unwrap_or(&[]));
+        match o.deep.as_deref() {
+            Some(deep) => {
+                out.push(1);
+                codec::encode_facts(&mut out, deep);
+            }
+            None => out.push(0),
+        }
+        out.push(o.wrote_state as u8);
+    }
     let payload_len = (out.len() - payload_at) as u64;
     out[len_at..len_at + 8].copy_from_slice(&payload_len.to_le_bytes());
     let mut h = seal.hasher();
@@ -174,13 +198,46 @@ pub fn decode(bytes: &[u8], expect: Option<(&str, &Key)>, seal: &Seal) -> Result
         _ => return Err("bad entry".into()),
     };
     let value = value_codec::decode_value(pr)?;
+    let name: Arc<str> = Arc::from(fn_name.as_str());
+    let n_older = pr.u8()? as usize;
+    if n_older > super::MAX_OLDER {
+        return Err("too many earlier results".into());
+    }
+    let mut older = Vec::new();
+    for _ in 0..n_older {
+        let value = value_codec::decode_value(pr)?;
+        let output_hash = match pr.u8()? {
+            0 => None,
+            1 => Some(pr.hash()?),
+            _ => return Err("bad entry".into()),
+        };
+        let created = UNIX_EPOCH + Duration::from_millis(pr.u64()?);
+        let compute = Duration::from_nanos(pr.u64()?);
+        let facts = codec::decode_facts(pr)?;
+        let deep = match pr.u8()? {
+            0 => None,
+            1 => Some(codec::decode_facts(pr)?),
+            _ => return Err("bad entry".into()),
+        };
+        let wrote_state = match pr.u8()? {
+            0 => false,
+            1 => true,
+            _ => return Err("bad entry".into()),
+        };
+        older.push(
+            Entry::new(value, output_hash, name.clone(), compute, Arc::new(KeyParts::default()))
+                .with_created(created)
+                .with_trace(facts, deep, wrote_state),
+        );
+    }
     if pr.remaining() != 0 {
         return Err("trailing bytes".into());
     }
     let created = UNIX_EPOCH + Duration::from_millis(created_ms);
-    Ok(Entry::new(value, output_hash, Arc::from(fn_name.as_str()), Duration::from_nanos(compute_nanos), Arc::new(parts))
+    Ok(Entry::new(value, output_hash, name, Duration::from_nanos(compute_nanos), Arc::new(parts))
         .with_created(created)
-        .with_trace(facts, deep, wrote_state))
+        .with_trace(facts, deep, wrote_state)
+        .with_earlier(older))
 }
 
 /// The function name and key parts of an entry, without decoding its value

@@ -67,8 +67,16 @@ pub struct Entry {
     pub deep: trace::Facts,
     /// The call assigned globals or cells while it ran (see `trace`).
     pub wrote_state: bool,
+    /// Earlier results of the same call, stored when what it read was
+    /// different (a file edited back and forth): each with its own facts,
+    /// verified in turn when this entry's do not hold. Newest first, at
+    /// most `MAX_OLDER`; their own `older` is empty.
+    pub older: Option<Arc<[Entry]>>,
     tick: u64,
 }
+
+/// How many earlier results an entry keeps (see `Entry::older`).
+pub const MAX_OLDER: usize = 3;
 
 /// Bookkeeping per function name.
 #[derive(Default)]
@@ -158,6 +166,8 @@ pub struct Hit {
     pub deep: trace::Facts,
     /// The call that stored it assigned globals or cells.
     pub wrote_state: bool,
+    /// The entry's earlier results (see `Entry::older`).
+    pub older: Option<Arc<[Entry]>>,
 }
 
 /// What a lookup found.
@@ -328,6 +338,7 @@ impl Cache {
                     compute: e.compute,
                     trace: e.trace.clone(),
                     deep: e.deep.clone(),
+                    older: e.older.clone(),
                     wrote_state: e.wrote_state,
                 };
                 if lru {
@@ -354,6 +365,7 @@ impl Cache {
                         compute: e.compute,
                         trace: e.trace.clone(),
                         deep: e.deep.clone(),
+                        older: e.older.clone(),
                         wrote_state: e.wrote_state,
                     };
                     let evicted = self.insert_memory(*key, e, max_entries);
@@ -422,6 +434,18 @@ impl Cache {
         let mut evicted = Vec::new();
         if let Some(max) = max_entries {
             book.lru.insert(tick, key);
+            if book.lru.len() < book.entries {
+                // Entries stored while the fn had no `max_entries` (an earlier
+                // declaration in this process) join the LRU order by their last
+                // use, so the bound evicts them and not the entry just stored.
+                let untracked: Vec<(u64, Key)> =
+                    st.entries.iter().filter(|(_, e)| e.fn_name == name).map(|(k, e)| (e.tick, *k)).collect();
+                let book = st.fns.get_mut(&name).expect("the book was just made");
+                for (t, k) in untracked {
+                    book.lru.insert(t, k);
+                }
+            }
+            let book = st.fns.get_mut(&name).expect("the book was just made");
             while book.entries > max {
                 let Some((_, k)) = book.lru.pop_first() else { break };
                 evicted.push(k);
@@ -452,6 +476,11 @@ impl Cache {
         if let Some(e) = to_tiers {
             self.inner.tiers.put(&key, &e, max_entries);
         }
+    }
+
+    /// The entry held in memory for a key, if any (no LRU or TTL effect).
+    pub fn peek(&self, key: &Key) -> Option<Entry> {
+        lock(&self.inner.store).entries.get(key).cloned()
     }
 
     /// Removes one entry (from every tier), e.g. one whose facts no longer hold.
@@ -593,8 +622,31 @@ impl Entry {
             trace: None,
             deep: None,
             wrote_state: false,
+            older: None,
             tick: 0,
         }
+    }
+
+    /// The entry keeping `prev` (the entry it replaces, if its facts no
+    /// longer held) and `prev`'s own earlier results as its earlier results.
+    pub fn with_older(mut self, prev: Option<Entry>) -> Entry {
+        let Some(mut prev) = prev else { return self };
+        if self.trace.is_none() || prev.trace.is_none() {
+            return self;
+        }
+        let mut older: Vec<Entry> = Vec::with_capacity(MAX_OLDER);
+        let prev_older = prev.older.take();
+        older.push(prev);
+        older.extend(prev_older.iter().flat_map(|o| o.iter().cloned()));
+        older.truncate(MAX_OLDER);
+        self.older = Some(older.into());
+        self
+    }
+
+    /// The entry with these earlier results (as read back from a store).
+    pub fn with_earlier(mut self, older: Vec<Entry>) -> Entry {
+        self.older = if older.is_empty() { None } else { Some(older.into()) };
+        self
     }
 
     /// The entry with what its call read, and whether it assigned state.

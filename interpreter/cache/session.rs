@@ -62,9 +62,6 @@ pub struct Session {
     /// Bumped when this session writes a file or a new run starts: file
     /// facts verified before may no longer hold.
     pub(crate) fs_epoch: u64,
-    /// Why the entry just looked up was found stale (for the miss's
-    /// explanation).
-    pub(crate) stale: Option<String>,
     /// Functions already warned about printing, this run.
     pub(crate) warned_print: HashSet<Arc<str>>,
     /// Functions already warned about reading a clock, this run.
@@ -90,7 +87,6 @@ impl Session {
             verifying: 0,
             verified: Default::default(),
             fs_epoch: 0,
-            stale: None,
             warned_print: HashSet::new(),
             warned_impure: HashSet::new(),
             run_stats: RunStats::default(),

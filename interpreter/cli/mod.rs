@@ -199,6 +199,9 @@ pub fn make_engine(opts: &RunOpts, cache: Cache) -> Result<Engine, String> {
         .limits(limits)
         .explain(opts.explain)
         .spinner(std::io::stderr().is_terminal())
+        // MEMO_SPECIALIZE=off: the general code everywhere (for the tests that
+        // check specializations change nothing).
+        .specialize(std::env::var_os("MEMO_SPECIALIZE").map_or(true, |v| v != "off"))
         .output(std::io::BufWriter::with_capacity(1 << 16, std::io::stdout()))
         .run_on_current_thread();
     for kv in &opts.set {

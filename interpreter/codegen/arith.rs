@@ -130,10 +130,28 @@ fn slow_cond(op: BinOp, l: Value, r: Value, i: &Interp, what: &'static str, span
 
 /// Compiles `a op b` (not `and`/`or`, which short-circuit).
 pub(crate) fn lower_binary(op: BinOp, a: &Node, b: &Node, span: Span) -> Code {
+    if !super::spec::on() {
+        return match (op, a) {
+            (BinOp::Add, Node::Binary(BinOp::Add, ..)) => lower_add_spine(a, b, span),
+            _ => specialize!(op, bin_any_any(lower(a), lower(b), span)),
+        };
+    }
     if op == BinOp::Add {
         if let Some(c) = super::concat::lower_chain(a, b, span) {
             return c;
         }
+        if let Node::Binary(BinOp::Add, ..) = a {
+            // Not a string chain, and neither is any chain inside it.
+            return lower_add_spine(a, b, span);
+        }
+    }
+    lower_plain_binary(op, a, b, span)
+}
+
+/// `a op b` with its operand shapes, not looking for string chains.
+fn lower_plain_binary(op: BinOp, a: &Node, b: &Node, span: Span) -> Code {
+    if !super::spec::on() {
+        return specialize!(op, bin_any_any(lower(a), lower(b), span));
     }
     match (a, b) {
         (Node::Local(s), Node::Const(Lit::Int(c))) => specialize!(op, bin_local_const(*s as usize, *c, span)),
@@ -141,6 +159,27 @@ pub(crate) fn lower_binary(op: BinOp, a: &Node, b: &Node, span: Span) -> Code {
         (_, Node::Const(Lit::Int(c))) => specialize!(op, bin_any_const(lower(a), *c, span)),
         _ => specialize!(op, bin_any_any(lower(a), lower(b), span)),
     }
+}
+
+/// A left-leaning chain `x0 + x1 + ... + b` that is no string chain,
+/// lowered bottom-up in one pass: looking for a string chain again at each
+/// `+` would be quadratic in the chain's length.
+fn lower_add_spine(a: &Node, b: &Node, span: Span) -> Code {
+    let mut rights = vec![(b, span)];
+    let mut left = a;
+    while let Node::Binary(BinOp::Add, l, r, s) = left {
+        rights.push((&**r, *s));
+        left = l;
+    }
+    let (first, first_span) = rights.pop().expect("a spine has a right operand");
+    let mut acc = lower_plain_binary(BinOp::Add, left, first, first_span);
+    while let Some((r, s)) = rights.pop() {
+        acc = match (r, super::spec::on()) {
+            (Node::Const(Lit::Int(c)), true) => bin_any_const::<ADD>(acc, *c, s),
+            _ => bin_any_any::<ADD>(acc, lower(r), s),
+        };
+    }
+    acc
 }
 
 fn bin_local_const<const OP: u8>(s: usize, c: i64, span: Span) -> Code {
@@ -203,6 +242,9 @@ fn bin_any_any<const OP: u8>(a: Code, b: Code, span: Span) -> Code {
 
 /// Compiles a comparison whose bool result feeds a condition.
 pub(crate) fn lower_compare(op: BinOp, a: &Node, b: &Node, what: &'static str, span: Span) -> Cond {
+    if !super::spec::on() {
+        return specialize!(op, cmp_any_any(lower(a), lower(b), what, span));
+    }
     match (a, b) {
         (Node::Local(s), Node::Const(Lit::Int(c))) => specialize!(op, cmp_local_const(*s as usize, *c, what, span)),
         (Node::Local(s1), Node::Local(s2)) => specialize!(op, cmp_local_local(*s1 as usize, *s2 as usize, what, span)),
@@ -315,7 +357,7 @@ fn update_local_slow(i: &mut Interp, op: BinOp, at: usize, r: Value, span: Span)
 
 /// Compiles `x op= rhs` for the local in slot `s`.
 pub(crate) fn lower_compound_local(op: BinOp, s: usize, rhs: &Node, span: Span) -> Code {
-    if op == BinOp::Add {
+    if op == BinOp::Add && super::spec::on() {
         if let Some(c) = super::concat::lower_append_str(s, rhs, span) {
             return c;
         }

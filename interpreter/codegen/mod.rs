@@ -13,6 +13,7 @@
 
 mod arith;
 mod concat;
+pub mod spec;
 
 use crate::ast::{BinOp, UnOp};
 use crate::compiler::ir::{Lit, Node, PathStep, Place, StructDecl};
@@ -21,6 +22,7 @@ use crate::error::MemoError;
 use crate::interp::index::{self, Key};
 use crate::interp::{ops, CachedFn, Ctrl, Flow, Interp, R};
 use crate::source::Span;
+use crate::value::lend::{lend_arc, lend_value, Lent};
 use crate::value::{Closure, StructType, TypeValue, Value};
 use std::sync::Arc;
 
@@ -302,6 +304,9 @@ impl Operand {
     }
 
     pub(crate) fn of(n: &Node) -> Operand {
+        if !spec::on() {
+            return Operand::Code(lower(n));
+        }
         match n {
             Node::Local(s) => Operand::Local(*s as usize),
             Node::Block(xs) if xs.len() == 1 => Operand::of(&xs[0]),
@@ -453,7 +458,7 @@ pub fn lower(n: &Node) -> Code {
             })
         }
         Node::Map(pairs, span) => {
-            if let Some(keys) = record_keys(pairs) {
+            if let Some(keys) = record_keys(pairs).filter(|_| spec::on()) {
                 return lower_record(keys, pairs, *span);
             }
             let pairs: Vec<(Code, Code)> = pairs.iter().map(|(k, v)| (lower(k), lower(v))).collect();
@@ -507,14 +512,15 @@ pub fn lower(n: &Node) -> Code {
         }
         Node::Index(t, ix_node, span) => {
             let span = *span;
-            if let Node::Local(s) = **t {
+            if let (Node::Local(s), true) = (&**t, spec::on()) {
                 // `m["k" + str(i)]`: the key looked up without a string.
-                if let Some(c) = concat::lower_index_local(s as usize, ix_node, span) {
+                if let Some(c) = concat::lower_index_local(*s as usize, ix_node, span) {
                     return c;
                 }
             }
             let ix = lower(ix_node);
-            if let Node::Local(s) = **t {
+            if let (Node::Local(s), true) = (&**t, spec::on()) {
+                let s = *s;
                 // Index a local in place (no clone of the container).
                 let s = s as usize;
                 return code(move |i| {
@@ -531,7 +537,8 @@ pub fn lower(n: &Node) -> Code {
         }
         Node::Field(t, f, span) => {
             let (f, span) = (f.clone(), *span);
-            if let Node::Local(s) = **t {
+            if let (Node::Local(s), true) = (&**t, spec::on()) {
+                let s = *s;
                 // A field of a local, read in place (no clone of the struct).
                 let s = s as usize;
                 return code(move |i| index::field(&i.stack[i.bp + s], &f).map_err(|e| e.or_at(span).into()));
@@ -541,7 +548,7 @@ pub fn lower(n: &Node) -> Code {
         }
         Node::If(c, t, e, _) => {
             const WHAT: &str = "an `if` condition";
-            if let Node::Binary(op, a, b, span) = &**c {
+            if let (Node::Binary(op, a, b, span), true) = (&**c, spec::on()) {
                 if let (true, Node::Local(s), Node::Const(Lit::Int(k))) = (arith::is_cmp(*op), &**a, &**b) {
                     let e = e.as_ref().map(|e| Operand::of(e));
                     return arith::lower_if_local_const(*op, *s, *k, Operand::of(t), e, WHAT, *span);
@@ -635,7 +642,7 @@ pub fn lower(n: &Node) -> Code {
                     Err(c) if i.unwinding_error() => match i.take(c) {
                         // An interrupt (Ctrl-C, a host) or a spent operation
                         // budget is not the script's to catch: it must end the run.
-                        Flow::Error(e) if e.kind != "Interrupted" && !i.ops_exhausted() => {
+                        Flow::Error(e) if e.kind.catchable() && !i.ops_exhausted() => {
                             i.depth = depth;
                             i.stack.truncate(height);
                             i.bp = bp;
@@ -725,6 +732,15 @@ pub(crate) fn as_bool(v: Value, what: &'static str, span: Span) -> Result<bool, 
 /// unshared string, list or map is updated in place (amortized O(1) appends).
 fn lower_set_local(s: u32, v: &Node) -> Code {
     let slot = s as usize;
+    if !spec::on() {
+        let v = lower(v);
+        return code(move |i| {
+            let v = v.run(i)?;
+            let at = i.bp + slot;
+            store(&mut i.stack[at], v);
+            Ok(Value::None)
+        });
+    }
     match v {
         // `xs = push(xs, e)`, the way lists are built: while the global
         // `push` is the standard one and `xs` holds a list, `e` is appended
@@ -738,8 +754,10 @@ fn lower_set_local(s: u32, v: &Node) -> Code {
                 && !writes_local(&args[1], s) =>
         {
             let Node::Global(g, _) = **callee else { unreachable!("matched above") };
-            let (elem, span) = (lower(&args[1]), *span);
-            let call = lower_call(callee, args, span, Some(s));
+            // `v` is compiled once, shared by the fast path and the call.
+            let (elem, again) = Operand::twice(&args[1]);
+            let span = *span;
+            let call = lower_call_with(callee, vec![Operand::of(&args[0]), again], args, span, Some(s));
             code(move |i| {
                 let at = i.bp + slot;
                 if i.is_builtin_push(g) && matches!(i.stack[at], Value::List(_)) {
@@ -836,27 +854,19 @@ impl Drop for ArgBuf {
 }
 
 /// A callee: an owned value, or a lent copy of a global native or type
-/// (see `call_code`), which is never dropped.
-struct CalleeValue {
-    v: std::mem::ManuallyDrop<Value>,
-    lent: bool,
+/// (see `call_code`, `value::lend`), which is never dropped.
+enum CalleeValue {
+    Owned(Value),
+    Lent(Lent<Value>),
 }
 
-impl CalleeValue {
-    fn owned(v: Value) -> CalleeValue {
-        CalleeValue { v: std::mem::ManuallyDrop::new(v), lent: false }
-    }
-
-    fn lent(v: Value) -> CalleeValue {
-        CalleeValue { v: std::mem::ManuallyDrop::new(v), lent: true }
-    }
-}
-
-impl Drop for CalleeValue {
-    fn drop(&mut self) {
-        if !self.lent {
-            // SAFETY: an owned value, dropped once, here.
-            unsafe { std::mem::ManuallyDrop::drop(&mut self.v) }
+impl std::ops::Deref for CalleeValue {
+    type Target = Value;
+    #[inline(always)]
+    fn deref(&self) -> &Value {
+        match self {
+            CalleeValue::Owned(v) => v,
+            CalleeValue::Lent(v) => v,
         }
     }
 }
@@ -968,42 +978,35 @@ fn call_code<A: AsRef<[Operand]> + Send + Sync + 'static>(
         let args = args.as_ref();
         if let Some(g) = global {
             if let Some(Some(Value::Func(clo))) = i.globals.get(g as usize) {
-                // SAFETY: a handle to the global's closure without touching
-                // the reference count (two atomic operations per call).
-                // `ManuallyDrop` never releases it, and the allocation
-                // outlives the call: the global's own `Arc` is never dropped
-                // while a call may run (`Interp::bury` keeps replaced globals
-                // until no run and no call is in progress).
-                let clo = std::mem::ManuallyDrop::new(unsafe { Arc::from_raw(Arc::as_ptr(clo)) });
+                // SAFETY: the global's closure outlives the call: `Interp::bury`
+                // keeps replaced globals until no run and no call is in
+                // progress (value::lend, rule 2).
+                let clo = unsafe { lend_arc(clo) };
                 return call_borrowed(i, &clo, args, span);
             }
         }
         if let Some(s) = local {
             if let Value::Func(clo) = &i.stack[i.bp + s as usize] {
-                // SAFETY: as above; here the slot's own `Arc` outlives the
-                // call: no argument assigns the slot (`writes_local`, checked
-                // when compiling), the callee runs in frames above this one,
-                // and this frame is popped only after the call returns. (The
-                // stack may move as it grows; the closure does not.)
-                let clo = std::mem::ManuallyDrop::new(unsafe { Arc::from_raw(Arc::as_ptr(clo)) });
+                // SAFETY: the slot's own `Arc` outlives the call: no argument
+                // assigns the slot (`writes_local`, checked when compiling),
+                // the callee runs in frames above this one, and this frame is
+                // popped only after the call returns. (The stack may move as
+                // it grows; the closure does not.)
+                let clo = unsafe { lend_arc(clo) };
                 return call_borrowed(i, &clo, args, span);
             }
         }
         let f = match global {
             Some(g) => match i.globals.get(g as usize) {
-                // SAFETY: a copy of a global native or type without its
-                // reference count (an atomic increment and decrement per
-                // `push`, `len`, `str` ...). `CalleeValue` never releases a
-                // lent copy, and the original outlives the call:
-                // `Interp::bury` keeps a replaced native or type alive, as
-                // for global functions.
-                Some(Some(v @ (Value::Native(_) | Value::Type(_)))) => CalleeValue::lent(unsafe { std::ptr::read(v) }),
-                Some(Some(v)) => CalleeValue::owned(v.clone()),
-                _ => CalleeValue::owned(callee_code.run(i)?),
+                // SAFETY: a replaced native or type is kept alive by
+                // `Interp::bury`, as global functions are (value::lend).
+                Some(Some(v @ (Value::Native(_) | Value::Type(_)))) => CalleeValue::Lent(unsafe { lend_value(v) }),
+                Some(Some(v)) => CalleeValue::Owned(v.clone()),
+                _ => CalleeValue::Owned(callee_code.run(i)?),
             },
-            None => CalleeValue::owned(callee_code.run(i)?),
+            None => CalleeValue::Owned(callee_code.run(i)?),
         };
-        match &*f.v {
+        match &*f {
             Value::Func(clo) => {
                 // Not `call_borrowed`: inlining the body call a second time
                 // here would double this closure's stack frame in debug

@@ -18,6 +18,7 @@ use crate::compiler::{compile_program, CompileOptions};
 use crate::error::{MemoError, Result, StackFrame};
 use crate::names;
 use crate::source::{SourceMap, Span};
+use crate::value::lend;
 use crate::value::{Closure, NativeFn, NativeImpl, Value};
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
@@ -43,6 +44,9 @@ pub struct Config {
     pub allow_fs: bool,
     /// May scripts read clocks and sleep (now, clock, sleep)?
     pub allow_clock: bool,
+    /// Lower code with the specializations of `codegen::spec` (off only to
+    /// check that they change nothing).
+    pub specialize: bool,
 }
 
 impl Default for Config {
@@ -54,6 +58,7 @@ impl Default for Config {
             max_ops: None,
             allow_fs: true,
             allow_clock: true,
+            specialize: true,
         }
     }
 }
@@ -271,7 +276,7 @@ impl Interp {
         let globals = &self.globals;
         let is_defined = |n: &str| names::lookup(n).and_then(|id| globals.get(id as usize)).is_some_and(|g| g.is_some());
         let ir = compile_program(&prog, &CompileOptions { file, is_defined: &is_defined, check_undefined, library: false })?;
-        Ok(crate::codegen::lower_fn(&ir))
+        Ok(crate::codegen::spec::with_enabled(self.config.specialize, || crate::codegen::lower_fn(&ir)))
     }
 
     /// Runs source text as a script; returns the value of its last expression statement.
@@ -474,14 +479,13 @@ impl Interp {
             // leaves no lent copy behind.
             let lent = Lent { interp: self, base, captures: &proto.capture_slots, self_slot: proto.self_slot };
             for (k, slot) in proto.capture_slots.iter().enumerate() {
-                // SAFETY: see above; the slot was just pushed as `none`, so
-                // overwriting it drops nothing.
-                unsafe { std::ptr::write(&mut lent.interp.stack[base + *slot as usize], std::ptr::read(&clo.captures[k])) };
+                // SAFETY: the slot was just pushed as `none`; the caller holds
+                // `clo` for the call; `lent` blanks the slot (value::lend).
+                unsafe { lend::lend_into(&mut lent.interp.stack[base + *slot as usize], &clo.captures[k]) };
             }
             if let Some(s) = proto.self_slot {
-                // SAFETY: as above (an `Arc` without its own count).
-                let me = Value::Func(unsafe { Arc::from_raw(Arc::as_ptr(clo)) });
-                unsafe { std::ptr::write(&mut lent.interp.stack[base + s as usize], me) };
+                // SAFETY: as above, for the closure itself.
+                unsafe { lend::lend_fn_into(&mut lent.interp.stack[base + s as usize], clo) };
             }
             lent.interp.run_frame(proto, base)
             // `lent` blanks the lent slots here.
@@ -554,7 +558,7 @@ impl Interp {
     /// The map a `catch e` binds: `{"kind": .., "message": .., "line": ..}`.
     pub(crate) fn error_value(&self, e: &MemoError) -> Value {
         let mut m = crate::value::ValueMap::new();
-        m.insert(Value::str("kind"), Value::str(e.kind.as_str()));
+        m.insert(Value::str("kind"), Value::str(e.kind.name()));
         m.insert(Value::str("message"), Value::str(e.message.as_str()));
         let line = e.span.map(|s| self.sources.line(s) as i64).unwrap_or(0);
         m.insert(Value::str("line"), Value::Int(line));
@@ -596,12 +600,7 @@ impl Interp {
     /// released without the out-of-line drop glue.
     #[inline(always)]
     pub(crate) fn pop_frame(&mut self, base: usize) {
-        if self.stack[base..].iter().all(Value::is_scalar) {
-            // SAFETY: `base <= len` (the slice above would have panicked
-            // otherwise), and the values cut off are scalars, which own
-            // nothing, so not running their drop glue leaks nothing.
-            unsafe { self.stack.set_len(base) }
-        } else {
+        if !lend::truncate_scalars(&mut self.stack, base) {
             self.stack.truncate(base);
         }
     }
@@ -640,9 +639,8 @@ impl Drop for Lent<'_> {
         let stack = &mut self.interp.stack;
         for s in self.captures.iter().copied().chain(self.self_slot) {
             if let Some(v) = stack.get_mut(self.base + s as usize) {
-                // SAFETY: the slot holds a lent copy (nothing assigns it), so
-                // forgetting it leaks nothing and drops nothing it owns.
-                unsafe { std::ptr::write(v, Value::None) }
+                // SAFETY: the slot holds a lent copy (nothing assigns it: value::lend).
+                unsafe { lend::forget_slot(v) }
             }
         }
     }

@@ -11,6 +11,7 @@ mod compare;
 mod display;
 mod function;
 mod index_table;
+pub(crate) mod lend;
 mod list;
 pub(crate) mod map;
 mod types;

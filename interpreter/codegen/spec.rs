@@ -1,0 +1,82 @@
+//! The specializations: rewrites that lower a general node into faster code
+//! for a common shape. Each has a guard that decides when the fast code
+//! means the same as the general one, and a script that pins it (the
+//! snapshot tests run every script with specializations on and off and
+//! compare the outputs: `tests/scripts.rs`). A specialization changes how a
+//! function runs, never what it is: the code hash is taken from the IR,
+//! before lowering, so it cannot change a cache key.
+//!
+//! `LIST` names them; ARCHITECTURE.md lists them with their guards.
+//! Lowering with `with_enabled(false, ..)` (an interpreter's
+//! `Config::specialize`, `MEMO_SPECIALIZE=off` for the `memo` binary) uses
+//! the general code everywhere.
+
+use std::cell::Cell;
+
+/// (name, where, guard, the script that pins it).
+pub const LIST: &[(&str, &str, &str, &str)] = &[
+    ("operand forms", "Operand::of", "a local, or a local ± int constant, read in place", "operand_forms"),
+    (
+        "int operand shapes",
+        "arith::lower_binary, lower_compare",
+        "a local or an int constant as an operand: int fast path without a closure call",
+        "arithmetic",
+    ),
+    (
+        "if local cmp const",
+        "arith::lower_if_local_const",
+        "`if x < c` with x a local and c an int: the comparison inside the if",
+        "control_flow",
+    ),
+    (
+        "string chains",
+        "concat::lower_chain",
+        "a `+` chain with a string literal or `str(..)` part: one string of the exact length",
+        "concat_chains",
+    ),
+    (
+        "append str",
+        "concat::lower_append_str",
+        "`s += str(x)` on a local not assigned by x: digits appended in place",
+        "concat_chains",
+    ),
+    (
+        "index by string key",
+        "concat::lower_index_local",
+        "`m[\"k\" + str(i)]` on a local: the key looked up from a stack buffer",
+        "concat_chains",
+    ),
+    ("record literal", "lower_record", "a map literal with distinct string-constant keys: built sorted", "record_literals"),
+    (
+        "push in place",
+        "lower_set_local",
+        "`xs = push(xs, v)`, v not reading or assigning xs, push the builtin: appended in place",
+        "push_in_place",
+    ),
+    (
+        "move first argument",
+        "lower_set_local",
+        "`x = f(x, ..)`, no other argument or the callee reading x: x moved into the call",
+        "value_semantics",
+    ),
+    ("add in place", "lower_set_local", "`x = x + e`, e not reading x: updated in place", "path_compound"),
+    ("read a local in place", "lower (Index, Field)", "`xs[i]`, `p.f` on a local: no clone of the container", "indexing"),
+];
+
+thread_local! {
+    static ON: Cell<bool> = const { Cell::new(true) };
+}
+
+/// Are specializations applied to the code being lowered?
+#[inline]
+pub fn on() -> bool {
+    ON.with(Cell::get)
+}
+
+/// Lowers with specializations on or off.
+pub fn with_enabled<T>(yes: bool, f: impl FnOnce() -> T) -> T {
+    let saved = ON.with(|c| c.replace(yes));
+    let r = f();
+    ON.with(|c| c.set(saved));
+    r
+}
