@@ -220,12 +220,22 @@ impl DeepId {
 
 /// One number standing for a list of facts (in this process: entries
 /// compare what their calls read with it).
+/// The same facts in another order (a replay records them in the order it
+/// checks them) have the same id.
 pub(crate) fn facts_id(facts: &[Fact]) -> u64 {
     use std::hash::{Hash, Hasher};
+    let mut ids: Vec<u64> = facts
+        .iter()
+        .map(|f| {
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            DeepId::of(f).hash(&mut h);
+            h.finish()
+        })
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
     let mut h = std::collections::hash_map::DefaultHasher::new();
-    for f in facts {
-        DeepId::of(f).hash(&mut h);
-    }
+    ids.hash(&mut h);
     h.finish()
 }
 
