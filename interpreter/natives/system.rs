@@ -77,7 +77,10 @@ fn sleep(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     // Let what was printed so far show while we wait.
     let _ = interp.out.flush();
     // Sleep in slices so an interrupt (Ctrl-C, a host) is noticed quickly.
-    let until = std::time::Instant::now() + d;
+    // A duration that fits a `Duration` may still overflow the clock.
+    let until = std::time::Instant::now()
+        .checked_add(d)
+        .ok_or_else(|| MemoError::new("ValueError", format!("sleep() duration too long: {}", crate::value::repr(&args[0]))))?;
     loop {
         let now = std::time::Instant::now();
         if now >= until {
