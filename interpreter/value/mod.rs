@@ -9,6 +9,7 @@
 
 mod compare;
 mod display;
+mod drop;
 mod function;
 mod index_table;
 mod list;
@@ -98,9 +99,10 @@ pub struct ListObj {
 
 impl Drop for ListObj {
     /// Scalars own nothing: a flat list forgets them instead of running the
-    /// drop glue once per element (a call each).
+    /// drop glue once per element (a call each). Deep lists free without
+    /// deep recursion (`drop.rs`).
     fn drop(&mut self) {
-        self.items.forget_scalars();
+        drop::dropping(|out| self.items.release(out));
     }
 }
 
@@ -185,6 +187,20 @@ pub struct MapObj {
     pub hash: OnceLock<Hash32>,
 }
 
+impl Drop for MapObj {
+    /// Deep maps free without deep recursion (`drop.rs`).
+    fn drop(&mut self) {
+        drop::dropping(|out| {
+            if let Some(out) = out {
+                // Shares of the children: freeing the map recurses into nothing.
+                out.extend(self.map.iter().flat_map(|(k, v)| [k, v]).filter(|x| !x.is_scalar()).cloned());
+            }
+            // Freed here, inside the count of nested drops.
+            self.map = ValueMap::new();
+        });
+    }
+}
+
 impl Clone for MapObj {
     fn clone(&self) -> Self {
         MapObj { map: self.map.clone(), may_mutate: self.may_mutate, depth: self.depth, hash: OnceLock::new() }
@@ -244,6 +260,18 @@ pub struct StructObj {
     pub hash: OnceLock<Hash32>,
 }
 
+impl Drop for StructObj {
+    /// Deep structs free without deep recursion (`drop.rs`).
+    fn drop(&mut self) {
+        drop::dropping(|out| {
+            let fields = std::mem::take(&mut self.fields);
+            if let Some(out) = out {
+                out.extend(fields.into_vec().into_iter().filter(|x| !x.is_scalar()));
+            }
+        });
+    }
+}
+
 impl Clone for StructObj {
     fn clone(&self) -> Self {
         StructObj {
@@ -259,6 +287,18 @@ impl Clone for StructObj {
 /// The one mutable container.
 pub struct CellObj {
     pub value: Mutex<Value>,
+}
+
+impl Drop for CellObj {
+    /// Chains of cells free without deep recursion (`drop.rs`).
+    fn drop(&mut self) {
+        drop::dropping(|out| {
+            let v = std::mem::take(self.value.get_mut().unwrap_or_else(|e| e.into_inner()));
+            if let Some(out) = out.filter(|_| !v.is_scalar()) {
+                out.push(v);
+            }
+        });
+    }
 }
 
 impl CellObj {
