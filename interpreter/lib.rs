@@ -2,6 +2,7 @@
 //!
 //! See `ARCHITECTURE.md` at the repository root for a map of the modules.
 
+pub mod alloc;
 pub mod ast;
 pub mod cache;
 pub mod cli;

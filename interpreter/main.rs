@@ -62,8 +62,10 @@ unsafe impl GlobalAlloc for MiMalloc {
     }
 }
 
+/// Counted (per thread, see `memo::alloc`) so that `--max-memory` can stop a
+/// script that holds too much.
 #[global_allocator]
-static GLOBAL: MiMalloc = MiMalloc;
+static GLOBAL: memo::alloc::Counting<MiMalloc> = memo::alloc::Counting::new(MiMalloc);
 
 fn main() {
     std::process::exit(memo::cli::main());

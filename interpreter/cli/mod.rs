@@ -103,6 +103,9 @@ pub struct RunOpts {
     /// Sandbox: largest string (bytes), list or map (elements) a script may build
     #[arg(long, value_name = "N")]
     pub max_len: Option<usize>,
+    /// Sandbox: most memory the script may hold, in bytes (suffixes K, M, G: powers of 1024); more is a LimitError
+    #[arg(long, value_name = "BYTES", value_parser = parse_bytes)]
+    pub max_memory: Option<usize>,
     /// Sandbox: refuse file access (read_file, write_file, exists, file_mtime, read_csv, sqlite_open, import)
     #[arg(long)]
     pub no_fs: bool,
@@ -128,6 +131,23 @@ pub fn parse_param(s: &str) -> Value {
         "none" => Value::None,
         _ => Value::str(s),
     }
+}
+
+/// Parses a byte count: digits, optionally followed by K, M or G (powers
+/// of 1024; `KB`, `MiB` and lowercase are accepted too).
+pub fn parse_bytes(s: &str) -> Result<usize, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit() && c != '_').unwrap_or(t.len());
+    let (digits, unit) = t.split_at(split);
+    let n: usize = digits.replace('_', "").parse().map_err(|_| format!("`{s}` is not a number of bytes (e.g. 512M)"))?;
+    let shift = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        _ => return Err(format!("`{s}`: unknown unit (use K, M or G)")),
+    };
+    n.checked_mul(1usize << shift).ok_or_else(|| format!("`{s}` is too large"))
 }
 
 /// The cache directory for a script: flag, then env, then beside the script.
@@ -174,6 +194,9 @@ pub fn make_interp(opts: &RunOpts, cache: Cache) -> Result<Interp, String> {
     if let Some(n) = opts.max_len {
         interp.config.max_collection_len = n;
     }
+    interp.config.max_memory = opts.max_memory;
+    // The script runs on this thread: its memory counts from here.
+    interp.start_memory_budget().map_err(|e| e.message.clone())?;
     interp.config.allow_fs = !opts.no_fs;
     interp.config.allow_clock = !opts.no_clock;
     interp.config.spinner = std::io::stderr().is_terminal();

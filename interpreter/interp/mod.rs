@@ -2,6 +2,7 @@
 //! entry points that run a whole program. The node evaluator is in `eval`,
 //! operators in `ops`, indexing and path updates in `index`.
 
+mod budget;
 mod ctrl;
 pub(crate) mod index;
 pub(crate) mod ops;
@@ -40,6 +41,9 @@ pub struct Config {
     pub allow_fs: bool,
     /// May scripts read clocks and sleep (now, clock, sleep)?
     pub allow_clock: bool,
+    /// Most bytes a run may hold (see `crate::alloc`); `None`: unlimited.
+    /// Exceeding it is a `LimitError`.
+    pub max_memory: Option<usize>,
 }
 
 impl Default for Config {
@@ -52,6 +56,7 @@ impl Default for Config {
             max_ops: None,
             allow_fs: true,
             allow_clock: true,
+            max_memory: None,
         }
     }
 }
@@ -123,6 +128,10 @@ pub struct Interp {
     pub(crate) ops: u64,
     /// The `break`, `continue` or `return` being unwound (see `ctrl`).
     flow: ctrl::Signal,
+    /// `crate::alloc::thread_net()` when the run started (see `budget`).
+    memory_base: isize,
+    /// The run ran out of operations or memory (see `budget`).
+    budget_spent: bool,
 }
 
 impl Interp {
@@ -159,6 +168,8 @@ impl Interp {
             run_depth: 0,
             ops: 0,
             flow: ctrl::Signal::None,
+            memory_base: crate::alloc::thread_net(),
+            budget_spent: false,
         };
         crate::natives::register_all(&mut i);
         i.run_prelude();
@@ -286,9 +297,14 @@ impl Interp {
         let path = PathBuf::from(name);
         self.file_paths.insert(file, path);
         let prog = crate::parser::parse_program(text, file)?;
+        // A program takes memory in proportion to its text (a deeply nested
+        // expression, a few hundred bytes per byte): within the limit?
+        self.check_memory(0)?;
         let globals = &self.globals;
         let is_defined = |n: &str| names::lookup(n).and_then(|id| globals.get(id as usize)).is_some_and(|g| g.is_some());
-        compile_program(&prog, &CompileOptions { file, is_defined: &is_defined, check_undefined, library: false })
+        let proto = compile_program(&prog, &CompileOptions { file, is_defined: &is_defined, check_undefined, library: false })?;
+        self.check_memory(0)?;
+        Ok(proto)
     }
 
     /// Runs source text as a script; returns the value of its last expression statement.
@@ -318,6 +334,9 @@ impl Interp {
         // statements); one left by a panic a host caught must not be taken
         // for this run's.
         self.clear_flow();
+        if self.run_depth == 0 {
+            self.budget_spent = false;
+        }
         self.run_depth += 1;
         let r = proto.code.run(self);
         self.run_depth -= 1;
@@ -596,15 +615,7 @@ impl Interp {
     fn check_limits(&mut self) -> std::result::Result<(), MemoError> {
         self.tick = CHECK_EVERY;
         self.ops += CHECK_EVERY as u64;
-        if self.interrupt.swap(false, std::sync::atomic::Ordering::Relaxed) {
-            return Err(MemoError::new("Interrupted", "interrupted"));
-        }
-        if let Some(max) = self.config.max_ops {
-            if self.ops > max {
-                return Err(MemoError::new("LimitError", format!("operation limit of {max} exceeded")));
-            }
-        }
-        Ok(())
+        self.check_budget()
     }
 
     /// Drops the stack down to `base`; scalar slots (most of them) are

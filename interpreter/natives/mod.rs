@@ -7,8 +7,9 @@
 pub(crate) mod collections;
 pub(crate) mod core;
 pub mod data;
+mod sorting;
 mod strings;
-mod system;
+pub(crate) mod system;
 
 use crate::error::{MemoError, Result};
 use crate::interp::Interp;

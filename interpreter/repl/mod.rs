@@ -256,7 +256,17 @@ impl Session {
         let r = self.evaluate(label, Job::Source(&name, text));
         if let Some(v) = r {
             if !matches!(v, Value::None) {
-                let _ = writeln!(self.interp.out, "{}", crate::value::repr(&v));
+                // Metered and bounded like `repr(v)` in a script: a value
+                // whose parts are shared can be far bigger than its memory.
+                match crate::natives::core::repr_metered(&mut self.interp, &v) {
+                    Ok(text) => {
+                        let _ = writeln!(self.interp.out, "{text}");
+                    }
+                    Err(e) => {
+                        let _ = self.interp.out.flush();
+                        let _ = writeln!(self.interp.err, "error: {}", e.message);
+                    }
+                }
                 let _ = self.interp.out.flush();
             }
         }

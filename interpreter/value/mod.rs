@@ -14,12 +14,13 @@ mod function;
 mod index_table;
 mod list;
 pub(crate) mod map;
+pub mod meter;
 mod types;
 pub(crate) mod unique;
 mod word;
 
-pub use compare::{values_equal, TypeRank};
-pub use display::{display_limited, repr, repr_limited, repr_prefix, to_display};
+pub use compare::{cmp_in, equal_in, values_equal, TypeRank};
+pub use display::{display_limited, display_prefix, repr, repr_in, repr_limited, repr_prefix, to_display};
 pub use function::{Closure, NativeFn, NativeImpl};
 pub use list::ListItems;
 pub use map::ValueMap;
