@@ -166,7 +166,11 @@ impl Interp {
             None
         };
         let entry = Entry::new(v.clone(), output_hash, cf.name.clone(), took, parts);
-        let persist = cf.options.persist && super::disk::persistable(&v);
+        // Only when there is a disk to write to; the walk is metered (a
+        // result that shares its parts can be huge: see `persistable_in`).
+        let disk = self.cache.with_disk_store(|_| ()).is_some();
+        let persist =
+            cf.options.persist && disk && super::codec::persistable_in(&v, self).map_err(|e| Ctrl::from(e.or_at(span)))?;
         self.cache.store(key, entry, cf.options.max_entries, persist);
         Ok(v)
     }

@@ -24,6 +24,62 @@ const TYPE_STRUCT: u8 = 11;
 
 const MAX_DEPTH: usize = 2_000;
 
+/// Elements `persistable_in` visits at most: a value with more (counting
+/// shared parts as often as they appear) is not written to disk.
+pub const MAX_PERSIST_ELEMENTS: u64 = 1 << 26;
+
+/// `persistable`, ticking `m` once per element visited, and `false` for a
+/// value with more than `MAX_PERSIST_ELEMENTS` elements: a value that
+/// shares its parts can have far more elements than memory (`x = [x, x]`
+/// forty times), and the walk must end inside the run's budget.
+pub fn persistable_in<M: crate::value::meter::Meter>(v: &Value, m: &mut M) -> Result<bool, M::Error> {
+    fn go<M: crate::value::meter::Meter>(v: &Value, depth: usize, left: &mut u64, m: &mut M) -> Result<bool, M::Error> {
+        if depth > MAX_DEPTH || *left == 0 {
+            return Ok(false);
+        }
+        *left -= 1;
+        m.tick()?;
+        Ok(match v {
+            Value::List(l) => {
+                if l.may_mutate {
+                    return Ok(false);
+                }
+                for x in l.iter() {
+                    if !go(x, depth + 1, left, m)? {
+                        return Ok(false);
+                    }
+                }
+                true
+            }
+            Value::Map(mo) => {
+                if mo.may_mutate {
+                    return Ok(false);
+                }
+                for (k, x) in mo.map.iter() {
+                    if !go(k, depth + 1, left, m)? || !go(x, depth + 1, left, m)? {
+                        return Ok(false);
+                    }
+                }
+                true
+            }
+            Value::Struct(s) => {
+                if s.may_mutate {
+                    return Ok(false);
+                }
+                for x in s.fields.iter() {
+                    if !go(x, depth + 1, left, m)? {
+                        return Ok(false);
+                    }
+                }
+                true
+            }
+            other => persistable(other),
+        })
+    }
+    let mut left = MAX_PERSIST_ELEMENTS;
+    go(v, 0, &mut left, m)
+}
+
 /// Can this value be written to disk? (fns, cells and native objects cannot.)
 pub fn persistable(v: &Value) -> bool {
     fn go(v: &Value, depth: usize) -> bool {
@@ -51,6 +107,38 @@ fn put_u64(out: &mut Vec<u8>, n: u64) {
 fn put_str(out: &mut Vec<u8>, s: &str) {
     put_u64(out, s.len() as u64);
     out.extend_from_slice(s.as_bytes());
+}
+
+/// Appends the encoding of a persistable value, unless it would take more
+/// than `cap` bytes in all: then `false` (`out` holds a part of it). A
+/// value that shares its parts can have far more elements than memory
+/// (`x = [x, x]` forty times), and every element costs at least a byte, so
+/// the cap bounds the work too.
+pub fn encode_value_capped(out: &mut Vec<u8>, v: &Value, cap: usize) -> bool {
+    if out.len() > cap {
+        return false;
+    }
+    match v {
+        Value::List(l) => {
+            out.push(LIST);
+            put_u64(out, l.items.len() as u64);
+            l.iter().all(|x| encode_value_capped(out, x, cap))
+        }
+        Value::Map(m) => {
+            out.push(MAP);
+            put_u64(out, m.map.len() as u64);
+            m.map.iter().all(|(k, x)| encode_value_capped(out, k, cap) && encode_value_capped(out, x, cap))
+        }
+        Value::Struct(s) => {
+            out.push(STRUCT);
+            encode_struct_type(out, &s.ty);
+            s.fields.iter().all(|x| encode_value_capped(out, x, cap))
+        }
+        other => {
+            encode_value(out, other);
+            out.len() <= cap
+        }
+    }
 }
 
 /// Appends the encoding of a persistable value.

@@ -130,7 +130,9 @@ impl DiskStore {
         if !name_file.exists() {
             let _ = write_atomic(&dir, &name_file, e.fn_name.as_bytes());
         }
-        let bytes = encode_entry(e);
+        // An entry bigger than the whole store is not written (and its
+        // encoding stops there: see `encode_value_capped`).
+        let Some(bytes) = encode_entry(e, self.max_bytes.min(usize::MAX as u64) as usize) else { return };
         let path = dir.join(format!("{}.entry", hex(key)));
         let old = fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
         if write_atomic(&dir, &path, &bytes).is_err() {
@@ -287,10 +289,12 @@ struct Header {
     checksum: [u8; 32],
 }
 
-fn encode_entry(e: &Entry) -> Vec<u8> {
+fn encode_entry(e: &Entry, cap: usize) -> Option<Vec<u8>> {
     let mut payload = Vec::new();
     codec::encode_parts(&mut payload, &e.parts);
-    codec::encode_value(&mut payload, &e.value);
+    if !codec::encode_value_capped(&mut payload, &e.value, cap) {
+        return None;
+    }
     let mut out = Vec::with_capacity(payload.len() + 160);
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
@@ -312,7 +316,7 @@ fn encode_entry(e: &Entry) -> Vec<u8> {
     out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
     out.extend_from_slice(blake3::hash(&payload).as_bytes());
     out.extend_from_slice(&payload);
-    out
+    Some(out)
 }
 
 fn decode_header(r: &mut Reader) -> Result<Header, String> {
