@@ -8,7 +8,11 @@
 //! (list, map, struct, cell) goes through [`dropping`]: up to `MAX_DEPTH`
 //! nested drops free their children as usual; a deeper one hands its
 //! children to the outermost drop, which frees them one after the other.
-//! So freeing any value takes at most `MAX_DEPTH` nested drops.
+//! A list, map or struct less than [`DEEP`] levels deep (its `depth`, an
+//! upper bound) frees itself as usual, without the count: below it the
+//! recursion is shorter than `DEEP` anyway. So freeing any value takes at
+//! most `MAX_DEPTH + DEEP` nested drops, and freeing ordinary data costs
+//! one comparison more than it did.
 
 use super::Value;
 use std::cell::{Cell, RefCell};
@@ -16,12 +20,17 @@ use std::cell::{Cell, RefCell};
 /// Nested container drops allowed before children are handed over.
 const MAX_DEPTH: u32 = 256;
 
+/// Containers nested less deeply than this free themselves as usual.
+pub(crate) const DEEP: u32 = 256;
+
 thread_local! {
     /// Container drops in progress on this thread.
     static DEPTH: Cell<u32> = const { Cell::new(0) };
     /// Children handed over by drops deeper than `MAX_DEPTH`, for the
     /// outermost drop to free.
     static PENDING: RefCell<Vec<Value>> = const { RefCell::new(Vec::new()) };
+    /// Was anything handed over since the outermost drop began?
+    static HANDED: Cell<bool> = const { Cell::new(false) };
 }
 
 /// Frees a container's children: `release(None)` drops them where they
@@ -35,7 +44,7 @@ pub(crate) fn dropping(release: impl FnOnce(Option<&mut Vec<Value>>)) {
     } else {
         hand_over(release);
     }
-    if depth == 0 {
+    if depth == 0 && HANDED.with(|h| h.replace(false)) {
         free_pending();
     }
     DEPTH.with(|d| d.set(depth));
@@ -46,6 +55,7 @@ pub(crate) fn dropping(release: impl FnOnce(Option<&mut Vec<Value>>)) {
 fn hand_over(release: impl FnOnce(Option<&mut Vec<Value>>)) {
     let mut out = Vec::new();
     release(Some(&mut out));
+    HANDED.with(|h| h.set(true));
     // During the thread's own teardown the list may be gone: free here.
     if let Err(out) = PENDING.try_with(|p| p.borrow_mut().append(&mut out)).map_err(|_| out) {
         drop(out);
@@ -54,7 +64,8 @@ fn hand_over(release: impl FnOnce(Option<&mut Vec<Value>>)) {
 
 /// Frees what deeper drops handed over, one value at a time (each may
 /// hand over more).
-#[inline]
+#[cold]
+#[inline(never)]
 fn free_pending() {
     while let Some(v) = PENDING.try_with(|p| p.borrow_mut().pop()).ok().flatten() {
         drop(v);

@@ -103,7 +103,11 @@ impl Drop for ListObj {
     /// drop glue once per element (a call each). Deep lists free without
     /// deep recursion (`drop.rs`).
     fn drop(&mut self) {
-        drop::dropping(|out| self.items.release(out));
+        if self.depth < drop::DEEP {
+            self.items.release(None);
+        } else {
+            drop::dropping(|out| self.items.release(out));
+        }
     }
 }
 
@@ -191,6 +195,9 @@ pub struct MapObj {
 impl Drop for MapObj {
     /// Deep maps free without deep recursion (`drop.rs`).
     fn drop(&mut self) {
+        if self.depth < drop::DEEP {
+            return;
+        }
         drop::dropping(|out| {
             if let Some(out) = out {
                 // Shares of the children: freeing the map recurses into nothing.
@@ -264,6 +271,9 @@ pub struct StructObj {
 impl Drop for StructObj {
     /// Deep structs free without deep recursion (`drop.rs`).
     fn drop(&mut self) {
+        if self.depth < drop::DEEP {
+            return;
+        }
         drop::dropping(|out| {
             let fields = std::mem::take(&mut self.fields);
             if let Some(out) = out {
