@@ -94,7 +94,7 @@ pub struct RunOpts {
     /// Print hits, misses and time per cached function at exit (stderr)
     #[arg(long)]
     pub stats: bool,
-    /// Sandbox: stop with a LimitError after N operations (loop iterations and calls)
+    /// Sandbox: stop with a LimitError after N operations (loop iterations, calls, and the work inside one: elements compared, hashed, printed, copied)
     #[arg(long, value_name = "N")]
     pub max_ops: Option<u64>,
     /// Sandbox: maximum call depth before a RecursionError (default 20000)
@@ -273,5 +273,22 @@ fn check_file(file: &Path) -> i32 {
             eprint!("{}", e.render(&interp.sources));
             1
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_bytes;
+
+    #[test]
+    fn byte_counts() {
+        assert_eq!(parse_bytes("1000"), Ok(1000));
+        assert_eq!(parse_bytes("64K"), Ok(64 << 10));
+        assert_eq!(parse_bytes("512M"), Ok(512 << 20));
+        assert_eq!(parse_bytes("2g"), Ok(2 << 30));
+        assert_eq!(parse_bytes("1_000 KiB"), Ok(1000 << 10));
+        assert!(parse_bytes("12Q").is_err());
+        assert!(parse_bytes("M").is_err());
+        assert!(parse_bytes("99999999999999999999G").is_err());
     }
 }
