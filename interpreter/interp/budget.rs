@@ -14,13 +14,13 @@
 //! those `LimitError`s (see `budget_spent`).
 
 use super::{Interp, CHECK_EVERY};
+use crate::error::MemoError;
+use crate::value::meter::{Meter, BYTES_PER_OP};
+use crate::value::Value;
 
 /// Deferred work (operations) big enough to look at the budget right away:
 /// 64 KiB of string data.
 const BIG_DEFERRED: u64 = (1 << 16) / BYTES_PER_OP as u64;
-use crate::error::MemoError;
-use crate::value::meter::{Meter, BYTES_PER_OP};
-use crate::value::Value;
 
 impl Interp {
     /// Counts `units` operations of work at once; an error when that spends
@@ -150,9 +150,12 @@ impl Interp {
     /// Before a map lookup or update with key `k` in a map of `len`
     /// entries: counts the comparisons it may do. A key compares with
     /// another in at most its own size (elements, and string bytes), and
-    /// a search compares it with about log2(len) keys, so a big key (a
-    /// deep list, a long string) pays its size per search and nothing else
-    /// is free. Ints and short strings pay nothing.
+    /// a search compares it with about log2(len) keys. The key pays its
+    /// size (measuring it, a metered walk: a huge key stops there), plus a
+    /// sixteenth of it per search: most comparisons stop at the first
+    /// element, so the worst case (keys that share long prefixes) is
+    /// under-counted by at most that factor, and a `[x, y]` key pays a few
+    /// operations. Ints and short strings pay nothing.
     #[inline]
     pub(crate) fn charge_key(&mut self, k: &Value, len: usize) -> Result<(), MemoError> {
         match k {
@@ -166,7 +169,7 @@ impl Interp {
     fn charge_key_slow(&mut self, k: &Value, len: usize) -> Result<(), MemoError> {
         let size = key_size(k, self)?;
         let searches = (usize::BITS - len.leading_zeros()) as u64 + 1;
-        self.charge(size.saturating_mul(searches))
+        self.charge(size.saturating_mul(searches) / 16)
     }
 }
 
