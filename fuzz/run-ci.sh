@@ -20,7 +20,7 @@ if ! rustc --version | grep -q nightly; then
 fi
 
 seconds="${FUZZ_SECONDS:-30}"
-targets="${*:-compile eval_src eval_gen}"
+targets="${*:-compile eval_src eval_gen decode_entry}"
 cargo fuzz build -O
 status=0
 for t in $targets; do
