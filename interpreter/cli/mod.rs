@@ -108,9 +108,12 @@ pub struct RunOpts {
     /// Sandbox: refuse file access (read_file, write_file, exists, file_mtime, read_csv, sqlite_open, import)
     #[arg(long)]
     pub no_fs: bool,
-    /// Sandbox: refuse clocks and sleeping (now, clock, sleep)
+    /// Sandbox: refuse clocks and sleeping (now, clock, sleep, today)
     #[arg(long)]
     pub no_clock: bool,
+    /// Sandbox: refuse network access (http_get, http_get_json)
+    #[arg(long)]
+    pub no_net: bool,
 }
 
 /// Parses a `--set` value: int, float, bool, none, else a string.
@@ -171,6 +174,7 @@ pub fn make_engine(opts: &RunOpts, cache: Cache) -> Result<Engine, String> {
         max_collection_len: opts.max_len.unwrap_or(defaults.max_collection_len),
         allow_fs: !opts.no_fs,
         allow_clock: !opts.no_clock,
+        allow_net: !opts.no_net,
         ..defaults
     };
     let mut b = Engine::builder()

@@ -247,9 +247,12 @@ pub struct Limits {
     /// Otherwise they raise `PermissionError`. `sqlite_open(":memory:")`
     /// stays allowed.
     pub allow_fs: bool,
-    /// May scripts read clocks and sleep (`now`, `clock`, `sleep`)?
-    /// Otherwise they raise `PermissionError`.
+    /// May scripts read clocks and sleep (`now`, `clock`, `sleep`,
+    /// `today`)? Otherwise they raise `PermissionError`.
     pub allow_clock: bool,
+    /// May scripts use the network (`http_get`, `http_get_json`)?
+    /// Otherwise they raise `PermissionError`.
+    pub allow_net: bool,
 }
 
 impl Default for Limits {
@@ -266,7 +269,7 @@ impl Limits {
 
     /// A starting point for untrusted scripts: 10 million operations, call
     /// depth 1,000, collections up to 1 million elements (or bytes), no
-    /// files, no clocks.
+    /// files, no clocks, no network.
     pub fn sandbox() -> Limits {
         Limits {
             max_ops: Some(10_000_000),
@@ -274,6 +277,7 @@ impl Limits {
             max_collection_len: 1_000_000,
             allow_fs: false,
             allow_clock: false,
+            allow_net: false,
         }
     }
 
@@ -284,6 +288,7 @@ impl Limits {
             max_collection_len: c.max_collection_len,
             allow_fs: c.allow_fs,
             allow_clock: c.allow_clock,
+            allow_net: c.allow_net,
         }
     }
 
@@ -293,6 +298,7 @@ impl Limits {
         c.max_collection_len = self.max_collection_len;
         c.allow_fs = self.allow_fs;
         c.allow_clock = self.allow_clock;
+        c.allow_net = self.allow_net;
     }
 }
 
@@ -492,6 +498,12 @@ impl EngineBuilder {
     /// See [`Limits::allow_clock`].
     pub fn allow_clock(mut self, yes: bool) -> Self {
         self.limits.allow_clock = yes;
+        self
+    }
+
+    /// See [`Limits::allow_net`].
+    pub fn allow_net(mut self, yes: bool) -> Self {
+        self.limits.allow_net = yes;
         self
     }
 

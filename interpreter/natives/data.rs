@@ -65,7 +65,7 @@ fn json_parse(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     from_json(doc, interp.config.max_collection_len)
 }
 
-fn from_json(v: serde_json::Value, max: usize) -> Result<Value> {
+pub(crate) fn from_json(v: serde_json::Value, max: usize) -> Result<Value> {
     Ok(match v {
         serde_json::Value::Null => Value::None,
         serde_json::Value::Bool(b) => Value::bool(b),
@@ -99,7 +99,7 @@ fn from_json(v: serde_json::Value, max: usize) -> Result<Value> {
 
 /// `json_str(value[, indent])`: JSON text; `indent` (an int >= 0) spreads
 /// containers over lines with that many spaces per level.
-fn json_str(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
+pub(crate) fn json_str(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     arity("json_str", args, 1, 2)?;
     let indent = match args.get(1) {
         None | Some(Value::None) => None,
