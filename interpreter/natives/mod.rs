@@ -20,6 +20,7 @@ pub mod data;
 #[cfg(feature = "dates")]
 mod dates;
 mod format;
+mod group_index;
 #[cfg(feature = "net")]
 mod http;
 mod math;

@@ -10,9 +10,10 @@
 
 use super::args::{callable, int};
 use super::collections::Seq;
+use super::group_index::GroupIndex;
 use super::{arity, bad_arg, Builtin};
 use crate::error::{MemoError, Result};
-use crate::interp::ops::{check_key, too_large};
+use crate::interp::ops::too_large;
 use crate::interp::Interp;
 use crate::value::{check_child, ListBuilder, Value, ValueMap};
 
@@ -132,40 +133,45 @@ fn enumerate(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     Ok(out.finish())
 }
 
-/// Groups the elements by key: (key, elements) in key order.
-fn groups(interp: &mut Interp, name: &str, args: &[Value]) -> Result<(ValueMap, Vec<Vec<Value>>)> {
+/// Groups the elements by key: the keys (in order of first appearance)
+/// and each one's elements.
+fn groups(interp: &mut Interp, name: &str, args: &[Value]) -> Result<(Vec<Value>, Vec<Vec<Value>>)> {
     let s = seq(name, &args[0], interp.config.max_collection_len)?;
     let key = Key::of(name, &args[1])?;
-    let mut index = ValueMap::new();
+    let mut index = GroupIndex::default();
     let mut members: Vec<Vec<Value>> = Vec::new();
     for x in s.iter() {
         let k = key.get(interp, &x)?;
-        match index.get(&k) {
-            Some(Value::Int(i)) => members[*i as usize].push(x),
-            _ => {
-                check_key(&k)?;
-                check_child(&k)?;
-                index.insert(k, Value::Int(members.len() as i64));
-                members.push(vec![x]);
-            }
+        let (g, new) = index.group(k)?;
+        if new {
+            members.push(Vec::new());
         }
+        members[g].push(x);
     }
-    Ok((index, members))
+    Ok((index.keys, members))
+}
+
+/// A map from the keys to values (its keys in key order, as every map's).
+fn keyed_map(keys: Vec<Value>, values: impl IntoIterator<Item = Value>) -> Value {
+    let mut out = ValueMap::with_capacity(keys.len());
+    for (k, v) in keys.into_iter().zip(values) {
+        out.insert(k, v);
+    }
+    Value::map(out)
 }
 
 /// `group_by(xs, key)`: a map from each key to the list of the elements
 /// with that key (in their order), keys in key order.
 fn group_by(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     arity("group_by", args, 2, 2)?;
-    let (index, mut members) = groups(interp, "group_by", args)?;
-    let mut out = ValueMap::with_capacity(index.len());
-    for (k, i) in index.iter() {
-        let Value::Int(i) = i else { continue };
-        let list = Value::list_from(std::mem::take(&mut members[*i as usize]));
+    let (keys, members) = groups(interp, "group_by", args)?;
+    let mut lists = Vec::with_capacity(members.len());
+    for m in members {
+        let list = Value::list_from(m);
         check_child(&list)?;
-        out.insert(k.clone(), list);
+        lists.push(list);
     }
-    Ok(Value::map(out))
+    Ok(keyed_map(keys, lists))
 }
 
 /// `count_by(xs, key)`: a map from each key to how many elements have it.
@@ -173,19 +179,16 @@ fn count_by(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     arity("count_by", args, 2, 2)?;
     let s = seq("count_by", &args[0], interp.config.max_collection_len)?;
     let key = Key::of("count_by", &args[1])?;
-    let mut out = ValueMap::new();
+    let mut index = GroupIndex::default();
+    let mut counts: Vec<i64> = Vec::new();
     for x in s.iter() {
-        let k = key.get(interp, &x)?;
-        match out.get_mut(&k) {
-            Some(Value::Int(n)) => *n += 1,
-            _ => {
-                check_key(&k)?;
-                check_child(&k)?;
-                out.insert(k, Value::Int(1));
-            }
+        let (g, new) = index.group(key.get(interp, &x)?)?;
+        if new {
+            counts.push(0);
         }
+        counts[g] += 1;
     }
-    Ok(Value::map(out))
+    Ok(keyed_map(index.keys, counts.into_iter().map(Value::Int)))
 }
 
 /// A running sum: ints while they fit, then Neumaier-compensated floats.
@@ -230,30 +233,18 @@ fn sum_by(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     let s = seq("sum_by", &args[0], interp.config.max_collection_len)?;
     let key = Key::of("sum_by", &args[1])?;
     let val = Key::of("sum_by", &args[2])?;
-    let mut index = ValueMap::new();
+    let mut index = GroupIndex::default();
     let mut totals: Vec<Total> = Vec::new();
     for x in s.iter() {
         let k = key.get(interp, &x)?;
         let v = val.get(interp, &x)?;
-        let i = match index.get(&k) {
-            Some(Value::Int(i)) => *i as usize,
-            _ => {
-                check_key(&k)?;
-                check_child(&k)?;
-                index.insert(k, Value::Int(totals.len() as i64));
-                totals.push(Total::Int(0));
-                totals.len() - 1
-            }
-        };
-        totals[i].add(&v)?;
-    }
-    let mut out = ValueMap::with_capacity(index.len());
-    for (k, i) in index.iter() {
-        if let Value::Int(i) = i {
-            out.insert(k.clone(), totals[*i as usize].value());
+        let (g, new) = index.group(k)?;
+        if new {
+            totals.push(Total::Int(0));
         }
+        totals[g].add(&v)?;
     }
-    Ok(Value::map(out))
+    Ok(keyed_map(index.keys, totals.iter().map(Total::value)))
 }
 
 /// `unique(xs)`: the elements without repeats (the first of equals), in
@@ -261,12 +252,10 @@ fn sum_by(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
 fn unique(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     arity("unique", args, 1, 1)?;
     let s = seq("unique", &args[0], interp.config.max_collection_len)?;
-    let mut seen = ValueMap::new();
+    let mut seen = GroupIndex::default();
     let mut out = ListBuilder::with_capacity(0);
     for x in s.iter() {
-        if !seen.contains_key(&x) {
-            check_key(&x)?;
-            seen.insert(x.clone(), Value::None);
+        if seen.group(x.clone())?.1 {
             out.push(x);
         }
     }
