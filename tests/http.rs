@@ -121,6 +121,13 @@ fn handle(mut conn: TcpStream, requests: &AtomicUsize) {
             std::thread::sleep(Duration::from_secs(3));
             respond(&mut conn, "200 OK", &[len(b"late")], b"late");
         }
+        "/slow-body" => {
+            // The head and part of the body now, the rest too late.
+            respond(&mut conn, "200 OK", &[("Content-Length", "20".into())], b"0123456789");
+            let _ = conn.flush();
+            std::thread::sleep(Duration::from_secs(3));
+            let _ = conn.write_all(b"0123456789");
+        }
         "/big" => {
             let body = vec![b'x'; 2_000_000];
             respond(&mut conn, "200 OK", &[len(&body)], &body);
@@ -216,6 +223,7 @@ print(r.status, r.body)
 print(show(fn() {{ http_get("{looping}") }}))
 print(show(fn() {{ http_get("{looping}", {{"max_redirects": 3}}) }}))
 print(show(fn() {{ http_get("{slow}", {{"timeout": 0.5}}) }}))
+print(show(fn() {{ http_get("{slow_body}", {{"timeout": 0.5}}) }}))
 print(show(fn() {{ http_get_json("{not_json}") }}))
 print(show(fn() {{ http_get("http://127.0.0.1:1/") }}))
 "#,
@@ -223,6 +231,7 @@ print(show(fn() {{ http_get("http://127.0.0.1:1/") }}))
         teapot = s.url("/teapot"),
         looping = s.url("/loop"),
         slow = s.url("/slow"),
+        slow_body = s.url("/slow-body"),
         not_json = s.url("/not-json"),
     );
     let (out, err, code) = run(&src, &[]);
@@ -234,6 +243,7 @@ print(show(fn() {{ http_get("http://127.0.0.1:1/") }}))
         format!("HttpError: too many redirects (more than 10): GET {}", s.url("/loop")),
         format!("HttpError: too many redirects (more than 3): GET {}", s.url("/loop")),
         format!("HttpError: timed out after 0.5 s: GET {}", s.url("/slow")),
+        format!("HttpError: timed out after 0.5 s reading the body: GET {}", s.url("/slow-body")),
         format!(
             "ValueError: http_get_json(): the response from {} is not JSON: expected value at line 1 column 1",
             s.url("/not-json")
