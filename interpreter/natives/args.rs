@@ -120,3 +120,28 @@ pub fn eval(src: &str) -> String {
         Err(e) => format!("{}: {}", e.kind(), e.message()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// Every new native that touches files, clocks or the network refuses
+    /// when the host turned that off.
+    #[test]
+    fn sandbox_switches() {
+        let mut engine = crate::Engine::builder().limits(crate::Limits::sandbox()).run_on_current_thread().build();
+        let mut cases = vec![r#"write_csv("target/x.csv", [[1]])"#, r#"write_json("target/x.json", 1)"#];
+        if cfg!(feature = "charts") {
+            cases.push(r#"chart("target/x.svg", {"x": [1], "y": [1]})"#);
+        }
+        if cfg!(feature = "dates") {
+            cases.push("today()");
+        }
+        if cfg!(feature = "net") {
+            cases.push(r#"http_get("http://127.0.0.1:9/")"#);
+            cases.push(r#"http_get_json("http://127.0.0.1:9/")"#);
+        }
+        for src in cases {
+            let e = engine.run(src).unwrap_err();
+            assert_eq!(e.kind(), "PermissionError", "{src}: {}", e.message());
+        }
+    }
+}
