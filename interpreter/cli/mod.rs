@@ -105,7 +105,7 @@ pub struct RunOpts {
     /// Sandbox: largest string (bytes), list or map (elements) a script may build
     #[arg(long, value_name = "N")]
     pub max_len: Option<usize>,
-    /// Sandbox: refuse file access (read_file, write_file, exists, file_mtime, read_csv, sqlite_open, import)
+    /// Sandbox: refuse file access (read_file, write_file, exists, file_mtime, read_csv, write_csv, write_json, chart, sqlite_open, import)
     #[arg(long)]
     pub no_fs: bool,
     /// Sandbox: refuse clocks and sleeping (now, clock, sleep, today)

@@ -243,7 +243,8 @@ pub struct Limits {
     /// more is a `LimitError`.
     pub max_collection_len: usize,
     /// May scripts use files (`read_file`, `write_file`, `exists`,
-    /// `file_mtime`, `read_csv`, `sqlite_open` on a path, `import`)?
+    /// `file_mtime`, `read_csv`, `write_csv`, `write_json`, `chart`,
+    /// `sqlite_open` on a path, `import`)?
     /// Otherwise they raise `PermissionError`. `sqlite_open(":memory:")`
     /// stays allowed.
     pub allow_fs: bool,
