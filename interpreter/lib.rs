@@ -27,7 +27,7 @@ pub mod value;
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 pub use cache::disk::DiskStore;
-pub use cache::Cache;
+pub use cache::{Cache, CacheConfig};
 pub use engine::{
     new_interp, CacheInfo, Effect, Engine, EngineBuilder, Error, FnStats, FromValue, HostType, InterruptHandle, IntoArgs, Limits,
     OutputBuffer,

@@ -303,28 +303,18 @@ fn an_entry_copied_over_another_keys_entry_is_a_miss() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "app.memo", "cached(suppress_warning: true) fn f(x) { print(\"  f runs\"); x * 10 }\nprint(f(1), f(2))\n");
     run_app(dir.path(), &[], "  f runs\n  f runs\n10 20\n");
-    let mut entries: Vec<_> =
-        walk(&dir.path().join(".memo-cache")).into_iter().filter(|p| p.extension().is_some_and(|e| e == "entry")).collect();
-    entries.sort();
-    assert_eq!(entries.len(), 2);
-    std::fs::copy(&entries[0], &entries[1]).unwrap();
+    let db = rusqlite::Connection::open(dir.path().join(".memo-cache/v3/cache.db")).unwrap();
+    let ids: Vec<i64> = db
+        .prepare("SELECT id FROM entries ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(ids.len(), 2);
+    db.execute("UPDATE data SET bytes = (SELECT bytes FROM data WHERE id = ?1) WHERE id = ?2", [ids[0], ids[1]]).unwrap();
     let r = memo(dir.path(), &["run", "app.memo"]);
     assert_eq!(r.stdout, "  f runs\n10 20\n", "one entry is refused, never served for the other key: {}", r.stderr);
-}
-
-fn walk(p: &Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    if let Ok(rd) = std::fs::read_dir(p) {
-        for e in rd.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                out.extend(walk(&p));
-            } else {
-                out.push(p);
-            }
-        }
-    }
-    out
 }
 
 // ----- the REPL -----
@@ -371,7 +361,8 @@ cached(suppress_warning: true) fn big(n) { print("  big", n); list(0..3000 + n) 
 for n in CALLS { big(n) }
 "#;
     let app = |calls: &str| write(dir.path(), "app.memo", &src.replace("CALLS", calls));
-    let budget = ["--cache-max-bytes", "100000"];
+    // Each entry is ~9 KB (format 3: ints up to 175 in one byte, the rest in three).
+    let budget = ["--cache-max-bytes", "30000"];
     app("0..10");
     let r = run_app(dir.path(), &budget, &(0..10).map(|n| format!("  big {n}\n")).collect::<String>());
     drop(r);
@@ -395,4 +386,24 @@ fn a_file_edited_back_and_forth_hits_both_states() {
     run_app(dir.path(), &[], "one\n");
     write(dir.path(), "data.txt", "two");
     run_app(dir.path(), &[], "two\n");
+}
+
+#[test]
+fn one_param_read_with_two_defaults_is_two_facts() {
+    // Found by the differential test: deduplicating the facts of a call's
+    // subtree by (name, value) dropped the read whose default differs.
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "app.memo",
+        r#"
+cached(suppress_warning: true) fn f(n) {
+    print("  f runs", n)
+    if n <= 0 { param("k", -1) } else { f(n - 1) + param("k", 5) }
+}
+print(f(1))
+"#,
+    );
+    run_app(dir.path(), &["--set", "k=-1"], "  f runs 1\n  f runs 0\n-2\n");
+    run_app(dir.path(), &[], "  f runs 1\n4\n");
 }

@@ -1,11 +1,12 @@
 //! The cached-call protocol (spec §5, §6):
 //!
 //! 1. compute the key (code hash memoized; argument hashes memoized on values);
-//! 2. look it up (memory, then disk); an entry with recorded facts (files,
+//! 2. look it up (memory, then the byte tiers); an entry with recorded facts (files,
 //!    params, cached callees: see `trace`) is verified first; on a hit
 //!    return the stored value, after the output-mutation check for values
 //!    with a mutable part;
-//! 3. on a miss, claim the key (a second thread missing the same key waits),
+//! 3. on a miss, claim the key (a second thread, or process, missing the
+//!    same key waits),
 //!    run the body with a trace open, hash the output (unless
 //!    `allow_output_mutation`), store the entry with the trace's facts;
 //! 4. when the call itself runs inside another miss, record it in that
@@ -99,8 +100,8 @@ impl Interp {
                 },
                 Lookup::Miss(reason) => (reason, None),
             };
-            if sess!(self).cache.claim(&key).is_some() {
-                continue; // another thread computed it meanwhile: look again
+            if sess!(self).cache.claim_shared(&key, &cf.name, opts.persist).is_some() {
+                continue; // another thread or process computed it meanwhile: look again
             }
             let r = self.compute_miss(clo, cf, base, span, key, reason, prev);
             sess!(self).cache.finish(&key);
@@ -125,9 +126,12 @@ impl Interp {
                 if let (Some(mut e), true) = (held, evicted || refreshed.is_some()) {
                     if let Some((facts, deep)) = refreshed {
                         // Stored with the facts as they hold now, so that the
-                        // next check of this entry needs no replay.
+                        // next check of this entry needs no replay; the facts
+                        // it had are kept as an earlier result (what it read
+                        // may flip back).
                         let wrote = e.wrote_state;
-                        e = e.with_trace(facts, deep, wrote);
+                        let before = e.clone();
+                        e = e.with_trace(facts, deep, wrote).with_older(Some(before));
                     }
                     let persist = cf.options.persist && super::disk::persistable(&e.value);
                     cache.store(*key, e, cf.options.max_entries, persist);
@@ -324,6 +328,11 @@ impl Interp {
         let (facts, deep) = (entry.trace.clone(), entry.deep.clone());
         let persist = cf.options.persist && super::disk::persistable(&v);
         sess!(self).cache.store(key, entry, cf.options.max_entries, persist);
+        // A tier that failed (in the lookup that missed, or this store)
+        // says so now, once.
+        if sess!(self).cache.has_warnings() {
+            super::session::report_tier_warnings(self);
+        }
         let stamp = self.stamp();
         sess!(self).verified.insert(key, stamp);
         if trace::any_open(self) {

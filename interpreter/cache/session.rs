@@ -119,6 +119,18 @@ pub fn attach(interp: &mut Interp, cache: Cache) {
     interp.set_memoizer(&CACHE_MEMOIZER, Box::new(Session::new(cache)));
 }
 
+/// Prints the cache tiers' pending warnings (a tier that failed, one that
+/// could not be opened) on the interpreter's error output.
+pub(crate) fn report_tier_warnings(interp: &mut Interp) {
+    let Some(s) = session(interp) else { return };
+    if !s.cache.has_warnings() {
+        return;
+    }
+    for w in s.cache.take_warnings() {
+        interp.warn(&w);
+    }
+}
+
 /// The session of `interp` (`None` when no cache is attached).
 pub fn session(interp: &mut Interp) -> Option<&mut Session> {
     interp.memo_state().downcast_mut::<Session>()
@@ -143,6 +155,7 @@ impl Memoizer for CacheMemoizer {
 
     fn run_ended(&self, interp: &mut Interp) {
         interp.flush_hits();
+        report_tier_warnings(interp);
     }
 
     fn reset(&self, interp: &mut Interp) {

@@ -197,20 +197,54 @@ pub(crate) struct OpenTrace {
 #[derive(PartialEq, Eq, Hash)]
 enum DeepId {
     File(PathBuf, FileWhat, Option<Stat>, Option<Hash32>),
-    Param(Arc<str>, Hash32),
+    /// Name, value and default: the same param read with two defaults is
+    /// two facts (without `--set`, one of them may not hold).
+    Param(Arc<str>, Hash32, Hash32),
     Code(Arc<str>, Hash32),
     Input(Arc<str>, Hash32, Hash32),
+    /// Only for `facts_id`: deep sets hold no calls.
+    Call(Hash32, Hash32, Option<Hash32>),
+}
+
+impl DeepId {
+    fn of(f: &Fact) -> Option<DeepId> {
+        Some(match f {
+            Fact::File(ff) => DeepId::File(ff.path.clone(), ff.what, ff.stat, ff.digest),
+            Fact::Param { name, value, default, .. } => DeepId::Param(name.clone(), *value, *default),
+            Fact::Code { name, code } => DeepId::Code(name.clone(), *code),
+            Fact::Input(f) => DeepId::Input(f.native.clone(), f.args_digest, f.result),
+            Fact::Call(c) => DeepId::Call(c.key, c.code, c.result),
+        })
+    }
+}
+
+/// One number standing for a list of facts (in this process: entries
+/// compare what their calls read with it).
+/// The same facts in another order (a replay records them in the order it
+/// checks them) have the same id.
+pub(crate) fn facts_id(facts: &[Fact]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut ids: Vec<u64> = facts
+        .iter()
+        .map(|f| {
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            DeepId::of(f).hash(&mut h);
+            h.finish()
+        })
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    ids.hash(&mut h);
+    h.finish()
 }
 
 impl OpenTrace {
     fn add_deep(&mut self, f: &Fact) {
-        let id = match f {
-            Fact::File(ff) => DeepId::File(ff.path.clone(), ff.what, ff.stat, ff.digest),
-            Fact::Param { name, value, .. } => DeepId::Param(name.clone(), *value),
-            Fact::Code { name, code } => DeepId::Code(name.clone(), *code),
-            Fact::Input(f) => DeepId::Input(f.native.clone(), f.args_digest, f.result),
-            Fact::Call(_) => return,
-        };
+        if matches!(f, Fact::Call(_)) {
+            return;
+        }
+        let Some(id) = DeepId::of(f) else { return };
         if self.seen.insert(id) {
             self.deep.push(f.clone());
         }
@@ -471,7 +505,11 @@ fn verify_facts(interp: &mut Interp, facts: &[Fact]) -> Verdict {
                 push(interp, f.clone());
             }
             Fact::Call(c) => match verify_call(interp, c) {
-                Ok(Some(changed)) => cutoff.push(changed),
+                Ok(Some(changed)) => {
+                    if !cutoff.contains(&changed) {
+                        cutoff.push(changed)
+                    }
+                }
                 Ok(None) => {}
                 Err(why) => return Verdict::Invalid(why),
             },

@@ -466,6 +466,22 @@ impl EngineBuilder {
         self
     }
 
+    /// A new cache with the tiers `config` describes, opened as `memo run`
+    /// opens its own (a cache directory, a Redis server shared between
+    /// machines, a MAC secret): [`Cache::open`]. A tier that cannot be
+    /// opened, or fails later, is warned about once on the error output and
+    /// left out.
+    ///
+    /// ```no_run
+    /// use memo::{CacheConfig, Engine};
+    /// let config = CacheConfig { dir: Some(".memo-cache".into()), ..CacheConfig::default() }.with_env();
+    /// let mut engine = Engine::builder().cache_config(config).build();
+    /// ```
+    pub fn cache_config(mut self, config: crate::cache::CacheConfig) -> Self {
+        self.cache = Some(Cache::open(&config));
+        self
+    }
+
     /// All limits at once.
     pub fn limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
