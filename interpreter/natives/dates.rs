@@ -214,7 +214,7 @@ fn parse_datetime(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
 
 /// `format_date(d, pattern)`: a date or datetime written with a strftime
 /// pattern (`"%A %d %B %Y"`, `"%H:%M"`, `"%Y-%m"`).
-fn format_date(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
+fn format_date(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     arity("format_date", args, 2, 2)?;
     let w = When::arg("format_date", args, 0)?;
     let pat = str_arg("format_date", args, 1)?;
@@ -226,12 +226,19 @@ fn format_date(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
             Err(e) => Err(e),
         },
     };
-    r.map(Value::str).map_err(|e| {
+    let text = r.map_err(|e| {
         bad(
             "format_date",
             format!("cannot write {} with {}: {}", crate::value::repr(&args[0]), crate::value::repr(&args[1]), why(e)),
         )
-    })
+    })?;
+    // The text is at most a few times the pattern's length: checked once
+    // written, as any string a native builds.
+    let max = interp.config.max_collection_len;
+    if text.len() > max {
+        return Err(crate::interp::ops::too_large("string", text.len(), max));
+    }
+    Ok(Value::str(text))
 }
 
 /// A unit name (plural or singular).
@@ -467,5 +474,17 @@ mod tests {
             cases.iter().filter(|(src, want)| eval(src) != *want).map(|(src, _)| format!("{src}\n  got {}", eval(src))).collect();
         assert!(bad.is_empty(), "{}", bad.join("\n"));
         assert!(eval("today()").starts_with("\"20"), "{}", eval("today()"));
+    }
+
+    /// `format_date` obeys `max_collection_len` like any native that builds
+    /// a string: a short pattern that writes a long text is refused.
+    #[test]
+    fn format_date_obeys_max_len() {
+        let limits = crate::Limits { max_collection_len: 40, ..crate::Limits::default() };
+        let mut engine = crate::Engine::builder().limits(limits).run_on_current_thread().build();
+        let ok = engine.run(r#"format_date("2024-03-15", "%Y%Y%Y%Y%Y%Y%Y%Y%Y%Y")"#).unwrap();
+        assert_eq!(crate::value::repr(&ok), format!("\"{}\"", "2024".repeat(10)));
+        let e = engine.run(r#"format_date("2024-03-15", "%A %A %A %A %A %A %A")"#).unwrap_err();
+        assert_eq!((e.kind(), e.message()), ("LimitError", "string would have 48 bytes, more than the limit of 40"));
     }
 }
