@@ -533,8 +533,17 @@ impl Interp {
     pub(crate) fn read_global(&self, id: u32, span: Span) -> R {
         match self.globals.get(id as usize) {
             Some(Some(v)) => Ok(v.clone()),
-            _ => Err(MemoError::at("NameError", format!("undefined variable `{}`", names::name_of(id)), span).into()),
+            _ => Err(self.undefined_global(id, span).into()),
         }
+    }
+
+    /// `undefined variable `x``, with the defined global it may have meant.
+    #[cold]
+    fn undefined_global(&self, id: u32, span: Span) -> MemoError {
+        let name = names::name_of(id);
+        let defined = self.global_names();
+        let help = crate::suggest::did_you_mean(&name, defined.iter().map(String::as_str), crate::suggest::KEYWORDS);
+        MemoError::at("NameError", format!("undefined variable `{name}`"), span).with_suggestion(help)
     }
 
     pub(crate) fn write_global(&mut self, id: u32, v: Value, span: Span) -> R {
