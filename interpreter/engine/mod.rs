@@ -717,9 +717,11 @@ impl Engine {
     }
 
     /// Checks source text for syntax and compile errors without running it
-    /// (what `memo check` does).
+    /// (what `memo check` does), every error of the file at once; calls of
+    /// the file's own functions and structs with the wrong arguments are
+    /// errors here, though a run reports them only when they happen.
     pub fn check_named(&mut self, name: &str, source: &str) -> Result<(), Error> {
-        self.enter(|i| i.compile(name, source, true).map(|_| ()))
+        self.enter(|i| i.compile(name, source, true, true).map(|_| ()))
     }
 
     /// The files the scripts imported since the last [`reset`](Engine::reset).

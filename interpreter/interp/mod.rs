@@ -266,8 +266,9 @@ impl Interp {
 
     // ----- running programs -----
 
-    /// Parses and compiles source text registered under `name`.
-    pub fn compile(&mut self, name: &str, text: &str, check_undefined: bool) -> Result<Arc<FnProto>> {
+    /// Parses and compiles source text registered under `name`;
+    /// `check_calls`: also reject calls that are certain to fail (`memo check`).
+    pub fn compile(&mut self, name: &str, text: &str, check_undefined: bool, check_calls: bool) -> Result<Arc<FnProto>> {
         crate::stack::ensure_limit();
         let file = self.sources.add(name, text);
         let path = PathBuf::from(name);
@@ -275,13 +276,13 @@ impl Interp {
         let prog = crate::parser::parse_program(text, file)?;
         let globals = &self.globals;
         let is_defined = |n: &str| names::lookup(n).and_then(|id| globals.get(id as usize)).is_some_and(|g| g.is_some());
-        let ir = compile_program(&prog, &CompileOptions { file, is_defined: &is_defined, check_undefined, library: false })?;
+        let ir = compile_program(&prog, &CompileOptions { file, is_defined: &is_defined, check_undefined, check_calls, library: false })?;
         Ok(crate::codegen::spec::with_enabled(self.config.specialize, || crate::codegen::lower_fn(&ir)))
     }
 
     /// Runs source text as a script; returns the value of its last expression statement.
     pub fn run_source(&mut self, name: &str, text: &str) -> Result<Value> {
-        let proto = self.compile(name, text, true)?;
+        let proto = self.compile(name, text, true, false)?;
         if let Ok(p) = std::fs::canonicalize(name) {
             self.imported.insert(p);
         }
@@ -349,7 +350,7 @@ impl Interp {
         }
         let text = std::fs::read_to_string(&path)
             .map_err(|e| MemoError::at("ImportError", format!("cannot import `{}`: {e}", path.display()), span))?;
-        let proto = self.compile(&path.display().to_string(), &text, true)?;
+        let proto = self.compile(&path.display().to_string(), &text, true, false)?;
         self.run_proto(&proto).map_err(|mut e| {
             e.site = Some(span);
             Ctrl::from(e)
