@@ -193,7 +193,7 @@ fn unfinished_input_at_the_end_is_a_syntax_error() {
     let (code, out, err) = session(dir.path(), &["--no-disk-cache"], "1 + 1\nfn f() {\n");
     assert_eq!(code, 0);
     assert_eq!(out, "2\n");
-    assert!(err.starts_with("error: "), "{err}");
+    assert!(err.starts_with("error[SyntaxError]: this `{` is never closed"), "{err}");
 }
 
 #[test]

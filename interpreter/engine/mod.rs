@@ -432,6 +432,7 @@ pub struct EngineBuilder {
     stack_size: Option<usize>,
     explain: bool,
     spinner: bool,
+    lints: bool,
     specialize: bool,
 }
 
@@ -446,6 +447,7 @@ impl Default for EngineBuilder {
             stack_size: Some(DEFAULT_STACK_SIZE),
             explain: false,
             spinner: false,
+            lints: false,
             specialize: true,
         }
     }
@@ -560,6 +562,14 @@ impl EngineBuilder {
         self
     }
 
+    /// Print warnings for likely mistakes on the error output when a
+    /// script is compiled (`n // 2`, which is a comment, and `1 / 3` on two
+    /// int literals, which is 0): what the `memo` command does.
+    pub fn lints(mut self, yes: bool) -> Self {
+        self.lints = yes;
+        self
+    }
+
     /// Run scripts on the calling thread instead of a dedicated one (no
     /// thread spawn per call; recursion is bounded by the caller's stack,
     /// see the module docs).
@@ -574,6 +584,7 @@ impl EngineBuilder {
         let mut interp = new_interp(cache.clone());
         self.limits.apply(&mut interp.config);
         interp.config.spinner = self.spinner;
+        interp.config.lints = self.lints;
         interp.config.specialize = self.specialize;
         if let Some(s) = crate::cache::session(&mut interp) {
             s.explain = self.explain;

@@ -47,6 +47,9 @@ pub struct Config {
     /// Lower code with the specializations of `codegen::spec` (off only to
     /// check that they change nothing).
     pub specialize: bool,
+    /// Print warnings for likely mistakes (`parser::lints`) on the error
+    /// output when a file is compiled.
+    pub lints: bool,
 }
 
 impl Default for Config {
@@ -59,6 +62,7 @@ impl Default for Config {
             allow_fs: true,
             allow_clock: true,
             specialize: true,
+            lints: false,
         }
     }
 }
@@ -277,6 +281,12 @@ impl Interp {
         let globals = &self.globals;
         let is_defined = |n: &str| names::lookup(n).and_then(|id| globals.get(id as usize)).is_some_and(|g| g.is_some());
         let ir = compile_program(&prog, &CompileOptions { file, is_defined: &is_defined, check_undefined, check_calls, library: false })?;
+        if self.config.lints {
+            for w in crate::parser::lints(text, file) {
+                let report = w.render_warning(&self.sources);
+                self.warn(report.trim_end());
+            }
+        }
         Ok(crate::codegen::spec::with_enabled(self.config.specialize, || crate::codegen::lower_fn(&ir)))
     }
 
