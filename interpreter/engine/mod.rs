@@ -81,6 +81,7 @@
 //! untrusted scripts.
 
 mod convert;
+mod doc;
 mod native;
 
 pub use self::convert::{FromValue, IntoArgs};
@@ -1000,6 +1001,31 @@ impl Engine {
             r.time_saved += std::time::Duration::from_nanos(cf.saved_nanos.load(Ordering::Relaxed));
         }
         rows.into_values().collect()
+    }
+
+    /// What the global `name` is, with its signature and documentation (a
+    /// native's doc, or the `//` comment lines above a memo function's
+    /// declaration): the REPL's `:doc NAME`. `None` when it is not defined.
+    ///
+    /// ```
+    /// let mut engine = memo::Engine::new();
+    /// engine.run("// Adds one.\nfn inc(x) { x + 1 }").unwrap();
+    /// assert!(engine.doc("inc").unwrap().contains("fn inc(x)"));
+    /// assert!(engine.doc("inc").unwrap().contains("Adds one."));
+    /// assert!(engine.doc("len").unwrap().starts_with("len(x)"));
+    /// ```
+    pub fn doc(&self, name: &str) -> Option<String> {
+        let v = self.get_value(name)?;
+        Some(doc::describe(name, &v, &self.ip().sources))
+    }
+
+    /// The field names of the struct held by the global `name` (for
+    /// completion after `p.`); `None` when it holds no struct.
+    pub fn struct_fields(&self, name: &str) -> Option<Vec<String>> {
+        match self.get_value(name)? {
+            Value::Struct(s) => Some(s.ty.fields.clone()),
+            _ => None,
+        }
     }
 
     /// Names of the globals defined now, sorted (for completion).
