@@ -599,6 +599,14 @@ impl EngineBuilder {
         if let Some(err) = self.err {
             interp.err = err;
         }
+        if self.spinner {
+            // The spinner draws from its own thread: the script's text
+            // erases its line first (see `cache::spinner`).
+            let out = std::mem::replace(&mut interp.out, Box::new(std::io::sink()));
+            interp.out = Box::new(crate::cache::spinner::Coordinated(out));
+            let err = std::mem::replace(&mut interp.err, Box::new(std::io::sink()));
+            interp.err = Box::new(crate::cache::spinner::Coordinated(err));
+        }
         Engine { interp: Some(interp), stack_size: self.stack_size, host_globals: Vec::new(), cache }
     }
 }
