@@ -95,7 +95,7 @@ fn two_processes_missing_the_same_key_run_the_body_once() {
         assert!(r.stdout.ends_with("result 42\n"), "{}", r.stdout);
     }
     let computed = a.stdout.matches("computing").count() + b.stdout.matches("computing").count();
-    assert_eq!(computed, 1, "the body ran {computed} times:\n{}\n{}", a.stdout, b.stdout);
+    assert_eq!(computed, 1, "the body ran {computed} times:\n{}{}\n{}{}", a.stdout, a.stderr, b.stdout, b.stderr);
     // No lease is left behind.
     assert_eq!(count(&db(&dir.path().join(".memo-cache")), "SELECT count(*) FROM leases"), 0);
 }
@@ -123,6 +123,56 @@ fn a_lease_of_a_killed_process_blocks_nobody() {
     let r = memo(dir.path(), &["run", "app.memo"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(r.stdout, "computing 21\nresult 42\n");
+}
+
+/// Waits for `c` at most `secs` seconds: a run that never ends fails the
+/// test instead of hanging the suite.
+fn finish_within(mut c: Child, secs: u64) -> Run {
+    let t0 = Instant::now();
+    while c.try_wait().expect("memo runs").is_none() {
+        if t0.elapsed() > Duration::from_secs(secs) {
+            c.kill().ok();
+            let r = finish(c);
+            panic!("memo did not end within {secs} s; stdout so far:\n{}\nstderr:\n{}", r.stdout, r.stderr);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    finish(c)
+}
+
+/// A slow cached fn whose persisted entry went stale (the file it read
+/// changed): a claim saw the stale entry's bytes as another process's
+/// result and looked again, forever.
+const SLOW_READER: &str = r#"
+cached(suppress_warning: true) fn load(p) {
+    print("loading", p)
+    sleep(0.05)
+    read_file(p)
+}
+print("got", load("data.txt"))
+"#;
+
+#[test]
+fn a_stale_persisted_entry_of_a_slow_fn_is_recomputed() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "app.memo", SLOW_READER);
+    write(dir.path(), "data.txt", "one");
+    let r = finish_within(spawn(dir.path(), &["run", "app.memo"], &[]), 60);
+    assert_eq!((r.code, r.stdout.as_str()), (0, "loading data.txt\ngot one\n"), "{}", r.stderr);
+    write(dir.path(), "data.txt", "two!");
+    let r = finish_within(spawn(dir.path(), &["run", "app.memo"], &[]), 60);
+    assert_eq!((r.code, r.stdout.as_str()), (0, "loading data.txt\ngot two!\n"), "{}", r.stderr);
+    // Two processes finding the same stale entry compute it once.
+    write(dir.path(), "data.txt", "three");
+    let a = spawn(dir.path(), &["run", "app.memo"], &[]);
+    let b = spawn(dir.path(), &["run", "app.memo"], &[]);
+    let (a, b) = (finish_within(a, 60), finish_within(b, 60));
+    for r in [&a, &b] {
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert!(r.stdout.ends_with("got three\n"), "{}", r.stdout);
+    }
+    let computed = a.stdout.matches("loading").count() + b.stdout.matches("loading").count();
+    assert_eq!(computed, 1, "the body ran {computed} times:\n{}{}\n{}{}", a.stdout, a.stderr, b.stdout, b.stderr);
 }
 
 // ----- the local tier -----

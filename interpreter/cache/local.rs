@@ -338,14 +338,38 @@ fn evict(tx: &rusqlite::Transaction, fn_name: Option<&str>, count: usize, bytes:
     Ok(())
 }
 
+/// Opens the database, waiting for other processes opening it at the same
+/// moment: switching a new database to WAL (and creating its schema) can
+/// fail at once with "database is locked", without calling the busy
+/// handler, while another process does the same.
 fn open_db(path: &Path) -> rusqlite::Result<Connection> {
+    let start = Instant::now();
+    let mut pause = Duration::from_millis(5);
+    loop {
+        match try_open_db(path) {
+            Err(rusqlite::Error::SqliteFailure(f, _))
+                if matches!(f.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+                    && start.elapsed() < Duration::from_secs(30) =>
+            {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(200));
+            }
+            r => return r,
+        }
+    }
+}
+
+fn try_open_db(path: &Path) -> rusqlite::Result<Connection> {
     let conn = Connection::open(path)?;
     conn.busy_timeout(Duration::from_secs(30))?;
     // The bundled SQLite is built with STAT4, which re-plans (re-parses) a
     // statement whenever a value bound against an indexed column changes:
     // every lookup by key. The plans here never depend on the key.
     conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
-    conn.pragma_update(None, "journal_mode", "WAL")?;
+    let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+    }
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.set_prepared_statement_cache_capacity(32);
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;

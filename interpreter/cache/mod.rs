@@ -483,8 +483,9 @@ impl Cache {
         lock(&self.inner.store).entries.get(key).cloned()
     }
 
-    /// Removes one entry (from every tier), e.g. one whose facts no longer hold.
-    pub fn remove_entry(&self, key: &Key, name: &Arc<str>) {
+    /// Drops this process's copy of an entry (the byte tiers keep theirs):
+    /// the next lookup reads it from them again.
+    fn forget_memory(&self, key: &Key, name: &Arc<str>) {
         let mut st = lock(&self.inner.store);
         if let Some(old) = st.entries.remove(key) {
             self.bump_generation();
@@ -493,7 +494,11 @@ impl Cache {
                 book.lru.remove(&old.tick);
             }
         }
-        drop(st);
+    }
+
+    /// Removes one entry (from every tier), e.g. one whose facts no longer hold.
+    pub fn remove_entry(&self, key: &Key, name: &Arc<str>) {
+        self.forget_memory(key, name);
         if self.inner.tiers.active() {
             self.inner.tiers.remove(key, name, None);
         }
@@ -556,6 +561,11 @@ impl Cache {
         Some(())
     }
 
+    /// Is any byte tier (a cache directory, Redis) attached?
+    pub fn has_tiers(&self) -> bool {
+        self.inner.tiers.active()
+    }
+
     /// Claims `key` for this thread (as `claim`) and, for an entry that
     /// goes to the byte tiers (`persist`), across processes: while another
     /// process computes it, waits for its entry. Returns `Some(())` when the
@@ -576,6 +586,9 @@ impl Cache {
         match self.inner.tiers.claim(key, name) {
             tiers::Claimed::Compute => None,
             tiers::Claimed::LookAgain => {
+                // Another process stored the key: what this process holds
+                // of it is older.
+                self.forget_memory(key, name);
                 self.finish(key);
                 Some(())
             }

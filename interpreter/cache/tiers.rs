@@ -74,6 +74,10 @@ struct Shared {
     /// This cache's name in lease rows: `<pid>@<host>#<nonce>`.
     owner: String,
     held: Mutex<HashMap<Key, Held>>,
+    /// The fingerprint of the bytes last read or written for each key: a
+    /// claim compares what the tiers hold with it, to tell another
+    /// process's new result from the entry this process already rejected.
+    seen: Mutex<HashMap<Key, [u8; 32]>>,
     warnings: Mutex<Vec<String>>,
     has_warnings: AtomicBool,
     timer: AtomicBool,
@@ -96,6 +100,7 @@ impl Default for Tiers {
                 seal: RwLock::default(),
                 owner: format!("{}@{}#{nonce}", std::process::id(), super::local::hostname()),
                 held: Mutex::default(),
+                seen: Mutex::default(),
                 warnings: Mutex::default(),
                 has_warnings: AtomicBool::new(false),
                 timer: AtomicBool::new(false),
@@ -265,6 +270,7 @@ impl Tiers {
             };
             match entry::decode(&bytes, Some((name, key)), &seal) {
                 Ok(e) => {
+                    lock(&self.shared.seen).insert(*key, fingerprint(&bytes));
                     let label = super::explain::call_label(name, &e.parts);
                     let meta = Meta { fn_name: name, label: &label, created: e.created, compute: e.compute, max_entries };
                     for nearer in &slots[..i] {
@@ -293,6 +299,7 @@ impl Tiers {
             return;
         }
         let bytes = entry::encode(key, e, &self.seal());
+        lock(&self.shared.seen).insert(*key, fingerprint(&bytes));
         let label = super::explain::call_label(&e.fn_name, &e.parts);
         let meta = Meta { fn_name: &e.fn_name, label: &label, created: e.created, compute: e.compute, max_entries };
         for s in &slots {
@@ -343,6 +350,15 @@ impl Tiers {
     /// it. Without a tier with leases, computes at once.
     pub fn claim(&self, key: &Key, name: &str) -> Claimed {
         let owner = &self.shared.owner;
+        // The version of the key this process last read or wrote (none: its
+        // lookup found nothing in the tiers). An entry the caller found and
+        // rejected (its facts no longer hold) must not count as another
+        // process's result, or the caller would look again forever.
+        let before = lock(&self.shared.seen).get(key).copied();
+        let changed = || {
+            let now = self.stored(key, name);
+            now.is_some() && now != before
+        };
         // The farthest tier with leases decides (it is shared the widest).
         for s in self.shared.slots().iter().rev() {
             let mut backoff = Duration::from_millis(2);
@@ -350,7 +366,7 @@ impl Tiers {
                 match answer {
                     Lease::Granted => {
                         // It may have been stored just before we claimed.
-                        if self.present(key, name) {
+                        if changed() {
                             self.shared.run(s, |t| t.release(key, owner, true));
                             return Claimed::LookAgain;
                         }
@@ -360,7 +376,7 @@ impl Tiers {
                     Lease::Held(_) => {
                         std::thread::sleep(backoff);
                         backoff = (backoff * 2).min(Duration::from_millis(100));
-                        if self.present(key, name) {
+                        if changed() {
                             return Claimed::LookAgain;
                         }
                     }
@@ -370,9 +386,12 @@ impl Tiers {
         Claimed::Compute
     }
 
-    /// Does some tier hold bytes for `key`?
-    fn present(&self, key: &Key, name: &str) -> bool {
-        self.shared.slots().iter().any(|s| matches!(self.shared.run(s, |t| t.get(key, name)), Some(Got::Bytes(_))))
+    /// A fingerprint of the bytes the nearest tier holding `key` has.
+    fn stored(&self, key: &Key, name: &str) -> Option<[u8; 32]> {
+        self.shared.slots().iter().find_map(|s| match self.shared.run(s, |t| t.get(key, name)) {
+            Some(Got::Bytes(b)) => Some(fingerprint(&b)),
+            _ => None,
+        })
     }
 
     /// Gives up the lease on `key`, if this cache holds it.
@@ -385,6 +404,12 @@ impl Tiers {
         }
         self.shared.run(&h.slot, |t| t.release(key, &self.shared.owner, urgent));
     }
+}
+
+/// Identifies one stored version of an entry: its header holds the time it
+/// was stored and the seal over all of it, so hashing the header suffices.
+fn fingerprint(bytes: &[u8]) -> [u8; 32] {
+    *blake3::hash(&bytes[..bytes.len().min(256)]).as_bytes()
 }
 
 fn nearer_takes(s: &Slot, len: usize) -> bool {

@@ -191,6 +191,10 @@ pub(crate) struct OpenTrace {
     /// The deep facts: no calls, each fact once.
     pub deep: Vec<Fact>,
     seen: hashbrown::HashSet<DeepId>,
+    /// The facts other than calls in `facts`, each recorded once: a fact
+    /// read again adds nothing, and a chain of failing cached calls, each
+    /// adopting its callee's facts, would otherwise grow quadratically.
+    own: hashbrown::HashSet<DeepId>,
 }
 
 /// What makes two deep facts the same.
@@ -220,12 +224,22 @@ impl DeepId {
 
 /// One number standing for a list of facts (in this process: entries
 /// compare what their calls read with it).
+/// The same facts in another order (a replay records them in the order it
+/// checks them) have the same id.
 pub(crate) fn facts_id(facts: &[Fact]) -> u64 {
     use std::hash::{Hash, Hasher};
+    let mut ids: Vec<u64> = facts
+        .iter()
+        .map(|f| {
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            DeepId::of(f).hash(&mut h);
+            h.finish()
+        })
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
     let mut h = std::collections::hash_map::DefaultHasher::new();
-    for f in facts {
-        DeepId::of(f).hash(&mut h);
-    }
+    ids.hash(&mut h);
     h.finish()
 }
 
@@ -275,6 +289,9 @@ fn push(interp: &mut Interp, f: Fact) {
     let s = sess!(interp);
     if s.traces.len() > s.barrier {
         if let Some(t) = s.traces.last_mut() {
+            if !matches!(f, Fact::Call(_)) && !DeepId::of(&f).is_some_and(|id| t.own.insert(id)) {
+                return;
+            }
             t.add_deep(&f);
             t.facts.push(f);
         }

@@ -89,40 +89,49 @@ pub(crate) fn is_cmp(op: BinOp) -> bool {
 }
 
 #[cold]
-pub(crate) fn slow_binary(op: BinOp, l: Value, r: Value, i: &Interp, span: Span) -> R {
-    ops::binary(op, l, r, i.config.max_collection_len).map_err(|e| e.or_at(span).into())
+pub(crate) fn slow_binary(op: BinOp, l: Value, r: Value, i: &mut Interp, span: Span) -> R {
+    if is_cmp(op) && !(l.is_scalar() && r.is_scalar()) {
+        // A comparison that walks its operands counts its work.
+        return ops::compare_metered(op, l, r, i).map_err(|e| e.or_at(span).into());
+    }
+    let r = ops::binary(op, l, r, i.config.max_collection_len).map_err(|e| e.or_at(span).into());
+    // A long concatenation counts its bytes at once (`meter::defer`).
+    if i.must_settle() {
+        return i.settle(r, span);
+    }
+    r
 }
 
 /// The slow paths of the local-vs-constant closures, out of line so that
 /// their fast paths need no stack frame (and can tail-call).
 #[cold]
 #[inline(never)]
-pub(crate) fn slow_local_const(op: BinOp, i: &Interp, s: usize, c: i64, span: Span) -> R {
+pub(crate) fn slow_local_const(op: BinOp, i: &mut Interp, s: usize, c: i64, span: Span) -> R {
     let l = i.stack[i.bp + s].clone();
     slow_binary(op, l, Value::Int(c), i, span)
 }
 
 #[cold]
 #[inline(never)]
-fn slow_cond_local(op: BinOp, i: &Interp, s: usize, c: i64, what: &'static str, span: Span) -> Result<bool, Ctrl> {
+fn slow_cond_local(op: BinOp, i: &mut Interp, s: usize, c: i64, what: &'static str, span: Span) -> Result<bool, Ctrl> {
     super::as_bool(slow_local_const(op, i, s, c, span)?, what, span)
 }
 
 #[cold]
 #[inline(never)]
-fn slow_locals(op: BinOp, i: &Interp, s1: usize, s2: usize, span: Span) -> R {
+fn slow_locals(op: BinOp, i: &mut Interp, s1: usize, s2: usize, span: Span) -> R {
     let (l, r) = (i.stack[i.bp + s1].clone(), i.stack[i.bp + s2].clone());
     slow_binary(op, l, r, i, span)
 }
 
 #[cold]
 #[inline(never)]
-fn slow_cond_locals(op: BinOp, i: &Interp, s1: usize, s2: usize, what: &'static str, span: Span) -> Result<bool, Ctrl> {
+fn slow_cond_locals(op: BinOp, i: &mut Interp, s1: usize, s2: usize, what: &'static str, span: Span) -> Result<bool, Ctrl> {
     super::as_bool(slow_locals(op, i, s1, s2, span)?, what, span)
 }
 
 #[cold]
-fn slow_cond(op: BinOp, l: Value, r: Value, i: &Interp, what: &'static str, span: Span) -> Result<bool, Ctrl> {
+fn slow_cond(op: BinOp, l: Value, r: Value, i: &mut Interp, what: &'static str, span: Span) -> Result<bool, Ctrl> {
     super::as_bool(slow_binary(op, l, r, i, span)?, what, span)
 }
 
@@ -153,6 +162,11 @@ fn lower_plain_binary(op: BinOp, a: &Node, b: &Node, span: Span) -> Code {
     if !super::spec::on() {
         return specialize!(op, bin_any_any(lower(a), lower(b), span));
     }
+    lower_binary_plain(op, a, b, span)
+}
+
+/// `a op b` without looking for a string chain.
+fn lower_binary_plain(op: BinOp, a: &Node, b: &Node, span: Span) -> Code {
     match (a, b) {
         (Node::Local(s), Node::Const(Lit::Int(c))) => specialize!(op, bin_local_const(*s as usize, *c, span)),
         (Node::Local(s1), Node::Local(s2)) => specialize!(op, bin_local_local(*s1 as usize, *s2 as usize, span)),
@@ -232,10 +246,22 @@ fn bin_any_any<const OP: u8>(a: Code, b: Code, span: Span) -> Code {
         if OP == ADD && matches!((&l, &r), (Value::Str(_), Value::Str(_))) {
             // Two strings (`a + b + c` of string values): straight to the
             // concatenation, past the operator dispatch of `ops::binary`.
-            return ops::binary_owned(BinOp::Add, l, r, i.config.max_collection_len).map_err(|(_, e)| e.or_at(span).into());
+            return concat_strs(l, r, i, span);
         }
         slow_binary(op_of(OP), l, r, i, span)
     })
+}
+
+/// `l + r` of two strings, out of line: a recursive function's frame stays
+/// as small as it was (`1 + f(n - 1)` compiles to `bin_any_any`).
+#[inline(never)]
+fn concat_strs(l: Value, r: Value, i: &mut Interp, span: Span) -> R {
+    let r = ops::binary_owned(BinOp::Add, l, r, i.config.max_collection_len).map_err(|(_, e)| e.or_at(span).into());
+    // A long concatenation counts its bytes at once (`meter::defer`).
+    if i.must_settle() {
+        return i.settle(r, span);
+    }
+    r
 }
 
 // ---- comparisons used as conditions ---------------------------------------
@@ -346,6 +372,9 @@ fn update_local_slow(i: &mut Interp, op: BinOp, at: usize, r: Value, span: Span)
     match ops::binary_owned(op, cur, r, i.config.max_collection_len) {
         Ok(v) => {
             i.stack[at] = v;
+            if i.must_settle() {
+                return i.settle(Ok(Value::None), span);
+            }
             Ok(Value::None)
         }
         Err((old, e)) => {

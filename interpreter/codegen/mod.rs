@@ -123,6 +123,17 @@ pub(crate) fn code(f: impl Fn(&mut Interp) -> R + Send + Sync + 'static) -> Code
     Code(Box::new(f))
 }
 
+/// A key of an assignment path, evaluated, its map searches counted (see
+/// `Interp::charge_key`; the map's size is not known yet, so the largest
+/// a map may have).
+#[inline]
+fn path_key(i: &mut Interp, c: &Code, span: Span) -> R {
+    let k = c.run(i)?;
+    let most = i.config.max_collection_len;
+    i.charge_key(&k, most).map_err(|e| e.or_at(span))?;
+    Ok(k)
+}
+
 fn err(kind: &str, msg: String, span: Span) -> Ctrl {
     Ctrl::error(MemoError::at(kind, msg, span))
 }
@@ -379,7 +390,13 @@ pub fn lower(n: &Node) -> Code {
                     _ => return i.read_global(g, span),
                 };
                 match ops::binary_owned(op, cur, r, i.config.max_collection_len) {
-                    Ok(v) => i.write_global(g, v, span),
+                    Ok(v) => {
+                        let r = i.write_global(g, v, span);
+                        if i.must_settle() {
+                            return i.settle(r, span);
+                        }
+                        r
+                    }
                     Err((old, e)) => {
                         i.globals[g as usize] = Some(old);
                         Err(e.or_at(span).into())
@@ -404,7 +421,7 @@ pub fn lower(n: &Node) -> Code {
                 let keys: &mut [Key] = if steps.len() == 1 {
                     // The common `m[k] = v`: no allocation for the path.
                     one = [match &steps[0] {
-                        Ok(c) => Key::Index(c.run(i)?),
+                        Ok(c) => Key::Index(path_key(i, c, span)?),
                         Err(f) => Key::Field(f.clone()),
                     }];
                     &mut one[..]
@@ -412,7 +429,7 @@ pub fn lower(n: &Node) -> Code {
                     many = Vec::with_capacity(steps.len());
                     for s in &steps {
                         many.push(match s {
-                            Ok(c) => Key::Index(c.run(i)?),
+                            Ok(c) => Key::Index(path_key(i, c, span)?),
                             Err(f) => Key::Field(f.clone()),
                         });
                     }
@@ -433,6 +450,9 @@ pub fn lower(n: &Node) -> Code {
                         i.global_epoch += 1;
                     }
                 }
+                if op.is_some() && i.must_settle() {
+                    return i.settle(Ok(Value::None), span);
+                }
                 Ok(Value::None)
             })
         }
@@ -448,6 +468,9 @@ pub fn lower(n: &Node) -> Code {
         Node::List(items, span) => {
             let (items, span) = (items.iter().map(lower).collect::<Vec<Code>>(), *span);
             code(move |i| {
+                if items.len() > i.config.max_collection_len {
+                    return Err(ops::too_large("list", items.len(), i.config.max_collection_len).or_at(span).into());
+                }
                 let mut v = Vec::with_capacity(items.len());
                 for c in &items {
                     let x = c.run(i)?;
@@ -464,10 +487,14 @@ pub fn lower(n: &Node) -> Code {
             let pairs: Vec<(Code, Code)> = pairs.iter().map(|(k, v)| (lower(k), lower(v))).collect();
             let span = *span;
             code(move |i| {
+                if pairs.len() > i.config.max_collection_len {
+                    return Err(ops::too_large("map", pairs.len(), i.config.max_collection_len).or_at(span).into());
+                }
                 let mut m = crate::value::ValueMap::with_capacity(pairs.len());
                 for (k, v) in &pairs {
                     let k = k.run(i)?;
                     ops::check_key(&k).map_err(|e| e.or_at(span))?;
+                    i.charge_key(&k, pairs.len()).map_err(|e| e.or_at(span))?;
                     let v = v.run(i)?;
                     crate::value::check_child(&k).and_then(|_| crate::value::check_child(&v)).map_err(|e| e.or_at(span))?;
                     m.insert(k, v);
@@ -525,6 +552,9 @@ pub fn lower(n: &Node) -> Code {
                 let s = s as usize;
                 return code(move |i| {
                     let k = ix.run(i)?;
+                    if let Value::Map(m) = &i.stack[i.bp + s] {
+                        i.charge_key(&k, m.map.len()).map_err(|e| e.or_at(span))?;
+                    }
                     index::index(&i.stack[i.bp + s], &k).map_err(|e| e.or_at(span).into())
                 });
             }
@@ -532,6 +562,9 @@ pub fn lower(n: &Node) -> Code {
             code(move |i| {
                 let t = t.run(i)?;
                 let k = ix.run(i)?;
+                if let Value::Map(m) = &t {
+                    i.charge_key(&k, m.map.len()).map_err(|e| e.or_at(span))?;
+                }
                 index::index(&t, &k).map_err(|e| e.or_at(span).into())
             })
         }
@@ -640,9 +673,9 @@ pub fn lower(n: &Node) -> Code {
                 let (depth, height, bp) = (i.depth, i.stack.len(), i.bp);
                 match body.run(i) {
                     Err(c) if i.unwinding_error() => match i.take(c) {
-                        // An interrupt (Ctrl-C, a host) or a spent operation
-                        // budget is not the script's to catch: it must end the run.
-                        Flow::Error(e) if e.kind.catchable() && !i.ops_exhausted() => {
+                        // An interrupt (Ctrl-C, a host) or a spent operation or
+                        // memory budget is not the script's to catch: it must end the run.
+                        Flow::Error(e) if e.kind.catchable() && !i.budget_spent() => {
                             i.depth = depth;
                             i.stack.truncate(height);
                             i.bp = bp;

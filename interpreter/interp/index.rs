@@ -103,11 +103,13 @@ pub fn field(t: &Value, name: &str) -> Result<Value> {
             Some(i) => Ok(s.fields[i].clone()),
             None => Err(no_field(&s.ty, name)),
         },
-        Value::Map(m) => match m.map.get_str(name) {
-            Some(v) => Ok(v.clone()),
-            None => Err(MemoError::new("KeyError", format!("key \"{name}\" not found in map"))
-                .with_suggestion(similar_key(&m.map, name))),
-        },
+        Value::Map(m) => {
+            match m.map.get_str(name) {
+                Some(v) => Ok(v.clone()),
+                None => Err(MemoError::new("KeyError", format!("key \"{name}\" not found in map"))
+                    .with_suggestion(similar_key(&m.map, name))),
+            }
+        }
         other => Err(MemoError::new(
             "AttributeError",
             format!(
@@ -249,7 +251,7 @@ pub(crate) fn no_field(ty: &crate::value::StructType, name: &str) -> MemoError {
 /// key is a string (a typo: `m["alpah"]`).
 #[cold]
 fn key_error(map: &crate::value::ValueMap, key: &Value) -> MemoError {
-    let e = MemoError::new("KeyError", format!("key {} not found in map", crate::value::repr(key)));
+    let e = MemoError::new("KeyError", format!("key {} not found in map", crate::value::repr_prefix(key, 200)));
     match key {
         Value::Str(s) => e.with_suggestion(similar_key(map, &s.s)),
         _ => e,

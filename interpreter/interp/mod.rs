@@ -2,6 +2,7 @@
 //! entry points that run a whole program. The node evaluator is in `eval`,
 //! operators in `ops`, indexing and path updates in `index`.
 
+mod budget;
 pub mod cached;
 pub mod convert;
 mod ctrl;
@@ -47,6 +48,9 @@ pub struct Config {
     /// Lower code with the specializations of `codegen::spec` (off only to
     /// check that they change nothing).
     pub specialize: bool,
+    /// Most bytes a run may hold (see `crate::alloc`); `None`: unlimited.
+    /// Exceeding it is a `LimitError`.
+    pub max_memory: Option<usize>,
     /// Print warnings for likely mistakes (`parser::lints`) on the error
     /// output when a file is compiled.
     pub lints: bool,
@@ -62,6 +66,7 @@ impl Default for Config {
             allow_fs: true,
             allow_clock: true,
             specialize: true,
+            max_memory: None,
             lints: false,
         }
     }
@@ -121,6 +126,10 @@ pub struct Interp {
     pub(crate) ops: u64,
     /// The `break`, `continue` or `return` being unwound (see `ctrl`).
     flow: ctrl::Signal,
+    /// `crate::alloc::thread_net()` when the run started (see `budget`).
+    memory_base: isize,
+    /// The run ran out of operations or memory (see `budget`).
+    budget_spent: bool,
 }
 
 impl Interp {
@@ -154,6 +163,8 @@ impl Interp {
             run_depth: 0,
             ops: 0,
             flow: ctrl::Signal::None,
+            memory_base: crate::alloc::thread_net(),
+            budget_spent: false,
         }
     }
 
@@ -278,9 +289,16 @@ impl Interp {
         let path = PathBuf::from(name);
         self.file_paths.insert(file, path);
         let prog = crate::parser::parse_program(text, file)?;
+        // A program takes memory in proportion to its text (a deeply nested
+        // expression, a few hundred bytes per byte): within the limit?
+        self.check_memory(0)?;
         let globals = &self.globals;
         let is_defined = |n: &str| names::lookup(n).and_then(|id| globals.get(id as usize)).is_some_and(|g| g.is_some());
-        let ir = compile_program(&prog, &CompileOptions { file, is_defined: &is_defined, check_undefined, check_calls, library: false })?;
+        let ir = compile_program(
+            &prog,
+            &CompileOptions { file, is_defined: &is_defined, check_undefined, check_calls, library: false },
+        )?;
+        self.check_memory(0)?;
         if self.config.lints {
             for w in crate::parser::lints(text, file) {
                 let report = w.render_warning(&self.sources);
@@ -317,6 +335,9 @@ impl Interp {
         // statements); one left by a panic a host caught must not be taken
         // for this run's.
         self.clear_flow();
+        if self.run_depth == 0 {
+            self.budget_spent = false;
+        }
         self.run_depth += 1;
         let r = proto.code.run(self);
         self.run_depth -= 1;
@@ -605,15 +626,7 @@ impl Interp {
     fn check_limits(&mut self) -> std::result::Result<(), MemoError> {
         self.tick = CHECK_EVERY;
         self.ops += CHECK_EVERY as u64;
-        if self.interrupt.swap(false, std::sync::atomic::Ordering::Relaxed) {
-            return Err(MemoError::new("Interrupted", "interrupted"));
-        }
-        if let Some(max) = self.config.max_ops {
-            if self.ops > max {
-                return Err(MemoError::new("LimitError", format!("operation limit of {max} exceeded")));
-            }
-        }
-        Ok(())
+        self.check_budget()
     }
 
     /// Drops the stack down to `base`; scalar slots (most of them) are
