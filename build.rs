@@ -54,7 +54,9 @@ fn native_docs(out: &std::path::Path) {
         }
     }
     rows.sort();
-    let mut code = String::from("/// (name, signature, doc) of each documented native.\npub static NATIVE_DOCS: &[(&str, &str, &str)] = &[\n");
+    let mut code = String::from(
+        "/// (name, signature, doc) of each documented native.\npub static NATIVE_DOCS: &[(&str, &str, &str)] = &[\n",
+    );
     for (name, sig, doc) in rows {
         code.push_str(&format!("    ({name:?}, {sig:?}, {doc:?}),\n"));
     }

@@ -80,7 +80,8 @@ fn check_reports_every_error_of_a_file_and_runs_nothing() {
     assert!(err.contains("= help: did you mean `total`?"), "{err}");
     // A run reports the arity error only when the call happens (a script
     // may catch it).
-    std::fs::write(dir.path().join("caught.memo"), "fn add(a, b) { a + b }\nprint(try { add(1) } catch e { e[\"kind\"] })\n").unwrap();
+    std::fs::write(dir.path().join("caught.memo"), "fn add(a, b) { a + b }\nprint(try { add(1) } catch e { e[\"kind\"] })\n")
+        .unwrap();
     assert_eq!(memo(dir.path(), &["caught.memo", "--no-disk-cache"], "").1, "TypeError\n");
     assert_eq!(memo(dir.path(), &["check", "caught.memo"], "").0, 1);
     // A file without errors.
@@ -93,7 +94,11 @@ fn check_reports_every_error_of_a_file_and_runs_nothing() {
 fn cache_commands_find_the_cache_of_a_script_in_another_directory() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("sub")).unwrap();
-    std::fs::write(dir.path().join("sub/app.memo"), "cached fn double(x) { x * 2 }\ncached fn inc(x) { x + 1 }\nprint(double(2), inc(1))\n").unwrap();
+    std::fs::write(
+        dir.path().join("sub/app.memo"),
+        "cached fn double(x) { x * 2 }\ncached fn inc(x) { x + 1 }\nprint(double(2), inc(1))\n",
+    )
+    .unwrap();
     assert_eq!(memo(dir.path(), &["run", "sub/app.memo"], "").1, "4 2\n");
     assert!(dir.path().join("sub/.memo-cache").is_dir());
     // In the parent directory there is no ./.memo-cache: the command says
@@ -121,7 +126,9 @@ fn help_shows_examples_and_exit_codes() {
     let (code, out, _) = memo(dir.path(), &["--help"], "");
     assert_eq!(code, 0);
     assert!(out.contains("Examples:\n  memo app.memo") && out.contains("130  stopped by Ctrl-C"), "{out}");
-    for cmd in [&["run", "--help"][..], &["check", "--help"], &["repl", "--help"], &["watch", "--help"], &["cache", "stats", "--help"]] {
+    for cmd in
+        [&["run", "--help"][..], &["check", "--help"], &["repl", "--help"], &["watch", "--help"], &["cache", "stats", "--help"]]
+    {
         let (code, out, _) = memo(dir.path(), cmd, "");
         assert_eq!(code, 0);
         assert!(out.contains("Examples:\n  memo "), "{cmd:?}: {out}");

@@ -121,8 +121,7 @@ pub fn compile_program(prog: &Program, opts: &CompileOptions) -> Result<Arc<FnIr
         body.push(c.stmt(s, true)?);
     }
     if opts.check_calls && opts.check_undefined && !has_import {
-        let known: HashMap<String, (usize, KnownCallee)> =
-            declared.into_iter().filter_map(|(n, d)| d.map(|d| (n, d))).collect();
+        let known: HashMap<String, (usize, KnownCallee)> = declared.into_iter().filter_map(|(n, d)| d.map(|d| (n, d))).collect();
         let found = c.calls.check(&known);
         c.errors.extend(found);
     }

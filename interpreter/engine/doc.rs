@@ -20,7 +20,9 @@ pub(super) fn describe(name: &str, v: &Value, sources: &SourceMap) -> String {
         Value::Func(c) => function(c, sources),
         Value::Type(t) => match &**t {
             TypeValue::Struct(st) => format!("struct {} {{ {} }}\n", st.name, st.fields.join(", ")),
-            TypeValue::Builtin(b) => format!("{}   (type)\ncalled as a function it converts or constructs: `{}(x)`\n", b.name(), b.name()),
+            TypeValue::Builtin(b) => {
+                format!("{}   (type)\ncalled as a function it converts or constructs: `{}(x)`\n", b.name(), b.name())
+            }
             TypeValue::Native(n) => format!("{}   (a host's type)\n", n.name),
         },
         other => format!("{name}: a {} = {}\n", other.type_name(), crate::value::repr_prefix(other, 200)),

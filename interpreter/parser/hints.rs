@@ -95,7 +95,7 @@ fn unclosed(err: &mut MemoError, ctx: &Context<'_>) {
     // an outer bracket: the opener it closes is the one missing its closer.
     let stolen = b.pairs.iter().copied().filter(|(o, c)| {
         let (ol, cl) = (ctx.line_of(ctx.span_of(*o).0), ctx.line_of(ctx.span_of(*c).0));
-        let first_on_line = ctx.line_text(cl).trim_start().starts_with(|ch| matches!(ch, '}' | ')' | ']'));
+        let first_on_line = ctx.line_text(cl).trim_start().starts_with(['}', ')', ']']);
         ol != cl && first_on_line && indent(ctx.line_text(cl)) < indent(ctx.line_text(ol))
     });
     let stolen = stolen.min_by_key(|(o, _)| *o);
@@ -130,10 +130,7 @@ fn unclosed(err: &mut MemoError, ctx: &Context<'_>) {
                 !is_blank(t) && indent(t) <= want && !t.trim_start().starts_with(close)
             });
             if let Some(l) = before {
-                err.helps.push(format!(
-                    "the indentation suggests a `{close}` before line {l}: `{}`",
-                    ctx.line_text(l).trim()
-                ));
+                err.helps.push(format!("the indentation suggests a `{close}` before line {l}: `{}`", ctx.line_text(l).trim()));
             }
         }
         Some(k) if opener < k && closed_by.is_none() => {

@@ -25,7 +25,8 @@ pub fn lints(text: &str, file: u32) -> Vec<MemoError> {
     for line in text.split('\n') {
         if let Some(after) = division_comment(line) {
             let word = after.trim_end();
-            let number = word.starts_with(|c: char| c.is_ascii_digit()) && word.chars().all(|c| c.is_ascii_digit() || c == '_' || c == '.');
+            let number = word.starts_with(|c: char| c.is_ascii_digit())
+                && word.chars().all(|c| c.is_ascii_digit() || c == '_' || c == '.');
             let name = word.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && names.contains(word);
             if number || name {
                 let at = offset + line.find("//").unwrap_or(0);
@@ -54,16 +55,20 @@ pub fn lints(text: &str, file: u32) -> Vec<MemoError> {
         let written = &text[*s..*e];
         let (a_text, b_text) = written.split_once('/').map(|(x, y)| (x.trim(), y.trim())).unwrap_or((written, ""));
         out.push(
-            MemoError::at("Warning", format!("`{written}` divides two ints: the result is the int {}", a / b), Span::new(file, *s, *e))
-                .with_help(format!(
-                    "for the exact quotient ({}), make one of them a float: `{}`",
-                    *a as f64 / *b as f64,
-                    if a_text.chars().all(|c| c.is_ascii_digit() || c == '_') {
-                        format!("{a_text}.0 / {b_text}")
-                    } else {
-                        format!("float({a_text}) / {b_text}")
-                    }
-                )),
+            MemoError::at(
+                "Warning",
+                format!("`{written}` divides two ints: the result is the int {}", a / b),
+                Span::new(file, *s, *e),
+            )
+            .with_help(format!(
+                "for the exact quotient ({}), make one of them a float: `{}`",
+                *a as f64 / *b as f64,
+                if a_text.chars().all(|c| c.is_ascii_digit() || c == '_') {
+                    format!("{a_text}.0 / {b_text}")
+                } else {
+                    format!("float({a_text}) / {b_text}")
+                }
+            )),
         );
     }
     out.sort_by_key(|e| e.span.map(|s| s.start));

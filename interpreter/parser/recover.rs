@@ -68,7 +68,8 @@ pub(super) struct Brackets {
 
 impl Brackets {
     fn of(items: &[Item]) -> Brackets {
-        let mut b = Brackets { depth: Vec::new(), open_at: Vec::new(), pairs: Vec::new(), unclosed: Vec::new(), stray: Vec::new() };
+        let mut b =
+            Brackets { depth: Vec::new(), open_at: Vec::new(), pairs: Vec::new(), unclosed: Vec::new(), stray: Vec::new() };
         let mut stack: Vec<usize> = Vec::new();
         for (i, it) in items.iter().enumerate() {
             b.depth.push(stack.len());
