@@ -327,3 +327,23 @@ fn the_operation_budget_is_per_input() {
     assert!(err.contains("operation limit of 5000 exceeded"), "{err}");
     assert_eq!(out, "1\n", "the session goes on");
 }
+
+#[test]
+fn underscore_is_the_last_value_and_doc_shows_signatures() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("lib.memo"),
+        "let base = 1\n// Adds one.\n// (Twice as fast as by hand.)\nfn inc(x) { x + base }\n",
+    )
+    .unwrap();
+    let input = "6 * 7\n_ + 1\nprint(\"x\")\n_\n:doc len\n:load lib.memo\n:doc inc\nhelp(inc)\n:doc lenn\n";
+    let (code, out, err) = session(dir.path(), &["--no-disk-cache"], input);
+    assert_eq!(code, 0, "{err}");
+    // `print` shows nothing (its value is none): `_` stays 43.
+    let doc_inc = "fn inc(x)   (lib.memo:4)\nAdds one.\n(Twice as fast as by hand.)\n";
+    assert_eq!(out, format!("42\n43\nx\n43\nlen(x)   (native)\n{}\n{doc_inc}{doc_inc}", LEN_DOC), "{err}");
+    assert!(err.ends_with("\nerror: `lenn` is not defined (did you mean `len`?)\n"), "{err}");
+}
+
+/// The first line of `len`'s documentation (its doc comment in natives/).
+const LEN_DOC: &str = "characters of a string, elements of a list, map or range.";
