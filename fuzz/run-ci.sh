@@ -20,7 +20,7 @@ if ! rustc --version | grep -q nightly; then
 fi
 
 seconds="${FUZZ_SECONDS:-30}"
-targets="${*:-compile eval_src eval_gen}"
+targets="${*:-compile eval_src eval_gen decode_entry}"
 cargo fuzz build -O
 status=0
 for t in $targets; do
@@ -29,7 +29,7 @@ for t in $targets; do
     cp fuzz/corpus/"$t"/seed-* "$work"/ 2>/dev/null || true
     echo "== fuzzing $t for ${seconds}s"
     if cargo fuzz run -O "$t" "$work" -- \
-        -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=256 \
+        -max_total_time="$seconds" -timeout=60 -rss_limit_mb=2048 -malloc_limit_mb=256 \
         -print_final_stats=1 >"$work.log" 2>&1; then
         grep -E '^#[0-9]+ +DONE|stat::number_of_executed_units' "$work.log" || tail -n 3 "$work.log"
     else

@@ -377,3 +377,19 @@ impl<'a> Gen<'a> {
         e
     }
 }
+
+/// Decodes `payload` as a sealed cache entry's payload: a refusal is fine;
+/// an entry must hold a value that survives encoding and decoding again
+/// unchanged (so it is one the language could have made and stored).
+pub fn decode_entry(payload: &[u8]) {
+    use memo::cache::entry::{decode, encode, sealed, Seal};
+    set_stack();
+    let seal = Seal::checksum();
+    let Ok(e) = decode(&sealed(payload, &seal), None, &seal) else { return };
+    let key = [0u8; 32];
+    let bytes = encode(&key, &e, &seal);
+    let again = decode(&bytes, Some((&e.fn_name, &key)), &seal)
+        .unwrap_or_else(|why| panic!("an entry the decoder accepted does not decode after encoding: {why}"));
+    // Bytes, not `==`: a NaN is not equal to itself.
+    assert!(encode(&key, &again, &seal) == bytes, "the entry changed in a round trip");
+}

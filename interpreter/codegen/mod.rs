@@ -1012,10 +1012,13 @@ fn call_code<A: AsRef<[Operand]> + Send + Sync + 'static>(
         if let Some(g) = global {
             if let Some(Some(Value::Func(clo))) = i.globals.get(g as usize) {
                 // SAFETY: the global's closure outlives the call: `Interp::bury`
-                // keeps replaced globals until no run and no call is in
+                // keeps replaced globals while `lends` counts a call in
                 // progress (value::lend, rule 2).
                 let clo = unsafe { lend_arc(clo) };
-                return call_borrowed(i, &clo, args, span);
+                i.lends += 1;
+                let r = call_borrowed(i, &clo, args, span);
+                i.end_lend();
+                return r;
             }
         }
         if let Some(s) = local {
@@ -1039,77 +1042,88 @@ fn call_code<A: AsRef<[Operand]> + Send + Sync + 'static>(
             },
             None => CalleeValue::Owned(callee_code.run(i)?),
         };
-        match &*f {
-            Value::Func(clo) => {
-                // Not `call_borrowed`: inlining the body call a second time
-                // here would double this closure's stack frame in debug
-                // builds (the depth guard then allows fewer nested calls).
-                let base = push_args(i, args)?;
-                i.call_closure(clo, base, span)
-            }
-            Value::Native(nf) => {
-                let mut args_buf = ArgBuf::new();
-                let buf = args_buf.slice(args.len());
-                let first = match move_first {
-                    Some(s) => {
-                        buf[0] = std::mem::take(&mut i.stack[i.bp + s as usize]);
-                        1
-                    }
-                    None => 0,
-                };
-                for (k, a) in args.iter().enumerate().skip(first) {
-                    match a.run(i) {
-                        // The slot holds the `none` it was made with: put
-                        // `v` in without the drop glue of an assignment.
-                        Ok(v) => std::mem::forget(std::mem::replace(&mut buf[k], v)),
-                        Err(e) => {
-                            if let Some(s) = move_first {
-                                i.stack[i.bp + s as usize] = std::mem::take(&mut buf[0]);
-                            }
-                            return Err(e);
-                        }
-                    }
-                }
-                i.native_span = span;
-                match (nf.func)(i, buf) {
-                    Ok(v) => Ok(v),
-                    Err(e) => {
-                        // Give a moved argument back unless the native consumed it.
-                        if let Some(s) = move_first {
-                            if !buf[0].is_none() {
-                                i.stack[i.bp + s as usize] = std::mem::take(&mut buf[0]);
-                            }
-                        }
-                        Err(e.or_at(span).into())
-                    }
-                }
-            }
-            Value::Type(t) if args.len() == 1 => {
-                // `str(i)`, `int(s)`: no argument buffer to set up and drop.
-                let mut one = [args[0].run(i)?];
-                crate::interp::convert::call_type(i, t, &mut one, &[]).map_err(|e| e.or_at(span).into())
-            }
-            Value::Type(t) => {
-                // Conversions (`str(i)`) are hot: arguments on the stack.
-                let mut args_buf = ArgBuf::new();
-                let buf = args_buf.slice(args.len());
-                for (k, a) in args.iter().enumerate() {
-                    std::mem::forget(std::mem::replace(&mut buf[k], a.run(i)?));
-                }
-                crate::interp::convert::call_type(i, t, buf, &[]).map_err(|e| e.or_at(span).into())
-            }
-            other => {
-                let what = match global {
-                    Some(g) => {
-                        let t = other.type_name();
-                        let article = if t.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
-                        format!("`{}` is {article} {t}, not a function", crate::names::name_of(g))
-                    }
-                    None => format!("a value of type `{}` is not callable", other.type_name()),
-                };
-                Err(err("TypeError", what, span))
-            }
+        let lent = matches!(f, CalleeValue::Lent(_));
+        if lent {
+            i.lends += 1;
         }
+        // A closure, so that every way out of the call ends the loan.
+        let r = (|i: &mut Interp| -> Result<Value, Ctrl> {
+            match &*f {
+                Value::Func(clo) => {
+                    // Not `call_borrowed`: inlining the body call a second time
+                    // here would double this closure's stack frame in debug
+                    // builds (the depth guard then allows fewer nested calls).
+                    let base = push_args(i, args)?;
+                    i.call_closure(clo, base, span)
+                }
+                Value::Native(nf) => {
+                    let mut args_buf = ArgBuf::new();
+                    let buf = args_buf.slice(args.len());
+                    let first = match move_first {
+                        Some(s) => {
+                            buf[0] = std::mem::take(&mut i.stack[i.bp + s as usize]);
+                            1
+                        }
+                        None => 0,
+                    };
+                    for (k, a) in args.iter().enumerate().skip(first) {
+                        match a.run(i) {
+                            // The slot holds the `none` it was made with: put
+                            // `v` in without the drop glue of an assignment.
+                            Ok(v) => std::mem::forget(std::mem::replace(&mut buf[k], v)),
+                            Err(e) => {
+                                if let Some(s) = move_first {
+                                    i.stack[i.bp + s as usize] = std::mem::take(&mut buf[0]);
+                                }
+                                return Err(e);
+                            }
+                        }
+                    }
+                    i.native_span = span;
+                    match (nf.func)(i, buf) {
+                        Ok(v) => Ok(v),
+                        Err(e) => {
+                            // Give a moved argument back unless the native consumed it.
+                            if let Some(s) = move_first {
+                                if !buf[0].is_none() {
+                                    i.stack[i.bp + s as usize] = std::mem::take(&mut buf[0]);
+                                }
+                            }
+                            Err(e.or_at(span).into())
+                        }
+                    }
+                }
+                Value::Type(t) if args.len() == 1 => {
+                    // `str(i)`, `int(s)`: no argument buffer to set up and drop.
+                    let mut one = [args[0].run(i)?];
+                    crate::interp::convert::call_type(i, t, &mut one, &[]).map_err(|e| e.or_at(span).into())
+                }
+                Value::Type(t) => {
+                    // Conversions (`str(i)`) are hot: arguments on the stack.
+                    let mut args_buf = ArgBuf::new();
+                    let buf = args_buf.slice(args.len());
+                    for (k, a) in args.iter().enumerate() {
+                        std::mem::forget(std::mem::replace(&mut buf[k], a.run(i)?));
+                    }
+                    crate::interp::convert::call_type(i, t, buf, &[]).map_err(|e| e.or_at(span).into())
+                }
+                other => {
+                    let what = match global {
+                        Some(g) => {
+                            let t = other.type_name();
+                            let article = if t.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+                            format!("`{}` is {article} {t}, not a function", crate::names::name_of(g))
+                        }
+                        None => format!("a value of type `{}` is not callable", other.type_name()),
+                    };
+                    Err(err("TypeError", what, span))
+                }
+            }
+        })(i);
+        if lent {
+            i.end_lend();
+        }
+        r
     })
 }
 

@@ -115,9 +115,12 @@ pub struct Interp {
     /// own: `xs = push(xs, v)` appends in place while the global `push` is
     /// still this one (`codegen::lower_set_local`).
     pub(crate) builtin_push: Option<Arc<NativeFn>>,
-    /// Global functions, natives and types replaced during the current run
-    /// (see `bury`).
+    /// Global functions, natives and types replaced while a call of a
+    /// global was in progress (see `bury`).
     graveyard: Vec<Value>,
+    /// Calls in progress whose callee is a global lent without a reference
+    /// count (`codegen::call_code`).
+    pub(crate) lends: u32,
     /// Nesting of `run_proto` (imports run inside a run).
     run_depth: u32,
     /// Operations until the next look at `interrupt` and `max_ops`.
@@ -159,6 +162,7 @@ impl Interp {
             tick: CHECK_EVERY,
             native_span: Span::default(),
             graveyard: Vec::new(),
+            lends: 0,
             builtin_push: None,
             run_depth: 0,
             ops: 0,
@@ -210,15 +214,28 @@ impl Interp {
         self.global_epoch += 1;
     }
 
-    /// Keeps a replaced global function, native or type alive until
-    /// `release_graveyard` finds no run and no call in progress: calls of
-    /// globals borrow them without a reference count (see
-    /// `codegen::call_code`), so they must not be freed while one may still
-    /// be running.
+    /// Keeps a replaced global function, native or type alive while a call
+    /// of a global is in progress: such calls borrow their callee without a
+    /// reference count (see `codegen::call_code`), so it must not be freed
+    /// while one may still be running. With no such call in progress it is
+    /// freed at once (2M rebinds of a global closure in a loop no longer
+    /// pile up until the run ends).
     #[inline]
     fn bury(&mut self, old: Option<Value>) {
         if let Some(f @ (Value::Func(_) | Value::Native(_) | Value::Type(_))) = old {
-            self.graveyard.push(f);
+            if self.lends > 0 {
+                self.graveyard.push(f);
+            }
+        }
+    }
+
+    /// Ends the loan of a global callee; the last one frees what was
+    /// replaced meanwhile.
+    #[inline]
+    pub(crate) fn end_lend(&mut self) {
+        self.lends -= 1;
+        if self.lends == 0 && !self.graveyard.is_empty() {
+            self.graveyard.clear();
         }
     }
 
@@ -546,6 +563,8 @@ impl Interp {
     /// run from inside a native it called through `call_value`).
     pub(crate) fn release_graveyard(&mut self) {
         if self.run_depth == 0 && self.depth == 0 {
+            // A panic a host caught may have skipped `end_lend`s.
+            self.lends = 0;
             self.graveyard.clear();
         }
     }
