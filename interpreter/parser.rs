@@ -408,6 +408,14 @@ mod tests {
     // ------------------------------------------------------------ errors
 
     #[test]
+    fn keyword_typos_are_suggested_only_at_the_start_of_a_statement() {
+        let helps = |text: &str| parse_program(text, 0).unwrap_err().helps.clone();
+        assert_eq!(helps("cahced fn f(x) { x }"), ["`cahced` is not a keyword: did you mean `cached`?"]);
+        assert_eq!(helps("fn f(x) {\n  retrun x\n}"), ["`retrun` is not a keyword: did you mean `return`?"]);
+        assert!(helps("print(len xs)").is_empty(), "len is a name, not a mistyped `let`");
+    }
+
+    #[test]
     fn error_messages() {
         assert_eq!(err("f(1 }"), ("expected `)` or `,`, found `}`".into(), 1, 5));
         assert_eq!(err("let x = 1\nlet = 2"), ("expected identifier, found `=`".into(), 2, 5));

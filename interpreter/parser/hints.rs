@@ -167,9 +167,12 @@ fn keyword_or_foreign_word(err: &mut MemoError, ctx: &Context<'_>) {
     if ctx.line_of(ctx.span_of(p).0) != ctx.line_of(ctx.span_of(k).0) {
         return;
     }
+    // A keyword typo starts a statement (`cahced fn`, `retrun x`); a name
+    // elsewhere (`print(len xs)`) is most likely just a name.
+    let starts_statement = p == 0 || matches!(ctx.tok(p - 1), Some(Tok::Newline | Tok::Semi | Tok::LBrace | Tok::RBrace));
     if let Some(h) = suggest::foreign(w) {
         err.helps.push(h.to_string());
-    } else if let Some(kw) = suggest::closest(w, suggest::KEYWORDS.iter().copied()) {
+    } else if let Some(kw) = suggest::closest(w, suggest::KEYWORDS.iter().copied()).filter(|_| starts_statement) {
         err.helps.push(format!("`{w}` is not a keyword: did you mean `{kw}`?"));
     }
 }
