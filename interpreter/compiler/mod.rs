@@ -587,6 +587,9 @@ impl Compiler<'_> {
 
     /// Records a call of a global by name, for the arity check at the end.
     fn note_call(&mut self, callee: &Node, name: &str, method: bool, args: &[Arg], span: Span) {
+        if !self.opts.check_calls {
+            return;
+        }
         if let Node::Global(..) = callee {
             let in_function = self.fns.len() > 1;
             self.calls.call(name, method, args, span, in_function, self.top_stmt);
