@@ -213,3 +213,19 @@ fn the_operation_budget_is_per_run() {
     w.wait_for(false, "done 3002\n", 1);
     assert_eq!(w.err(), "", "no run hit the limit");
 }
+
+#[test]
+fn clear_option_clears_the_screen_before_each_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("app.memo");
+    std::fs::write(&app, APP).unwrap();
+    let mut w = Watch::start_with(dir.path(), "app.memo", &["-c"]);
+    w.wait_for(false, "result: 40 6\n", 1);
+    std::fs::write(&app, APP.replace("model(5)", "model(6)")).unwrap();
+    w.wait_for(false, "result: 40 7\n", 1);
+    let out = w.out();
+    // Clear screen and scrollback, cursor home; then the separator line.
+    const CLEAR: &str = "\x1b[H\x1b[2J\x1b[3J";
+    assert!(out.starts_with(&format!("{CLEAR}── ")), "{out:?}");
+    assert_eq!(out.matches(&format!("{CLEAR}── ")).count(), 2, "once before each run: {out:?}");
+}
