@@ -163,6 +163,12 @@ pub struct ErrorData {
     /// Innermost first.
     pub stack: Vec<StackFrame>,
     pub notes: Vec<String>,
+    /// Suggestions that name a fix (`did you mean `total`?`), printed as
+    /// `= help:` lines.
+    pub helps: Vec<String>,
+    /// Further errors found in the same pass (`memo check` reports every
+    /// syntax or compile error of a file at once); this error is the first.
+    pub more: Vec<MemoError>,
     /// While unwinding: the call site in the caller, recorded by the call
     /// that the error is leaving (see `interp::call`).
     pub(crate) site: Option<Span>,
@@ -178,6 +184,8 @@ impl MemoError {
             span: None,
             stack: Vec::new(),
             notes: Vec::new(),
+            helps: Vec::new(),
+            more: Vec::new(),
             site: None,
         }))
     }
@@ -201,6 +209,34 @@ impl MemoError {
         self
     }
 
+    /// Adds a suggestion (`= help:` line).
+    pub fn with_help(mut self, help: impl Into<String>) -> MemoError {
+        self.helps.push(help.into());
+        self
+    }
+
+    /// Adds `did you mean ...?` when there is a suggestion.
+    pub fn with_suggestion(self, suggestion: Option<String>) -> MemoError {
+        match suggestion {
+            Some(s) => self.with_help(s),
+            None => self,
+        }
+    }
+
+    /// The first error of `errors` with the others in `more`; `None` when
+    /// there are none.
+    pub fn collect(errors: Vec<MemoError>) -> Option<MemoError> {
+        let mut it = errors.into_iter();
+        let mut first = it.next()?;
+        first.more.extend(it);
+        Some(first)
+    }
+
+    /// How many errors this one stands for (itself and `more`).
+    pub fn count(&self) -> usize {
+        1 + self.more.len()
+    }
+
     /// Sets the span if none is set yet.
     pub fn or_at(mut self, span: Span) -> MemoError {
         if self.span.is_none() {
@@ -212,16 +248,41 @@ impl MemoError {
     /// Renders the error the way the CLI prints it:
     ///
     /// ```text
-    /// error: division by zero
+    /// error[ZeroDivisionError]: division by zero
     ///  --> script.memo:3:9
     ///   |
     /// 3 | let x = 1 / 0
     ///   |         ^^^^^
-    ///   = stack: f (script.memo:3:9), <script> (script.memo:5:1)
+    ///   = help: ...
+    /// stack (innermost first):
+    ///   in f at script.memo:3:9
     /// ```
+    ///
+    /// With further errors (`more`), each follows after a blank line, and a
+    /// last line counts them.
     pub fn render(&self, sources: &SourceMap) -> String {
+        let mut out = self.render_one(&format!("error[{}]", self.kind), sources);
+        if !self.more.is_empty() {
+            for e in &self.more {
+                out.push('\n');
+                out.push_str(&e.render_one(&format!("error[{}]", e.kind), sources));
+            }
+            let _ = writeln!(out, "\nerror: aborting due to {} previous errors", self.count());
+        }
+        out
+    }
+
+    /// Renders the error as a warning (`warning: ...`, with its location and
+    /// helps): the lints for likely mistakes use `MemoError` too.
+    pub fn render_warning(&self, sources: &SourceMap) -> String {
+        self.render_one("warning", sources)
+    }
+
+    fn render_one(&self, heading: &str, sources: &SourceMap) -> String {
         let mut out = String::new();
-        let _ = writeln!(out, "error: {}", self.message);
+        let _ = writeln!(out, "{heading}: {}", self.message);
+        // `= note:` lines line up with the gutter's `|`, as rustc's do.
+        let mut note_pad = String::from(" ");
         if let Some(span) = self.span {
             if let Some(file) = sources.get(span.file) {
                 let (line, col) = file.line_col(span.start as usize);
@@ -229,6 +290,7 @@ impl MemoError {
                 let text = file.line_text(line);
                 let gutter = line.to_string().len();
                 let pad = " ".repeat(gutter);
+                note_pad.clone_from(&pad);
                 let _ = writeln!(out, "{pad} |");
                 let _ = writeln!(out, "{line} | {text}");
                 let (end_line, end_col) = file.line_col(span.end as usize);
@@ -239,7 +301,10 @@ impl MemoError {
             }
         }
         for note in &self.notes {
-            let _ = writeln!(out, "  = note: {note}");
+            let _ = writeln!(out, "{note_pad} = note: {note}");
+        }
+        for help in &self.helps {
+            let _ = writeln!(out, "{note_pad} = help: {help}");
         }
         if !self.stack.is_empty() {
             let _ = writeln!(out, "stack (innermost first):");

@@ -22,6 +22,7 @@ pub mod natives;
 pub mod parser;
 pub mod source;
 pub mod stack;
+pub mod suggest;
 pub mod value;
 
 /// The interpreter version (part of cache keys for natives and of disk entries).

@@ -46,3 +46,8 @@ pub fn name_of(id: u32) -> String {
 pub fn count() -> usize {
     interner().read().unwrap_or_else(|e| e.into_inner()).names.len()
 }
+
+/// Every name interned so far (for "did you mean" suggestions).
+pub fn all() -> Vec<String> {
+    interner().read().unwrap_or_else(|e| e.into_inner()).names.clone()
+}

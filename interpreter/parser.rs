@@ -8,6 +8,12 @@ use crate::error::MemoError;
 use crate::lexer::{self, LexicalError, Tok};
 use crate::source::Span;
 
+mod hints;
+mod lints;
+mod recover;
+
+pub use lints::lints;
+
 lalrpop_util::lalrpop_mod!(
     #[allow(clippy::all, unused)]
     grammar,
@@ -15,9 +21,11 @@ lalrpop_util::lalrpop_mod!(
 );
 
 /// Parses a whole source file. `file` is the file's id in the `SourceMap`;
-/// it goes into every span.
+/// it goes into every span. A file that does not parse is parsed again to
+/// find all its syntax errors: the first is returned, with the others in
+/// its `more` (see `recover`).
 pub fn parse_program(text: &str, file: u32) -> Result<ast::Program, MemoError> {
-    parse(text, file).map_err(|f| f.error)
+    parse(text, file).map_err(|f| recover::all_errors(text, file, f.error))
 }
 
 /// True when `text` fails to parse only because the input ended early: an
@@ -400,10 +408,18 @@ mod tests {
     // ------------------------------------------------------------ errors
 
     #[test]
+    fn keyword_typos_are_suggested_only_at_the_start_of_a_statement() {
+        let helps = |text: &str| parse_program(text, 0).unwrap_err().helps.clone();
+        assert_eq!(helps("cahced fn f(x) { x }"), ["`cahced` is not a keyword: did you mean `cached`?"]);
+        assert_eq!(helps("fn f(x) {\n  retrun x\n}"), ["`retrun` is not a keyword: did you mean `return`?"]);
+        assert!(helps("print(len xs)").is_empty(), "len is a name, not a mistyped `let`");
+    }
+
+    #[test]
     fn error_messages() {
         assert_eq!(err("f(1 }"), ("expected `)` or `,`, found `}`".into(), 1, 5));
         assert_eq!(err("let x = 1\nlet = 2"), ("expected identifier, found `=`".into(), 2, 5));
-        assert_eq!(err("f(1"), ("unexpected end of input (expected `)` or `,`)".into(), 1, 4));
+        assert_eq!(err("f(1"), ("this `(` is never closed".into(), 1, 2));
         assert_eq!(err("a < b < c"), ("comparison operators cannot be chained: unexpected `<` (use `and`)".into(), 1, 7));
         assert_eq!(err("a..b..c"), ("range operators cannot be chained: unexpected `..`".into(), 1, 5));
         assert_eq!(err("let x = "), ("unexpected end of input (expected an expression)".into(), 1, 8));

@@ -93,7 +93,7 @@ fn errors_carry_their_location() {
     assert_eq!(e.to_string(), format!("calc.memo:2:3: ZeroDivisionError: {}", e.message()));
     assert!(e.message().contains("division by zero"), "{e}");
     let r = e.render();
-    assert!(r.starts_with(&format!("error: {}\n --> calc.memo:2:3", e.message())), "{r}");
+    assert!(r.starts_with(&format!("error[ZeroDivisionError]: {}\n --> calc.memo:2:3", e.message())), "{r}");
     assert!(r.contains("in f at calc.memo:2:3"), "{r}");
     assert!(r.contains("in <script> at calc.memo:4:1"), "{r}");
     // Errors are std errors, and convert back into interpreter errors.

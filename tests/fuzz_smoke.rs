@@ -567,7 +567,7 @@ fn generators_make_valid_programs_often() {
     for _ in 0..200 {
         let text = generated(&mut rng);
         let mut interp = memo::new_interp(memo::Cache::memory());
-        if interp.compile("gen.memo", &text, true).is_ok() {
+        if interp.compile("gen.memo", &text, true, false).is_ok() {
             ok += 1;
         }
     }

@@ -281,7 +281,10 @@ http_get_json("{u}")
     );
     let (out, err, code) = run(&src, &["--no-net"]);
     assert_eq!(out, "PermissionError: http_get() is not allowed here: the host turned off network access\n");
-    assert!(err.starts_with("error: http_get_json() is not allowed here: the host turned off network access"), "{err}");
+    assert!(
+        err.starts_with("error[PermissionError]: http_get_json() is not allowed here: the host turned off network access"),
+        "{err}"
+    );
     assert_eq!(code, 1);
     assert_eq!(s.count(), 0, "no request was made");
 }

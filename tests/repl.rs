@@ -193,7 +193,7 @@ fn unfinished_input_at_the_end_is_a_syntax_error() {
     let (code, out, err) = session(dir.path(), &["--no-disk-cache"], "1 + 1\nfn f() {\n");
     assert_eq!(code, 0);
     assert_eq!(out, "2\n");
-    assert!(err.starts_with("error: "), "{err}");
+    assert!(err.starts_with("error[SyntaxError]: this `{` is never closed"), "{err}");
 }
 
 #[test]
@@ -204,7 +204,9 @@ fn an_error_leaves_the_session_alive() {
     let (code, out, err) = session(dir.path(), &["--no-disk-cache"], input);
     assert_eq!(code, 0);
     assert_eq!(out, "42\n\"after\"\n2\n", "{err}");
-    assert_eq!(err.matches("error: ").count(), 6, "{err}");
+    // Four errors of the inputs (with their kind), two of the commands.
+    assert_eq!(err.lines().filter(|l| l.starts_with("error[")).count(), 4, "{err}");
+    assert_eq!(err.matches("error: ").count(), 2, "{err}");
     assert!(err.contains("<repl:2>"), "errors name the input: {err}");
     assert!(err.contains("boom"), "{err}");
     assert!(err.contains("unknown command `:nonsense`"), "{err}");
@@ -302,7 +304,7 @@ fn ctrl_c_interrupts_an_evaluation_and_keeps_the_session() {
     let pid = r.child.id().to_string();
     let killed = Command::new("kill").args(["-INT", &pid]).status().expect("kill runs");
     assert!(killed.success());
-    r.wait_for(true, "error: interrupted", 1);
+    r.wait_for(true, "error[Interrupted]: interrupted", 1);
     r.send("quick(1)\n:cache");
     let (code, out, err) = r.finish();
     assert_eq!(code, 0, "{err}");
@@ -325,3 +327,23 @@ fn the_operation_budget_is_per_input() {
     assert!(err.contains("operation limit of 5000 exceeded"), "{err}");
     assert_eq!(out, "1\n", "the session goes on");
 }
+
+#[test]
+fn underscore_is_the_last_value_and_doc_shows_signatures() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("lib.memo"),
+        "let base = 1\n// Adds one.\n// (Twice as fast as by hand.)\nfn inc(x) { x + base }\n",
+    )
+    .unwrap();
+    let input = "6 * 7\n_ + 1\nprint(\"x\")\n_\n:doc len\n:load lib.memo\n:doc inc\nhelp(inc)\n:doc lenn\n";
+    let (code, out, err) = session(dir.path(), &["--no-disk-cache"], input);
+    assert_eq!(code, 0, "{err}");
+    // `print` shows nothing (its value is none): `_` stays 43.
+    let doc_inc = "fn inc(x)   (lib.memo:4)\nAdds one.\n(Twice as fast as by hand.)\n";
+    assert_eq!(out, format!("42\n43\nx\n43\nlen(x)   (native)\n{}\n{doc_inc}{doc_inc}", LEN_DOC), "{err}");
+    assert!(err.ends_with("\nerror: `lenn` is not defined (did you mean `len`?)\n"), "{err}");
+}
+
+/// The first line of `len`'s documentation (its doc comment in natives/).
+const LEN_DOC: &str = "characters of a string, elements of a list, map or range.";

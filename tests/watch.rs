@@ -109,6 +109,15 @@ fn separator_rest(line: &str) -> &str {
     rest.strip_suffix(" ──").unwrap_or_else(|| panic!("ends with ` ──`: {line:?}"))
 }
 
+/// A summary line `── ran app.memo in 1.4ms · 0 hits, 2 misses ──` without
+/// its time: ("ran app.memo", "0 hits, 2 misses").
+fn summary_without_time(line: &str) -> (&str, &str) {
+    let rest = line.strip_prefix("── ").and_then(|r| r.strip_suffix(" ──")).unwrap_or_else(|| panic!("a summary line: {line:?}"));
+    let (what, rest) = rest.split_once(" in ").unwrap_or_else(|| panic!("` in ` and the time: {line:?}"));
+    let (_, counts) = rest.split_once(" · ").unwrap_or_else(|| panic!("` · ` and the counts: {line:?}"));
+    (what, counts)
+}
+
 #[test]
 fn a_save_re_runs_the_script_and_only_the_changed_call_misses() {
     let dir = tempfile::tempdir().unwrap();
@@ -123,8 +132,10 @@ fn a_save_re_runs_the_script_and_only_the_changed_call_misses() {
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(separator_rest(lines[0]), "running app.memo", "{out}");
     assert_eq!(&lines[1..4], ["miss load 4", "miss model 5", "result: 40 6"], "{out}");
-    assert_eq!(separator_rest(lines[4]), "re-running app.memo · last run: 0 hits, 2 misses", "{out}");
-    assert_eq!(&lines[5..], ["miss model 6", "result: 40 7"], "only the changed call missed:\n{out}");
+    // The run's summary ends it; the time it took varies.
+    assert_eq!(summary_without_time(lines[4]), ("ran app.memo", "0 hits, 2 misses (missed: load, model)"), "{out}");
+    assert_eq!(separator_rest(lines[5]), "re-running app.memo", "{out}");
+    assert_eq!(&lines[6..8], ["miss model 6", "result: 40 7"], "only the changed call missed:\n{out}");
     assert_eq!(w.err(), "");
 }
 
@@ -136,14 +147,15 @@ fn errors_are_printed_and_watching_goes_on() {
     let mut w = Watch::start(dir.path(), "app.memo");
     w.wait_for(false, "result: 40 6\n", 1);
     std::fs::write(&app, format!("{APP}\nprint(1 / 0)\n")).unwrap();
-    w.wait_for(true, "error: ", 1);
+    w.wait_for(true, "error[ZeroDivisionError]: ", 1);
     assert!(w.err().contains("app.memo:"), "the error names the file: {}", w.err());
     std::fs::write(&app, APP.replace("n * 10", "n * 100")).unwrap();
     w.wait_for(false, "result: 400 6\n", 1);
     let out = w.out();
-    assert!(out.contains("re-running app.memo · last run: 2 hits, 0 misses ──"), "the failed run's counts:\n{out}");
-    let last = out.rsplit(" ──\n").next().unwrap();
-    assert_eq!(last, "miss load 4\nresult: 400 6\n", "the cache survived the error:\n{out}");
+    let failed = out.lines().find(|l| l.starts_with("── failed ")).unwrap_or_else(|| panic!("a failed run's summary:\n{out}"));
+    assert_eq!(summary_without_time(failed), ("failed app.memo", "2 hits, 0 misses"), "the failed run's counts:\n{out}");
+    let last = out.rsplit("re-running app.memo ──\n").next().unwrap();
+    assert!(last.starts_with("miss load 4\nresult: 400 6\n"), "the cache survived the error:\n{out}");
 }
 
 #[test]
@@ -200,4 +212,20 @@ fn the_operation_budget_is_per_run() {
     std::fs::write(&app, src(2)).unwrap();
     w.wait_for(false, "done 3002\n", 1);
     assert_eq!(w.err(), "", "no run hit the limit");
+}
+
+#[test]
+fn clear_option_clears_the_screen_before_each_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("app.memo");
+    std::fs::write(&app, APP).unwrap();
+    let mut w = Watch::start_with(dir.path(), "app.memo", &["-c"]);
+    w.wait_for(false, "result: 40 6\n", 1);
+    std::fs::write(&app, APP.replace("model(5)", "model(6)")).unwrap();
+    w.wait_for(false, "result: 40 7\n", 1);
+    let out = w.out();
+    // Clear screen and scrollback, cursor home; then the separator line.
+    const CLEAR: &str = "\x1b[H\x1b[2J\x1b[3J";
+    assert!(out.starts_with(&format!("{CLEAR}── ")), "{out:?}");
+    assert_eq!(out.matches(&format!("{CLEAR}── ")).count(), 2, "once before each run: {out:?}");
 }

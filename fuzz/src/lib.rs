@@ -41,8 +41,8 @@ pub fn compile(text: &str) {
     set_stack();
     let Ok(prog) = memo::parser::parse_program(text, 1) else { return };
     let defined = |n: &str| n.len().is_multiple_of(2);
-    for check_undefined in [true, false] {
-        let opts = memo::compiler::CompileOptions { file: 1, is_defined: &defined, check_undefined, library: false };
+    for (check_undefined, check_calls) in [(true, true), (true, false), (false, false)] {
+        let opts = memo::compiler::CompileOptions { file: 1, is_defined: &defined, check_undefined, check_calls, library: false };
         let _ = memo::compiler::compile_program(&prog, &opts);
     }
 }

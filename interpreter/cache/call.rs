@@ -389,7 +389,9 @@ fn unhashable_type(v: &Value) -> Option<String> {
 }
 
 /// Called by `print`: warns (once per function per run) when a cached fn
-/// prints during a miss, since its output will not appear on hits.
+/// prints during a miss, since its output will not appear on hits. The
+/// first warning of a session is the full one; later ones (more runs of a
+/// REPL or of `memo watch`) are one short line.
 pub fn note_print(interp: &mut Interp) {
     let Some(s) = super::session(interp) else { return };
     if s.missing.is_empty() {
@@ -402,9 +404,15 @@ pub fn note_print(interp: &mut Interp) {
         .map(|(n, _, _)| n.clone())
         .collect();
     for name in pending {
-        sess!(interp).warned_print.insert(name.clone());
-        interp.warn(&format!(
-            "warning: cached fn `{name}` called print(); its output appears only on cache misses (cached(suppress_warning: true) silences this)"
-        ));
+        let s = sess!(interp);
+        s.warned_print.insert(name.clone());
+        let short = std::mem::replace(&mut s.explained_print, true);
+        if short {
+            interp.warn(&format!("warning: cached fn `{name}` called print() (its output appears only on misses)"));
+        } else {
+            interp.warn(&format!(
+                "warning: cached fn `{name}` called print(); its output appears only on cache misses (cached(suppress_warning: true) silences this)"
+            ));
+        }
     }
 }

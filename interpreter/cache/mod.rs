@@ -27,7 +27,7 @@ pub mod local;
 #[cfg(feature = "redis")]
 pub mod redis_tier;
 pub mod session;
-mod spinner;
+pub(crate) mod spinner;
 pub mod tier;
 mod tiers;
 pub mod trace;

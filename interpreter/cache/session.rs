@@ -64,6 +64,9 @@ pub struct Session {
     pub(crate) fs_epoch: u64,
     /// Functions already warned about printing, this run.
     pub(crate) warned_print: HashSet<Arc<str>>,
+    /// Whether the print warning was given in full once (in this session:
+    /// a REPL or `memo watch` then gives the short form).
+    pub(crate) explained_print: bool,
     /// Functions already warned about reading a clock, this run.
     pub(crate) warned_impure: HashSet<Arc<str>>,
     /// Hits and misses of this run.
@@ -88,6 +91,7 @@ impl Session {
             verified: Default::default(),
             fs_epoch: 0,
             warned_print: HashSet::new(),
+            explained_print: false,
             warned_impure: HashSet::new(),
             run_stats: RunStats::default(),
             cached_fns: Vec::new(),

@@ -1,12 +1,14 @@
-//! The `memo` command line: `run`, `check`, `repl`, `watch`, `cache`. Every
-//! command that runs scripts builds one [`Engine`] the same way
+//! The `memo` command line: `run`, `check`, `repl`, `watch`, `cache`,
+//! `completions`; `memo FILE` runs a script and `memo` alone starts the
+//! REPL. Every command that runs scripts builds one [`Engine`] the same way
 //! (`make_engine`), so runs start alike everywhere: the same cache tiers,
 //! the same limits (the operation budget is per run, reset by the engine
 //! on every entry), the same statistics.
 
+mod help;
 pub(crate) mod stats;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 use memo::cache::config::DEFAULT_REMOTE_MAX_ENTRY_BYTES;
 use memo::cache::disk::DEFAULT_MAX_BYTES;
 use memo::{Cache, CacheConfig, Engine, Limits, Value};
@@ -18,27 +20,55 @@ use std::path::{Path, PathBuf};
 pub const STACK_SIZE: usize = 1 << 30;
 
 #[derive(Parser, Debug)]
-#[command(name = "memo", version, about = "memo: a scripting language with native memoization (`cached fn`)", long_about = None)]
+#[command(
+    name = "memo",
+    version,
+    about = "memo: a scripting language with native memoization (`cached fn`)",
+    long_about = None,
+    args_conflicts_with_subcommands = true,
+    after_help = help::TOP
+)]
 pub struct Cli {
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
+    /// A script to run, as `memo run FILE` does (`-`: read it from stdin); with no FILE (and no -e), the REPL starts
+    pub file: Option<PathBuf>,
+    /// Run CODE instead of a file
+    #[arg(short = 'e', long = "eval", value_name = "CODE", conflicts_with = "file")]
+    pub eval: Option<String>,
+    #[command(flatten)]
+    pub opts: RunOpts,
+}
+
+/// What a command runs or checks: a file, stdin (`-`) or `-e CODE`.
+#[derive(Args, Debug, Clone)]
+pub struct Source {
+    /// The script (`-`: read it from stdin)
+    #[arg(required_unless_present = "eval")]
+    pub file: Option<PathBuf>,
+    /// The code itself, instead of a file
+    #[arg(short = 'e', long = "eval", value_name = "CODE", conflicts_with = "file")]
+    pub eval: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Run a script
+    #[command(after_help = help::RUN)]
     Run {
-        /// The script to run
-        file: PathBuf,
+        #[command(flatten)]
+        source: Source,
         #[command(flatten)]
         opts: RunOpts,
     },
     /// Check a script for syntax and compile errors without running it
+    #[command(after_help = help::CHECK)]
     Check {
-        /// The script to check
-        file: PathBuf,
+        #[command(flatten)]
+        source: Source,
     },
     /// Start an interactive session (optionally running FILE first)
+    #[command(after_help = help::REPL)]
     Repl {
         /// A script to run at start (and re-run with `:run`)
         file: Option<PathBuf>,
@@ -46,42 +76,74 @@ pub enum Command {
         opts: RunOpts,
     },
     /// Run FILE, then re-run it whenever it (or a file it imports) changes
+    #[command(after_help = help::WATCH)]
     Watch {
         /// The script to watch
         file: PathBuf,
+        /// Clear the screen before each run
+        #[arg(short = 'c', long)]
+        clear: bool,
         #[command(flatten)]
         opts: RunOpts,
     },
     /// Inspect or clear a cache directory
+    #[command(after_help = help::CACHE)]
     Cache {
         #[command(subcommand)]
         action: CacheAction,
     },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    #[command(after_help = help::COMPLETIONS)]
+    Completions {
+        /// The shell to complete for
+        shell: clap_complete::Shell,
+    },
+}
+
+/// Which cache directory a `memo cache` command looks at.
+#[derive(Args, Debug, Clone, Default)]
+pub struct CacheLocation {
+    /// The cache directory (default: $MEMO_CACHE_DIR, else ./.memo-cache)
+    #[arg(long, conflicts_with = "for_script")]
+    pub cache_dir: Option<PathBuf>,
+    /// The cache `memo run SCRIPT` uses: .memo-cache/ beside SCRIPT ($MEMO_CACHE_DIR when set)
+    #[arg(long = "for", value_name = "SCRIPT")]
+    pub for_script: Option<PathBuf>,
+}
+
+impl CacheLocation {
+    /// The directory: `--cache-dir`, else what `memo run SCRIPT` would use
+    /// for `--for SCRIPT`, else `$MEMO_CACHE_DIR` or `./.memo-cache`.
+    pub fn dir(&self) -> PathBuf {
+        cache_dir_for(&self.cache_dir, self.for_script.as_deref())
+    }
 }
 
 #[derive(Subcommand, Debug)]
 pub enum CacheAction {
-    /// Show entries, bytes and computation time per cached function
+    /// Show entries, bytes and computation time per cached function (or of one)
+    #[command(after_help = help::CACHE_STATS)]
     Stats {
-        /// Cache directory (default: $MEMO_CACHE_DIR or ./.memo-cache)
-        #[arg(long)]
-        cache_dir: Option<PathBuf>,
+        /// Only this function
+        function: Option<String>,
+        #[command(flatten)]
+        location: CacheLocation,
     },
     /// List entries (of one function): arguments, size, created, last used
+    #[command(after_help = help::CACHE_LS)]
     Ls {
         /// Only this function's entries
         function: Option<String>,
-        /// Cache directory (default: $MEMO_CACHE_DIR or ./.memo-cache)
-        #[arg(long)]
-        cache_dir: Option<PathBuf>,
+        #[command(flatten)]
+        location: CacheLocation,
     },
     /// Delete the entries of one function, or all entries
+    #[command(after_help = help::CACHE_CLEAR)]
     Clear {
         /// Only this function's entries
         function: Option<String>,
-        /// Cache directory (default: $MEMO_CACHE_DIR or ./.memo-cache)
-        #[arg(long)]
-        cache_dir: Option<PathBuf>,
+        #[command(flatten)]
+        location: CacheLocation,
     },
 }
 
@@ -224,6 +286,7 @@ pub fn make_engine(opts: &RunOpts, cache: Cache) -> Result<Engine, String> {
         .limits(limits)
         .explain(opts.explain)
         .spinner(std::io::stderr().is_terminal())
+        .lints(true)
         // MEMO_SPECIALIZE=off: the general code everywhere (for the tests that
         // check specializations change nothing).
         .specialize(std::env::var_os("MEMO_SPECIALIZE").map_or(true, |v| v != "off"))
@@ -248,16 +311,64 @@ pub fn main() -> i32 {
             return code;
         }
     };
-    memo::stack::run_with_stack(STACK_SIZE, move || run_command(cli.command))
+    let command = match cli.command {
+        Some(c) => c,
+        // `memo FILE` runs it, `memo -e CODE` runs CODE, `memo` starts the REPL.
+        None if cli.file.is_some() || cli.eval.is_some() => {
+            Command::Run { source: Source { file: cli.file, eval: cli.eval }, opts: cli.opts }
+        }
+        None => Command::Repl { file: None, opts: cli.opts },
+    };
+    memo::stack::run_with_stack(STACK_SIZE, move || run_command(command))
 }
 
 fn run_command(cmd: Command) -> i32 {
     match cmd {
-        Command::Run { file, opts } => run_file(&file, &opts),
-        Command::Check { file } => check_file(&file),
+        Command::Run { source, opts } => run_source(&source, &opts),
+        Command::Check { source } => check_source(&source),
         Command::Repl { file, opts } => crate::repl::run(file, &opts),
-        Command::Watch { file, opts } => crate::watch::run(&file, &opts),
+        Command::Watch { file, clear, opts } => crate::watch::run(&file, clear, &opts),
         Command::Cache { action } => stats::cache_command(action),
+        Command::Completions { shell } => {
+            // Generated into memory first: clap_complete panics when its
+            // writer fails (`memo completions bash | head`).
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "memo", &mut script);
+            let _ = std::io::Write::write_all(&mut std::io::stdout(), &script);
+            0
+        }
+    }
+}
+
+/// Exit code of a run stopped by Ctrl-C (128 + SIGINT, as shells report it).
+pub const EXIT_INTERRUPTED: i32 = 130;
+
+/// The exit code for a failed run: 130 when Ctrl-C stopped it, else 1.
+pub fn error_code(e: &memo::Error) -> i32 {
+    if e.kind() == "Interrupted" {
+        EXIT_INTERRUPTED
+    } else {
+        1
+    }
+}
+
+/// The name errors show and the text of a `Source`; the script's path
+/// when it is a file (for the cache directory and imports).
+fn read_source(source: &Source) -> Result<(String, String, Option<PathBuf>), String> {
+    if let Some(code) = &source.eval {
+        return Ok(("<-e>".into(), code.clone(), None));
+    }
+    let file = source.file.as_ref().expect("clap requires FILE without -e");
+    if file.as_os_str() == "-" {
+        let mut text = String::new();
+        return match std::io::Read::read_to_string(&mut std::io::stdin(), &mut text) {
+            Ok(_) => Ok(("<stdin>".into(), text, None)),
+            Err(e) => Err(format!("cannot read the script from stdin: {e}")),
+        };
+    }
+    match std::fs::read_to_string(file) {
+        Ok(t) => Ok((file.display().to_string(), t, Some(file.clone()))),
+        Err(e) => Err(format!("cannot read `{}`: {e}", file.display())),
     }
 }
 
@@ -271,17 +382,27 @@ fn usage_error(msg: &str) -> i32 {
     2
 }
 
-fn run_file(file: &Path, opts: &RunOpts) -> i32 {
-    let text = match std::fs::read_to_string(file) {
-        Ok(t) => t,
-        Err(e) => return usage_error(&format!("cannot read `{}`: {e}", file.display())),
+fn run_source(source: &Source, opts: &RunOpts) -> i32 {
+    let (name, text, path) = match read_source(source) {
+        Ok(s) => s,
+        Err(e) => return usage_error(&e),
     };
-    let cache = make_cache(opts, Some(file));
+    let cache = make_cache(opts, path.as_deref());
     let mut engine = match make_engine(opts, cache) {
         Ok(e) => e,
         Err(e) => return usage_error(&e),
     };
-    let r = engine.run_named(&file.display().to_string(), &text);
+    // Ctrl-C stops the script with an `Interrupted` error (the cache's
+    // pending writes are still flushed); a second one ends the process.
+    let interrupt = engine.interrupt_handle();
+    let pressed = std::sync::atomic::AtomicBool::new(false);
+    let _ = ctrlc::set_handler(move || {
+        if pressed.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            std::process::exit(EXIT_INTERRUPTED);
+        }
+        interrupt.interrupt();
+    });
+    let r = engine.run_named(&name, &text);
     engine.flush();
     // Batched cache writes become durable now; a tier failing here warns.
     engine.cache().flush();
@@ -292,7 +413,7 @@ fn run_file(file: &Path, opts: &RunOpts) -> i32 {
         Ok(_) => 0,
         Err(e) => {
             eprint!("{}", e.render());
-            1
+            error_code(&e)
         }
     };
     if opts.stats {
@@ -302,15 +423,15 @@ fn run_file(file: &Path, opts: &RunOpts) -> i32 {
     code
 }
 
-fn check_file(file: &Path) -> i32 {
-    let text = match std::fs::read_to_string(file) {
-        Ok(t) => t,
-        Err(e) => return usage_error(&format!("cannot read `{}`: {e}", file.display())),
+fn check_source(source: &Source) -> i32 {
+    let (name, text, _) = match read_source(source) {
+        Ok(s) => s,
+        Err(e) => return usage_error(&e),
     };
-    let mut engine = Engine::builder().run_on_current_thread().build();
-    match engine.check_named(&file.display().to_string(), &text) {
+    let mut engine = Engine::builder().lints(true).run_on_current_thread().build();
+    match engine.check_named(&name, &text) {
         Ok(()) => {
-            println!("{}: ok", file.display());
+            println!("{name}: ok");
             0
         }
         Err(e) => {

@@ -1,6 +1,6 @@
 //! `--stats` output and the `memo cache stats|ls|clear` commands.
 
-use super::{cache_dir_for, plural, CacheAction};
+use super::{plural, CacheAction};
 use memo::cache::disk::DEFAULT_MAX_BYTES;
 use memo::cache::local::LocalTier;
 use memo::cache::tier::Tier;
@@ -84,15 +84,51 @@ fn shorten(s: &str, n: usize) -> String {
     out
 }
 
+/// Caches one directory level below `.`: where `memo run sub/app.memo`
+/// keeps its cache (said when `./.memo-cache` does not exist).
+fn caches_below() -> Vec<std::path::PathBuf> {
+    let Ok(rd) = std::fs::read_dir(".") else { return Vec::new() };
+    let mut v: Vec<std::path::PathBuf> = rd
+        .filter_map(|e| e.ok())
+        .map(|e| e.path().join(".memo-cache"))
+        .filter(|p| p.is_dir())
+        .map(|p| p.strip_prefix("./").map(|q| q.to_path_buf()).unwrap_or(p))
+        .collect();
+    v.sort();
+    v
+}
+
+/// `did you mean `fib`?` among the cache's functions, on stderr.
+fn hint_function(store: &mut LocalTier, function: &str) {
+    let names: Vec<String> = store.stats().map(|v| v.into_iter().map(|s| s.name).collect()).unwrap_or_default();
+    if let Some(c) = memo::suggest::closest(function, names.iter().map(String::as_str)) {
+        eprintln!("help: did you mean `{c}`?");
+    } else if !names.is_empty() {
+        let v: Vec<&str> = names.iter().map(String::as_str).collect();
+        eprintln!("note: the cached fns with entries are {}", memo::suggest::list(&v));
+    }
+}
+
 pub fn cache_command(action: CacheAction) -> i32 {
-    let (dir, function) = match &action {
-        CacheAction::Stats { cache_dir } => (cache_dir_for(cache_dir, None), None),
-        CacheAction::Ls { function, cache_dir } | CacheAction::Clear { function, cache_dir } => {
-            (cache_dir_for(cache_dir, None), function.clone())
+    let (dir, function, explicit) = match &action {
+        CacheAction::Stats { function, location }
+        | CacheAction::Ls { function, location }
+        | CacheAction::Clear { function, location } => {
+            (location.dir(), function.clone(), location.cache_dir.is_some() || location.for_script.is_some())
         }
     };
     if !dir.exists() {
         println!("no cache at {}", dir.display());
+        if !explicit && std::env::var_os("MEMO_CACHE_DIR").filter(|d| !d.is_empty()).is_none() {
+            let below = caches_below();
+            if !below.is_empty() {
+                let list: Vec<String> = below.iter().map(|p| p.display().to_string()).collect();
+                println!(
+                    "`memo run DIR/app.memo` keeps its cache in DIR/.memo-cache: found {} (use `--for DIR/app.memo` or `--cache-dir DIR/.memo-cache`)",
+                    list.join(", ")
+                );
+            }
+        }
         return 0;
     }
     let mut store = match open_local(&dir) {
@@ -105,10 +141,18 @@ pub fn cache_command(action: CacheAction) -> i32 {
     };
     match action {
         CacheAction::Stats { .. } => {
-            let stats = match store.stats() {
+            let mut stats = match store.stats() {
                 Ok(s) => s,
                 Err(e) => return failed(e),
             };
+            if let Some(f) = &function {
+                stats.retain(|s| &s.name == f);
+                if stats.is_empty() {
+                    eprintln!("error: no entries of `{f}` in the cache at {}", dir.display());
+                    hint_function(&mut store, f);
+                    return 1;
+                }
+            }
             println!("cache: {}", dir.display());
             let w = stats.iter().map(|s| s.name.len()).max().unwrap_or(8).max(8);
             println!("{:<w$}  {:>8}  {:>10}  {:>14}", "cached fn", "entries", "size", "compute time");
@@ -127,6 +171,9 @@ pub fn cache_command(action: CacheAction) -> i32 {
                 Ok(r) => r.unwrap_or_default(),
                 Err(e) => return failed(e),
             };
+            if let (Some(f), true) = (&function, rows.is_empty()) {
+                hint_function(&mut store, f);
+            }
             let calls: Vec<String> = rows.iter().map(|r| shorten(&r.label, 60)).collect();
             let w = calls.iter().map(|c| c.chars().count()).max().unwrap_or(4).max(4);
             println!("{:<w$}  {:>10}  {:>12}  {:>12}", "call", "size", "created", "last used");
@@ -139,6 +186,9 @@ pub fn cache_command(action: CacheAction) -> i32 {
         }
         CacheAction::Clear { .. } => match store.clear(function.as_deref()) {
             Ok(n) => {
+                if let (Some(f), 0) = (&function, n) {
+                    hint_function(&mut store, f);
+                }
                 match function {
                     Some(f) => println!("removed {n} entries of `{f}` from {}", dir.display()),
                     None => println!("removed {n} entries from {}", dir.display()),

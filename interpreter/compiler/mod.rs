@@ -16,8 +16,11 @@ use crate::source::Span;
 use crate::stack;
 use code_hash::{ast_hash, Hash32};
 use ir::{Lit, Node, PathStep, Place, StructDecl};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
+
+mod checks;
+use checks::{Calls, KnownCallee};
 
 /// The option names `cached(...)` accepts (the runtime evaluates them).
 pub const CACHED_OPTIONS: &[&str] =
@@ -62,25 +65,43 @@ pub struct CompileOptions<'a> {
     pub is_defined: &'a dyn Fn(&str) -> bool,
     /// Report names that are defined nowhere as compile errors.
     pub check_undefined: bool,
+    /// Also report, as compile errors, calls of the file's own functions and
+    /// struct constructors that would fail at run time (wrong number of
+    /// arguments, unknown fields): `memo check` does, a run does not (the
+    /// script may catch those errors on purpose).
+    pub check_calls: bool,
     /// Library code (`stdlib/`): its functions are identified by name and
     /// interpreter version in cache keys, not by their bodies.
     pub library: bool,
 }
 
-/// Compiles a whole program into the script's function.
+/// Compiles a whole program into the script's function. Every compile
+/// error of the program is reported at once: the first is returned with
+/// the others in its `more`.
 pub fn compile_program(prog: &Program, opts: &CompileOptions) -> Result<Arc<FnIr>> {
     let mut top_level: HashSet<String> = HashSet::new();
     let mut has_import = false;
-    for s in &prog.stmts {
-        match &s.kind {
-            StmtKind::Let { name, .. } | StmtKind::Struct { name, .. } => {
-                top_level.insert(name.name.clone());
+    // Top-level declarations by name: (statement index, the callee) when a
+    // name is declared once, as a fn or a struct; `None` when it is declared
+    // more than once or by `let`.
+    let mut declared: HashMap<String, Option<(usize, KnownCallee)>> = HashMap::new();
+    for (i, s) in prog.stmts.iter().enumerate() {
+        let (name, known) = match &s.kind {
+            StmtKind::Let { name, .. } => (name, None),
+            StmtKind::Struct { name, fields } => (name, Some(KnownCallee::structure(name, fields))),
+            StmtKind::FnDecl(def @ FnDef { name: Some(name), .. }) => (name, Some(KnownCallee::function(name, def))),
+            StmtKind::Import(_) => {
+                has_import = true;
+                continue;
             }
-            StmtKind::FnDecl(FnDef { name: Some(name), .. }) => {
-                top_level.insert(name.name.clone());
+            _ => continue,
+        };
+        top_level.insert(name.name.clone());
+        match declared.get_mut(&name.name) {
+            Some(d) => *d = None,
+            None => {
+                declared.insert(name.name.clone(), known.map(|k| (i, k)));
             }
-            StmtKind::Import(_) => has_import = true,
-            _ => {}
         }
     }
     let mut c = Compiler {
@@ -88,11 +109,26 @@ pub fn compile_program(prog: &Program, opts: &CompileOptions) -> Result<Arc<FnIr
         top_level,
         opts,
         check_undefined: opts.check_undefined && !has_import,
+        errors: Vec::new(),
+        undefined_reported: HashSet::new(),
+        calls: Calls::default(),
+        top_stmt: 0,
     };
     let span = prog.stmts.first().map(|s| s.span.to(prog.stmts.last().unwrap().span)).unwrap_or(Span::new(opts.file, 0, 0));
     let mut body = Vec::with_capacity(prog.stmts.len());
-    for s in &prog.stmts {
+    for (i, s) in prog.stmts.iter().enumerate() {
+        c.top_stmt = i;
         body.push(c.stmt(s, true)?);
+    }
+    if opts.check_calls && opts.check_undefined && !has_import {
+        let known: HashMap<String, (usize, KnownCallee)> = declared.into_iter().filter_map(|(n, d)| d.map(|d| (n, d))).collect();
+        let found = c.calls.check(&known);
+        c.errors.extend(found);
+    }
+    if !c.errors.is_empty() {
+        let mut errors = std::mem::take(&mut c.errors);
+        errors.sort_by_key(|e| e.span.map(|s| s.start));
+        return Err(MemoError::collect(errors).expect("not empty"));
     }
     let st = c.fns.pop().unwrap();
     Ok(Arc::new(st.finish(Vec::new(), Node::Block(body), span, opts.library)))
@@ -184,6 +220,15 @@ struct Compiler<'a> {
     top_level: HashSet<String>,
     opts: &'a CompileOptions<'a>,
     check_undefined: bool,
+    /// Every compile error found so far (compiling goes on after one).
+    errors: Vec<MemoError>,
+    /// Undefined names already reported (each is reported once).
+    undefined_reported: HashSet<String>,
+    /// Calls of global names, checked against the file's declarations at
+    /// the end (`checks`).
+    calls: Calls,
+    /// The top-level statement being compiled.
+    top_stmt: usize,
 }
 
 enum Resolved {
@@ -244,19 +289,50 @@ impl Compiler<'_> {
         Some(slot)
     }
 
+    /// Records a compile error; compiling goes on, so that one pass finds
+    /// them all.
+    fn report(&mut self, e: MemoError) {
+        self.errors.push(e);
+    }
+
     fn resolve(&mut self, name: &str, span: Span, how: Use) -> Result<Resolved> {
         let k = self.fns.len() - 1;
         if let Some(slot) = self.resolve_in(k, name) {
             return Ok(Resolved::Local(slot));
         }
         if self.check_undefined && !self.top_level.contains(name) && !(self.opts.is_defined)(name) {
-            return Err(MemoError::compile(format!("undefined variable `{name}`"), span));
+            if self.undefined_reported.insert(name.to_string()) {
+                let what = if how == Use::Call { "function" } else { "variable" };
+                let e = MemoError::compile(format!("undefined {what} `{name}`"), span);
+                let help = self.suggest_name(name);
+                self.report(e.with_suggestion(help));
+            }
+            return Ok(Resolved::Global(names::intern(name)));
         }
         let id = names::intern(name);
         for st in self.fns.iter_mut() {
             st.use_global(id, how);
         }
         Ok(Resolved::Global(id))
+    }
+
+    /// "Did you mean" for an undefined name: the names visible here (locals
+    /// of this and the enclosing functions, the file's globals, the
+    /// interpreter's), then the keywords.
+    fn suggest_name(&self, name: &str) -> Option<String> {
+        let mut candidates: Vec<String> = Vec::new();
+        for st in self.fns.iter().rev() {
+            for scope in st.scopes.iter().rev() {
+                candidates.extend(scope.iter().rev().map(|(n, _)| n.clone()));
+            }
+            candidates.extend(st.captures.iter().map(|c| c.0.clone()));
+            candidates.extend(st.self_name.clone());
+        }
+        let mut globals: Vec<String> = self.top_level.iter().cloned().collect();
+        globals.extend(names::all().into_iter().filter(|n| (self.opts.is_defined)(n)));
+        globals.sort();
+        candidates.extend(globals);
+        crate::suggest::did_you_mean(name, candidates.iter().map(String::as_str), crate::suggest::KEYWORDS)
     }
 
     fn block(&mut self, b: &Block) -> Result<Node> {
@@ -303,7 +379,7 @@ impl Compiler<'_> {
                 let mut seen = HashSet::new();
                 for f in fields {
                     if !seen.insert(&f.name) {
-                        return Err(MemoError::compile(
+                        self.report(MemoError::compile(
                             format!("duplicate field `{}` in struct `{}`", f.name, name.name),
                             f.span,
                         ));
@@ -338,7 +414,8 @@ impl Compiler<'_> {
             StmtKind::Break | StmtKind::Continue => {
                 if self.cur().loops == 0 {
                     let what = if matches!(s.kind, StmtKind::Break) { "break" } else { "continue" };
-                    return Err(MemoError::compile(format!("`{what}` outside of a loop"), s.span));
+                    self.report(MemoError::compile(format!("`{what}` outside of a loop"), s.span));
+                    return Ok(Node::Const(Lit::None));
                 }
                 if matches!(s.kind, StmtKind::Break) {
                     Node::Break
@@ -348,7 +425,7 @@ impl Compiler<'_> {
             }
             StmtKind::Return(e) => {
                 if self.cur().is_script {
-                    return Err(MemoError::compile("`return` outside of a function", s.span));
+                    self.report(MemoError::compile("`return` outside of a function", s.span));
                 }
                 let v = match e {
                     Some(e) => self.expr(e)?,
@@ -358,7 +435,7 @@ impl Compiler<'_> {
             }
             StmtKind::Import(path) => {
                 if !top {
-                    return Err(MemoError::compile("`import` is only allowed at the top level of a file", s.span));
+                    self.report(MemoError::compile("`import` is only allowed at the top level of a file", s.span));
                 }
                 Node::Import(path.clone(), s.span)
             }
@@ -377,7 +454,11 @@ impl Compiler<'_> {
                     root = t;
                 }
                 ExprKind::Ident(_) => break,
-                _ => return Err(MemoError::compile("cannot assign to this expression", target.span)),
+                _ => {
+                    self.report(MemoError::compile("cannot assign to this expression", target.span));
+                    self.expr(value)?;
+                    return Ok(Node::Const(Lit::None));
+                }
             }
         }
         let ExprKind::Ident(name) = &root.kind else { unreachable!() };
@@ -412,11 +493,14 @@ impl Compiler<'_> {
     /// owning them (`Interp::call_plain`).
     fn resolve_target(&mut self, name: &str, span: Span) -> Result<Resolved> {
         let r = self.resolve(name, span, Use::Write)?;
-        if let Resolved::Local(slot) = r {
-            let st = &self.fns[self.fns.len() - 1];
-            if st.captures.iter().any(|c| c.1 == slot) || st.self_slot == Some(slot) {
-                return Err(cannot_assign_capture(name, span));
+        match r {
+            Resolved::Local(slot) => {
+                let st = &self.fns[self.fns.len() - 1];
+                if st.captures.iter().any(|c| c.1 == slot) || st.self_slot == Some(slot) {
+                    self.report(cannot_assign_capture(name, span));
+                }
             }
+            Resolved::Global(_) => self.calls.assigned(name),
         }
         Ok(r)
     }
@@ -428,7 +512,7 @@ impl Compiler<'_> {
         let mut seen = HashSet::new();
         for p in &def.params {
             if !seen.insert(&p.name) {
-                return Err(MemoError::compile(format!("duplicate parameter `{}`", p.name), p.span));
+                self.report(MemoError::compile(format!("duplicate parameter `{}`", p.name), p.span));
             }
             let slot = st.alloc();
             st.scopes[0].push((p.name.clone(), slot));
@@ -447,16 +531,23 @@ impl Compiler<'_> {
                 let mut out = Vec::new();
                 for a in opts {
                     let Some(n) = &a.name else {
-                        return Err(MemoError::compile(
+                        self.report(MemoError::compile(
                             "cached options are named, e.g. `cached(max_entries: 100)`",
                             a.value.span,
                         ));
+                        continue;
                     };
                     if !CACHED_OPTIONS.contains(&n.name.as_str()) {
-                        return Err(MemoError::compile(
-                            format!("unknown cached option `{}` (known: {})", n.name, CACHED_OPTIONS.join(", ")),
-                            n.span,
-                        ));
+                        let help = crate::suggest::closest(&n.name, CACHED_OPTIONS.iter().copied())
+                            .map(|c| format!("did you mean `{c}`?"));
+                        self.report(
+                            MemoError::compile(
+                                format!("unknown cached option `{}` (known: {})", n.name, CACHED_OPTIONS.join(", ")),
+                                n.span,
+                            )
+                            .with_suggestion(help),
+                        );
+                        continue;
                     }
                     out.push((n.name.clone(), self.expr(&a.value)?, n.span));
                 }
@@ -479,7 +570,7 @@ impl Compiler<'_> {
             for a in args {
                 if let Some(n) = &a.name {
                     if !seen.insert(n.name.clone()) {
-                        return Err(MemoError::compile(format!("argument `{}` given twice", n.name), n.span));
+                        self.report(MemoError::compile(format!("argument `{}` given twice", n.name), n.span));
                     }
                 }
                 named.push((a.name.as_ref().map(|n| n.name.clone()), self.expr(&a.value)?));
@@ -492,6 +583,17 @@ impl Compiler<'_> {
         }
         v.extend(self.args(args)?);
         Ok(Node::Call(Box::new(callee), v, span))
+    }
+
+    /// Records a call of a global by name, for the arity check at the end.
+    fn note_call(&mut self, callee: &Node, name: &str, method: bool, args: &[Arg], span: Span) {
+        if !self.opts.check_calls {
+            return;
+        }
+        if let Node::Global(..) = callee {
+            let in_function = self.fns.len() > 1;
+            self.calls.call(name, method, args, span, in_function, self.top_stmt);
+        }
     }
 
     fn name(&mut self, name: &str, span: Span, how: Use) -> Result<Node> {
@@ -538,7 +640,9 @@ impl Compiler<'_> {
                 let c = match &callee.kind {
                     ExprKind::Ident(n) => {
                         self.guard(callee.span)?;
-                        self.name(n, callee.span, Use::Call)?
+                        let c = self.name(n, callee.span, Use::Call)?;
+                        self.note_call(&c, n, false, args, span);
+                        c
                     }
                     _ => self.expr(callee)?,
                 };
@@ -547,6 +651,7 @@ impl Compiler<'_> {
             ExprKind::MethodCall { receiver, name, args } => {
                 let r = self.expr(receiver)?;
                 let c = self.name(&name.name, name.span, Use::Call)?;
+                self.note_call(&c, &name.name, true, args, span);
                 self.call(c, Some(r), args, span)?
             }
             ExprKind::Index(t, i) => Node::Index(Box::new(self.expr(t)?), Box::new(self.expr(i)?), span),

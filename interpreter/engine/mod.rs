@@ -81,6 +81,7 @@
 //! untrusted scripts.
 
 mod convert;
+mod doc;
 mod native;
 
 pub use self::convert::{FromValue, IntoArgs};
@@ -449,6 +450,7 @@ pub struct EngineBuilder {
     stack_size: Option<usize>,
     explain: bool,
     spinner: bool,
+    lints: bool,
     specialize: bool,
 }
 
@@ -463,6 +465,7 @@ impl Default for EngineBuilder {
             stack_size: Some(DEFAULT_STACK_SIZE),
             explain: false,
             spinner: false,
+            lints: false,
             specialize: true,
         }
     }
@@ -589,6 +592,14 @@ impl EngineBuilder {
         self
     }
 
+    /// Print warnings for likely mistakes on the error output when a
+    /// script is compiled (`n // 2`, which is a comment, and `1 / 3` on two
+    /// int literals, which is 0): what the `memo` command does.
+    pub fn lints(mut self, yes: bool) -> Self {
+        self.lints = yes;
+        self
+    }
+
     /// Run scripts on the calling thread instead of a dedicated one (no
     /// thread spawn per call; recursion is bounded by the caller's stack,
     /// see the module docs).
@@ -603,6 +614,7 @@ impl EngineBuilder {
         let mut interp = new_interp(cache.clone());
         self.limits.apply(&mut interp.config);
         interp.config.spinner = self.spinner;
+        interp.config.lints = self.lints;
         interp.config.specialize = self.specialize;
         if let Some(s) = crate::cache::session(&mut interp) {
             s.explain = self.explain;
@@ -615,6 +627,14 @@ impl EngineBuilder {
         }
         if let Some(err) = self.err {
             interp.err = err;
+        }
+        if self.spinner {
+            // The spinner draws from its own thread: the script's text
+            // erases its line first (see `cache::spinner`).
+            let out = std::mem::replace(&mut interp.out, Box::new(std::io::sink()));
+            interp.out = Box::new(crate::cache::spinner::Coordinated(out));
+            let err = std::mem::replace(&mut interp.err, Box::new(std::io::sink()));
+            interp.err = Box::new(crate::cache::spinner::Coordinated(err));
         }
         Engine { interp: Some(interp), stack_size: self.stack_size, host_globals: Vec::new(), cache }
     }
@@ -751,9 +771,11 @@ impl Engine {
     }
 
     /// Checks source text for syntax and compile errors without running it
-    /// (what `memo check` does).
+    /// (what `memo check` does), every error of the file at once; calls of
+    /// the file's own functions and structs with the wrong arguments are
+    /// errors here, though a run reports them only when they happen.
     pub fn check_named(&mut self, name: &str, source: &str) -> Result<(), Error> {
-        self.enter(|i| i.compile(name, source, true).map(|_| ()))
+        self.enter(|i| i.compile(name, source, true, true).map(|_| ()))
     }
 
     /// The files the scripts imported since the last [`reset`](Engine::reset).
@@ -1021,6 +1043,31 @@ impl Engine {
             r.time_saved += std::time::Duration::from_nanos(cf.saved_nanos.load(Ordering::Relaxed));
         }
         rows.into_values().collect()
+    }
+
+    /// What the global `name` is, with its signature and documentation (a
+    /// native's doc, or the `//` comment lines above a memo function's
+    /// declaration): the REPL's `:doc NAME`. `None` when it is not defined.
+    ///
+    /// ```
+    /// let mut engine = memo::Engine::new();
+    /// engine.run("// Adds one.\nfn inc(x) { x + 1 }").unwrap();
+    /// assert!(engine.doc("inc").unwrap().contains("fn inc(x)"));
+    /// assert!(engine.doc("inc").unwrap().contains("Adds one."));
+    /// assert!(engine.doc("len").unwrap().starts_with("len(x)"));
+    /// ```
+    pub fn doc(&self, name: &str) -> Option<String> {
+        let v = self.get_value(name)?;
+        Some(doc::describe(name, &v, &self.ip().sources))
+    }
+
+    /// The field names of the struct held by the global `name` (for
+    /// completion after `p.`); `None` when it holds no struct.
+    pub fn struct_fields(&self, name: &str) -> Option<Vec<String>> {
+        match self.get_value(name)? {
+            Value::Struct(s) => Some(s.ty.fields.clone()),
+            _ => None,
+        }
     }
 
     /// Names of the globals defined now, sorted (for completion).

@@ -43,7 +43,9 @@ pub fn call_type(interp: &mut Interp, t: &TypeValue, args: &mut [Value], names: 
                     }
                     Some(name) => {
                         let Some(fi) = st.field_index(name) else {
-                            return Err(MemoError::new("TypeError", format!("struct `{}` has no field `{name}`", st.name)));
+                            let mut e = super::index::no_field(st, name);
+                            e.kind = "TypeError".into();
+                            return Err(e);
                         };
                         if fields[fi].is_some() {
                             return Err(MemoError::new("TypeError", format!("field `{name}` of `{}` given twice", st.name)));

@@ -77,7 +77,7 @@ pub fn index(t: &Value, i: &Value) -> Result<Value> {
         }
         Value::Map(m) => match m.map.get(i) {
             Some(v) => Ok(v.clone()),
-            None => Err(MemoError::new("KeyError", format!("key {} not found in map", crate::value::repr_prefix(i, 200)))),
+            None => Err(key_error(&m.map, i)),
         },
         Value::Range(r) => {
             let len = r.len();
@@ -101,12 +101,15 @@ pub fn field(t: &Value, name: &str) -> Result<Value> {
     match t {
         Value::Struct(s) => match s.ty.field_index(name) {
             Some(i) => Ok(s.fields[i].clone()),
-            None => Err(MemoError::new("AttributeError", format!("struct `{}` has no field `{name}`", s.ty.name))),
+            None => Err(no_field(&s.ty, name)),
         },
-        Value::Map(m) => match m.map.get_str(name) {
-            Some(v) => Ok(v.clone()),
-            None => Err(MemoError::new("KeyError", format!("key \"{name}\" not found in map"))),
-        },
+        Value::Map(m) => {
+            match m.map.get_str(name) {
+                Some(v) => Ok(v.clone()),
+                None => Err(MemoError::new("KeyError", format!("key \"{name}\" not found in map"))
+                    .with_suggestion(similar_key(&m.map, name))),
+            }
+        }
         other => Err(MemoError::new(
             "AttributeError",
             format!(
@@ -196,10 +199,7 @@ pub fn update_path(target: &mut Value, path: &mut [Key], op: Option<BinOp>, v: V
                 }
                 None => {
                     if !rest.is_empty() || op.is_some() {
-                        return Err(MemoError::new(
-                            "KeyError",
-                            format!("key {} not found in map", crate::value::repr_prefix(&key, 200)),
-                        ));
+                        return Err(key_error(&mm.map, &key));
                     }
                     if mm.map.len() >= max {
                         return Err(ops::too_large("map", mm.map.len() + 1, max));
@@ -215,7 +215,7 @@ pub fn update_path(target: &mut Value, path: &mut [Key], op: Option<BinOp>, v: V
         }
         (Value::Struct(s), Key::Field(f)) => {
             let Some(i) = s.ty.field_index(f) else {
-                return Err(MemoError::new("AttributeError", format!("struct `{}` has no field `{f}`", s.ty.name)));
+                return Err(no_field(&s.ty, f));
             };
             let sm = crate::value::unique::make_mut(s);
             sm.hash = Default::default();
@@ -232,4 +232,47 @@ pub fn update_path(target: &mut Value, path: &mut [Key], op: Option<BinOp>, v: V
             Err(MemoError::new("TypeError", format!("a value of type `{}` does not support item assignment", t.type_name())))
         }
     }
+}
+
+/// `struct `Point` has no field `z``, with the field it may have meant, or
+/// the fields it has.
+#[cold]
+pub(crate) fn no_field(ty: &crate::value::StructType, name: &str) -> MemoError {
+    let fields: Vec<&str> = ty.fields.iter().map(String::as_str).collect();
+    let help = match crate::suggest::closest(name, fields.iter().copied()) {
+        Some(f) => format!("did you mean `{f}`?"),
+        None if fields.is_empty() => format!("`{}` has no fields", ty.name),
+        None => format!("the fields of `{}` are {}", ty.name, crate::suggest::list(&fields)),
+    };
+    MemoError::new("AttributeError", format!("struct `{}` has no field `{name}`", ty.name)).with_help(help)
+}
+
+/// A missing key, with the most similar string key of the map when the
+/// key is a string (a typo: `m["alpah"]`).
+#[cold]
+fn key_error(map: &crate::value::ValueMap, key: &Value) -> MemoError {
+    let e = MemoError::new("KeyError", format!("key {} not found in map", crate::value::repr_prefix(key, 200)));
+    match key {
+        Value::Str(s) => e.with_suggestion(similar_key(map, &s.s)),
+        _ => e,
+    }
+}
+
+/// The string key of `map` closest to `key`. Only small maps are
+/// searched: a script that catches `KeyError`s of a big map in a loop must
+/// not pay for a scan of it on each.
+#[cold]
+fn similar_key(map: &crate::value::ValueMap, key: &str) -> Option<String> {
+    const MAX_SCANNED: usize = 256;
+    if map.len() > MAX_SCANNED {
+        return None;
+    }
+    let keys: Vec<&str> = map
+        .keys()
+        .filter_map(|k| match k {
+            Value::Str(s) => Some(s.s.as_str()),
+            _ => None,
+        })
+        .collect();
+    crate::suggest::did_you_mean_key(key, keys)
 }

@@ -53,6 +53,9 @@ pub struct Config {
     /// Most bytes a run may hold (see `crate::alloc`); `None`: unlimited.
     /// Exceeding it is a `LimitError`.
     pub max_memory: Option<usize>,
+    /// Print warnings for likely mistakes (`parser::lints`) on the error
+    /// output when a file is compiled.
+    pub lints: bool,
 }
 
 impl Default for Config {
@@ -67,6 +70,7 @@ impl Default for Config {
             allow_net: true,
             specialize: true,
             max_memory: None,
+            lints: false,
         }
     }
 }
@@ -297,8 +301,9 @@ impl Interp {
 
     // ----- running programs -----
 
-    /// Parses and compiles source text registered under `name`.
-    pub fn compile(&mut self, name: &str, text: &str, check_undefined: bool) -> Result<Arc<FnProto>> {
+    /// Parses and compiles source text registered under `name`;
+    /// `check_calls`: also reject calls that are certain to fail (`memo check`).
+    pub fn compile(&mut self, name: &str, text: &str, check_undefined: bool, check_calls: bool) -> Result<Arc<FnProto>> {
         crate::stack::ensure_limit();
         let file = self.sources.add(name, text);
         let path = PathBuf::from(name);
@@ -309,14 +314,23 @@ impl Interp {
         self.check_memory(0)?;
         let globals = &self.globals;
         let is_defined = |n: &str| names::lookup(n).and_then(|id| globals.get(id as usize)).is_some_and(|g| g.is_some());
-        let ir = compile_program(&prog, &CompileOptions { file, is_defined: &is_defined, check_undefined, library: false })?;
+        let ir = compile_program(
+            &prog,
+            &CompileOptions { file, is_defined: &is_defined, check_undefined, check_calls, library: false },
+        )?;
         self.check_memory(0)?;
+        if self.config.lints {
+            for w in crate::parser::lints(text, file) {
+                let report = w.render_warning(&self.sources);
+                self.warn(report.trim_end());
+            }
+        }
         Ok(crate::codegen::spec::with_enabled(self.config.specialize, || crate::codegen::lower_fn(&ir)))
     }
 
     /// Runs source text as a script; returns the value of its last expression statement.
     pub fn run_source(&mut self, name: &str, text: &str) -> Result<Value> {
-        let proto = self.compile(name, text, true)?;
+        let proto = self.compile(name, text, true, false)?;
         if let Ok(p) = std::fs::canonicalize(name) {
             self.imported.insert(p);
         }
@@ -387,7 +401,7 @@ impl Interp {
         }
         let text = std::fs::read_to_string(&path)
             .map_err(|e| MemoError::at("ImportError", format!("cannot import `{}`: {e}", path.display()), span))?;
-        let proto = self.compile(&path.display().to_string(), &text, true)?;
+        let proto = self.compile(&path.display().to_string(), &text, true, false)?;
         self.run_proto(&proto).map_err(|mut e| {
             e.site = Some(span);
             Ctrl::from(e)
@@ -573,8 +587,17 @@ impl Interp {
     pub(crate) fn read_global(&self, id: u32, span: Span) -> R {
         match self.globals.get(id as usize) {
             Some(Some(v)) => Ok(v.clone()),
-            _ => Err(MemoError::at("NameError", format!("undefined variable `{}`", names::name_of(id)), span).into()),
+            _ => Err(self.undefined_global(id, span).into()),
         }
+    }
+
+    /// `undefined variable `x``, with the defined global it may have meant.
+    #[cold]
+    fn undefined_global(&self, id: u32, span: Span) -> MemoError {
+        let name = names::name_of(id);
+        let defined = self.global_names();
+        let help = crate::suggest::did_you_mean(&name, defined.iter().map(String::as_str), crate::suggest::KEYWORDS);
+        MemoError::at("NameError", format!("undefined variable `{name}`"), span).with_suggestion(help)
     }
 
     pub(crate) fn write_global(&mut self, id: u32, v: Value, span: Span) -> R {

@@ -14,6 +14,7 @@ use rustyline::validate::Validator;
 use rustyline::{Context, Editor, Helper};
 use std::borrow::Cow;
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::rc::Rc;
 
@@ -87,9 +88,10 @@ impl LineEditor {
         }
     }
 
-    /// The globals defined now, and the cached fns with entries.
-    pub fn set_names(&mut self, names: Vec<String>, cached: Vec<String>) {
-        *self.names.borrow_mut() = Names { globals: names, cached };
+    /// The globals defined now, the cached fns with entries, and the
+    /// fields of the globals that hold a struct.
+    pub fn set_names(&mut self, names: Vec<String>, cached: Vec<String>, fields: HashMap<String, Vec<String>>) {
+        *self.names.borrow_mut() = Names { globals: names, cached, fields };
     }
 }
 
@@ -100,6 +102,8 @@ pub(super) struct Names {
     globals: Vec<String>,
     /// Cached fns with entries in the cache (for `:clear`).
     cached: Vec<String>,
+    /// Globals holding a struct, with its field names (after `p.`).
+    fields: HashMap<String, Vec<String>>,
 }
 
 /// Completion, hints and highlighting.
@@ -155,6 +159,7 @@ impl MemoHelper {
             let pool: Vec<String> = match cmd {
                 ":explain" => vec!["on".into(), "off".into()],
                 ":clear" => self.names.borrow().cached.clone(),
+                ":doc" | ":d" => self.names.borrow().globals.clone(),
                 _ => Vec::new(),
             };
             return (start, pool.into_iter().filter(|c| c.starts_with(word)).collect());
@@ -165,15 +170,29 @@ impl MemoHelper {
         let word_len: usize = before.chars().rev().take_while(|c| is_ident_char(*c)).map(char::len_utf8).sum();
         let start = pos - word_len;
         let word = &before[start..];
+        let names = self.names.borrow();
+        // After `p.`: the fields of the struct `p` holds come first.
+        let receiver = before[..start].strip_suffix('.').map(|r| {
+            let n: usize = r.chars().rev().take_while(|c| is_ident_char(*c)).map(char::len_utf8).sum();
+            &r[r.len() - n..]
+        });
+        if let Some(fields) = receiver.and_then(|r| names.fields.get(r)) {
+            let mut v: Vec<String> = fields.iter().filter(|f| f.starts_with(word)).cloned().collect();
+            if !v.is_empty() {
+                v.sort();
+                return (start, v);
+            }
+        }
         if word.is_empty() || word.starts_with(|c: char| c.is_ascii_digit()) {
             return (pos, Vec::new());
         }
-        let names = self.names.borrow();
+        // After a `.` only a function can follow (`xs.len()`), not a keyword.
+        let keywords: &[&str] = if receiver.is_some() { &[] } else { KEYWORDS };
         let mut v: Vec<String> = names
             .globals
             .iter()
             .map(String::as_str)
-            .chain(KEYWORDS.iter().copied())
+            .chain(keywords.iter().copied())
             .filter(|n| n.starts_with(word))
             .map(String::from)
             .collect();
@@ -326,8 +345,9 @@ mod tests {
 
     fn helper(names: &[&str]) -> MemoHelper {
         let globals = names.iter().map(|s| s.to_string()).collect();
+        let fields = HashMap::from([("p".to_string(), vec!["y".to_string(), "x".to_string(), "label".to_string()])]);
         MemoHelper {
-            names: Rc::new(RefCell::new(Names { globals, cached: vec!["expensive".into()] })),
+            names: Rc::new(RefCell::new(Names { globals, cached: vec!["expensive".into()], fields })),
             files: FilenameCompleter::new(),
             history: HistoryHinter::new(),
         }
@@ -343,6 +363,17 @@ mod tests {
         assert_eq!(h.candidates(":clear e", 8), (7, vec!["expensive".to_string()]));
         assert_eq!(h.candidates("print(\"exp", 10).1, Vec::<String>::new());
         assert_eq!(h.candidates("xs.pr", 5), (3, vec!["print".to_string()]));
+        assert_eq!(h.candidates(":doc exp", 8), (5, vec!["expensive".to_string(), "explain_me".to_string()]));
+    }
+
+    #[test]
+    fn completes_struct_fields_after_a_dot() {
+        let h = helper(&["p", "print", "len"]);
+        assert_eq!(h.candidates("p.", 2), (2, vec!["label".to_string(), "x".to_string(), "y".to_string()]));
+        assert_eq!(h.candidates("print(p.x", 9), (8, vec!["x".to_string()]));
+        assert_eq!(h.candidates("p.l", 3), (2, vec!["label".to_string()]));
+        // No field starts so: the functions (uniform call syntax).
+        assert_eq!(h.candidates("p.le", 4), (2, vec!["len".to_string()]));
     }
 
     #[test]

@@ -14,7 +14,8 @@
 //! script with an `Interrupted` error; the session and its cache stay.
 //!
 //! The session is an [`Engine`], built as `memo run` builds it: every input
-//! is a run of its own (its own operation budget).
+//! is a run of its own (its own operation budget). `_` holds the last value
+//! printed; `:doc NAME` (or `help(name)`) shows a function's documentation.
 
 mod editor;
 
@@ -40,15 +41,13 @@ pub(crate) const COMMANDS: &[(&str, &str, &str)] = &[
     (":cache", "", "entries per cached fn (in memory, and on disk), and the hits/misses of the last run"),
     (":clear", " [FN]", "clear the cache (memory and disk), or only the entries of cached fn FN"),
     (":explain", " on|off", "say why each cached call hit or missed (on stderr)"),
+    (":doc", " NAME", "the signature and documentation of a function or type (also `help(name)`)"),
     (":help", "", "show this help"),
     (":quit", "", "end the session (also Ctrl-D)"),
 ];
 
 /// The language's keywords (for Tab completion).
-pub(crate) const KEYWORDS: &[&str] = &[
-    "let", "fn", "cached", "return", "if", "else", "while", "for", "in", "break", "continue", "true", "false", "none", "and",
-    "or", "not", "struct", "try", "catch", "import",
-];
+pub(crate) const KEYWORDS: &[&str] = memo::suggest::KEYWORDS;
 
 const PROMPT: &str = "memo> ";
 const CONTINUE_PROMPT: &str = "...   ";
@@ -124,7 +123,10 @@ pub fn run(file: Option<PathBuf>, opts: &RunOpts) -> i32 {
             continue;
         }
         input.add_history(&pending);
-        session.eval(&pending);
+        match help_call(&pending).filter(|_| !session.defines_help()) {
+            Some(name) => session.doc(name),
+            None => session.eval(&pending),
+        }
         pending.clear();
         input.set_names(&session);
     }
@@ -177,10 +179,9 @@ impl Input {
 
     fn set_names(&mut self, session: &Session) {
         if let Input::Editor(ed) = self {
-            ed.set_names(
-                session.engine.global_names(),
-                session.engine.cache().memory_summary().into_iter().map(|(n, _)| n).collect(),
-            );
+            let globals = session.engine.global_names();
+            let fields = globals.iter().filter_map(|g| Some((g.clone(), session.engine.struct_fields(g)?))).collect();
+            ed.set_names(globals, session.engine.cache().memory_summary().into_iter().map(|(n, _)| n).collect(), fields);
         }
     }
 }
@@ -249,8 +250,32 @@ impl Session {
                 // Metered and bounded like `repr(v)` in a script.
                 match self.engine.repr(&v) {
                     Ok(text) => self.engine.write_output(&format!("{text}\n")),
-                    Err(e) => self.engine.write_error(&format!("error: {}\n", e.message())),
+                    Err(e) => self.engine.write_error(&format!("error[{}]: {}\n", e.kind(), e.message())),
                 }
+                // `_` is the last value shown, as in Python's REPL.
+                self.engine.set("_", v);
+            }
+        }
+    }
+
+    /// Did the session define its own `help`? (Then `help(x)` is a call.)
+    fn defines_help(&self) -> bool {
+        self.engine.get_value("help").is_some()
+    }
+
+    /// `:doc NAME` / `help(name)`: the global's signature and documentation.
+    pub fn doc(&mut self, name: &str) {
+        if name.is_empty() {
+            self.error(":doc needs a name: :doc NAME (e.g. :doc len)");
+            return;
+        }
+        match self.engine.doc(name) {
+            Some(text) => self.say(&text),
+            None => {
+                let globals = self.engine.global_names();
+                let hint = memo::suggest::did_you_mean(name, globals.iter().map(String::as_str), memo::suggest::KEYWORDS);
+                let hint = hint.map(|h| format!(" ({h})")).unwrap_or_default();
+                self.error(&format!("`{name}` is not defined{hint}"));
             }
         }
     }
@@ -327,6 +352,7 @@ impl Session {
                 }
                 other => self.error(&format!(":explain expects `on` or `off`, got `{other}`")),
             },
+            ":doc" | ":d" => self.doc(arg),
             ":help" | ":h" | ":?" => self.say(&help_text()),
             ":quit" | ":q" | ":exit" => return false,
             other => self.error(&format!("unknown command `{other}` (:help lists the commands)")),
@@ -465,6 +491,15 @@ fn per_fn_counts(engine: &mut Engine) -> BTreeMap<String, (u64, u64)> {
     engine.fn_stats().into_iter().map(|r| (r.name, (r.hits, r.misses))).collect()
 }
 
+/// `help(name)` typed as an input: the name.
+fn help_call(input: &str) -> Option<&str> {
+    let inner = input.trim().strip_prefix("help")?.trim_start().strip_prefix('(')?.strip_suffix(')')?.trim();
+    let ident = !inner.is_empty()
+        && inner.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !inner.starts_with(|c: char| c.is_ascii_digit());
+    ident.then_some(inner)
+}
+
 fn help_text() -> String {
     let mut out = String::from("commands:\n");
     let w = COMMANDS.iter().map(|(c, a, _)| c.len() + a.len()).max().unwrap_or(0);
@@ -473,8 +508,23 @@ fn help_text() -> String {
     }
     out.push_str(
         "anything else is memo code: an expression prints its value, definitions persist.\n\
-         An unfinished input (open bracket or brace, trailing operator) continues on a `...` prompt.\n\
+         `_` is the last value shown. An unfinished input (open bracket or brace, trailing operator) continues on a `...` prompt.\n\
          Ctrl-C stops a running evaluation (at the prompt it clears the line); Ctrl-R searches the history; Tab completes.\n",
     );
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::help_call;
+
+    #[test]
+    fn help_calls() {
+        assert_eq!(help_call("help(len)"), Some("len"));
+        assert_eq!(help_call("  help( my_fn ) "), Some("my_fn"));
+        assert_eq!(help_call("help(1)"), None);
+        assert_eq!(help_call("help(a, b)"), None);
+        assert_eq!(help_call("helper(x)"), None);
+        assert_eq!(help_call("help()"), None);
+    }
 }

@@ -11,6 +11,11 @@
 //! fingerprints are also checked without an event (and every 200 ms when
 //! `notify` cannot start), so a missed event only delays a re-run. A burst
 //! of events (an editor's save) is settled for 150 ms before the re-run.
+//!
+//! Each run starts with a separator line and ends with a summary line (time,
+//! hits, misses, the cached fns that missed), both on stdout in order with
+//! the script's output; `--clear` clears the screen before each run. Ctrl-C
+//! stops a run in progress, and ends watching with exit code 130.
 
 mod clock;
 
@@ -21,8 +26,10 @@ use notify::{EventKind, RecursiveMode, Watcher};
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError};
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 /// Quiet time that ends a burst of events.
 const SETTLE: Duration = Duration::from_millis(150);
@@ -176,9 +183,12 @@ impl Changes {
     }
 }
 
-/// Entry point of `memo watch FILE`; returns the exit code (it only
-/// returns on a usage error: watching ends with Ctrl-C).
-pub fn run(file: &Path, opts: &RunOpts) -> i32 {
+/// Clears the screen and the scrollback, cursor home (as `cargo watch -c`).
+pub const CLEAR_SCREEN: &str = "\x1b[H\x1b[2J\x1b[3J";
+
+/// Entry point of `memo watch FILE`; returns the exit code: 2 on a usage
+/// error, 130 when Ctrl-C ends watching.
+pub fn run(file: &Path, clear: bool, opts: &RunOpts) -> i32 {
     if let Err(e) = std::fs::read_to_string(file) {
         eprintln!("error: cannot read `{}`: {e}", file.display());
         return 2;
@@ -195,7 +205,20 @@ pub fn run(file: &Path, opts: &RunOpts) -> i32 {
     let mut changes = Changes::new();
     let mut watched = Watched { files: HashMap::new(), failed: false };
     watched.files.insert(script.clone(), None);
-    let mut last: Option<(u64, u64)> = None;
+    // Ctrl-C: during a run, stop it (then watching ends); between runs, end now.
+    let running = Arc::new(AtomicBool::new(false));
+    let quit = Arc::new(AtomicBool::new(false));
+    {
+        let (running, quit, interrupt) = (running.clone(), quit.clone(), engine.interrupt_handle());
+        let _ = ctrlc::set_handler(move || {
+            if running.load(Ordering::SeqCst) && !quit.swap(true, Ordering::SeqCst) {
+                interrupt.interrupt();
+            } else {
+                std::process::exit(crate::cli::EXIT_INTERRUPTED);
+            }
+        });
+    }
+    let mut first = true;
     loop {
         // Watch first, then take the snapshot, then run: a save at any
         // point after the snapshot is seen.
@@ -203,11 +226,23 @@ pub fn run(file: &Path, opts: &RunOpts) -> i32 {
         for (p, fp) in watched.files.iter_mut() {
             *fp = fingerprint(p);
         }
-        let line = separator(&clock::local_hms(), file, last);
+        if clear {
+            engine.write_output(CLEAR_SCREEN);
+        }
+        let line = separator(&clock::local_hms(), file, first);
+        first = false;
         engine.write_output(&format!("{line}\n"));
+        let t0 = Instant::now();
+        running.store(true, Ordering::SeqCst);
         let ok = run_once(&mut engine, file, opts);
+        running.store(false, Ordering::SeqCst);
         let stats = engine.run_stats();
-        last = Some((stats.hits, stats.misses));
+        let missed: Vec<String> = engine.fn_stats().into_iter().filter(|f| f.misses > 0).map(|f| f.name).collect();
+        let line = summary(file, ok, t0.elapsed(), (stats.hits, stats.misses), &missed);
+        engine.write_output(&format!("{line}\n"));
+        if quit.load(Ordering::SeqCst) {
+            return crate::cli::EXIT_INTERRUPTED;
+        }
         watched.failed = !ok;
         // Files imported for the first time are snapshotted now (they were
         // just read); the next run re-reads them all.
@@ -226,6 +261,11 @@ fn run_once(engine: &mut Engine, file: &Path, opts: &RunOpts) -> bool {
     engine.reset();
     let r = engine.run_file(file);
     engine.flush();
+    // Batched cache writes become durable now (watching ends with Ctrl-C).
+    engine.cache().flush();
+    for w in engine.cache().take_warnings() {
+        eprintln!("{w}");
+    }
     let ok = match r {
         Ok(_) => true,
         Err(e) => {
@@ -240,18 +280,25 @@ fn run_once(engine: &mut Engine, file: &Path, opts: &RunOpts) -> bool {
     ok
 }
 
-/// `── 14:03:07 · re-running app.memo · last run: 3 hits, 1 miss ──`, or
-/// `── 14:03:05 · running app.memo ──` before the first run.
-pub fn separator(time: &str, file: &Path, last: Option<(u64, u64)>) -> String {
-    match last {
-        None => format!("── {time} · running {} ──", file.display()),
-        Some((h, m)) => format!(
-            "── {time} · re-running {} · last run: {}, {} ──",
-            file.display(),
-            plural(h, "hit", "hits"),
-            plural(m, "miss", "misses")
-        ),
-    }
+/// `── 14:03:05 · running app.memo ──` before the first run,
+/// `── 14:03:07 · re-running app.memo ──` before the others.
+pub fn separator(time: &str, file: &Path, first: bool) -> String {
+    let what = if first { "running" } else { "re-running" };
+    format!("── {time} · {what} {} ──", file.display())
+}
+
+/// `── ran app.memo in 1.4ms · 1 hit, 1 miss (missed: summarize) ──` after
+/// a run (`failed` when it ended with an error).
+pub fn summary(file: &Path, ok: bool, took: Duration, (hits, misses): (u64, u64), missed: &[String]) -> String {
+    let what = if ok { "ran" } else { "failed" };
+    let which = if missed.is_empty() { String::new() } else { format!(" (missed: {})", missed.join(", ")) };
+    format!(
+        "── {what} {} in {} · {}, {}{which} ──",
+        file.display(),
+        crate::cli::stats::human(took),
+        plural(hits, "hit", "hits"),
+        plural(misses, "miss", "misses")
+    )
 }
 
 #[cfg(test)]
@@ -260,14 +307,21 @@ mod tests {
 
     #[test]
     fn separator_lines() {
-        assert_eq!(separator("14:03:05", Path::new("examples/app.memo"), None), "── 14:03:05 · running examples/app.memo ──");
+        assert_eq!(separator("14:03:05", Path::new("examples/app.memo"), true), "── 14:03:05 · running examples/app.memo ──");
+        assert_eq!(separator("14:03:07", Path::new("examples/app.memo"), false), "── 14:03:07 · re-running examples/app.memo ──");
+    }
+
+    #[test]
+    fn summary_lines() {
+        let ms = Duration::from_micros(1400);
         assert_eq!(
-            separator("14:03:07", Path::new("examples/app.memo"), Some((3, 1))),
-            "── 14:03:07 · re-running examples/app.memo · last run: 3 hits, 1 miss ──"
+            summary(Path::new("app.memo"), true, ms, (1, 1), &["summarize".into()]),
+            "── ran app.memo in 1.4ms · 1 hit, 1 miss (missed: summarize) ──"
         );
+        assert_eq!(summary(Path::new("a.memo"), false, ms, (3, 0), &[]), "── failed a.memo in 1.4ms · 3 hits, 0 misses ──");
         assert_eq!(
-            separator("00:00:00", Path::new("a.memo"), Some((1, 0))),
-            "── 00:00:00 · re-running a.memo · last run: 1 hit, 0 misses ──"
+            summary(Path::new("a.memo"), true, ms, (0, 2), &["f".into(), "g".into()]),
+            "── ran a.memo in 1.4ms · 0 hits, 2 misses (missed: f, g) ──"
         );
     }
 

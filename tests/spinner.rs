@@ -1,0 +1,103 @@
+//! The spinner on a real terminal (a pseudo-terminal): a cached fn that
+//! prints while its spinner runs must leave no spinner text on the final
+//! screen (issue 18). Linux only (`openpty`), with the `cli` feature (the
+//! binary, and the `libc` crate).
+#![cfg(all(target_os = "linux", feature = "cli"))]
+
+use std::fs::File;
+use std::io::Read;
+use std::os::fd::FromRawFd;
+use std::process::{Command, Stdio};
+
+/// Opens a pseudo-terminal: (master, slave).
+fn openpty() -> (File, File) {
+    let (mut master, mut slave) = (0, 0);
+    // SAFETY: openpty writes two file descriptors it opened into the
+    // pointers; the name, termios and window size arguments may be null.
+    let r = unsafe { libc::openpty(&mut master, &mut slave, std::ptr::null_mut(), std::ptr::null(), std::ptr::null()) };
+    assert_eq!(r, 0, "openpty failed");
+    // SAFETY: both descriptors were just opened and are owned by nobody else.
+    unsafe { (File::from_raw_fd(master), File::from_raw_fd(slave)) }
+}
+
+/// What a terminal shows for `bytes`: `\r` returns to the line's start,
+/// `ESC [ K` erases to its end, `\n` starts a new line (other escape
+/// sequences are dropped), and a character overwrites what is under the
+/// cursor.
+fn screen(bytes: &[u8]) -> Vec<String> {
+    let text = String::from_utf8_lossy(bytes);
+    let mut lines = Vec::new();
+    let mut line: Vec<char> = Vec::new();
+    let mut col = 0;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' => col = 0,
+            '\n' => {
+                lines.push(line.iter().collect::<String>());
+                line.clear();
+                col = 0;
+            }
+            '\x1b' => {
+                let mut seq = String::new();
+                for d in chars.by_ref() {
+                    seq.push(d);
+                    if d.is_ascii_alphabetic() {
+                        break;
+                    }
+                }
+                if seq == "[K" {
+                    line.truncate(col);
+                }
+            }
+            c => {
+                if col < line.len() {
+                    line[col] = c;
+                } else {
+                    line.push(c);
+                }
+                col += 1;
+            }
+        }
+    }
+    if !line.is_empty() {
+        lines.push(line.iter().collect());
+    }
+    lines
+}
+
+#[test]
+fn output_during_a_spinner_erases_it_first() {
+    let dir = tempfile::tempdir().unwrap();
+    // The spinner shows after 0.5 s; the fn prints in the middle of it, and
+    // again after it would have drawn more frames.
+    let script = "cached fn outer(n) {\n  sleep(0.8)\n  print(\"step 1\")\n  sleep(0.4)\n  print(\"step 2\")\n  n\n}\nprint(\"result\", outer(1))\n";
+    std::fs::write(dir.path().join("app.memo"), script).unwrap();
+    let (mut master, slave) = openpty();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_memo"))
+        .args(["run", "--no-disk-cache", "app.memo"])
+        .current_dir(dir.path())
+        .stdin(Stdio::null())
+        .stdout(slave.try_clone().unwrap())
+        .stderr(slave)
+        .spawn()
+        .expect("memo starts");
+    let status = child.wait().expect("memo ends");
+    // Every writer of the slave is gone: reading the master ends (EIO).
+    let mut out = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match master.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => out.extend_from_slice(&buf[..n]),
+        }
+    }
+    assert!(status.success(), "{}", String::from_utf8_lossy(&out));
+    let raw = String::from_utf8_lossy(&out);
+    assert!(raw.contains("Running outer(1)…"), "the spinner was drawn: {raw:?}");
+    let lines = screen(&out);
+    let shown: Vec<&str> = lines.iter().map(|l| l.trim_end()).filter(|l| !l.is_empty()).collect();
+    // The cached fn printed (a miss), so memo warns once on stderr.
+    let printed: Vec<&str> = shown.iter().copied().filter(|l| !l.starts_with("warning:")).collect();
+    assert_eq!(printed, ["step 1", "step 2", "result 1"], "no spinner text is left: {raw:?}");
+}
