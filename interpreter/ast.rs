@@ -152,6 +152,8 @@ pub enum ExprKind {
 pub enum UnOp {
     Neg,
     Not,
+    /// `~x`: bitwise complement of an int.
+    BitNot,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -170,6 +172,12 @@ pub enum BinOp {
     Ge,
     And,
     Or,
+    /// `&`, `|`, `^`, `<<`, `>>` on ints.
+    BitAnd,
+    BitOr,
+    BitXor,
+    Shl,
+    Shr,
 }
 
 impl BinOp {
@@ -190,6 +198,11 @@ impl BinOp {
             BinOp::Ge => ">=",
             BinOp::And => "and",
             BinOp::Or => "or",
+            BinOp::BitAnd => "&",
+            BinOp::BitOr => "|",
+            BinOp::BitXor => "^",
+            BinOp::Shl => "<<",
+            BinOp::Shr => ">>",
         }
     }
 }

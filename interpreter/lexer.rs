@@ -135,6 +135,28 @@ pub enum Tok {
     SlashAssign,
     #[token("%=")]
     PercentAssign,
+    #[token("&")]
+    Amp,
+    #[token("|")]
+    Pipe,
+    #[token("^")]
+    Caret,
+    #[token("~")]
+    Tilde,
+    #[token("<<")]
+    Shl,
+    #[token(">>")]
+    Shr,
+    #[token("&=")]
+    AmpAssign,
+    #[token("|=")]
+    PipeAssign,
+    #[token("^=")]
+    CaretAssign,
+    #[token("<<=")]
+    ShlAssign,
+    #[token(">>=")]
+    ShrAssign,
     #[token("..")]
     DotDot,
     #[token("..=")]
@@ -231,6 +253,17 @@ impl Tok {
             StarAssign => "*=",
             SlashAssign => "/=",
             PercentAssign => "%=",
+            Amp => "&",
+            Pipe => "|",
+            Caret => "^",
+            Tilde => "~",
+            Shl => "<<",
+            Shr => ">>",
+            AmpAssign => "&=",
+            PipeAssign => "|=",
+            CaretAssign => "^=",
+            ShlAssign => "<<=",
+            ShrAssign => ">>=",
             DotDot => "..",
             DotDotEq => "..=",
             Dot => ".",
@@ -276,6 +309,17 @@ impl Tok {
                 | StarAssign
                 | SlashAssign
                 | PercentAssign
+                | Amp
+                | Pipe
+                | Caret
+                | Tilde
+                | Shl
+                | Shr
+                | AmpAssign
+                | PipeAssign
+                | CaretAssign
+                | ShlAssign
+                | ShrAssign
                 | Comma
                 | Dot
                 | Colon
@@ -535,7 +579,7 @@ pub fn layout(raw: Vec<Spanned>) -> Result<Vec<Spanned>, LexicalError> {
             }
             other => other,
         };
-        prefix_run = if matches!(tok, Tok::Minus | Tok::Not) { prefix_run + 1 } else { 0 };
+        prefix_run = if matches!(tok, Tok::Minus | Tok::Not | Tok::Tilde) { prefix_run + 1 } else { 0 };
         if stack.len() > MAX_NESTING || prefix_run > MAX_NESTING {
             return Err(LexicalError::new("nesting too deep", start, end));
         }

@@ -100,6 +100,7 @@ const EXPR_START: &[&str] = &[
     "[",
     "#{",
     "-",
+    "~",
     "not",
     "if",
     "fn",
@@ -110,7 +111,7 @@ const EXPR_START: &[&str] = &[
 /// Terminals that can continue a complete expression.
 const CONTINUATIONS: &[&str] = &[
     "+", "-", "*", "/", "%", "**", "==", "!=", "<", "<=", ">", ">=", "..", "..=", ".", "(", "[", "and", "or", "=", "+=", "-=",
-    "*=", "/=", "%=",
+    "*=", "/=", "%=", "&", "|", "^", "<<", ">>", "&=", "|=", "^=", "<<=", ">>=",
 ];
 
 /// Renders LALRPOP's expected-terminal list in user terms, e.g.
@@ -226,6 +227,7 @@ mod tests {
             }
             ExprKind::Unary(UnOp::Neg, a) => format!("(neg {})", e(a)),
             ExprKind::Unary(UnOp::Not, a) => format!("(not {})", e(a)),
+            ExprKind::Unary(UnOp::BitNot, a) => format!("(~ {})", e(a)),
             ExprKind::Binary(op, a, b) => format!("({} {} {})", op.symbol(), e(a), e(b)),
             ExprKind::Range { start, end, inclusive } => {
                 format!("({} {} {})", if *inclusive { "..=" } else { ".." }, e(start), e(end))

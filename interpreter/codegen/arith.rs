@@ -28,6 +28,11 @@ const GT: u8 = 10;
 const GE: u8 = 11;
 const AND: u8 = 12;
 const OR: u8 = 13;
+const BAND: u8 = 14;
+const BOR: u8 = 15;
+const BXOR: u8 = 16;
+const SHL: u8 = 17;
+const SHR: u8 = 18;
 
 /// The operator of a code (the inverse of the `specialize!` table).
 #[inline(always)]
@@ -46,7 +51,12 @@ const fn op_of(code: u8) -> BinOp {
         GT => BinOp::Gt,
         GE => BinOp::Ge,
         AND => BinOp::And,
-        _ => BinOp::Or,
+        OR => BinOp::Or,
+        BAND => BinOp::BitAnd,
+        BOR => BinOp::BitOr,
+        BXOR => BinOp::BitXor,
+        SHL => BinOp::Shl,
+        _ => BinOp::Shr,
     }
 }
 
@@ -68,6 +78,11 @@ macro_rules! specialize {
             BinOp::Ge => $f::<GE>($($a),*),
             BinOp::And => $f::<AND>($($a),*),
             BinOp::Or => $f::<OR>($($a),*),
+            BinOp::BitAnd => $f::<BAND>($($a),*),
+            BinOp::BitOr => $f::<BOR>($($a),*),
+            BinOp::BitXor => $f::<BXOR>($($a),*),
+            BinOp::Shl => $f::<SHL>($($a),*),
+            BinOp::Shr => $f::<SHR>($($a),*),
         }
     };
 }

@@ -440,6 +440,10 @@ pub fn lower(n: &Node) -> Code {
             let (x, span) = (lower(x), *span);
             code(move |i| ops::negate(x.run(i)?).map_err(|e| e.or_at(span).into()))
         }
+        Node::Unary(UnOp::BitNot, x, span) => {
+            let (x, span) = (lower(x), *span);
+            code(move |i| ops::bit_not(x.run(i)?).map_err(|e| e.or_at(span).into()))
+        }
         Node::Unary(UnOp::Not, _, _) | Node::And(..) | Node::Or(..) => {
             let c = lower_cond(n, "the operand");
             code(move |i| Ok(Value::bool(c(i)?)))

@@ -203,7 +203,14 @@ fn node(h: &mut blake3::Hasher, n: &Node) {
         }
         Node::Unary(op, x, _) => {
             tag(h, 10);
-            tag(h, if *op == UnOp::Neg { 0 } else { 1 });
+            tag(
+                h,
+                match op {
+                    UnOp::Neg => 0,
+                    UnOp::Not => 1,
+                    UnOp::BitNot => 2,
+                },
+            );
             node(h, x);
         }
         Node::Binary(op, a, b, _) => {
