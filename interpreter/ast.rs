@@ -31,10 +31,11 @@ pub enum StmtKind {
     },
     /// `fn name(params) { body }` and `cached(...) fn name(...) {}`
     FnDecl(FnDef),
-    /// `struct Name { a, b }`
+    /// `struct Name { a, b }`; `mut struct Name { a, b }` (`mutable`).
     Struct {
         name: Ident,
         fields: Vec<Ident>,
+        mutable: bool,
     },
     /// `while cond { body }`
     While {

@@ -97,6 +97,9 @@ pub enum Tok {
     Catch,
     #[token("import")]
     Import,
+    /// `mut` right before `struct` (made by the layout pass: elsewhere
+    /// `mut` is an ordinary name).
+    Mut,
 
     // Operators.
     #[token("+")]
@@ -235,6 +238,7 @@ impl Tok {
             Try => "try",
             Catch => "catch",
             Import => "import",
+            Mut => "mut",
             Plus => "+",
             Minus => "-",
             Star => "*",
@@ -547,6 +551,14 @@ pub fn layout(raw: Vec<Spanned>) -> Result<Vec<Spanned>, LexicalError> {
             }
         }
 
+        if tok == Tok::Struct {
+            // `mut struct`: `mut` is a keyword only here.
+            if let Some((_, last @ Tok::Ident(_), _)) = out.last_mut() {
+                if *last == Tok::Ident("mut".into()) {
+                    *last = Tok::Mut;
+                }
+            }
+        }
         let prev = out.last().map(|(_, t, _)| t);
         let mut closes_cached = false;
         let tok = match tok {

@@ -255,9 +255,12 @@ mod tests {
                 format!("({}= {} {})", op.map(|o| o.symbol()).unwrap_or(""), e(target), e(value))
             }
             StmtKind::FnDecl(f) => fndef(f),
-            StmtKind::Struct { name, fields } => {
-                format!("(struct {} {})", name.name, fields.iter().map(|f| f.name.clone()).collect::<Vec<_>>().join(" "))
-            }
+            StmtKind::Struct { name, fields, mutable } => format!(
+                "({}struct {} {})",
+                if *mutable { "mut " } else { "" },
+                name.name,
+                fields.iter().map(|f| f.name.clone()).collect::<Vec<_>>().join(" ")
+            ),
             StmtKind::While { cond, body } => format!("(while {} {})", e(cond), block(body)),
             StmtKind::For { var, iter, body } => {
                 format!("(for {} {} {})", var.name, e(iter), block(body))

@@ -160,6 +160,10 @@ impl Interp {
     /// Records this call (a hit, or a miss just computed) in the caller's
     /// open trace.
     fn record_call(&mut self, clo: &Arc<Closure>, cf: &CachedFn, args: Arc<[Value]>, key: Key, result: &Value, callee: Callee) {
+        // The arguments go into the caller's entry, seen by every thread.
+        for a in args.iter() {
+            self.share(a);
+        }
         let Ok(code) = trace::quietly(self, |i| i.closure_code_hash(clo)) else { return };
         let result = trace::quietly(self, |i| trace::result_digest(i, result));
         let fact = CallFact {
@@ -274,6 +278,8 @@ impl Interp {
         } else {
             None
         };
+        // The cache is seen by every thread: what it keeps is shared.
+        self.share(&v);
         let entry = Entry::new(v.clone(), output_hash, cf.name.clone(), took, parts).with_trace(facts, deep, wrote_state);
         let (facts, deep) = (entry.trace.clone(), entry.deep.clone());
         let persist = cf.options.persist && super::disk::persistable(&v);
@@ -315,7 +321,8 @@ fn unhashable_type(v: &Value) -> Option<String> {
         Value::List(l) => l.iter().find_map(unhashable_type),
         Value::Map(m) => m.map.iter().find_map(|(k, v)| unhashable_type(k).or_else(|| unhashable_type(v))),
         Value::Struct(s) => s.fields.iter().find_map(unhashable_type),
-        Value::Cell(c) => unhashable_type(&c.get()),
+        // (Only a message: objects, and their cycles, are not looked into.)
+        Value::Cell(_) | Value::Obj(_) => None,
         _ => None,
     }
 }

@@ -36,8 +36,13 @@ pub fn persistable(v: &Value) -> bool {
             Value::List(l) => !l.may_mutate && l.iter().all(|x| go(x, depth + 1)),
             Value::Map(m) => !m.may_mutate && m.map.iter().all(|(k, x)| go(k, depth + 1) && go(x, depth + 1)),
             Value::Struct(s) => !s.may_mutate && s.fields.iter().all(|x| go(x, depth + 1)),
-            Value::Type(t) => !matches!(**t, TypeValue::Native(_)),
-            Value::Func(_) | Value::Native(_) | Value::Cell(_) | Value::Object(_) => false,
+            Value::Type(t) => match &**t {
+                TypeValue::Native(_) => false,
+                // (The encoding of a struct type has no room for `mut`.)
+                TypeValue::Struct(st) => !st.mutable,
+                TypeValue::Builtin(_) => true,
+            },
+            Value::Func(_) | Value::Native(_) | Value::Cell(_) | Value::Object(_) | Value::Obj(_) => false,
         }
     }
     go(v, 0)
@@ -111,7 +116,7 @@ pub fn encode_value(out: &mut Vec<u8>, v: &Value) {
             TypeValue::Native(_) => out.push(NONE),
         },
         // Not persistable: callers check `persistable` first.
-        Value::Func(_) | Value::Native(_) | Value::Cell(_) | Value::Object(_) => out.push(NONE),
+        Value::Func(_) | Value::Native(_) | Value::Cell(_) | Value::Object(_) | Value::Obj(_) => out.push(NONE),
     }
 }
 
@@ -355,7 +360,7 @@ fn decode_struct_type(r: &mut Reader) -> DecodeResult<Arc<StructType>> {
     for _ in 0..n {
         fields.push(r.string()?);
     }
-    Ok(Arc::new(StructType { name, fields }))
+    Ok(Arc::new(StructType { name, fields, mutable: false }))
 }
 
 /// Decodes key parts.
@@ -474,7 +479,7 @@ mod tests {
 
     #[test]
     fn values_roundtrip() {
-        let ty = Arc::new(StructType { name: "P".into(), fields: vec!["x".into(), "y".into()] });
+        let ty = Arc::new(StructType { name: "P".into(), fields: vec!["x".into(), "y".into()], mutable: false });
         let vals = vec![
             Value::None,
             Value::bool(true),

@@ -76,7 +76,8 @@ pub(crate) fn lit_value(l: &Lit) -> Value {
 
 /// The type value of a `struct` declaration (made once, when lowered).
 fn struct_type(d: &StructDecl) -> Value {
-    Value::Type(Arc::new(TypeValue::Struct(Arc::new(StructType { name: d.name.clone(), fields: d.fields.clone() }))))
+    let ty = StructType { name: d.name.clone(), fields: d.fields.clone(), mutable: d.mutable };
+    Value::Type(Arc::new(TypeValue::Struct(Arc::new(ty))))
 }
 
 /// Compiled code for one node.
@@ -418,21 +419,26 @@ pub fn lower(n: &Node) -> Code {
                     }
                     &mut many[..]
                 };
-                let max = i.config.max_collection_len;
-                match root {
+                let mut cx = index::PathCx { max: i.config.max_collection_len, me: i.reader(), wrote_object: false };
+                let r = match root {
                     Place::Local(s) => {
                         let slot = i.bp + s as usize;
-                        index::update_path(&mut i.stack[slot], keys, op, v, max).map_err(|e| e.or_at(span))?;
+                        index::update_path(&mut i.stack[slot], keys, op, v, &mut cx)
                     }
                     Place::Global(g) => {
                         let Some(Some(target)) = i.globals.get_mut(g as usize) else {
                             return i.read_global(g, span);
                         };
-                        index::update_path(target, keys, op, v, max).map_err(|e| e.or_at(span))?;
+                        let r = index::update_path(target, keys, op, v, &mut cx);
                         i.global_versions[g as usize] += 1;
                         i.global_epoch += 1;
+                        r
                     }
+                };
+                if cx.wrote_object {
+                    i.cell_writes += 1;
                 }
+                r.map_err(|e| e.or_at(span))?;
                 Ok(Value::None)
             })
         }
@@ -545,10 +551,10 @@ pub fn lower(n: &Node) -> Code {
                 let s = *s;
                 // A field of a local, read in place (no clone of the struct).
                 let s = s as usize;
-                return code(move |i| index::field(&i.stack[i.bp + s], &f).map_err(|e| e.or_at(span).into()));
+                return code(move |i| index::field(&i.stack[i.bp + s], &f, i.reader()).map_err(|e| e.or_at(span).into()));
             }
             let t = lower(t);
-            code(move |i| index::field(&t.run(i)?, &f).map_err(|e| e.or_at(span).into()))
+            code(move |i| index::field(&t.run(i)?, &f, i.reader()).map_err(|e| e.or_at(span).into()))
         }
         Node::If(c, t, e, _) => {
             const WHAT: &str = "an `if` condition";

@@ -329,7 +329,8 @@ fn node(h: &mut blake3::Hasher, n: &Node) {
             node(h, handler);
         }
         Node::Struct(ty) => {
-            tag(h, 31);
+            // A `mut struct` declaration has a tag of its own.
+            tag(h, if ty.mutable { 33 } else { 31 });
             str_(h, &ty.name);
             for f in &ty.fields {
                 str_(h, f);

@@ -18,12 +18,14 @@ pub enum Lit {
     Str(Arc<str>),
 }
 
-/// A `struct` declaration: its name and field names (the runtime makes
-/// one type value of it when the code is lowered).
+/// A `struct` declaration: its name and field names, and whether it is a
+/// `mut struct` (the runtime makes one type value of it when the code is
+/// lowered).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StructDecl {
     pub name: String,
     pub fields: Vec<String>,
+    pub mutable: bool,
 }
 
 #[derive(Debug)]

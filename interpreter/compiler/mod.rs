@@ -299,7 +299,7 @@ impl Compiler<'_> {
                     Node::SetLocal(slot, Box::new(f))
                 }
             }
-            StmtKind::Struct { name, fields } => {
+            StmtKind::Struct { name, fields, mutable } => {
                 let mut seen = HashSet::new();
                 for f in fields {
                     if !seen.insert(&f.name) {
@@ -309,8 +309,11 @@ impl Compiler<'_> {
                         ));
                     }
                 }
-                let ty =
-                    Arc::new(StructDecl { name: name.name.clone(), fields: fields.iter().map(|f| f.name.clone()).collect() });
+                let ty = Arc::new(StructDecl {
+                    name: name.name.clone(),
+                    fields: fields.iter().map(|f| f.name.clone()).collect(),
+                    mutable: *mutable,
+                });
                 if top {
                     Node::DefineGlobal(names::intern(&name.name), Box::new(Node::Struct(ty)))
                 } else {

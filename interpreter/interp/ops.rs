@@ -136,9 +136,19 @@ pub fn check_key(k: &Value) -> Result<()> {
         Value::Func(_) | Value::Native(_) | Value::Cell(_) | Value::Object(_) => {
             Err(MemoError::new("TypeError", format!("a value of type `{}` cannot be a map key", k.type_name())))
         }
-        Value::List(l) if l.may_mutate => Err(MemoError::new("TypeError", "a list holding a cell cannot be a map key")),
-        Value::Map(m) if m.may_mutate => Err(MemoError::new("TypeError", "a map holding a cell cannot be a map key")),
-        Value::Struct(s) if s.may_mutate => Err(MemoError::new("TypeError", "a struct holding a cell cannot be a map key")),
+        Value::Obj(o) => Err(MemoError::new(
+            "TypeError",
+            format!("a `{}` object cannot be a map key (mutable objects have no lasting hash)", o.ty.name),
+        )),
+        Value::List(l) if l.may_mutate => {
+            Err(MemoError::new("TypeError", "a list holding a cell, a mutable object or a function cannot be a map key"))
+        }
+        Value::Map(m) if m.may_mutate => {
+            Err(MemoError::new("TypeError", "a map holding a cell, a mutable object or a function cannot be a map key"))
+        }
+        Value::Struct(s) if s.may_mutate => {
+            Err(MemoError::new("TypeError", "a struct holding a cell, a mutable object or a function cannot be a map key"))
+        }
         _ => Ok(()),
     }
 }

@@ -48,11 +48,11 @@ pub fn install(interp: &mut Interp) {
     for table in TABLES {
         for (name, f) in *table {
             let f = *f;
-            interp.register_native(name, Arc::new(f));
+            interp.register_builtin(name, Arc::new(f));
         }
     }
     data::register_types(interp);
-    if let Some(Value::Native(f)) = interp.get_global("push") {
+    if let Some(Value::Native(f)) = interp.global_named("push") {
         interp.builtin_push = Some(f);
     }
     run_prelude(interp);

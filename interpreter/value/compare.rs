@@ -2,7 +2,8 @@
 //!
 //! Values of different types order by type rank (none < bool < numbers < str <
 //! list < map < struct < type < range < others); ints and floats compare
-//! numerically, so `1 == 1.0`. `==` on floats follows IEEE (NaN != NaN); the
+//! numerically, so `1 == 1.0`. Mutable objects (cells, `mut struct`
+//! instances) are equal only to themselves and order by identity. `==` on floats follows IEEE (NaN != NaN); the
 //! total order puts NaN after every other number so maps stay well formed.
 
 use super::{TypeValue, Value};
@@ -23,6 +24,7 @@ pub enum TypeRank {
     Range,
     Func,
     Cell,
+    MutObj,
     Object,
 }
 
@@ -39,6 +41,7 @@ fn rank(v: &Value) -> TypeRank {
         Value::Range(_) => TypeRank::Range,
         Value::Func(_) | Value::Native(_) => TypeRank::Func,
         Value::Cell(_) => TypeRank::Cell,
+        Value::Obj(_) => TypeRank::MutObj,
         Value::Object(_) => TypeRank::Object,
     }
 }
@@ -61,7 +64,10 @@ pub fn values_equal(a: &Value, b: &Value) -> bool {
         (Value::Struct(x), Value::Struct(y)) => {
             Arc::ptr_eq(x, y) || (x.ty == y.ty && x.fields.iter().zip(y.fields.iter()).all(|(p, q)| values_equal(p, q)))
         }
-        (Value::Cell(x), Value::Cell(y)) => Arc::ptr_eq(x, y) || values_equal(&x.get(), &y.get()),
+        // Mutable objects are equal only to themselves (their identity):
+        // what they hold can change, and may hold them again.
+        (Value::Cell(x), Value::Cell(y)) => Arc::ptr_eq(x, y),
+        (Value::Obj(x), Value::Obj(y)) => Arc::ptr_eq(x, y),
         _ => a.cmp(b) == Ordering::Equal,
     }
 }
@@ -161,6 +167,9 @@ fn cmp_general(this: &Value, other: &Value) -> Ordering {
         (Value::Func(_), Value::Native(_)) => Ordering::Less,
         (Value::Native(_), Value::Func(_)) => Ordering::Greater,
         (Value::Cell(a), Value::Cell(b)) => (Arc::as_ptr(a) as usize).cmp(&(Arc::as_ptr(b) as usize)),
+        (Value::Obj(a), Value::Obj(b)) => {
+            a.ty.name.cmp(&b.ty.name).then_with(|| (Arc::as_ptr(a) as usize).cmp(&(Arc::as_ptr(b) as usize)))
+        }
         (Value::Object(a), Value::Object(b)) => {
             (Arc::as_ptr(a) as *const u8 as usize).cmp(&(Arc::as_ptr(b) as *const u8 as usize))
         }

@@ -1,8 +1,23 @@
 //! Printing values: `print`/`str` form (strings raw at top level) and `repr`
 //! form (strings always quoted). The format is part of the language (spec §2).
 
+use super::object::{reader, Reader};
 use super::{TypeValue, Value};
 use std::fmt::Write;
+
+/// A walk's state: who reads mutable objects, and the objects being
+/// printed (a back-reference to one of them prints as `Name(...)` or
+/// `cell(...)` instead of recursing).
+struct Walk {
+    me: Reader,
+    path: Vec<usize>,
+}
+
+impl Walk {
+    fn new() -> Walk {
+        Walk { me: reader(), path: Vec::new() }
+    }
+}
 
 /// What `print(x)` and `str(x)` show.
 pub fn to_display(v: &Value) -> String {
@@ -15,7 +30,7 @@ pub fn to_display(v: &Value) -> String {
 /// What `repr(x)` shows; also the form of values inside containers.
 pub fn repr(v: &Value) -> String {
     let mut out = String::new();
-    write_repr(&mut out, v, 0, usize::MAX);
+    write_repr(&mut out, v, 0, usize::MAX, &mut Walk::new());
     out
 }
 
@@ -23,7 +38,7 @@ pub fn repr(v: &Value) -> String {
 /// big string a million times must not take the host's memory).
 pub fn repr_limited(v: &Value, max: usize) -> Result<String, crate::error::MemoError> {
     let mut out = String::new();
-    write_repr(&mut out, v, 0, max);
+    write_repr(&mut out, v, 0, max, &mut Walk::new());
     if out.len() > max {
         return Err(crate::error::MemoError::new(
             "LimitError",
@@ -38,7 +53,7 @@ pub fn repr_limited(v: &Value, max: usize) -> Result<String, crate::error::MemoE
 /// shown by `--explain` must not cost a 7 MB string).
 pub fn repr_prefix(v: &Value, max: usize) -> String {
     let mut out = String::new();
-    write_repr(&mut out, v, 0, max);
+    write_repr(&mut out, v, 0, max, &mut Walk::new());
     out
 }
 
@@ -83,7 +98,7 @@ pub fn quote_str(s: &str, out: &mut String) {
 
 const MAX_DEPTH: usize = 200;
 
-fn write_repr(out: &mut String, v: &Value, depth: usize, limit: usize) {
+fn write_repr(out: &mut String, v: &Value, depth: usize, limit: usize, w: &mut Walk) {
     if out.len() > limit {
         return;
     }
@@ -119,7 +134,7 @@ fn write_repr(out: &mut String, v: &Value, depth: usize, limit: usize) {
                 if i > 0 {
                     out.push_str(", ");
                 }
-                write_repr(out, item, depth + 1, limit);
+                write_repr(out, item, depth + 1, limit, w);
             }
             out.push(']');
         }
@@ -132,9 +147,9 @@ fn write_repr(out: &mut String, v: &Value, depth: usize, limit: usize) {
                 if i > 0 {
                     out.push_str(", ");
                 }
-                write_repr(out, k, depth + 1, limit);
+                write_repr(out, k, depth + 1, limit, w);
                 out.push_str(": ");
-                write_repr(out, val, depth + 1, limit);
+                write_repr(out, val, depth + 1, limit, w);
             }
             out.push('}');
         }
@@ -153,9 +168,36 @@ fn write_repr(out: &mut String, v: &Value, depth: usize, limit: usize) {
                 }
                 out.push_str(name);
                 out.push_str(": ");
-                write_repr(out, val, depth + 1, limit);
+                write_repr(out, val, depth + 1, limit, w);
             }
             out.push(')');
+        }
+        Value::Obj(o) => {
+            let at = std::sync::Arc::as_ptr(o) as usize;
+            if w.path.contains(&at) {
+                let _ = write!(out, "{}(...)", o.ty.name);
+                return;
+            }
+            let Some(fields) = o.fields(w.me) else {
+                let _ = write!(out, "<{} object of another interpreter>", o.ty.name);
+                return;
+            };
+            w.path.push(at);
+            out.push_str(&o.ty.name);
+            out.push('(');
+            for (i, (name, val)) in o.ty.fields.iter().zip(fields.iter()).enumerate() {
+                if out.len() > limit {
+                    break;
+                }
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                out.push_str(name);
+                out.push_str(": ");
+                write_repr(out, val, depth + 1, limit, w);
+            }
+            out.push(')');
+            w.path.pop();
         }
         Value::Func(c) => {
             let kind = if c.cached.is_some() { "cached fn" } else { "fn" };
@@ -169,9 +211,20 @@ fn write_repr(out: &mut String, v: &Value, depth: usize, limit: usize) {
             let _ = write!(out, "<native fn {}>", n.name);
         }
         Value::Cell(c) => {
+            let at = std::sync::Arc::as_ptr(c) as usize;
+            if w.path.contains(&at) {
+                out.push_str("cell(...)");
+                return;
+            }
+            let Some(inner) = c.get(w.me) else {
+                out.push_str("<cell of another interpreter>");
+                return;
+            };
+            w.path.push(at);
             out.push_str("cell(");
-            write_repr(out, &c.get(), depth + 1, limit);
+            write_repr(out, &inner, depth + 1, limit, w);
             out.push(')');
+            w.path.pop();
         }
         Value::Type(t) => out.push_str(t.name()),
         Value::Object(o) => {

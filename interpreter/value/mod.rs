@@ -1,7 +1,8 @@
 //! Runtime values. `Value` is 16 bytes: scalars inline, every heap variant one
-//! `Arc`. Everything but `cell` and native objects is immutable; a "mutation"
-//! of a list, map or struct in the language is a persistent update of the
-//! variable that holds it (in place when the `Arc` is unshared).
+//! `Arc`. Everything but mutable objects (`mut struct` instances and cells,
+//! see `object`) and native objects is immutable; a "mutation" of a list,
+//! map or struct in the language is a persistent update of the variable
+//! that holds it (in place when the `Arc` is unshared).
 //!
 //! Heap values carry a lazily computed structural hash (`hash` cells, filled
 //! by `crate::hashing::value_hash`) and a `may_mutate` bit (true when a cell or
@@ -14,6 +15,7 @@ mod index_table;
 pub(crate) mod lend;
 mod list;
 pub(crate) mod map;
+pub mod object;
 mod types;
 pub(crate) mod unique;
 mod word;
@@ -23,10 +25,11 @@ pub use display::{display_limited, repr, repr_limited, repr_prefix, to_display};
 pub use function::{Closure, NativeFn, NativeImpl};
 pub use list::ListItems;
 pub use map::ValueMap;
+pub use object::{CellObj, MutObj, Reader};
 pub use types::{BuiltinType, NativeObject, NativeType, StructType, TypeValue};
 pub use word::{BoolWord, FloatWord};
 
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 
 /// A 32-byte blake3 digest.
 pub type Hash32 = [u8; 32];
@@ -48,6 +51,8 @@ pub enum Value {
     Cell(Arc<CellObj>),
     Type(Arc<TypeValue>),
     Object(Arc<NativeObject>),
+    /// An instance of a `mut struct` type: a mutable object with identity.
+    Obj(Arc<MutObj>),
 }
 
 const _: () = assert!(std::mem::size_of::<Value>() == 16);
@@ -257,20 +262,6 @@ impl Clone for StructObj {
     }
 }
 
-/// The one mutable container.
-pub struct CellObj {
-    pub value: Mutex<Value>,
-}
-
-impl CellObj {
-    pub fn get(&self) -> Value {
-        self.value.lock().unwrap_or_else(|e| e.into_inner()).clone()
-    }
-    pub fn set(&self, v: Value) {
-        *self.value.lock().unwrap_or_else(|e| e.into_inner()) = v;
-    }
-}
-
 impl Value {
     pub fn str(s: impl Into<String>) -> Value {
         Value::Str(Arc::new(StrObj::new(s.into())))
@@ -318,8 +309,10 @@ impl Value {
         }
     }
 
+    /// A shared cell (made outside an interpreter; scripts' cells are
+    /// made by `Interp::new_cell`, owned by their interpreter).
     pub fn cell(v: Value) -> Value {
-        Value::Cell(Arc::new(CellObj { value: Mutex::new(v) }))
+        Value::Cell(Arc::new(CellObj::new_shared(v)))
     }
 
     pub fn builtin_type(t: BuiltinType) -> Value {
@@ -337,7 +330,7 @@ impl Value {
             Value::List(l) => l.may_mutate,
             Value::Map(m) => m.may_mutate,
             Value::Struct(s) => s.may_mutate,
-            Value::Cell(_) | Value::Object(_) | Value::Func(_) => true,
+            Value::Cell(_) | Value::Object(_) | Value::Func(_) | Value::Obj(_) => true,
             _ => false,
         }
     }
@@ -357,6 +350,7 @@ impl Value {
             Value::Cell(_) => TypeValue::Builtin(BuiltinType::Cell),
             Value::Type(_) => TypeValue::Builtin(BuiltinType::Type),
             Value::Struct(s) => TypeValue::Struct(s.ty.clone()),
+            Value::Obj(o) => TypeValue::Struct(o.ty.clone()),
             Value::Object(o) => TypeValue::Native(o.ty.clone()),
         }
     }
@@ -376,6 +370,7 @@ impl Value {
             Value::Cell(_) => "cell",
             Value::Type(_) => "type",
             Value::Struct(s) => &s.ty.name,
+            Value::Obj(o) => &o.ty.name,
             Value::Object(o) => &o.ty.name,
         }
     }

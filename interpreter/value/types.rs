@@ -54,13 +54,16 @@ impl BuiltinType {
     }
 }
 
-/// A `struct Name { fields }` declaration. Two struct types are the same type
-/// when name and field names agree (so a re-run that re-declares a struct
-/// still matches values cached by the previous run).
+/// A `struct Name { fields }` declaration (`mut struct`: `mutable`). Two
+/// struct types are the same type when name, field names and mutability
+/// agree (so a re-run that re-declares a struct still matches values cached
+/// by the previous run).
 #[derive(Debug, PartialEq, Eq)]
 pub struct StructType {
     pub name: String,
     pub fields: Vec<String>,
+    /// Instances are mutable objects (`Value::Obj`), not values.
+    pub mutable: bool,
 }
 
 impl StructType {
