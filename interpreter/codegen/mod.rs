@@ -12,6 +12,7 @@
 //! chains.
 
 mod arith;
+mod boxes;
 mod concat;
 pub mod spec;
 
@@ -136,7 +137,7 @@ fn not_bool(what: &'static str, v: &Value, span: Span) -> Ctrl {
 fn reads_local(n: &Node, slot: u32) -> bool {
     let mut found = false;
     visit(n, &mut |m| {
-        if let Node::Local(s) = m {
+        if let Node::Local(s) | Node::BoxGet(s) | Node::BoxSet(s, _) | Node::BoxCompound(_, s, _, _) = m {
             if *s == slot {
                 found = true;
             }
@@ -155,7 +156,12 @@ pub(crate) fn writes_local(n: &Node, slot: u32) -> bool {
     let mut found = false;
     visit(n, &mut |m| {
         let target = match m {
-            Node::SetLocal(s, _) | Node::CompoundLocal(_, s, _, _) | Node::For(s, _, _, _) | Node::Try(_, s, _) => Some(*s),
+            Node::SetLocal(s, _)
+            | Node::CompoundLocal(_, s, _, _)
+            | Node::For(s, _, _, _)
+            | Node::Try(_, s, _)
+            | Node::BoxNew(s, _)
+            | Node::BoxWrap(s) => Some(*s),
             Node::SetPath { root: Place::Local(s), .. } => Some(*s),
             _ => None,
         };
@@ -174,6 +180,9 @@ fn visit(n: &Node, f: &mut dyn FnMut(&Node)) {
         | Node::CompoundGlobal(_, _, a, _)
         | Node::Unary(_, a, _)
         | Node::Field(a, _, _)
+        | Node::BoxNew(_, a)
+        | Node::BoxSet(_, a)
+        | Node::BoxCompound(_, _, a, _)
         | Node::Return(a) => visit(a, f),
         Node::Binary(_, a, b, _)
         | Node::And(a, b, _)
@@ -222,6 +231,8 @@ fn visit(n: &Node, f: &mut dyn FnMut(&Node)) {
         | Node::Continue
         | Node::Closure(..)
         | Node::Struct(_)
+        | Node::BoxWrap(_)
+        | Node::BoxGet(_)
         | Node::Import(..) => {}
     }
 }
@@ -434,6 +445,7 @@ pub fn lower(n: &Node) -> Code {
                         i.global_epoch += 1;
                         r
                     }
+                    Place::Boxed(s) => boxes::update_path(i, s as usize, keys, op, v, &mut cx),
                 };
                 if cx.wrote_object {
                     i.cell_writes += 1;
@@ -674,6 +686,7 @@ pub fn lower(n: &Node) -> Code {
             let (path, span) = (path.clone(), *span);
             code(move |i| i.import(&path, span))
         }
+        Node::BoxNew(..) | Node::BoxWrap(_) | Node::BoxGet(_) | Node::BoxSet(..) | Node::BoxCompound(..) => boxes::lower_box(n),
     }
 }
 

@@ -181,6 +181,10 @@ fn node(h: &mut blake3::Hasher, n: &Node) {
                     tag(h, 1);
                     global(h, *g);
                 }
+                Place::Boxed(s) => {
+                    tag(h, 2);
+                    u32_(h, *s);
+                }
             }
             h.update(&(path.len() as u64).to_le_bytes());
             for step in path {
@@ -339,6 +343,30 @@ fn node(h: &mut blake3::Hasher, n: &Node) {
         Node::Import(path, _) => {
             tag(h, 32);
             str_(h, path);
+        }
+        Node::BoxNew(s, v) => {
+            tag(h, 34);
+            u32_(h, *s);
+            node(h, v);
+        }
+        Node::BoxWrap(s) => {
+            tag(h, 35);
+            u32_(h, *s);
+        }
+        Node::BoxGet(s) => {
+            tag(h, 36);
+            u32_(h, *s);
+        }
+        Node::BoxSet(s, v) => {
+            tag(h, 37);
+            u32_(h, *s);
+            node(h, v);
+        }
+        Node::BoxCompound(op, s, v, _) => {
+            tag(h, 38);
+            binop(h, *op);
+            u32_(h, *s);
+            node(h, v);
         }
     }
 }

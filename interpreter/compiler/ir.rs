@@ -81,6 +81,19 @@ pub enum Node {
     Try(Box<Node>, u32, Box<Node>),
     Struct(Arc<StructDecl>),
     Import(String, Span),
+    /// A local that nested closures assign lives in a box (a cell the
+    /// function and its closures share). `let x = v` of such a local: a
+    /// new box holding v. Value: none.
+    BoxNew(u32, Box<Node>),
+    /// Puts the value a parameter, loop or `catch` stored in the slot into
+    /// a new box.
+    BoxWrap(u32),
+    /// Reads the variable whose box is in the slot.
+    BoxGet(u32),
+    /// Assigns the variable whose box is in the slot. Value: none.
+    BoxSet(u32, Box<Node>),
+    /// `x op= e` on a boxed variable.
+    BoxCompound(BinOp, u32, Box<Node>, Span),
 }
 
 /// The variable at the root of an assignment path.
@@ -88,6 +101,8 @@ pub enum Node {
 pub enum Place {
     Local(u32),
     Global(u32),
+    /// The variable whose box is in this slot.
+    Boxed(u32),
 }
 
 #[derive(Debug)]

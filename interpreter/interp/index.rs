@@ -164,6 +164,15 @@ fn update_object(o: &Arc<MutObj>, f: &str, rest: &mut [Key], op: Option<BinOp>, 
         };
     }
     let owned = o.owned_by(cx.me);
+    if rest.is_empty() {
+        // `o.f op= v`: in the field's place (under the lock when shared,
+        // so that concurrent `+=`s add up); nothing here touches `o` again.
+        if !owned {
+            crate::value::object::share(&v, cx.me);
+        }
+        let mut inner = PathCx { max: cx.max, me: cx.me, wrote_object: true };
+        return o.with_field(cx.me, i, |slot| update_path(slot, &mut [], op, v, &mut inner)).ok_or_else(|| foreign(o))?;
+    }
     let mut cur = if owned { o.with_field(cx.me, i, std::mem::take) } else { o.get(cx.me, i) }.ok_or_else(|| foreign(o))?;
     let r = update_path(&mut cur, rest, op, v, cx);
     // Put back what the field holds now (changed, or as it was on error).

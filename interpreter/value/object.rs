@@ -351,6 +351,12 @@ impl CellObj {
         }
     }
 
+    /// Runs `f` on the content (see `MutObj::with_field`).
+    #[inline(always)]
+    pub(crate) fn with<R>(&self, me: Reader, f: impl FnOnce(&mut Value) -> R) -> Option<R> {
+        self.slot.with(me, f)
+    }
+
     #[inline]
     pub fn owned_by(&self, me: Reader) -> bool {
         self.slot.owned_by(me)
