@@ -360,7 +360,7 @@ fn decode_struct_type(r: &mut Reader) -> DecodeResult<Arc<StructType>> {
     for _ in 0..n {
         fields.push(r.string()?);
     }
-    Ok(Arc::new(StructType { name, fields, mutable: false }))
+    Ok(Arc::new(StructType::new(name, fields, false)))
 }
 
 /// Decodes key parts.
@@ -479,7 +479,7 @@ mod tests {
 
     #[test]
     fn values_roundtrip() {
-        let ty = Arc::new(StructType { name: "P".into(), fields: vec!["x".into(), "y".into()], mutable: false });
+        let ty = Arc::new(StructType::new("P".into(), vec!["x".into(), "y".into()], false));
         let vals = vec![
             Value::None,
             Value::bool(true),

@@ -14,13 +14,14 @@
 mod arith;
 mod boxes;
 mod concat;
+mod fields;
 pub mod spec;
 
 use crate::ast::{BinOp, UnOp};
 use crate::compiler::ir::{Lit, Node, PathStep, Place, StructDecl};
 use crate::compiler::FnIr;
 use crate::error::MemoError;
-use crate::interp::index::{self, Key};
+use crate::interp::index;
 use crate::interp::{ops, CachedFn, Ctrl, Flow, Interp, R};
 use crate::source::Span;
 use crate::value::lend::{lend_arc, lend_value, Lent};
@@ -77,7 +78,7 @@ pub(crate) fn lit_value(l: &Lit) -> Value {
 
 /// The type value of a `struct` declaration (made once, when lowered).
 fn struct_type(d: &StructDecl) -> Value {
-    let ty = StructType { name: d.name.clone(), fields: d.fields.clone(), mutable: d.mutable };
+    let ty = StructType::new(d.name.clone(), d.fields.clone(), d.mutable);
     Value::Type(Arc::new(TypeValue::Struct(Arc::new(ty))))
 }
 
@@ -113,7 +114,7 @@ pub(crate) fn store(slot: &mut Value, v: Value) {
 
 /// Drops a statement's value, inline for scalars.
 #[inline(always)]
-fn discard(v: Value) {
+pub(crate) fn discard(v: Value) {
     if v.is_scalar() {
         std::mem::forget(v);
     } else {
@@ -399,61 +400,7 @@ pub fn lower(n: &Node) -> Code {
                 }
             })
         }
-        Node::SetPath { root, path, op, value, span } => {
-            let value = lower(value);
-            let steps: Vec<Result<Code, String>> = path
-                .iter()
-                .map(|p| match p {
-                    PathStep::Index(n) => Ok(lower(n)),
-                    PathStep::Field(f) => Err(f.clone()),
-                })
-                .collect();
-            let (root, op, span) = (*root, *op, *span);
-            code(move |i| {
-                let v = value.run(i)?;
-                let mut one: [Key; 1];
-                let mut many: Vec<Key>;
-                let keys: &mut [Key] = if steps.len() == 1 {
-                    // The common `m[k] = v`: no allocation for the path.
-                    one = [match &steps[0] {
-                        Ok(c) => Key::Index(c.run(i)?),
-                        Err(f) => Key::Field(f.clone()),
-                    }];
-                    &mut one[..]
-                } else {
-                    many = Vec::with_capacity(steps.len());
-                    for s in &steps {
-                        many.push(match s {
-                            Ok(c) => Key::Index(c.run(i)?),
-                            Err(f) => Key::Field(f.clone()),
-                        });
-                    }
-                    &mut many[..]
-                };
-                let mut cx = index::PathCx { max: i.config.max_collection_len, me: i.reader(), wrote_object: false };
-                let r = match root {
-                    Place::Local(s) => {
-                        let slot = i.bp + s as usize;
-                        index::update_path(&mut i.stack[slot], keys, op, v, &mut cx)
-                    }
-                    Place::Global(g) => {
-                        let Some(Some(target)) = i.globals.get_mut(g as usize) else {
-                            return i.read_global(g, span);
-                        };
-                        let r = index::update_path(target, keys, op, v, &mut cx);
-                        i.global_versions[g as usize] += 1;
-                        i.global_epoch += 1;
-                        r
-                    }
-                    Place::Boxed(s) => boxes::update_path(i, s as usize, keys, op, v, &mut cx),
-                };
-                if cx.wrote_object {
-                    i.cell_writes += 1;
-                }
-                r.map_err(|e| e.or_at(span))?;
-                Ok(Value::None)
-            })
-        }
+        Node::SetPath { root, path, op, value, span } => fields::lower_set_path(*root, path, *op, value, *span),
         Node::Unary(UnOp::Neg, x, span) => {
             let (x, span) = (lower(x), *span);
             code(move |i| ops::negate(x.run(i)?).map_err(|e| e.or_at(span).into()))
@@ -557,17 +504,7 @@ pub fn lower(n: &Node) -> Code {
                 index::index(&t, &k).map_err(|e| e.or_at(span).into())
             })
         }
-        Node::Field(t, f, span) => {
-            let (f, span) = (f.clone(), *span);
-            if let (Node::Local(s), true) = (&**t, spec::on()) {
-                let s = *s;
-                // A field of a local, read in place (no clone of the struct).
-                let s = s as usize;
-                return code(move |i| index::field(&i.stack[i.bp + s], &f, i.reader()).map_err(|e| e.or_at(span).into()));
-            }
-            let t = lower(t);
-            code(move |i| index::field(&t.run(i)?, &f, i.reader()).map_err(|e| e.or_at(span).into()))
-        }
+        Node::Field(t, f, span) => fields::lower_field(t, f, *span),
         Node::If(c, t, e, _) => {
             const WHAT: &str = "an `if` condition";
             if let (Node::Binary(op, a, b, span), true) = (&**c, spec::on()) {

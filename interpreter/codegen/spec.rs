@@ -17,10 +17,16 @@ use std::cell::Cell;
 pub const LIST: &[(&str, &str, &str, &str)] = &[
     ("operand forms", "Operand::of", "a local, or a local ± int constant, read in place", "operand_forms"),
     (
-        "int operand shapes",
-        "arith::lower_binary, lower_compare",
-        "a local or an int constant as an operand: int fast path without a closure call",
-        "arithmetic",
+        "number operand shapes",
+        "arith::lower_binary, lower_compare, update_local",
+        "a local, an int or float constant, or other code as each operand: int and float fast paths (`num_op`) without a closure call for leaves or the drop glue",
+        "number_paths",
+    ),
+    (
+        "field cache",
+        "fields::lower_field, lower_set_path",
+        "`x.f`, `x.f = v`, `x.f op= v`: the field's index cached per site by the struct type's uid; an object the interpreter owns in a local written in place",
+        "field_sites",
     ),
     (
         "if local cmp const",
@@ -60,7 +66,7 @@ pub const LIST: &[(&str, &str, &str, &str)] = &[
         "value_semantics",
     ),
     ("add in place", "lower_set_local", "`x = x + e`, e not reading x: updated in place", "path_compound"),
-    ("read a local in place", "lower (Index, Field)", "`xs[i]`, `p.f` on a local: no clone of the container", "indexing"),
+    ("read a local in place", "lower (Index), fields::lower_field", "`xs[i]`, `p.f` on a local: no clone of the container", "indexing"),
 ];
 
 thread_local! {

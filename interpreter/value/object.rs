@@ -472,7 +472,7 @@ mod tests {
     use super::*;
 
     fn ty() -> Arc<StructType> {
-        Arc::new(StructType { name: "Node".into(), fields: vec!["v".into(), "next".into()], mutable: true })
+        Arc::new(StructType::new("Node".into(), vec!["v".into(), "next".into()], true))
     }
 
     #[test]

@@ -58,15 +58,31 @@ impl BuiltinType {
 /// struct types are the same type when name, field names and mutability
 /// agree (so a re-run that re-declares a struct still matches values cached
 /// by the previous run).
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug)]
 pub struct StructType {
     pub name: String,
     pub fields: Vec<String>,
     /// Instances are mutable objects (`Value::Obj`), not values.
     pub mutable: bool,
+    /// Unique to this type value for the whole process (never reused,
+    /// unlike an address): what field-access caches are keyed by.
+    pub uid: u64,
 }
 
+impl PartialEq for StructType {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name && self.fields == other.fields && self.mutable == other.mutable
+    }
+}
+
+impl Eq for StructType {}
+
 impl StructType {
+    pub fn new(name: String, fields: Vec<String>, mutable: bool) -> StructType {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        StructType { name, fields, mutable, uid: NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed) }
+    }
+
     /// Field names are short: compared inline, without a call to `memcmp`.
     #[inline]
     pub fn field_index(&self, name: &str) -> Option<usize> {
