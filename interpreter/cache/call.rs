@@ -127,7 +127,9 @@ impl Interp {
     /// epoch, this session's file epoch and the cache's generation stay the
     /// same, a verified entry stays verified.
     fn stamp(&mut self) -> Stamp {
-        let global_epoch = self.global_epoch;
+        // Writes to cells and objects count: a callee's code hash covers
+        // what the globals it reads hold, objects' content included.
+        let global_epoch = self.state_writes();
         let s = sess!(self);
         Stamp { global_epoch, fs_epoch: s.fs_epoch, generation: s.cache.generation() }
     }
@@ -205,7 +207,8 @@ impl Interp {
 
     /// Assignments of globals and cells so far (to tell whether a miss
     /// changed state its caller could read).
-    fn state_writes(&self) -> u64 {
+    #[inline(always)]
+    pub(crate) fn state_writes(&self) -> u64 {
         self.global_epoch.wrapping_add(self.cell_writes)
     }
 

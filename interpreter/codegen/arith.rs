@@ -219,6 +219,9 @@ fn lower_plain_binary(op: BinOp, a: &Node, b: &Node, span: Span) -> Code {
     if !super::spec::on() {
         return general_binary(op, lower(a), lower(b), span);
     }
+    if let Some(test) = none_test(op, a, b) {
+        return code(move |i| Ok(Value::bool(test(i)?)));
+    }
     match (Opnd::of(a), Opnd::of(b)) {
         (Opnd::Local(x), Opnd::Local(y)) => specialize2!(op, bin(Local(x), Local(y), span)),
         (Opnd::Local(x), Opnd::Konst(y)) => specialize2!(op, bin(Local(x), Konst(y), span)),
@@ -355,6 +358,9 @@ pub(crate) fn lower_compare(op: BinOp, a: &Node, b: &Node, what: &'static str, s
             slow_cond(op, l, r, i, what, span)
         });
     }
+    if let Some(test) = none_test(op, a, b) {
+        return test;
+    }
     match (Opnd::of(a), Opnd::of(b)) {
         (Opnd::Local(x), Opnd::Local(y)) => specialize2!(op, cmp(Local(x), Local(y), what, span)),
         (Opnd::Local(x), Opnd::Konst(y)) => specialize2!(op, cmp(Local(x), Konst(y), what, span)),
@@ -366,6 +372,32 @@ pub(crate) fn lower_compare(op: BinOp, a: &Node, b: &Node, what: &'static str, s
         (Opnd::Code(x), Opnd::Konst(y)) => specialize2!(op, cmp(x, Konst(y), what, span)),
         (Opnd::Code(x), Opnd::Code(y)) => specialize2!(op, cmp(x, y, what, span)),
     }
+}
+
+/// `x == none`, `x != none` (either way round): a test of `x`'s tag, with
+/// `x` read in place when it is a local. (Equality with `none` never
+/// fails, and `none` equals only itself.)
+fn none_test(op: BinOp, a: &Node, b: &Node) -> Option<Cond> {
+    let x = match (op, a, b) {
+        (BinOp::Eq | BinOp::Ne, x, Node::Const(Lit::None)) | (BinOp::Eq | BinOp::Ne, Node::Const(Lit::None), x) => x,
+        _ => return None,
+    };
+    let want = op == BinOp::Eq;
+    Some(match x {
+        Node::Local(s) => {
+            let s = *s as usize;
+            Box::new(move |i| Ok(i.stack[i.bp + s].is_none() == want))
+        }
+        x => {
+            let x = lower(x);
+            Box::new(move |i| {
+                let v = x.run(i)?;
+                let yes = v.is_none() == want;
+                super::discard(v);
+                Ok(yes)
+            })
+        }
+    })
 }
 
 /// `x cmp y` on two ints or two floats (IEEE: any comparison with NaN but

@@ -82,6 +82,17 @@ pub(super) fn lower_field(t: &Node, name: &str, span: Span) -> Code {
             }
         });
     }
+    if let Node::Global(g, gspan) = t {
+        // A field of a global, read in place.
+        let (g, gspan) = (*g as usize, *gspan);
+        return code(move |i| match i.globals.get(g) {
+            Some(Some(v)) => match read(v, &ic, i.reader()) {
+                Some(x) => Ok(x),
+                None => index::field(v, &name, i.reader()).map_err(|e| e.or_at(span).into()),
+            },
+            _ => i.read_global(g as u32, gspan),
+        });
+    }
     let t = lower(t);
     code(move |i| {
         let v = t.run(i)?;
@@ -99,14 +110,20 @@ type SetWith = Box<dyn Fn(&mut Interp, Value) -> R + Send + Sync>;
 pub(super) fn lower_set_path(root: Place, path: &[PathStep], op: Option<BinOp>, value: &Node, span: Span) -> Code {
     let value = lower(value);
     let general = general_set_path(root, path, op, span);
-    if let (true, Place::Local(s), [PathStep::Field(f)]) = (spec::on(), root, path) {
-        // `o.f = v`, `o.f op= v` on an object in a local: in place.
-        let (s, ic) = (s as usize, FieldIc::new(f));
+    if let (true, Place::Local(_) | Place::Global(_), [PathStep::Field(f)]) = (spec::on(), root, path) {
+        // `o.f = v`, `o.f op= v` on an object in a local or a global: in
+        // place (the variable still holds the same object: no write of it).
+        let ic = FieldIc::new(f);
         return code(move |i| {
             let v = value.run(i)?;
             let me = i.reader();
-            let v = match &i.stack[i.bp + s] {
-                Value::Obj(o) if o.owned_by(me) => match ic.index(&o.ty) {
+            let target: Option<&Value> = match root {
+                Place::Local(s) => Some(&i.stack[i.bp + s as usize]),
+                Place::Global(g) => i.globals.get(g as usize).and_then(Option::as_ref),
+                Place::Boxed(_) => None,
+            };
+            let v = match target {
+                Some(Value::Obj(o)) if o.owned_by(me) => match ic.index(&o.ty) {
                     Some(at) => match o.with_field(me, at, |slot| store_op(slot, op, v)) {
                         Some(Ok(())) => {
                             i.cell_writes += 1;

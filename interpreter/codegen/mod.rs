@@ -15,6 +15,7 @@ mod arith;
 mod boxes;
 mod concat;
 mod fields;
+mod globals;
 pub mod spec;
 
 use crate::ast::{BinOp, UnOp};
@@ -25,7 +26,7 @@ use crate::interp::index;
 use crate::interp::{ops, CachedFn, Ctrl, Flow, Interp, R};
 use crate::source::Span;
 use crate::value::lend::{lend_arc, lend_value, Lent};
-use crate::value::{Closure, StructType, TypeValue, Value};
+use crate::value::{Closure, StructType, Value};
 use std::sync::Arc;
 
 /// A function ready to run: its compiled body and what a call needs to set
@@ -78,8 +79,7 @@ pub(crate) fn lit_value(l: &Lit) -> Value {
 
 /// The type value of a `struct` declaration (made once, when lowered).
 fn struct_type(d: &StructDecl) -> Value {
-    let ty = StructType::new(d.name.clone(), d.fields.clone(), d.mutable);
-    Value::Type(Arc::new(TypeValue::Struct(Arc::new(ty))))
+    Value::Type(StructType::declare(d.name.clone(), d.fields.clone(), d.mutable))
 }
 
 /// Compiled code for one node.
@@ -375,13 +375,7 @@ pub fn lower(n: &Node) -> Code {
                 Ok(Value::None)
             })
         }
-        Node::SetGlobal(g, v, span) => {
-            let (g, v, span) = (*g, lower(v), *span);
-            code(move |i| {
-                let v = v.run(i)?;
-                i.write_global(g, v, span)
-            })
-        }
+        Node::SetGlobal(g, v, span) => globals::lower_set_global(*g, v, *span),
         Node::CompoundLocal(op, s, rhs, span) => arith::lower_compound_local(*op, *s as usize, rhs, *span),
         Node::CompoundGlobal(op, g, rhs, span) => {
             let (op, g, rhs, span) = (*op, *g, lower(rhs), *span);

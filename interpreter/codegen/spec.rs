@@ -23,9 +23,15 @@ pub const LIST: &[(&str, &str, &str, &str)] = &[
         "number_paths",
     ),
     (
+        "compare with none",
+        "arith::none_test",
+        "`x == none`, `x != none` (either side): a tag test, a local read in place",
+        "equality_order",
+    ),
+    (
         "field cache",
         "fields::lower_field, lower_set_path",
-        "`x.f`, `x.f = v`, `x.f op= v`: the field's index cached per site by the struct type's uid; an object the interpreter owns in a local written in place",
+        "`x.f`, `x.f = v`, `x.f op= v`: the field's index cached per site by the struct type's uid; a field of a local or global read in place; an object the interpreter owns in a local or global written in place",
         "field_sites",
     ),
     (
@@ -66,6 +72,12 @@ pub const LIST: &[(&str, &str, &str, &str)] = &[
         "value_semantics",
     ),
     ("add in place", "lower_set_local", "`x = x + e`, e not reading x: updated in place", "path_compound"),
+    (
+        "globals in place",
+        "globals::lower_set_global",
+        "`g = push(g, v)` (push the builtin), `g = g + e` on a global: updated in its slot when the global's version shows nothing wrote it while v or e ran",
+        "path_compound",
+    ),
     ("read a local in place", "lower (Index), fields::lower_field", "`xs[i]`, `p.f` on a local: no clone of the container", "indexing"),
 ];
 

@@ -666,7 +666,7 @@ impl Interp {
 
     /// The type value of a value (for `type(x)`).
     pub fn type_value(&self, v: &Value) -> Value {
-        Value::Type(Arc::new(v.type_of()))
+        v.type_value()
     }
 }
 

@@ -68,6 +68,7 @@ pub fn values_equal(a: &Value, b: &Value) -> bool {
         // what they hold can change, and may hold them again.
         (Value::Cell(x), Value::Cell(y)) => Arc::ptr_eq(x, y),
         (Value::Obj(x), Value::Obj(y)) => Arc::ptr_eq(x, y),
+        (Value::Type(x), Value::Type(y)) => Arc::ptr_eq(x, y) || x == y,
         _ => a.cmp(b) == Ordering::Equal,
     }
 }
@@ -95,7 +96,7 @@ fn float_total(a: f64, b: f64) -> Ordering {
 
 fn type_cmp(a: &TypeValue, b: &TypeValue) -> Ordering {
     a.name().cmp(b.name()).then_with(|| match (a, b) {
-        (TypeValue::Struct(x), TypeValue::Struct(y)) => x.fields.cmp(&y.fields),
+        (TypeValue::Struct(x), TypeValue::Struct(y)) => x.fields.cmp(&y.fields).then(x.mutable.cmp(&y.mutable)),
         _ => Ordering::Equal,
     })
 }

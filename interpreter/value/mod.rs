@@ -315,8 +315,29 @@ impl Value {
         Value::Cell(Arc::new(CellObj::new_shared(v)))
     }
 
+    /// A builtin type's value (one per process: no allocation).
     pub fn builtin_type(t: BuiltinType) -> Value {
-        Value::Type(Arc::new(TypeValue::Builtin(t)))
+        static ALL: OnceLock<Vec<Arc<TypeValue>>> = OnceLock::new();
+        let all = ALL.get_or_init(|| BuiltinType::ALL.iter().map(|b| Arc::new(TypeValue::Builtin(*b))).collect());
+        Value::Type(all[t as usize].clone())
+    }
+
+    /// `type(x)`: the type value, without making one when it exists (a
+    /// builtin type's, a struct's declared one).
+    pub fn type_value(&self) -> Value {
+        let ty = match self {
+            Value::Struct(s) => &s.ty,
+            Value::Obj(o) => &o.ty,
+            Value::Object(o) => return Value::Type(Arc::new(TypeValue::Native(o.ty.clone()))),
+            _ => match self.type_of() {
+                TypeValue::Builtin(b) => return Value::builtin_type(b),
+                other => return Value::Type(Arc::new(other)),
+            },
+        };
+        match ty.this.upgrade() {
+            Some(t) => Value::Type(t),
+            None => Value::Type(Arc::new(TypeValue::Struct(ty.clone()))),
+        }
     }
 
     /// True when a cell, a native object or a function is reachable from
