@@ -12,7 +12,7 @@ use crate::compiler::ir::{Lit, Node};
 use crate::interp::ops::{self, int_op};
 use crate::interp::{Ctrl, Interp, R};
 use crate::source::Span;
-use crate::value::Value;
+use crate::value::{values_equal, Value};
 
 const ADD: u8 = 0;
 const SUB: u8 = 1;
@@ -374,25 +374,44 @@ pub(crate) fn lower_compare(op: BinOp, a: &Node, b: &Node, what: &'static str, s
     }
 }
 
-/// `x == none`, `x != none` (either way round): a test of `x`'s tag, with
-/// `x` read in place when it is a local. (Equality with `none` never
-/// fails, and `none` equals only itself.)
+/// `x == k`, `x != k` with `k` a constant (either way round): `none` is a
+/// test of `x`'s tag; a string, bool or number is compared in place,
+/// without cloning the constant. `x` is read in place when it is a local.
+/// (Equality never fails.)
 fn none_test(op: BinOp, a: &Node, b: &Node) -> Option<Cond> {
-    let x = match (op, a, b) {
-        (BinOp::Eq | BinOp::Ne, x, Node::Const(Lit::None)) | (BinOp::Eq | BinOp::Ne, Node::Const(Lit::None), x) => x,
+    let (x, k) = match (op, a, b) {
+        (BinOp::Eq | BinOp::Ne, x, Node::Const(k)) | (BinOp::Eq | BinOp::Ne, Node::Const(k), x) => (x, k),
         _ => return None,
     };
     let want = op == BinOp::Eq;
+    if let Lit::None = k {
+        return Some(match x {
+            Node::Local(s) => {
+                let s = *s as usize;
+                Box::new(move |i| Ok(i.stack[i.bp + s].is_none() == want))
+            }
+            x => {
+                let x = lower(x);
+                Box::new(move |i| {
+                    let v = x.run(i)?;
+                    let yes = v.is_none() == want;
+                    super::discard(v);
+                    Ok(yes)
+                })
+            }
+        });
+    }
+    let k = super::lit_value(k);
     Some(match x {
         Node::Local(s) => {
             let s = *s as usize;
-            Box::new(move |i| Ok(i.stack[i.bp + s].is_none() == want))
+            Box::new(move |i| Ok(values_equal(&i.stack[i.bp + s], &k) == want))
         }
         x => {
             let x = lower(x);
             Box::new(move |i| {
                 let v = x.run(i)?;
-                let yes = v.is_none() == want;
+                let yes = values_equal(&v, &k) == want;
                 super::discard(v);
                 Ok(yes)
             })
@@ -418,6 +437,13 @@ fn cmp<const OP: u8, A: Get, B: Get>(a: A, b: B, what: &'static str, span: Span)
         let r = b.get(i)?;
         if let Some(yes) = num_cmp(op_of(OP), &l, &r) {
             std::mem::forget((l, r));
+            return Ok(yes);
+        }
+        if OP == EQ || OP == NE {
+            // What `ops::binary` does for them, without its dispatch.
+            let yes = values_equal(&l, &r) == (OP == EQ);
+            super::discard(l);
+            super::discard(r);
             return Ok(yes);
         }
         slow_cond(op_of(OP), l, r, i, what, span)

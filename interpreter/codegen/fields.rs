@@ -106,8 +106,82 @@ pub(super) fn lower_field(t: &Node, name: &str, span: Span) -> Code {
 /// The assignment `root.path (op)= v` once `v` is computed.
 type SetWith = Box<dyn Fn(&mut Interp, Value) -> R + Send + Sync>;
 
+/// Is `n` the variable `root` (a local or a global)?
+fn is_root(n: &Node, root: Place) -> bool {
+    match (n, root) {
+        (Node::Local(a), Place::Local(b)) => *a == b,
+        (Node::Global(a, _), Place::Global(b)) => *a == b,
+        _ => false,
+    }
+}
+
+/// The variable `root` as it is now, if it holds a value.
+#[inline(always)]
+fn root_value(i: &Interp, root: Place) -> Option<&Value> {
+    match root {
+        Place::Local(s) => Some(&i.stack[i.bp + s as usize]),
+        Place::Global(g) => i.globals.get(g as usize).and_then(Option::as_ref),
+        Place::Boxed(_) => None,
+    }
+}
+
+/// `o.f = push(o.f, v)` (`push` the builtin) on an object `o` in a local
+/// or global: `v` runs with the list still in the field (held, so its
+/// address stays its own); if the field holds it still, the list is taken
+/// out, appended to in place and put back. Otherwise, or for anything
+/// but an object the interpreter owns, the general code.
+fn lower_push_field(root: Place, f: &str, push: u32, elem: &Node, span: Span, general: Code) -> Code {
+    let (ic, elem) = (FieldIc::new(f), lower(elem));
+    code(move |i| {
+        let me = i.reader();
+        let field = match root_value(i, root) {
+            Some(Value::Obj(o)) if o.owned_by(me) && i.is_builtin_push(push) => {
+                ic.index(&o.ty).and_then(|at| match o.get(me, at) {
+                    Some(Value::List(held)) => Some((o.clone(), at, held)),
+                    _ => None,
+                })
+            }
+            _ => None,
+        };
+        let Some((o, at, mut held)) = field else { return general.run(i) };
+        let v = elem.run(i)?;
+        let max = i.config.max_collection_len;
+        let same = o.with_field(me, at, |x| matches!(x, Value::List(l) if std::sync::Arc::ptr_eq(l, &held)));
+        i.cell_writes += 1;
+        if same != Some(true) {
+            // The field changed while `v` ran: `push(o.f, v)` read the
+            // list before.
+            crate::interp::ops::push_onto(&mut held, v, max).map_err(|e| e.or_at(span))?;
+            let _ = o.set(me, at, Value::List(held));
+            return Ok(Value::None);
+        }
+        drop(held);
+        let r = o.with_field(me, at, |x| match x {
+            Value::List(l) => crate::interp::ops::push_onto(l, v, max),
+            _ => unreachable!("checked above: the field holds the list"),
+        });
+        match r {
+            Some(Ok(())) => Ok(Value::None),
+            Some(Err(e)) => Err(e.or_at(span).into()),
+            None => unreachable!("an owned object is writable"),
+        }
+    })
+}
+
 /// `root[a].b[c] (op)= value`.
 pub(super) fn lower_set_path(root: Place, path: &[PathStep], op: Option<BinOp>, value: &Node, span: Span) -> Code {
+    if let (true, None, [PathStep::Field(f)], Node::Call(callee, args, cspan)) = (spec::on(), op, path, value) {
+        if let (Node::Global(p, _), [Node::Field(t, g, _), elem]) = (&**callee, &args[..]) {
+            if crate::names::name_of(*p) == "push" && g == f && is_root(t, root) {
+                let general = lower_set_path_general(root, path, op, value, span);
+                return lower_push_field(root, f, *p, elem, *cspan, general);
+            }
+        }
+    }
+    lower_set_path_general(root, path, op, value, span)
+}
+
+fn lower_set_path_general(root: Place, path: &[PathStep], op: Option<BinOp>, value: &Node, span: Span) -> Code {
     let value = lower(value);
     let general = general_set_path(root, path, op, span);
     if let (true, Place::Local(_) | Place::Global(_), [PathStep::Field(f)]) = (spec::on(), root, path) {
@@ -124,7 +198,7 @@ pub(super) fn lower_set_path(root: Place, path: &[PathStep], op: Option<BinOp>, 
             };
             let v = match target {
                 Some(Value::Obj(o)) if o.owned_by(me) => match ic.index(&o.ty) {
-                    Some(at) => match o.with_field(me, at, |slot| store_op(slot, op, v)) {
+                    Some(at) => match o.with_owned_field(me, at, |slot| store_op(slot, op, v)) {
                         Some(Ok(())) => {
                             i.cell_writes += 1;
                             return Ok(Value::None);
@@ -143,6 +217,53 @@ pub(super) fn lower_set_path(root: Place, path: &[PathStep], op: Option<BinOp>, 
         let v = value.run(i)?;
         general(i, v)
     })
+}
+
+/// `target.f... (op)= value` with `target` an expression: it must give a
+/// mutable object (`f().x = v`; `value` runs first, as in Python).
+pub(super) fn lower_set_path_on(target: &Node, path: &[PathStep], op: Option<BinOp>, value: &Node, span: Span) -> Code {
+    let (value, target) = (lower(value), lower(target));
+    let steps = lower_steps(path);
+    code(move |i| {
+        let v = value.run(i)?;
+        let mut t = target.run(i)?;
+        if !matches!(t, Value::Obj(_)) {
+            let what = t.type_name().to_string();
+            return Err(crate::interp::Ctrl::error(crate::error::MemoError::at(
+                "TypeError",
+                format!("cannot assign to a field of a temporary `{what}`: only a mutable object (a `mut struct` instance) changes in place"),
+                span,
+            )));
+        }
+        let mut keys = run_steps(i, &steps)?;
+        let mut cx = index::PathCx { max: i.config.max_collection_len, me: i.reader(), wrote_object: false };
+        let r = index::update_path(&mut t, &mut keys, op, v, &mut cx);
+        if cx.wrote_object {
+            i.cell_writes += 1;
+        }
+        r.map_err(|e| e.or_at(span))?;
+        Ok(Value::None)
+    })
+}
+
+fn lower_steps(path: &[PathStep]) -> Vec<Result<Code, String>> {
+    path.iter()
+        .map(|p| match p {
+            PathStep::Index(n) => Ok(lower(n)),
+            PathStep::Field(f) => Err(f.clone()),
+        })
+        .collect()
+}
+
+fn run_steps(i: &mut Interp, steps: &[Result<Code, String>]) -> Result<Vec<Key>, crate::interp::Ctrl> {
+    let mut keys = Vec::with_capacity(steps.len());
+    for s in steps {
+        keys.push(match s {
+            Ok(c) => Key::Index(c.run(i)?),
+            Err(f) => Key::Field(f.clone()),
+        });
+    }
+    Ok(keys)
 }
 
 /// Stores `v` into a field (`op`: combined with what it holds, when both
@@ -169,13 +290,7 @@ fn store_op(slot: &mut Value, op: Option<BinOp>, v: Value) -> Result<(), Value> 
 
 /// The general assignment through a path (`index::update_path`).
 fn general_set_path(root: Place, path: &[PathStep], op: Option<BinOp>, span: Span) -> SetWith {
-    let steps: Vec<Result<Code, String>> = path
-        .iter()
-        .map(|p| match p {
-            PathStep::Index(n) => Ok(lower(n)),
-            PathStep::Field(f) => Err(f.clone()),
-        })
-        .collect();
+    let steps = lower_steps(path);
     Box::new(move |i, v| {
         let mut one: [Key; 1];
         let mut many: Vec<Key>;

@@ -16,6 +16,8 @@ mod boxes;
 mod concat;
 mod fields;
 mod globals;
+mod liveness;
+mod tail;
 pub mod spec;
 
 use crate::ast::{BinOp, UnOp};
@@ -26,7 +28,7 @@ use crate::interp::index;
 use crate::interp::{ops, CachedFn, Ctrl, Flow, Interp, R};
 use crate::source::Span;
 use crate::value::lend::{lend_arc, lend_value, Lent};
-use crate::value::{Closure, StructType, Value};
+use crate::value::{Closure, NativeFn, StructType, Value};
 use std::sync::Arc;
 
 /// A function ready to run: its compiled body and what a call needs to set
@@ -57,7 +59,7 @@ impl std::ops::Deref for FnProto {
 /// in it) to running code.
 pub fn lower_fn(ir: &Arc<FnIr>) -> Arc<FnProto> {
     Arc::new(FnProto {
-        code: lower(&ir.body),
+        code: liveness::with_last_uses(ir, || tail::lower_body(&ir.body)),
         nslots: ir.nslots,
         nparams: ir.params.len() as u32,
         capture_slots: ir.capture_slots.clone().into_boxed_slice(),
@@ -171,7 +173,7 @@ pub(crate) fn writes_local(n: &Node, slot: u32) -> bool {
     found
 }
 
-fn visit(n: &Node, f: &mut dyn FnMut(&Node)) {
+pub(super) fn visit(n: &Node, f: &mut dyn FnMut(&Node)) {
     f(n);
     match n {
         Node::SetLocal(_, a)
@@ -203,6 +205,15 @@ fn visit(n: &Node, f: &mut dyn FnMut(&Node)) {
                 }
             }
             visit(value, f);
+        }
+        Node::SetPathOn { target, path, value, .. } => {
+            visit(value, f);
+            visit(target, f);
+            for p in path {
+                if let PathStep::Index(i) = p {
+                    visit(i, f);
+                }
+            }
         }
         Node::List(xs, _) | Node::Block(xs) => xs.iter().for_each(|x| visit(x, f)),
         Node::Map(kv, _) => kv.iter().for_each(|(k, v)| {
@@ -290,6 +301,8 @@ fn record_keys(pairs: &[(Node, Node)]) -> Option<Vec<Value>> {
 /// call, `f(n - 1)`). Used for `if` branches and call arguments.
 pub(crate) enum Operand {
     Local(usize),
+    /// The local's last use (`liveness`): its value is moved, not copied.
+    LocalMove(usize),
     /// `local + delta` (`local - c` is stored with `delta = -c`); `op` and
     /// `c` are the source's, for the slow path and its errors.
     LocalPlus {
@@ -321,6 +334,7 @@ impl Operand {
             return Operand::Code(lower(n));
         }
         match n {
+            Node::Local(s) if liveness::is_last_use(n) => Operand::LocalMove(*s as usize),
             Node::Local(s) => Operand::Local(*s as usize),
             Node::Block(xs) if xs.len() == 1 => Operand::of(&xs[0]),
             Node::Binary(op @ (BinOp::Add | BinOp::Sub), a, b, span) => match (&**a, &**b) {
@@ -338,6 +352,7 @@ impl Operand {
     pub(crate) fn run(&self, i: &mut Interp) -> R {
         match self {
             Operand::Local(s) => Ok(i.stack[i.bp + s].clone_fast()),
+            Operand::LocalMove(s) => Ok(std::mem::take(&mut i.stack[i.bp + s])),
             Operand::LocalPlus { s, delta, op, c, span } => {
                 if let Value::Int(x) = i.stack[i.bp + s] {
                     if let Some(v) = x.checked_add(*delta) {
@@ -395,6 +410,7 @@ pub fn lower(n: &Node) -> Code {
             })
         }
         Node::SetPath { root, path, op, value, span } => fields::lower_set_path(*root, path, *op, value, *span),
+        Node::SetPathOn { target, path, op, value, span } => fields::lower_set_path_on(target, path, *op, value, *span),
         Node::Unary(UnOp::Neg, x, span) => {
             let (x, span) = (lower(x), *span);
             code(move |i| ops::negate(x.run(i)?).map_err(|e| e.or_at(span).into()))
@@ -896,6 +912,11 @@ fn push_args(i: &mut Interp, args: &[Operand]) -> Result<usize, Ctrl> {
                 i.stack.push(v);
                 continue;
             }
+            Operand::LocalMove(s) => {
+                let v = std::mem::take(&mut i.stack[i.bp + s]);
+                i.stack.push(v);
+                continue;
+            }
             Operand::Code(c) => c.run(i),
         };
         match r {
@@ -968,43 +989,40 @@ fn call_code<A: AsRef<[Operand]> + Send + Sync + 'static>(
                 let base = push_args(i, args)?;
                 i.call_closure(clo, base, span)
             }
-            Value::Native(nf) => {
-                let mut args_buf = ArgBuf::new();
-                let buf = args_buf.slice(args.len());
-                let first = match move_first {
-                    Some(s) => {
-                        buf[0] = std::mem::take(&mut i.stack[i.bp + s as usize]);
-                        1
-                    }
-                    None => 0,
-                };
-                for (k, a) in args.iter().enumerate().skip(first) {
-                    match a.run(i) {
-                        // The slot holds the `none` it was made with: put
-                        // `v` in without the drop glue of an assignment.
-                        Ok(v) => std::mem::forget(std::mem::replace(&mut buf[k], v)),
-                        Err(e) => {
-                            if let Some(s) = move_first {
-                                i.stack[i.bp + s as usize] = std::mem::take(&mut buf[0]);
-                            }
-                            return Err(e);
-                        }
-                    }
+            Value::Native(nf) => match args.len() {
+                // Up to three arguments: an array on the stack, each
+                // released inline when it is a scalar.
+                0 => call_native(i, nf, args, &mut [], move_first, span),
+                1 => {
+                    let mut b = [Value::None];
+                    let r = call_native(i, nf, args, &mut b, move_first, span);
+                    let [x] = b;
+                    discard(x);
+                    r
                 }
-                i.native_span = span;
-                match (nf.func)(i, buf) {
-                    Ok(v) => Ok(v),
-                    Err(e) => {
-                        // Give a moved argument back unless the native consumed it.
-                        if let Some(s) = move_first {
-                            if !buf[0].is_none() {
-                                i.stack[i.bp + s as usize] = std::mem::take(&mut buf[0]);
-                            }
-                        }
-                        Err(e.or_at(span).into())
-                    }
+                2 => {
+                    let mut b = [Value::None, Value::None];
+                    let r = call_native(i, nf, args, &mut b, move_first, span);
+                    let [x, y] = b;
+                    discard(x);
+                    discard(y);
+                    r
                 }
-            }
+                3 => {
+                    let mut b = [Value::None, Value::None, Value::None];
+                    let r = call_native(i, nf, args, &mut b, move_first, span);
+                    let [x, y, z] = b;
+                    discard(x);
+                    discard(y);
+                    discard(z);
+                    r
+                }
+                n => {
+                    let mut args_buf = ArgBuf::new();
+                    let buf = args_buf.slice(n);
+                    call_native(i, nf, args, buf, move_first, span)
+                }
+            },
             Value::Type(t) if args.len() == 1 => {
                 // `str(i)`, `int(s)`: no argument buffer to set up and drop.
                 let mut one = [args[0].run(i)?];
@@ -1032,6 +1050,46 @@ fn call_code<A: AsRef<[Operand]> + Send + Sync + 'static>(
             }
         }
     })
+}
+
+/// Calls a native with its arguments put in `buf` (all `none`, as long as
+/// `args`). With `move_first`, the first is moved out of that slot, and
+/// given back if the native fails without taking it.
+#[inline(always)]
+fn call_native(i: &mut Interp, nf: &NativeFn, args: &[Operand], buf: &mut [Value], move_first: Option<u32>, span: Span) -> R {
+    let first = match move_first {
+        Some(s) => {
+            buf[0] = std::mem::take(&mut i.stack[i.bp + s as usize]);
+            1
+        }
+        None => 0,
+    };
+    for (k, a) in args.iter().enumerate().skip(first) {
+        match a.run(i) {
+            // The slot holds the `none` it was made with: put `v` in
+            // without the drop glue of an assignment.
+            Ok(v) => std::mem::forget(std::mem::replace(&mut buf[k], v)),
+            Err(e) => {
+                if let Some(s) = move_first {
+                    i.stack[i.bp + s as usize] = std::mem::take(&mut buf[0]);
+                }
+                return Err(e);
+            }
+        }
+    }
+    i.native_span = span;
+    match (nf.func)(i, buf) {
+        Ok(v) => Ok(v),
+        Err(e) => {
+            // Give a moved argument back unless the native consumed it.
+            if let Some(s) = move_first {
+                if !buf[0].is_none() {
+                    i.stack[i.bp + s as usize] = std::mem::take(&mut buf[0]);
+                }
+            }
+            Err(e.or_at(span).into())
+        }
+    }
 }
 
 fn lower_for(slot: u32, it: &Node, body: &Node, span: Span) -> Code {

@@ -23,9 +23,9 @@ pub const LIST: &[(&str, &str, &str, &str)] = &[
         "number_paths",
     ),
     (
-        "compare with none",
+        "compare with a constant",
         "arith::none_test",
-        "`x == none`, `x != none` (either side): a tag test, a local read in place",
+        "`x == k`, `x != k`, k a constant (either side): `none` a tag test, others compared in place; a local read in place",
         "equality_order",
     ),
     (
@@ -72,6 +72,18 @@ pub const LIST: &[(&str, &str, &str, &str)] = &[
         "value_semantics",
     ),
     ("add in place", "lower_set_local", "`x = x + e`, e not reading x: updated in place", "path_compound"),
+    (
+        "tail returns",
+        "tail::lower_body",
+        "a function body's last `return e`, and `if c { ...; return a }` followed by more statements: values, not unwinding",
+        "tail_returns",
+    ),
+    (
+        "push into a field",
+        "fields::lower_push_field",
+        "`o.f = push(o.f, v)`, push the builtin, o an owned object in a local or global: appended in place when the field still holds the list after v ran",
+        "mut_struct",
+    ),
     (
         "globals in place",
         "globals::lower_set_global",

@@ -205,6 +205,28 @@ fn node(h: &mut blake3::Hasher, n: &Node) {
             }
             node(h, value);
         }
+        Node::SetPathOn { target, path, op, value, .. } => {
+            tag(h, 39);
+            node(h, target);
+            h.update(&(path.len() as u64).to_le_bytes());
+            for step in path {
+                match step {
+                    PathStep::Index(i) => {
+                        tag(h, 0);
+                        node(h, i);
+                    }
+                    PathStep::Field(f) => {
+                        tag(h, 1);
+                        str_(h, f);
+                    }
+                }
+            }
+            match op {
+                Some(op) => binop(h, *op),
+                None => tag(h, 0),
+            }
+            node(h, value);
+        }
         Node::Unary(op, x, _) => {
             tag(h, 10);
             tag(

@@ -52,6 +52,15 @@ pub enum Node {
         value: Box<Node>,
         span: Span,
     },
+    /// `target.f... (op)= value` where `target` is an expression (a call):
+    /// it must give a mutable object, whose field the path starts with.
+    SetPathOn {
+        target: Box<Node>,
+        path: Vec<PathStep>,
+        op: Option<BinOp>,
+        value: Box<Node>,
+        span: Span,
+    },
     Unary(UnOp, Box<Node>, Span),
     Binary(BinOp, Box<Node>, Box<Node>, Span),
     And(Box<Node>, Box<Node>, Span),

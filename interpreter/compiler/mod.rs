@@ -476,6 +476,11 @@ impl Compiler<'_> {
                     root = t;
                 }
                 ExprKind::Ident(_) => break,
+                _ if matches!(steps.last(), Some(e) if matches!(e.kind, ExprKind::Field(..))) => {
+                    // `f().x = v`, `a.b().items[0] = v`: a field of the
+                    // object an expression gives (checked when it runs).
+                    return self.assign_through(root, steps, op, value, span);
+                }
                 _ => return Err(MemoError::compile("cannot assign to this expression", target.span)),
             }
         }
@@ -505,6 +510,22 @@ impl Compiler<'_> {
             }
         }
         Ok(Node::SetPath { root: place, path, op, value: Box::new(v), span: target.span })
+    }
+
+    /// `expr.f... (op)= value`: the path applies to the object `expr`
+    /// evaluates to (after `value`, as Python evaluates `f().x = v`).
+    fn assign_through(&mut self, root: &Expr, steps: Vec<&Expr>, op: Option<BinOp>, value: &Expr, span: Span) -> Result<Node> {
+        let v = self.expr(value)?;
+        let target = self.expr(root)?;
+        let mut path = Vec::new();
+        for e in steps.into_iter().rev() {
+            match &e.kind {
+                ExprKind::Index(_, i) => path.push(PathStep::Index(self.expr(i)?)),
+                ExprKind::Field(_, f) => path.push(PathStep::Field(f.name.clone())),
+                _ => unreachable!(),
+            }
+        }
+        Ok(Node::SetPathOn { target: Box::new(target), path, op, value: Box::new(v), span })
     }
 
     /// Resolves an assignment target. A variable of an enclosing function

@@ -576,10 +576,11 @@ impl Interp {
         r
     }
 
+    #[inline]
     pub(crate) fn read_global(&self, id: u32, span: Span) -> R {
         match self.globals.get(id as usize) {
-            Some(Some(v)) => Ok(v.clone()),
-            _ => Err(MemoError::at("NameError", format!("undefined variable `{}`", names::name_of(id)), span).into()),
+            Some(Some(v)) => Ok(v.clone_fast()),
+            _ => Err(undefined(id, span)),
         }
     }
 
@@ -690,6 +691,11 @@ impl Drop for Lent<'_> {
             }
         }
     }
+}
+
+#[cold]
+fn undefined(id: u32, span: Span) -> Ctrl {
+    MemoError::at("NameError", format!("undefined variable `{}`", names::name_of(id)), span).into()
 }
 
 /// A host's native: shares its arguments before it sees them.

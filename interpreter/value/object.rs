@@ -220,6 +220,18 @@ impl MutObj {
     /// Field `i` (`None`: not readable by `me`, or no such field).
     #[inline(always)]
     pub fn get(&self, me: Reader, i: usize) -> Option<Value> {
+        if self.slots.owned_by(me) {
+            // SAFETY: `me` owns the object (see `Guarded::with`); the
+            // reference ends with the clone.
+            let fs = unsafe { &*self.slots.data.get() };
+            return fs.get(i).map(Value::clone_fast);
+        }
+        self.get_shared(me, i)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn get_shared(&self, me: Reader, i: usize) -> Option<Value> {
         self.slots.with(me, |f| f.get(i).map(Value::clone_fast)).flatten()
     }
 
@@ -234,6 +246,19 @@ impl MutObj {
     #[inline(always)]
     pub(crate) fn with_field<R>(&self, me: Reader, i: usize, f: impl FnOnce(&mut Value) -> R) -> Option<R> {
         self.slots.with(me, |fs| fs.get_mut(i).map(f)).flatten()
+    }
+
+    /// Runs `f` on field `i` when `me` owns the object (no lock to take:
+    /// the hot path of `o.f op= v`); `None` otherwise.
+    #[inline(always)]
+    pub(crate) fn with_owned_field<R>(&self, me: Reader, i: usize, f: impl FnOnce(&mut Value) -> R) -> Option<R> {
+        if !self.slots.owned_by(me) {
+            return None;
+        }
+        // SAFETY: `me` owns the object (see `Guarded::with`), and `f` does
+        // not touch it again: this is the only reference to the content.
+        let fs = unsafe { &mut *self.slots.data.get() };
+        fs.get_mut(i).map(f)
     }
 
     /// Sets field `i` to `v`; the old value is returned (to be dropped by
@@ -326,6 +351,16 @@ impl CellObj {
     /// The content (`None`: not readable by `me`).
     #[inline(always)]
     pub fn get(&self, me: Reader) -> Option<Value> {
+        if self.slot.owned_by(me) {
+            // SAFETY: as in `MutObj::get`.
+            return Some(unsafe { &*self.slot.data.get() }.clone_fast());
+        }
+        self.get_shared(me)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn get_shared(&self, me: Reader) -> Option<Value> {
         self.slot.with(me, |v| v.clone_fast())
     }
 
