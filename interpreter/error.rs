@@ -3,6 +3,139 @@
 
 use crate::source::{SourceMap, Span};
 use std::fmt::Write;
+use std::sync::Arc;
+
+/// What went wrong, by kind: the name `try/catch` shows as `e["kind"]` and
+/// the CLI as `error[Kind]`. Control flow compares kinds, never strings.
+/// `From<&str>` maps a known name to its kind (so `MemoError::new("TypeError",
+/// ..)` is typed), anything else (a host's own kinds) to `Other`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    SyntaxError,
+    CompileError,
+    TypeError,
+    ValueError,
+    NameError,
+    IndexError,
+    KeyError,
+    AttributeError,
+    ZeroDivisionError,
+    OverflowError,
+    RecursionError,
+    /// An operation, length, depth or memory limit was exceeded.
+    LimitError,
+    /// Stopped from outside (Ctrl-C, a host's interrupt handle): not catchable.
+    Interrupted,
+    PermissionError,
+    IOError,
+    ImportError,
+    UnhashableTypeError,
+    SqliteError,
+    HttpError,
+    AssertionError,
+    InternalError,
+    /// `error(msg)` in a script.
+    Error,
+    /// A kind named by a host.
+    Other(Arc<str>),
+}
+
+impl ErrorKind {
+    const KNOWN: &'static [ErrorKind] = &[
+        ErrorKind::SyntaxError,
+        ErrorKind::CompileError,
+        ErrorKind::TypeError,
+        ErrorKind::ValueError,
+        ErrorKind::NameError,
+        ErrorKind::IndexError,
+        ErrorKind::KeyError,
+        ErrorKind::AttributeError,
+        ErrorKind::ZeroDivisionError,
+        ErrorKind::OverflowError,
+        ErrorKind::RecursionError,
+        ErrorKind::LimitError,
+        ErrorKind::Interrupted,
+        ErrorKind::PermissionError,
+        ErrorKind::IOError,
+        ErrorKind::ImportError,
+        ErrorKind::UnhashableTypeError,
+        ErrorKind::SqliteError,
+        ErrorKind::HttpError,
+        ErrorKind::AssertionError,
+        ErrorKind::InternalError,
+        ErrorKind::Error,
+    ];
+
+    /// The kind's name (`TypeError`).
+    pub fn name(&self) -> &str {
+        match self {
+            ErrorKind::SyntaxError => "SyntaxError",
+            ErrorKind::CompileError => "CompileError",
+            ErrorKind::TypeError => "TypeError",
+            ErrorKind::ValueError => "ValueError",
+            ErrorKind::NameError => "NameError",
+            ErrorKind::IndexError => "IndexError",
+            ErrorKind::KeyError => "KeyError",
+            ErrorKind::AttributeError => "AttributeError",
+            ErrorKind::ZeroDivisionError => "ZeroDivisionError",
+            ErrorKind::OverflowError => "OverflowError",
+            ErrorKind::RecursionError => "RecursionError",
+            ErrorKind::LimitError => "LimitError",
+            ErrorKind::Interrupted => "Interrupted",
+            ErrorKind::PermissionError => "PermissionError",
+            ErrorKind::IOError => "IOError",
+            ErrorKind::ImportError => "ImportError",
+            ErrorKind::UnhashableTypeError => "UnhashableTypeError",
+            ErrorKind::SqliteError => "SqliteError",
+            ErrorKind::HttpError => "HttpError",
+            ErrorKind::AssertionError => "AssertionError",
+            ErrorKind::InternalError => "InternalError",
+            ErrorKind::Error => "Error",
+            ErrorKind::Other(s) => s,
+        }
+    }
+
+    /// May a script's `try` catch it? (Not an interrupt.)
+    pub fn catchable(&self) -> bool {
+        *self != ErrorKind::Interrupted
+    }
+}
+
+impl From<&str> for ErrorKind {
+    fn from(s: &str) -> ErrorKind {
+        ErrorKind::KNOWN.iter().find(|k| k.name() == s).cloned().unwrap_or_else(|| ErrorKind::Other(Arc::from(s)))
+    }
+}
+
+impl From<String> for ErrorKind {
+    fn from(s: String) -> ErrorKind {
+        ErrorKind::from(s.as_str())
+    }
+}
+
+impl From<&String> for ErrorKind {
+    fn from(s: &String) -> ErrorKind {
+        ErrorKind::from(s.as_str())
+    }
+}
+
+impl std::fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl PartialEq<str> for ErrorKind {
+    fn eq(&self, other: &str) -> bool {
+        self.name() == other
+    }
+}
+
+impl PartialEq<&str> for ErrorKind {
+    fn eq(&self, other: &&str) -> bool {
+        self.name() == *other
+    }
+}
 
 /// A frame of the call stack at the time of a runtime error.
 #[derive(Debug, Clone)]
@@ -24,7 +157,7 @@ pub struct MemoError(Box<ErrorData>);
 /// The details of a [`MemoError`].
 #[derive(Debug, Clone)]
 pub struct ErrorData {
-    pub kind: String,
+    pub kind: ErrorKind,
     pub message: String,
     pub span: Option<Span>,
     /// Innermost first.
@@ -38,7 +171,7 @@ pub struct ErrorData {
 pub type Result<T> = std::result::Result<T, MemoError>;
 
 impl MemoError {
-    pub fn new(kind: impl Into<String>, message: impl Into<String>) -> MemoError {
+    pub fn new(kind: impl Into<ErrorKind>, message: impl Into<String>) -> MemoError {
         MemoError(Box::new(ErrorData {
             kind: kind.into(),
             message: message.into(),
@@ -49,7 +182,7 @@ impl MemoError {
         }))
     }
 
-    pub fn at(kind: impl Into<String>, message: impl Into<String>, span: Span) -> MemoError {
+    pub fn at(kind: impl Into<ErrorKind>, message: impl Into<String>, span: Span) -> MemoError {
         let mut e = MemoError::new(kind, message);
         e.span = Some(span);
         e

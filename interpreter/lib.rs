@@ -27,11 +27,11 @@ pub mod value;
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 pub use cache::disk::DiskStore;
-pub use cache::Cache;
+pub use cache::{Cache, CacheConfig};
 pub use engine::{
-    new_interp, CacheInfo, Engine, EngineBuilder, Error, FnStats, FromValue, HostType, InterruptHandle, IntoArgs, Limits,
+    new_interp, CacheInfo, Effect, Engine, EngineBuilder, Error, FnStats, FromValue, HostType, InterruptHandle, IntoArgs, Limits,
     OutputBuffer,
 };
-pub use error::MemoError;
+pub use error::{ErrorKind, MemoError};
 pub use interp::Interp;
 pub use value::{BoolWord, FloatWord, Value};

@@ -114,8 +114,8 @@ print(rows("t.csv"), there("flag"), scaled(10))
     let r = run_app(dir.path(), &["--set", "k=3"], "  scaled runs\n2 true 30\n");
     assert!(r.stderr.contains("explain: miss scaled(10): param \"k\" changed: 1 → 3"), "{}", r.stderr);
     run_app(dir.path(), &["--set", "k=3"], "2 true 30\n");
-    // Back to the default: the entry for k=3 is replaced again.
-    run_app(dir.path(), &[], "  scaled runs\n2 true 10\n");
+    // Back to the default: the earlier result (k=1) is kept with the entry.
+    run_app(dir.path(), &[], "2 true 10\n");
 }
 
 #[test]
@@ -189,6 +189,9 @@ fn editing_a_callee_reruns_the_caller_only_when_its_result_changed() {
         explained(&r),
         vec!["explain: miss b(20): code of `b` changed", "explain: hit  a(20) (b changed, its result did not)"]
     );
+    // The entry of `a` was stored again with b's new code: no replay now.
+    let r = run_app(dir.path(), &[], "41\n");
+    assert_eq!(explained(&r), vec!["explain: hit  a(20)"]);
     app("x * 3");
     let r = run_app(dir.path(), &[], "  b runs\n  a runs\n61\n");
     assert_eq!(
@@ -300,28 +303,18 @@ fn an_entry_copied_over_another_keys_entry_is_a_miss() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "app.memo", "cached(suppress_warning: true) fn f(x) { print(\"  f runs\"); x * 10 }\nprint(f(1), f(2))\n");
     run_app(dir.path(), &[], "  f runs\n  f runs\n10 20\n");
-    let mut entries: Vec<_> =
-        walk(&dir.path().join(".memo-cache")).into_iter().filter(|p| p.extension().is_some_and(|e| e == "entry")).collect();
-    entries.sort();
-    assert_eq!(entries.len(), 2);
-    std::fs::copy(&entries[0], &entries[1]).unwrap();
+    let db = rusqlite::Connection::open(dir.path().join(".memo-cache/v3/cache.db")).unwrap();
+    let ids: Vec<i64> = db
+        .prepare("SELECT id FROM entries ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(ids.len(), 2);
+    db.execute("UPDATE data SET bytes = (SELECT bytes FROM data WHERE id = ?1) WHERE id = ?2", [ids[0], ids[1]]).unwrap();
     let r = memo(dir.path(), &["run", "app.memo"]);
     assert_eq!(r.stdout, "  f runs\n10 20\n", "one entry is refused, never served for the other key: {}", r.stderr);
-}
-
-fn walk(p: &Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    if let Ok(rd) = std::fs::read_dir(p) {
-        for e in rd.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                out.extend(walk(&p));
-            } else {
-                out.push(p);
-            }
-        }
-    }
-    out
 }
 
 // ----- the REPL -----
@@ -332,4 +325,85 @@ fn a_function_in_a_list_in_the_repl() {
     let input = "let rate = 2\nlet fs = [fn(x) { x * rate }]\ncached fn apply(fs, x) { fs[0](x) }\napply(fs, 10)\nrate = 3\napply(fs, 10)\n";
     let r = memo_in(dir.path(), &["repl", "--no-disk-cache"], Some(input));
     assert_eq!(r.stdout, "20\n30\n", "{}", r.stderr);
+}
+
+// ----- what the disk gives back -----
+
+#[test]
+fn floats_come_back_from_disk_bit_for_bit() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "app.memo",
+        r#"
+cached(suppress_warning: true)
+fn floats() {
+    print("  computing")
+    [0.1, 1.0 / 3.0, -0.0, 1e-300, 2.2250738585072014e-308, 5e-324, 1.7976931348623157e308, 0.1 + 0.2, float("inf"), float("-inf")]
+}
+let f = floats()
+print(repr(f))
+print(f[0] == 0.1, f[7] == 0.1 + 0.2, str(f[2]))
+"#,
+    );
+    let first = memo(dir.path(), &["run", "app.memo"]);
+    assert!(first.stdout.starts_with("  computing\n"), "{}", first.stderr);
+    let second = memo(dir.path(), &["run", "app.memo"]);
+    assert_eq!(second.stdout, first.stdout.replacen("  computing\n", "", 1), "the hit prints the same values");
+    assert!(second.stdout.contains("true true -0.0"), "{}", second.stdout);
+}
+
+#[test]
+fn the_byte_budget_evicts_the_least_recently_used() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = r#"
+cached(suppress_warning: true) fn big(n) { print("  big", n); list(0..3000 + n) }
+for n in CALLS { big(n) }
+"#;
+    let app = |calls: &str| write(dir.path(), "app.memo", &src.replace("CALLS", calls));
+    // Each entry is ~9 KB (format 3: ints up to 175 in one byte, the rest in three).
+    let budget = ["--cache-max-bytes", "30000"];
+    app("0..10");
+    let r = run_app(dir.path(), &budget, &(0..10).map(|n| format!("  big {n}\n")).collect::<String>());
+    drop(r);
+    // The newest entries are kept, the oldest were evicted to stay in budget.
+    app("[9]");
+    run_app(dir.path(), &budget, "");
+    app("[0]");
+    run_app(dir.path(), &budget, "  big 0\n");
+}
+
+#[test]
+fn a_file_edited_back_and_forth_hits_both_states() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "app.memo", LOAD);
+    write(dir.path(), "data.txt", "one");
+    run_app(dir.path(), &[], "  load runs\none\n");
+    write(dir.path(), "data.txt", "two");
+    run_app(dir.path(), &[], "  load runs\ntwo\n");
+    // Back to the first content: the earlier result is kept with the entry.
+    write(dir.path(), "data.txt", "one");
+    run_app(dir.path(), &[], "one\n");
+    write(dir.path(), "data.txt", "two");
+    run_app(dir.path(), &[], "two\n");
+}
+
+#[test]
+fn one_param_read_with_two_defaults_is_two_facts() {
+    // Found by the differential test: deduplicating the facts of a call's
+    // subtree by (name, value) dropped the read whose default differs.
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "app.memo",
+        r#"
+cached(suppress_warning: true) fn f(n) {
+    print("  f runs", n)
+    if n <= 0 { param("k", -1) } else { f(n - 1) + param("k", 5) }
+}
+print(f(1))
+"#,
+    );
+    run_app(dir.path(), &["--set", "k=-1"], "  f runs 1\n  f runs 0\n-2\n");
+    run_app(dir.path(), &[], "  f runs 1\n4\n");
 }

@@ -147,20 +147,25 @@ fn cache_dir_flag_env_and_no_disk_cache() {
     assert_eq!(String::from_utf8_lossy(&out.stdout), "Result: 42\n");
 }
 
-fn entry_files(cache: &Path) -> Vec<PathBuf> {
-    let mut v = Vec::new();
-    for d in std::fs::read_dir(cache.join("v2")).unwrap() {
-        let d = d.unwrap().path();
-        if d.is_dir() {
-            for f in std::fs::read_dir(&d).unwrap() {
-                let f = f.unwrap().path();
-                if f.extension().is_some_and(|e| e == "entry") {
-                    v.push(f);
-                }
-            }
-        }
-    }
-    v
+/// The cache directory's database (docs/cache-format.md).
+fn db(cache: &Path) -> rusqlite::Connection {
+    rusqlite::Connection::open(cache.join("v3").join("cache.db")).unwrap()
+}
+
+/// The ids of the stored entries.
+fn entry_ids(cache: &Path) -> Vec<i64> {
+    let c = db(cache);
+    let mut st = c.prepare("SELECT id FROM entries ORDER BY id").unwrap();
+    let ids = st.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+    ids
+}
+
+fn entry_bytes(cache: &Path, id: i64) -> Vec<u8> {
+    db(cache).query_row("SELECT bytes FROM data WHERE id = ?1", [id], |r| r.get(0)).unwrap()
+}
+
+fn set_entry_bytes(cache: &Path, id: i64, bytes: &[u8]) {
+    db(cache).execute("UPDATE data SET bytes = ?2 WHERE id = ?1", rusqlite::params![id, bytes]).unwrap();
 }
 
 #[test]
@@ -169,9 +174,9 @@ fn damaged_entries_are_misses_and_get_replaced() {
     write(dir.path(), "app.memo", &script(""));
     memo(dir.path(), &["run", "app.memo"]);
     let cache = dir.path().join(".memo-cache");
-    let files = entry_files(&cache);
-    assert_eq!(files.len(), 1);
-    let good = std::fs::read(&files[0]).unwrap();
+    let ids = entry_ids(&cache);
+    assert_eq!(ids.len(), 1);
+    let good = entry_bytes(&cache, ids[0]);
 
     type Damage = Box<dyn Fn(&mut Vec<u8>)>;
     let damage: Vec<(&str, Damage)> = vec![
@@ -184,7 +189,8 @@ fn damaged_entries_are_misses_and_get_replaced() {
     for (what, f) in damage {
         let mut bytes = good.clone();
         f(&mut bytes);
-        std::fs::write(&files[0], &bytes).unwrap();
+        let id = entry_ids(&cache)[0];
+        set_entry_bytes(&cache, id, &bytes);
         let r = memo(dir.path(), &["run", "app.memo", "--explain"]);
         assert_eq!(r.code, 0, "{what}: {}", r.stderr);
         assert_eq!(r.stdout, "Cache miss: expensive_computation( 2 , 21 ) ran\nResult: 42\n", "{what}");
@@ -194,7 +200,7 @@ fn damaged_entries_are_misses_and_get_replaced() {
         assert_eq!(r.stdout, "Result: 42\n", "{what}: entry replaced");
     }
     // A deleted entry is a plain miss.
-    std::fs::remove_file(&files[0]).unwrap();
+    db(&cache).execute("DELETE FROM entries", []).unwrap();
     let r = memo(dir.path(), &["run", "app.memo"]);
     assert_eq!(r.stdout, "Cache miss: expensive_computation( 2 , 21 ) ran\nResult: 42\n");
 }
@@ -293,11 +299,15 @@ fn fns_cells_and_persist_false_stay_in_memory() {
     write(
         dir.path(),
         "app.memo",
-        "cached(suppress_warning: true) fn make() { print(\"made fn\"); fn(x) { x } }\nmake()\n\
-         cached(suppress_warning: true, allow_output_mutation: true) fn c() { print(\"made cell\"); cell(1) }\nc()\n\
-         cached(suppress_warning: true, persist: false) fn p() { print(\"made p\"); 1 }\np()\n",
+        "cached(suppress_warning: true) fn make() { print(\"made fn\"); fn(x) { x } }\nmake()\nmake()\n\
+         cached(suppress_warning: true, allow_output_mutation: true) fn c() { print(\"made cell\"); cell(1) }\nc()\nc()\n\
+         cached(suppress_warning: true, persist: false) fn p() { print(\"made p\"); 1 }\np()\np()\n\
+         print(cache_info(make)[\"hits\"], cache_info(c)[\"hits\"], cache_info(p)[\"hits\"])\n",
     );
-    memo(dir.path(), &["run", "app.memo"]);
+    // Within a run the second calls hit; a new run computes them again
+    // (nothing of them reached the disk).
     let r = memo(dir.path(), &["run", "app.memo"]);
-    assert_eq!(r.stdout, "made fn\nmade cell\nmade p\n");
+    assert_eq!(r.stdout, "made fn\nmade cell\nmade p\n1 1 1\n");
+    let r = memo(dir.path(), &["run", "app.memo"]);
+    assert_eq!(r.stdout, "made fn\nmade cell\nmade p\n1 1 1\n");
 }

@@ -599,3 +599,35 @@ fn a_caught_panic_leaves_no_stale_return_behind() {
         assert_eq!(caught, "ZeroDivisionError");
     }
 }
+
+#[test]
+fn host_natives_declare_inputs_and_impurity() {
+    use memo::Effect;
+    use std::sync::atomic::{AtomicI64, Ordering};
+    let setting = Arc::new(AtomicI64::new(5));
+    let cache = Cache::memory();
+    let out = OutputBuffer::new();
+    let err = OutputBuffer::new();
+    let make = |cache: &Cache| {
+        let mut e = Engine::builder().cache(cache.clone()).output(out.clone()).error_output(err.clone()).build();
+        let s = setting.clone();
+        e.register_fn_with("setting", Effect::Input, move |k: i64| s.load(Ordering::SeqCst) * k);
+        e.register_fn_with("dice", Effect::Impure, || 4i64);
+        e
+    };
+    let script = r#"
+        fn helper() { setting(2) }
+        cached(suppress_warning: false) fn uses_input() { print("input ran"); helper() + 1 }
+        cached fn uses_dice() { dice() }
+        print(uses_input(), uses_dice())
+    "#;
+    make(&cache).run(script).unwrap();
+    // Another engine on the same cache: the input is unchanged, a hit.
+    make(&cache).run(script).unwrap();
+    setting.store(7, Ordering::SeqCst);
+    make(&cache).run(script).unwrap();
+    assert_eq!(out.contents(), "input ran\n11 4\n11 4\ninput ran\n15 4\n");
+    let warnings = err.contents();
+    assert!(warnings.contains("cached fn `uses_dice` called dice(), whose result changes by itself"), "{warnings}");
+    assert_eq!(warnings.matches("called dice()").count(), 1, "once, on the miss: {warnings}");
+}

@@ -478,7 +478,7 @@ fn run_one(text: &str) -> String {
     interp.config.allow_clock = false;
     match interp.run_source("fuzz.memo", text) {
         Ok(_) => "ok".to_string(),
-        Err(e) => e.kind.clone(),
+        Err(e) => e.kind.to_string(),
     }
 }
 
@@ -498,6 +498,8 @@ fn random_programs_never_panic() {
         let mut rng = Lcg(seed);
         let mut failures: Vec<String> = Vec::new();
         let mut outcomes: std::collections::BTreeMap<String, usize> = Default::default();
+        // Per generator: programs run, past the parser and compiler, run to the end.
+        let mut reached = [[0usize; 3]; 3];
         for i in 0..count {
             let text = match i % 3 {
                 0 => token_soup(&mut rng),
@@ -508,7 +510,17 @@ fn random_programs_never_panic() {
                 eprintln!("----- program {i}\n{text}");
             }
             match catch_unwind(AssertUnwindSafe(|| run_one(&text))) {
-                Ok(kind) => *outcomes.entry(kind).or_default() += 1,
+                Ok(kind) => {
+                    let r = &mut reached[i % 3];
+                    r[0] += 1;
+                    if kind != "SyntaxError" && kind != "CompileError" {
+                        r[1] += 1;
+                    }
+                    if kind == "ok" {
+                        r[2] += 1;
+                    }
+                    *outcomes.entry(kind).or_default() += 1
+                }
                 Err(p) => {
                     let msg = p
                         .downcast_ref::<String>()
@@ -520,9 +532,24 @@ fn random_programs_never_panic() {
             }
         }
         eprintln!("fuzz outcomes: {outcomes:?}");
+        eprintln!(
+            "per generator (run, compiled, ran to the end): soup {:?}, generated {:?}, mutants {:?}",
+            reached[0], reached[1], reached[2]
+        );
         std::panic::set_hook(hook);
-        failures
+        (failures, outcomes, reached)
     });
+    let (failures, outcomes, reached) = failures;
+    // A parser that rejected everything, or an evaluator that failed every
+    // program, would pass the panic check: the generated programs must get
+    // through (seeded, so these counts are deterministic).
+    let [_, compiled, ran] = reached[1];
+    let generated_total = reached[1][0];
+    assert!(compiled * 10 >= generated_total * 8, "only {compiled} of {generated_total} generated programs compiled");
+    assert!(ran * 4 >= generated_total, "only {ran} of {generated_total} generated programs ran to the end");
+    assert!(reached[2][1] * 20 >= reached[2][0], "mutants hardly ever compile: {:?}", reached[2]);
+    let kinds = outcomes.keys().filter(|k| *k != "ok" && *k != "SyntaxError" && *k != "CompileError").count();
+    assert!(kinds >= 5, "the programs reach few runtime errors: {outcomes:?}");
     assert!(
         failures.is_empty(),
         "{} of {count} programs panicked (seed {seed:#x}):\n\n{}",

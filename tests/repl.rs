@@ -285,7 +285,7 @@ fn the_repl_shares_the_disk_cache_of_memo_run() {
     assert_eq!(String::from_utf8_lossy(&run.stdout), "miss load 4\nmiss model 5\nresult: 40 6\n");
     let (_, out, err) = session(dir.path(), &["app.memo"], ":cache\n");
     assert!(out.starts_with("result: 40 6\n"), "hits from the disk cache that `memo run` filled:\n{out}\n{err}");
-    assert!(out.contains("cache: memory + disk"), "{out}");
+    assert!(out.contains("cache: memory + local cache"), "{out}");
 }
 
 #[cfg(unix)]

@@ -1,11 +1,12 @@
 //! The cached-call protocol (spec §5, §6):
 //!
 //! 1. compute the key (code hash memoized; argument hashes memoized on values);
-//! 2. look it up (memory, then disk); an entry with recorded facts (files,
+//! 2. look it up (memory, then the byte tiers); an entry with recorded facts (files,
 //!    params, cached callees: see `trace`) is verified first; on a hit
 //!    return the stored value, after the output-mutation check for values
 //!    with a mutable part;
-//! 3. on a miss, claim the key (a second thread missing the same key waits),
+//! 3. on a miss, claim the key (a second thread, or process, missing the
+//!    same key waits),
 //!    run the body with a trace open, hash the output (unless
 //!    `allow_output_mutation`), store the entry with the trace's facts;
 //! 4. when the call itself runs inside another miss, record it in that
@@ -15,7 +16,7 @@ use super::explain::{call_label, call_label_values, miss_reasons};
 use super::session::{sess, Stamp};
 use super::trace::{self, CallFact, OpenTrace, Verdict};
 use super::{key, Entry, Key, Lookup, MissReason};
-use crate::error::MemoError;
+use crate::error::{ErrorKind, MemoError};
 use crate::hashing::value_hash::{self, HashCx};
 use crate::interp::{CachedFn, Ctrl, Interp, R};
 use crate::source::Span;
@@ -65,62 +66,99 @@ impl Interp {
         let opts = &cf.options;
         loop {
             let found = sess!(self).cache.lookup(&key, &cf.name, opts.ttl, opts.max_entries, opts.persist);
-            let reason = match found {
-                Lookup::Hit(hit) => {
-                    let cutoff = match &hit.trace {
-                        None => Vec::new(),
-                        Some(facts) => match self.verify_entry(&key, facts, hit.deep.as_deref()) {
-                            Verdict::Valid { cutoff } => cutoff,
-                            Verdict::Invalid(why) => {
-                                self.note_stale(clo, cf, base, &key, why);
-                                continue;
-                            }
-                        },
-                    };
-                    if fast && hit.trace.is_none() {
-                        self.with_args(base, |i, args| i.remember_hit(clo, args, generation, &hit));
+            let (reason, prev) = match found {
+                Lookup::Hit(hit) => match self.valid_variant(&key, hit, cf) {
+                    Ok((hit, cutoff)) => {
+                        if fast && hit.trace.is_none() {
+                            self.with_args(base, |i, args| i.remember_hit(clo, args, generation, &hit));
+                        }
+                        let s = sess!(self);
+                        if s.explain && s.verifying == 0 {
+                            let label = call_label_values(&cf.name, &self.stack[base..]);
+                            let why = if cutoff.is_empty() {
+                                String::new()
+                            } else {
+                                format!(
+                                    " ({} changed, {} did not)",
+                                    cutoff.join(", "),
+                                    if cutoff.len() == 1 { "its result" } else { "their results" }
+                                )
+                            };
+                            self.warn(&format!("explain: hit  {label}{why}"));
+                        }
+                        if trace::any_open(self) {
+                            let args: Arc<[Value]> = self.stack[base..].into();
+                            let (facts, deep) = (hit.trace.clone(), hit.deep.clone());
+                            let callee = Callee { facts: facts.as_deref(), deep: deep.as_deref(), wrote_state: hit.wrote_state };
+                            self.record_call(clo, cf, args, key, &hit.value, callee);
+                        }
+                        return Ok(self.take_hit(cf, hit, base));
                     }
-                    let s = sess!(self);
-                    if s.explain && s.verifying == 0 {
-                        let label = call_label_values(&cf.name, &self.stack[base..]);
-                        let why = if cutoff.is_empty() {
-                            String::new()
-                        } else {
-                            format!(
-                                " ({} changed, {} did not)",
-                                cutoff.join(", "),
-                                if cutoff.len() == 1 { "its result" } else { "their results" }
-                            )
-                        };
-                        self.warn(&format!("explain: hit  {label}{why}"));
-                    }
-                    if trace::any_open(self) {
-                        let args: Arc<[Value]> = self.stack[base..].into();
-                        let (facts, deep) = (hit.trace.clone(), hit.deep.clone());
-                        let callee = Callee { facts: facts.as_deref(), deep: deep.as_deref(), wrote_state: hit.wrote_state };
-                        self.record_call(clo, cf, args, key, &hit.value, callee);
-                    }
-                    return Ok(self.take_hit(cf, hit, base));
-                }
-                Lookup::Miss(reason) => reason,
+                    // No variant's facts hold: the new result keeps them as
+                    // its earlier ones (a file edited back and forth hits again).
+                    Err(why) => (MissReason::Stale(why), sess!(self).cache.peek(&key)),
+                },
+                Lookup::Miss(reason) => (reason, None),
             };
-            let reason = sess!(self).stale.take().map(MissReason::Stale).unwrap_or(reason);
-            if sess!(self).cache.claim(&key).is_some() {
-                continue; // another thread computed it meanwhile: look again
+            if sess!(self).cache.claim_shared(&key, &cf.name, opts.persist).is_some() {
+                continue; // another thread or process computed it meanwhile: look again
             }
-            let r = self.compute_miss(clo, cf, base, span, key, reason);
+            let r = self.compute_miss(clo, cf, base, span, key, reason, prev);
             sess!(self).cache.finish(&key);
             return r;
         }
     }
 
-    /// An entry whose facts no longer hold: it is removed, and the reason
-    /// kept for the explanation of the miss that follows.
-    fn note_stale(&mut self, _clo: &Arc<Closure>, cf: &CachedFn, _base: usize, key: &Key, why: String) {
-        let s = sess!(self);
-        s.cache.remove_entry(key, &cf.name);
-        s.verified.remove(key);
-        s.stale = Some(why);
+    /// The first of an entry's results whose facts hold (the entry's own,
+    /// then its earlier ones), with the callees that changed without
+    /// changing their results; `Err` with why the newest does not hold.
+    fn valid_variant(&mut self, key: &Key, hit: super::Hit, cf: &CachedFn) -> Result<(super::Hit, Vec<String>), String> {
+        let Some(facts) = hit.trace.clone() else { return Ok((hit, Vec::new())) };
+        // Verifying may call other cached fns, whose stores may evict this
+        // entry (max_entries, the byte budget): the hit then stores it back,
+        // as the most recently used.
+        let generation = sess!(self).cache.generation();
+        let held = sess!(self).cache.peek(key);
+        let why = match self.verify_entry(key, &facts, hit.deep.as_deref()) {
+            Verdict::Valid { cutoff, refreshed } => {
+                let cache = sess!(self).cache.clone();
+                let evicted = cache.generation() != generation && cache.peek(key).is_none();
+                if let (Some(mut e), true) = (held, evicted || refreshed.is_some()) {
+                    if let Some((facts, deep)) = refreshed {
+                        // Stored with the facts as they hold now, so that the
+                        // next check of this entry needs no replay; the facts
+                        // it had are kept as an earlier result (what it read
+                        // may flip back).
+                        let wrote = e.wrote_state;
+                        let before = e.clone();
+                        e = e.with_trace(facts, deep, wrote).with_older(Some(before));
+                    }
+                    let persist = cf.options.persist && super::disk::persistable(&e.value);
+                    cache.store(*key, e, cf.options.max_entries, persist);
+                    let stamp = self.stamp();
+                    sess!(self).verified.insert(*key, stamp);
+                }
+                return Ok((hit, cutoff));
+            }
+            Verdict::Invalid(why) => why,
+        };
+        for (i, e) in hit.older.iter().flat_map(|o| o.iter()).enumerate() {
+            let Some(facts) = e.trace.clone() else { continue };
+            let memo_key = older_memo_key(key, i);
+            if let Verdict::Valid { cutoff, .. } = self.verify_entry(&memo_key, &facts, e.deep.as_deref()) {
+                let found = super::Hit {
+                    value: e.value.clone(),
+                    output_hash: e.output_hash,
+                    compute: e.compute,
+                    trace: e.trace.clone(),
+                    deep: e.deep.clone(),
+                    wrote_state: e.wrote_state,
+                    older: None,
+                };
+                return Ok((found, cutoff));
+            }
+        }
+        Err(why)
     }
 
     /// The moment an entry's facts are checked against: while the global
@@ -139,7 +177,7 @@ impl Interp {
     fn verify_entry(&mut self, key: &Key, facts: &[trace::Fact], deep: Option<&[trace::Fact]>) -> Verdict {
         let now = self.stamp();
         if sess!(self).verified.get(key) == Some(&now) {
-            return Verdict::Valid { cutoff: Vec::new() };
+            return Verdict::Valid { cutoff: Vec::new(), refreshed: None };
         }
         let v = trace::verify(self, facts, deep);
         if let Verdict::Valid { .. } = v {
@@ -212,7 +250,17 @@ impl Interp {
         self.global_epoch.wrapping_add(self.cell_writes)
     }
 
-    fn compute_miss(&mut self, clo: &Arc<Closure>, cf: &CachedFn, base: usize, span: Span, key: Key, reason: MissReason) -> R {
+    #[allow(clippy::too_many_arguments)]
+    fn compute_miss(
+        &mut self,
+        clo: &Arc<Closure>,
+        cf: &CachedFn,
+        base: usize,
+        span: Span,
+        key: Key,
+        reason: MissReason,
+        prev: Option<Entry>,
+    ) -> R {
         let args: Vec<Value> = self.stack[base..].to_vec();
         let parts = match trace::quietly(self, |i| key::parts(i, clo, cf, &args)) {
             Ok(p) => Arc::new(p),
@@ -264,7 +312,7 @@ impl Interp {
             let cx = HashCx { hash_funcs: &[], what: &what, shallow_fns: false };
             match value_hash::output_digest(self, &v, &cx) {
                 Ok(h) => Some(h),
-                Err(e) if e.kind == "UnhashableTypeError" => {
+                Err(e) if e.kind == ErrorKind::UnhashableTypeError => {
                     let tname = unhashable_type(&v).unwrap_or_else(|| "?".into());
                     return Err(Ctrl::from(MemoError::at(
                         "UnhashableTypeError",
@@ -283,10 +331,17 @@ impl Interp {
         };
         // The cache is seen by every thread: what it keeps is shared.
         self.share(&v);
-        let entry = Entry::new(v.clone(), output_hash, cf.name.clone(), took, parts).with_trace(facts, deep, wrote_state);
+        let entry = Entry::new(v.clone(), output_hash, cf.name.clone(), took, parts)
+            .with_trace(facts, deep, wrote_state)
+            .with_older(prev);
         let (facts, deep) = (entry.trace.clone(), entry.deep.clone());
         let persist = cf.options.persist && super::disk::persistable(&v);
         sess!(self).cache.store(key, entry, cf.options.max_entries, persist);
+        // A tier that failed (in the lookup that missed, or this store)
+        // says so now, once.
+        if sess!(self).cache.has_warnings() {
+            super::session::report_tier_warnings(self);
+        }
         let stamp = self.stamp();
         sess!(self).verified.insert(key, stamp);
         if trace::any_open(self) {
@@ -308,6 +363,15 @@ impl Interp {
             }
         }
     }
+}
+
+/// Where the verification of an entry's earlier result `i` is remembered.
+fn older_memo_key(key: &Key, i: usize) -> Key {
+    let mut h = blake3::Hasher::new();
+    h.update(b"memo earlier result");
+    h.update(key);
+    h.update(&(i as u64).to_le_bytes());
+    *h.finalize().as_bytes()
 }
 
 /// What the entry of a recorded call says about it.

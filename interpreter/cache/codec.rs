@@ -1,54 +1,16 @@
-//! The binary encoding of cached values and key parts for the disk store
-//! (documented in docs/cache-format.md). A hand-written tagged encoding:
-//! one tag byte per value, little-endian fixed-width numbers, u64 lengths.
-//! Decoding never trusts its input: every length is checked against the
-//! bytes that remain, nesting is bounded, and any problem is an `Err`.
+//! The binary encoding of an entry's key parts and facts (documented in
+//! docs/cache-format.md), and the [`Reader`] every decoder reads untrusted
+//! bytes with. Values are encoded by `value_codec`. Little-endian
+//! fixed-width numbers and u64 lengths: these parts are small. Decoding
+//! never trusts its input: every length is checked against the bytes that
+//! remain, nothing is allocated from a claimed length, and any problem is
+//! an `Err`.
 
 use super::key::{ArgPart, KeyParts};
-use super::trace::{CallFact, Fact, FileFact, FileWhat, Stat};
+use super::trace::{CallFact, Fact, FileFact, FileWhat, InputFact, Stat};
+use super::value_codec::{decode_value, encode_value, persistable};
 use crate::hashing::deps::{Dep, DepKind};
-use crate::value::{BuiltinType, StructType, TypeValue, Value};
 use std::sync::Arc;
-
-const NONE: u8 = 0;
-const FALSE: u8 = 1;
-const TRUE: u8 = 2;
-const INT: u8 = 3;
-const FLOAT: u8 = 4;
-const STR: u8 = 5;
-const LIST: u8 = 6;
-const MAP: u8 = 7;
-const RANGE: u8 = 8;
-const STRUCT: u8 = 9;
-const TYPE_BUILTIN: u8 = 10;
-const TYPE_STRUCT: u8 = 11;
-
-const MAX_DEPTH: usize = 2_000;
-
-/// Can this value be written to disk? (fns, cells and native objects cannot.)
-pub fn persistable(v: &Value) -> bool {
-    fn go(v: &Value, depth: usize) -> bool {
-        if depth > MAX_DEPTH {
-            return false;
-        }
-        match v {
-            Value::None | Value::Bool(_) | Value::Int(_) | Value::Float(_) | Value::Str(_) | Value::Range(_) => true,
-            Value::List(l) => !l.may_mutate && l.iter().all(|x| go(x, depth + 1)),
-            Value::Map(m) => !m.may_mutate && m.map.iter().all(|(k, x)| go(k, depth + 1) && go(x, depth + 1)),
-            Value::Struct(s) => !s.may_mutate && s.fields.iter().all(|x| go(x, depth + 1)),
-            Value::Type(t) => match &**t {
-                TypeValue::Native(_) => false,
-                // (The encoding of a struct type has no room for `mut`.)
-                TypeValue::Struct(st) => !st.mutable,
-                TypeValue::Builtin(_) => true,
-            },
-            Value::Func(_) | Value::Native(_) | Value::Cell(_) | Value::Object(_) | Value::Obj(_) => false,
-        }
-    }
-    go(v, 0)
-}
-
-// ----- writing -----
 
 fn put_u64(out: &mut Vec<u8>, n: u64) {
     out.extend_from_slice(&n.to_le_bytes());
@@ -57,75 +19,6 @@ fn put_u64(out: &mut Vec<u8>, n: u64) {
 pub fn put_str(out: &mut Vec<u8>, s: &str) {
     put_u64(out, s.len() as u64);
     out.extend_from_slice(s.as_bytes());
-}
-
-/// Appends the encoding of a persistable value.
-pub fn encode_value(out: &mut Vec<u8>, v: &Value) {
-    match v {
-        Value::None => out.push(NONE),
-        Value::Bool(b) => out.push(if b.get() { TRUE } else { FALSE }),
-        Value::Int(i) => {
-            out.push(INT);
-            out.extend_from_slice(&i.to_le_bytes());
-        }
-        Value::Float(f) => {
-            out.push(FLOAT);
-            out.extend_from_slice(&f.get().to_bits().to_le_bytes());
-        }
-        Value::Str(s) => {
-            out.push(STR);
-            put_str(out, &s.s);
-        }
-        Value::List(l) => {
-            out.push(LIST);
-            put_u64(out, l.items.len() as u64);
-            for x in l.iter() {
-                encode_value(out, x);
-            }
-        }
-        Value::Map(m) => {
-            out.push(MAP);
-            put_u64(out, m.map.len() as u64);
-            for (k, x) in m.map.iter() {
-                encode_value(out, k);
-                encode_value(out, x);
-            }
-        }
-        Value::Range(r) => {
-            out.push(RANGE);
-            out.extend_from_slice(&r.start.to_le_bytes());
-            out.extend_from_slice(&r.end.to_le_bytes());
-            out.push(r.inclusive as u8);
-        }
-        Value::Struct(s) => {
-            out.push(STRUCT);
-            encode_struct_type(out, &s.ty);
-            for x in s.fields.iter() {
-                encode_value(out, x);
-            }
-        }
-        Value::Type(t) => match &**t {
-            TypeValue::Builtin(b) => {
-                out.push(TYPE_BUILTIN);
-                put_str(out, b.name());
-            }
-            TypeValue::Struct(st) => {
-                out.push(TYPE_STRUCT);
-                encode_struct_type(out, st);
-            }
-            TypeValue::Native(_) => out.push(NONE),
-        },
-        // Not persistable: callers check `persistable` first.
-        Value::Func(_) | Value::Native(_) | Value::Cell(_) | Value::Object(_) | Value::Obj(_) => out.push(NONE),
-    }
-}
-
-fn encode_struct_type(out: &mut Vec<u8>, st: &StructType) {
-    put_str(out, &st.name);
-    put_u64(out, st.fields.len() as u64);
-    for f in &st.fields {
-        put_str(out, f);
-    }
 }
 
 /// Appends the encoding of key parts.
@@ -233,6 +126,22 @@ pub fn encode_facts(out: &mut Vec<u8>, facts: &[Fact]) {
                 put_str(out, name);
                 out.extend_from_slice(code);
             }
+            Fact::Input(f) => {
+                out.push(4);
+                put_str(out, &f.native);
+                match &f.args {
+                    Some(args) if args.iter().all(persistable) => {
+                        out.push(1);
+                        put_u64(out, args.len() as u64);
+                        for a in args.iter() {
+                            encode_value(out, a);
+                        }
+                    }
+                    _ => out.push(0),
+                }
+                out.extend_from_slice(&f.args_digest);
+                out.extend_from_slice(&f.result);
+            }
         }
     }
 }
@@ -247,6 +156,11 @@ pub struct Reader<'a> {
 
 pub type DecodeResult<T> = std::result::Result<T, String>;
 
+#[cold]
+fn truncated<T>() -> DecodeResult<T> {
+    Err("truncated".into())
+}
+
 impl<'a> Reader<'a> {
     pub fn new(buf: &'a [u8]) -> Reader<'a> {
         Reader { buf, pos: 0 }
@@ -256,22 +170,34 @@ impl<'a> Reader<'a> {
         self.buf.len() - self.pos
     }
 
+    #[inline]
     pub fn bytes(&mut self, n: usize) -> DecodeResult<&'a [u8]> {
-        if n > self.remaining() {
-            return Err("truncated".into());
+        match self.buf.get(self.pos..self.pos.saturating_add(n)) {
+            Some(s) => {
+                self.pos += n;
+                Ok(s)
+            }
+            _ => truncated(),
         }
-        let s = &self.buf[self.pos..self.pos + n];
-        self.pos += n;
-        Ok(s)
     }
 
+    #[inline]
     pub fn u8(&mut self) -> DecodeResult<u8> {
-        Ok(self.bytes(1)?[0])
+        match self.buf.get(self.pos) {
+            Some(&b) => {
+                self.pos += 1;
+                Ok(b)
+            }
+            None => truncated(),
+        }
     }
 
+    #[inline]
     pub fn u64(&mut self) -> DecodeResult<u64> {
         let b = self.bytes(8)?;
-        Ok(u64::from_le_bytes(b.try_into().unwrap_or([0; 8])))
+        let mut w = [0u8; 8];
+        w.copy_from_slice(b);
+        Ok(u64::from_le_bytes(w))
     }
 
     pub fn i64(&mut self) -> DecodeResult<i64> {
@@ -294,6 +220,33 @@ impl<'a> Reader<'a> {
         Ok(n as usize)
     }
 
+    /// An unsigned LEB128 number of at most 10 bytes.
+    #[inline]
+    pub fn varint(&mut self) -> DecodeResult<u64> {
+        match self.buf.get(self.pos) {
+            Some(&b) if b < 0x80 => {
+                self.pos += 1;
+                Ok(b as u64)
+            }
+            _ => self.long_varint(),
+        }
+    }
+
+    fn long_varint(&mut self) -> DecodeResult<u64> {
+        let mut n: u64 = 0;
+        for shift in (0..70).step_by(7) {
+            let b = self.u8()?;
+            if shift == 63 && b > 1 {
+                return Err("varint overflows".into());
+            }
+            n |= ((b & 0x7f) as u64) << shift;
+            if b < 0x80 {
+                return Ok(n);
+            }
+        }
+        Err("varint too long".into())
+    }
+
     pub fn string(&mut self) -> DecodeResult<String> {
         let n = self.len(1)?;
         let b = self.bytes(n)?;
@@ -301,72 +254,10 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// Decodes one value.
-pub fn decode_value(r: &mut Reader, depth: usize) -> DecodeResult<Value> {
-    if depth > MAX_DEPTH {
-        return Err("nested too deeply".into());
-    }
-    Ok(match r.u8()? {
-        NONE => Value::None,
-        FALSE => Value::bool(false),
-        TRUE => Value::bool(true),
-        INT => Value::Int(r.i64()?),
-        FLOAT => Value::float(f64::from_bits(r.u64()?)),
-        STR => Value::str(r.string()?),
-        LIST => {
-            let n = r.len(1)?;
-            let mut v = Vec::with_capacity(n);
-            for _ in 0..n {
-                v.push(decode_value(r, depth + 1)?);
-            }
-            Value::list_from(v)
-        }
-        MAP => {
-            let n = r.len(2)?;
-            let mut m = crate::value::ValueMap::with_capacity(n);
-            for _ in 0..n {
-                let k = decode_value(r, depth + 1)?;
-                let x = decode_value(r, depth + 1)?;
-                m.insert(k, x);
-            }
-            Value::map(m)
-        }
-        RANGE => {
-            let (a, b) = (r.i64()?, r.i64()?);
-            Value::range(a, b, r.u8()? != 0)
-        }
-        STRUCT => {
-            let ty = decode_struct_type(r)?;
-            let mut fields = Vec::with_capacity(ty.fields.len());
-            for _ in 0..ty.fields.len() {
-                fields.push(decode_value(r, depth + 1)?);
-            }
-            Value::new_struct(ty, fields.into_boxed_slice())
-        }
-        TYPE_BUILTIN => {
-            let name = r.string()?;
-            let b = BuiltinType::from_name(&name).ok_or("unknown builtin type")?;
-            Value::builtin_type(b)
-        }
-        TYPE_STRUCT => Value::Type(Arc::new(TypeValue::Struct(decode_struct_type(r)?))),
-        t => return Err(format!("unknown value tag {t}")),
-    })
-}
-
-fn decode_struct_type(r: &mut Reader) -> DecodeResult<Arc<StructType>> {
-    let name = r.string()?;
-    let n = r.len(8)?;
-    let mut fields = Vec::with_capacity(n);
-    for _ in 0..n {
-        fields.push(r.string()?);
-    }
-    Ok(Arc::new(StructType::new(name, fields, false)))
-}
-
 /// Decodes key parts.
 pub fn decode_parts(r: &mut Reader) -> DecodeResult<KeyParts> {
     let n = r.len(48)?;
-    let mut args = Vec::with_capacity(n);
+    let mut args = Vec::new();
     for _ in 0..n {
         let name = r.string()?;
         let digest = r.hash()?;
@@ -374,7 +265,7 @@ pub fn decode_parts(r: &mut Reader) -> DecodeResult<KeyParts> {
         args.push(ArgPart { name, digest, shown });
     }
     let n = r.len(49)?;
-    let mut deps = Vec::with_capacity(n);
+    let mut deps = Vec::new();
     for _ in 0..n {
         let kind = if r.u8()? == 0 { DepKind::Code } else { DepKind::Var };
         let name = r.string()?;
@@ -440,7 +331,7 @@ pub fn decode_facts(r: &mut Reader) -> DecodeResult<Vec<Fact>> {
                         let n = r.len(1)?;
                         let mut v = Vec::new();
                         for _ in 0..n {
-                            v.push(decode_value(r, 1)?);
+                            v.push(decode_value(r)?);
                         }
                         Some(Arc::from(v))
                     }
@@ -460,6 +351,24 @@ pub fn decode_facts(r: &mut Reader) -> DecodeResult<Vec<Fact>> {
                 let name: Arc<str> = Arc::from(r.string()?);
                 Fact::Code { name, code: r.hash()? }
             }
+            4 => {
+                let native: Arc<str> = Arc::from(r.string()?);
+                let args = match r.u8()? {
+                    0 => None,
+                    1 => {
+                        let n = r.len(1)?;
+                        let mut v = Vec::new();
+                        for _ in 0..n {
+                            v.push(decode_value(r)?);
+                        }
+                        Some(Arc::from(v))
+                    }
+                    _ => return Err("bad input fact".into()),
+                };
+                let args_digest = r.hash()?;
+                let result = r.hash()?;
+                Fact::Input(InputFact { native, args, args_digest, result })
+            }
             t => return Err(format!("unknown fact tag {t}")),
         };
         facts.push(f);
@@ -471,32 +380,6 @@ pub fn decode_facts(r: &mut Reader) -> DecodeResult<Vec<Fact>> {
 mod tests {
     use super::*;
 
-    fn roundtrip(v: &Value) -> Value {
-        let mut out = Vec::new();
-        encode_value(&mut out, v);
-        decode_value(&mut Reader::new(&out), 0).unwrap()
-    }
-
-    #[test]
-    fn values_roundtrip() {
-        let ty = Arc::new(StructType::new("P".into(), vec!["x".into(), "y".into()], false));
-        let vals = vec![
-            Value::None,
-            Value::bool(true),
-            Value::Int(-5),
-            Value::float(1.5),
-            Value::str("héllo"),
-            Value::list_from(vec![Value::Int(1), Value::str("a")]),
-            Value::range(0, 10, true),
-            Value::new_struct(ty, vec![Value::Int(1), Value::Int(2)].into_boxed_slice()),
-            Value::builtin_type(BuiltinType::Map),
-        ];
-        for v in vals {
-            assert!(persistable(&v));
-            assert_eq!(crate::value::repr(&roundtrip(&v)), crate::value::repr(&v));
-        }
-    }
-
     #[test]
     fn garbage_never_panics() {
         let mut seed = 12345u64;
@@ -507,8 +390,21 @@ mod tests {
                 seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
                 buf.push((seed >> 56) as u8 % 14);
             }
-            let _ = decode_value(&mut Reader::new(&buf), 0);
             let _ = decode_parts(&mut Reader::new(&buf));
+            let _ = decode_facts(&mut Reader::new(&buf));
         }
+    }
+
+    #[test]
+    fn varints() {
+        for n in [0u64, 1, 127, 128, 300, u32::MAX as u64, u64::MAX] {
+            let mut b = Vec::new();
+            super::super::value_codec::put_varint(&mut b, n);
+            let mut r = Reader::new(&b);
+            assert_eq!(r.varint().unwrap(), n);
+            assert_eq!(r.remaining(), 0);
+        }
+        assert!(Reader::new(&[0xff; 11]).varint().is_err());
+        assert!(Reader::new(&[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02]).varint().is_err());
     }
 }

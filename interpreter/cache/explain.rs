@@ -26,7 +26,8 @@ pub fn miss_reasons(reason: &MissReason, new: &KeyParts, ttl: Option<Duration>) 
             None => "expired".into(),
         },
         MissReason::Evicted => "evicted (max_entries)".into(),
-        MissReason::Damaged(why) => format!("cache entry on disk was unreadable ({why}); recomputing"),
+        MissReason::EvictedSizeLimit => "evicted (cache size limit)".into(),
+        MissReason::Damaged(why) => format!("cache entry was unreadable ({why}); recomputing"),
         MissReason::Stale(why) => why.clone(),
         MissReason::Unknown { latest: None } => "first call".into(),
         MissReason::Unknown { latest: Some(old) } => {

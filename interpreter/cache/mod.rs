@@ -6,20 +6,36 @@
 //! - `call`: the cached-call protocol (hit, miss, waits, warnings).
 //! - `fast`: the hit memo.
 //! - `explain`: why a call missed, for `--explain`.
-//! - `disk`: the on-disk tier.
+//!
+//! Where entries are kept: the memory tier is this module's store (decoded
+//! values, LRU and TTL bookkeeping per function); below it, byte tiers
+//! behind one seam (`tier::Tier`), asked in order by `tiers`: the local
+//! database (`local`, SQLite) and a remote server (`redis_tier`). Entries
+//! are encoded once for all of them (`entry`: framing and seal, `codec`:
+//! key parts and facts, `value_codec`: values). `config` opens the tiers
+//! the CLI and `Engine` ask for.
 
 pub mod call;
 mod codec;
+pub mod config;
 pub mod disk;
+pub mod entry;
 pub mod explain;
 pub(crate) mod fast;
 pub mod key;
+pub mod local;
+#[cfg(feature = "redis")]
+pub mod redis_tier;
 pub mod session;
 mod spinner;
+pub mod tier;
+mod tiers;
 pub mod trace;
+pub mod value_codec;
 
 pub use crate::interp::CachedFn;
 pub use call::note_print;
+pub use config::CacheConfig;
 pub use session::{attach, session, Session};
 
 use crate::value::{Hash32, Value};
@@ -51,8 +67,16 @@ pub struct Entry {
     pub deep: trace::Facts,
     /// The call assigned globals or cells while it ran (see `trace`).
     pub wrote_state: bool,
+    /// Earlier results of the same call, stored when what it read was
+    /// different (a file edited back and forth): each with its own facts,
+    /// verified in turn when this entry's do not hold. Newest first, at
+    /// most `MAX_OLDER`; their own `older` is empty.
+    pub older: Option<Arc<[Entry]>>,
     tick: u64,
 }
+
+/// How many earlier results an entry keeps (see `Entry::older`).
+pub const MAX_OLDER: usize = 3;
 
 /// Bookkeeping per function name.
 #[derive(Default)]
@@ -66,6 +90,11 @@ struct FnBook {
     evicted: VecDeque<Key>,
     /// Recently expired keys.
     expired: VecDeque<Key>,
+    /// The byte tiers were asked for the latest entry's parts.
+    latest_asked: bool,
+    /// How long its latest miss took (from this process or an entry read):
+    /// fast functions take no lease across processes.
+    last_compute: Option<Duration>,
 }
 
 /// Keys are blake3 digests: their first 8 bytes are already a good hash.
@@ -111,7 +140,7 @@ struct Inner {
     /// added); see `fast`. Values are unique across all caches.
     generation: AtomicU64,
     inflight: Mutex<HashMap<Key, Arc<InFlight>>>,
-    disk: Mutex<Option<disk::DiskStore>>,
+    tiers: tiers::Tiers,
 }
 
 /// A shareable cache handle (`Clone + Send + Sync`).
@@ -137,6 +166,8 @@ pub struct Hit {
     pub deep: trace::Facts,
     /// The call that stored it assigned globals or cells.
     pub wrote_state: bool,
+    /// The entry's earlier results (see `Entry::older`).
+    pub older: Option<Arc<[Entry]>>,
 }
 
 /// What a lookup found.
@@ -153,8 +184,12 @@ pub enum MissReason {
         latest: Option<Arc<KeyParts>>,
     },
     Expired,
+    /// Removed as its function's least recently used (`max_entries`).
     Evicted,
-    /// A disk entry was damaged (checksum, truncation, version).
+    /// Removed to keep the cache within its size bound.
+    EvictedSizeLimit,
+    /// A tier's entry was damaged or refused (checksum, MAC, truncation,
+    /// version): which tier, and why.
     Damaged(String),
     /// The entry's recorded facts no longer hold: why (see `trace`).
     Stale(String),
@@ -173,6 +208,10 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 const REMEMBER: usize = 64;
 
+/// A function whose last miss took less than this takes no lease across
+/// processes for its next one.
+const FAST_MISS: Duration = Duration::from_millis(10);
+
 /// A generation number no cache has had before.
 fn next_generation() -> u64 {
     static NEXT: AtomicU64 = AtomicU64::new(1);
@@ -187,15 +226,15 @@ impl Cache {
                 store: Mutex::default(),
                 generation: AtomicU64::new(next_generation()),
                 inflight: Mutex::default(),
-                disk: Mutex::new(None),
+                tiers: tiers::Tiers::default(),
             }),
         }
     }
 
-    /// An in-memory cache in front of a disk store.
+    /// An in-memory cache in front of a local database.
     pub fn with_disk(store: disk::DiskStore) -> Cache {
         let c = Cache::memory();
-        *lock(&c.inner.disk) = Some(store);
+        c.set_disk(Some(store));
         c
     }
 
@@ -211,19 +250,65 @@ impl Cache {
         self.inner.generation.store(next_generation(), Ordering::Release);
     }
 
-    /// Attaches (or replaces) the disk tier.
+    /// Attaches (or replaces, or with `None` removes) the byte tiers with
+    /// this local database alone.
     pub fn set_disk(&self, store: Option<disk::DiskStore>) {
-        *lock(&self.inner.disk) = store;
+        let tiers: Vec<Box<dyn tier::Tier>> = store.into_iter().map(|s| Box::new(s) as Box<dyn tier::Tier>).collect();
+        self.set_tiers(tiers);
     }
 
-    /// Runs `f` with the disk store, if any.
-    pub fn with_disk_store<T>(&self, f: impl FnOnce(&mut disk::DiskStore) -> T) -> Option<T> {
-        lock(&self.inner.disk).as_mut().map(f)
+    /// Replaces the byte tiers below memory (nearest first).
+    pub fn set_tiers(&self, tiers: Vec<Box<dyn tier::Tier>>) {
+        self.inner.tiers.set(tiers);
     }
 
-    /// Looks a key up in memory (then on disk when `disk_ok`). With
-    /// `max_entries`, the entry found becomes the most recently used one of
-    /// its function (an entry read from disk joins the LRU order).
+    /// Seals (and checks) entries with a keyed MAC under `secret` instead of
+    /// a checksum (`MEMO_CACHE_SECRET`); `None`: a checksum.
+    pub fn set_secret(&self, secret: Option<&[u8]>) {
+        self.inner.tiers.set_seal(match secret {
+            Some(s) => entry::Seal::with_secret(s),
+            None => entry::Seal::checksum(),
+        });
+    }
+
+    /// The byte tiers' names, nearest first (empty: memory only).
+    pub fn tier_names(&self) -> Vec<String> {
+        self.inner.tiers.names()
+    }
+
+    /// Runs `f` on the nearest working byte tier (`None`: there is none, or
+    /// it failed, with a warning).
+    pub fn with_nearest_tier<T>(&self, f: impl FnOnce(&mut dyn tier::Tier) -> Result<T, String>) -> Option<T> {
+        self.inner.tiers.with_nearest(f)
+    }
+
+    /// Makes every write so far durable and visible to other processes
+    /// (tiers batch their writes; this happens on a timer and when the
+    /// cache is dropped too).
+    pub fn flush(&self) {
+        self.inner.tiers.flush();
+    }
+
+    /// Are there tier warnings waiting to be printed?
+    #[inline]
+    pub fn has_warnings(&self) -> bool {
+        self.inner.tiers.has_warnings()
+    }
+
+    /// The tier warnings not printed yet (each tier warns once).
+    pub fn take_warnings(&self) -> Vec<String> {
+        self.inner.tiers.take_warnings()
+    }
+
+    /// Queues a warning for the next interpreter to print.
+    pub fn warn(&self, msg: String) {
+        self.inner.tiers.warn(msg);
+    }
+
+    /// Looks a key up in memory (then in the byte tiers when `disk_ok`).
+    /// With `max_entries`, the entry found becomes the most recently used
+    /// one of its function (an entry read from a lower tier joins the LRU
+    /// order).
     pub fn lookup(&self, key: &Key, name: &Arc<str>, ttl: Option<Duration>, max_entries: Option<usize>, disk_ok: bool) -> Lookup {
         let lru = max_entries.is_some();
         {
@@ -241,7 +326,7 @@ impl Cache {
                         book.lru.remove(&old_tick);
                         remember(&mut book.expired, *key);
                         drop(st);
-                        self.with_disk_store(|d| d.remove(name, key));
+                        self.inner.tiers.remove(key, name, Some(tier::Removal::Expired));
                         return Lookup::Miss(MissReason::Expired);
                     }
                 }
@@ -253,6 +338,7 @@ impl Cache {
                     compute: e.compute,
                     trace: e.trace.clone(),
                     deep: e.deep.clone(),
+                    older: e.older.clone(),
                     wrote_state: e.wrote_state,
                 };
                 if lru {
@@ -263,13 +349,13 @@ impl Cache {
                 return Lookup::Hit(found);
             }
         }
-        if disk_ok {
-            let got = self.with_disk_store(|d| d.load(name, key));
-            match got {
-                Some(Ok(Some(e))) => {
+        let mut removed = None;
+        if disk_ok && self.inner.tiers.active() {
+            match self.inner.tiers.get(key, name, max_entries) {
+                tiers::Found::Entry(e) => {
                     if let Some(ttl) = ttl {
                         if e.created.elapsed().unwrap_or_default() > ttl {
-                            self.with_disk_store(|d| d.remove(name, key));
+                            self.inner.tiers.remove(key, name, Some(tier::Removal::Expired));
                             return Lookup::Miss(MissReason::Expired);
                         }
                     }
@@ -279,23 +365,21 @@ impl Cache {
                         compute: e.compute,
                         trace: e.trace.clone(),
                         deep: e.deep.clone(),
+                        older: e.older.clone(),
                         wrote_state: e.wrote_state,
                     };
                     let evicted = self.insert_memory(*key, e, max_entries);
-                    self.with_disk_store(|d| {
-                        for k in &evicted {
-                            d.remove(name, k);
-                        }
-                    });
+                    for k in &evicted {
+                        self.inner.tiers.remove(k, name, Some(tier::Removal::MaxEntries));
+                    }
                     return Lookup::Hit(hit);
                 }
-                Some(Err(why)) => return Lookup::Miss(MissReason::Damaged(why)),
-                _ => {}
+                tiers::Found::Damaged(why) => return Lookup::Miss(MissReason::Damaged(why)),
+                tiers::Found::Absent(why) => removed = why,
             }
         }
-        let st = lock(&self.inner.store);
-        let book = st.fns.get(name);
-        if let Some(b) = book {
+        let mut st = lock(&self.inner.store);
+        if let Some(b) = st.fns.get(name) {
             if b.evicted.contains(key) {
                 return Lookup::Miss(MissReason::Evicted);
             }
@@ -303,10 +387,25 @@ impl Cache {
                 return Lookup::Miss(MissReason::Expired);
             }
         }
+        match removed {
+            Some(tier::Removal::MaxEntries) => return Lookup::Miss(MissReason::Evicted),
+            Some(tier::Removal::SizeLimit) => return Lookup::Miss(MissReason::EvictedSizeLimit),
+            Some(tier::Removal::Expired) => return Lookup::Miss(MissReason::Expired),
+            None => {}
+        }
+        let book = st.fns.get(name);
         let latest = book.and_then(|b| b.latest).and_then(|k| st.entries.get(&k)).map(|e| e.parts.clone());
+        if latest.is_some() || !disk_ok || !self.inner.tiers.active() {
+            return Lookup::Miss(MissReason::Unknown { latest });
+        }
+        // Asked once per function: later misses compare with what this
+        // process stores.
+        let book = st.fns.entry(name.clone()).or_default();
+        if std::mem::replace(&mut book.latest_asked, true) {
+            return Lookup::Miss(MissReason::Unknown { latest: None });
+        }
         drop(st);
-        let latest = latest.or_else(|| if disk_ok { self.with_disk_store(|d| d.latest_parts(name)).flatten() } else { None });
-        Lookup::Miss(MissReason::Unknown { latest })
+        Lookup::Miss(MissReason::Unknown { latest: self.inner.tiers.latest_parts(name) })
     }
 
     /// Stores an entry in memory; evicts the least recently used entry of
@@ -317,6 +416,7 @@ impl Cache {
         e.tick = st.tick;
         let name = e.fn_name.clone();
         let tick = e.tick;
+        let compute = e.compute;
         let replaced = st.entries.insert(key, e);
         if replaced.is_some() {
             self.bump_generation();
@@ -328,11 +428,24 @@ impl Cache {
             book.entries += 1;
         }
         book.latest = Some(key);
+        book.last_compute = Some(compute);
         book.evicted.retain(|k| *k != key);
         book.expired.retain(|k| *k != key);
         let mut evicted = Vec::new();
         if let Some(max) = max_entries {
             book.lru.insert(tick, key);
+            if book.lru.len() < book.entries {
+                // Entries stored while the fn had no `max_entries` (an earlier
+                // declaration in this process) join the LRU order by their last
+                // use, so the bound evicts them and not the entry just stored.
+                let untracked: Vec<(u64, Key)> =
+                    st.entries.iter().filter(|(_, e)| e.fn_name == name).map(|(k, e)| (e.tick, *k)).collect();
+                let book = st.fns.get_mut(&name).expect("the book was just made");
+                for (t, k) in untracked {
+                    book.lru.insert(t, k);
+                }
+            }
+            let book = st.fns.get_mut(&name).expect("the book was just made");
             while book.entries > max {
                 let Some((_, k)) = book.lru.pop_first() else { break };
                 evicted.push(k);
@@ -349,23 +462,30 @@ impl Cache {
         evicted
     }
 
-    /// Stores a computed result in memory and (when allowed) on disk.
+    /// Stores a computed result in memory and (when allowed) writes it
+    /// through to the byte tiers.
     pub fn store(&self, key: Key, e: Entry, max_entries: Option<usize>, persist: bool) {
-        let to_disk = if persist { Some(e.clone()) } else { None };
+        let to_tiers = if persist && self.inner.tiers.active() { Some(e.clone()) } else { None };
         let name = e.fn_name.clone();
         let evicted = self.insert_memory(key, e, max_entries);
-        self.with_disk_store(|d| {
+        if self.inner.tiers.active() {
             for k in &evicted {
-                d.remove(&name, k);
+                self.inner.tiers.remove(k, &name, Some(tier::Removal::MaxEntries));
             }
-            if let Some(e) = to_disk {
-                d.save(&key, &e, max_entries);
-            }
-        });
+        }
+        if let Some(e) = to_tiers {
+            self.inner.tiers.put(&key, &e, max_entries);
+        }
     }
 
-    /// Removes one entry (memory and disk), e.g. one whose facts no longer hold.
-    pub fn remove_entry(&self, key: &Key, name: &Arc<str>) {
+    /// The entry held in memory for a key, if any (no LRU or TTL effect).
+    pub fn peek(&self, key: &Key) -> Option<Entry> {
+        lock(&self.inner.store).entries.get(key).cloned()
+    }
+
+    /// Drops this process's copy of an entry (the byte tiers keep theirs):
+    /// the next lookup reads it from them again.
+    fn forget_memory(&self, key: &Key, name: &Arc<str>) {
         let mut st = lock(&self.inner.store);
         if let Some(old) = st.entries.remove(key) {
             self.bump_generation();
@@ -374,8 +494,14 @@ impl Cache {
                 book.lru.remove(&old.tick);
             }
         }
-        drop(st);
-        self.with_disk_store(|d| d.remove(name, key));
+    }
+
+    /// Removes one entry (from every tier), e.g. one whose facts no longer hold.
+    pub fn remove_entry(&self, key: &Key, name: &Arc<str>) {
+        self.forget_memory(key, name);
+        if self.inner.tiers.active() {
+            self.inner.tiers.remove(key, name, None);
+        }
     }
 
     /// Entries currently held in memory for a function name.
@@ -383,24 +509,24 @@ impl Cache {
         lock(&self.inner.store).fns.get(name).map(|b| b.entries).unwrap_or(0)
     }
 
-    /// Forgets a function's entries (memory and disk).
+    /// Forgets a function's entries (in every tier).
     pub fn clear_fn(&self, name: &str) {
         let mut st = lock(&self.inner.store);
         st.entries.retain(|_, e| &*e.fn_name != name);
         self.bump_generation();
         st.fns.remove(name);
         drop(st);
-        self.with_disk_store(|d| d.clear(Some(name)));
+        self.inner.tiers.clear(Some(name));
     }
 
-    /// Forgets everything (memory and disk).
+    /// Forgets everything (in every tier).
     pub fn clear_all(&self) {
         let mut st = lock(&self.inner.store);
         st.entries.clear();
         self.bump_generation();
         st.fns.clear();
         drop(st);
-        self.with_disk_store(|d| d.clear(None));
+        self.inner.tiers.clear(None);
     }
 
     /// (function name, entries in memory) for every function with entries.
@@ -435,8 +561,41 @@ impl Cache {
         Some(())
     }
 
-    /// Ends a computation started by `claim` (successful or not) and wakes waiters.
+    /// Claims `key` for this thread (as `claim`) and, for an entry that
+    /// goes to the byte tiers (`persist`), across processes: while another
+    /// process computes it, waits for its entry. Returns `Some(())` when the
+    /// caller should look the key up again, `None` when it computes (and
+    /// calls `finish` after). Functions whose last miss was fast take no
+    /// lease: computing them twice costs less than the lease.
+    pub fn claim_shared(&self, key: &Key, name: &Arc<str>, persist: bool) -> Option<()> {
+        if self.claim(key).is_some() {
+            return Some(());
+        }
+        if !persist || !self.inner.tiers.active() {
+            return None;
+        }
+        let fast = lock(&self.inner.store).fns.get(name).and_then(|b| b.last_compute).is_some_and(|t| t < FAST_MISS);
+        if fast {
+            return None;
+        }
+        match self.inner.tiers.claim(key, name) {
+            tiers::Claimed::Compute => None,
+            tiers::Claimed::LookAgain => {
+                // Another process stored the key: what this process holds
+                // of it is older.
+                self.forget_memory(key, name);
+                self.finish(key);
+                Some(())
+            }
+        }
+    }
+
+    /// Ends a computation started by `claim` (successful or not), wakes
+    /// waiters, and gives up the key's lease across processes.
     pub fn finish(&self, key: &Key) {
+        if self.inner.tiers.active() {
+            self.inner.tiers.release(key);
+        }
         let me = std::thread::current().id();
         let flight = {
             let mut inf = lock(&self.inner.inflight);
@@ -471,8 +630,43 @@ impl Entry {
             trace: None,
             deep: None,
             wrote_state: false,
+            older: None,
             tick: 0,
         }
+    }
+
+    /// The entry keeping `prev` (the entry it replaces, if its facts no
+    /// longer held) and `prev`'s own earlier results as its earlier results.
+    pub fn with_older(mut self, prev: Option<Entry>) -> Entry {
+        let Some(mut prev) = prev else { return self };
+        if self.trace.is_none() || prev.trace.is_none() {
+            return self;
+        }
+        let mut older: Vec<Entry> = Vec::with_capacity(MAX_OLDER);
+        let prev_older = prev.older.take();
+        // One result per state of what the call read: an earlier result
+        // read exactly what a newer one did is dropped.
+        let mut seen = vec![self.facts_id()];
+        for e in std::iter::once(prev).chain(prev_older.iter().flat_map(|o| o.iter().cloned())) {
+            let id = e.facts_id();
+            if older.len() < MAX_OLDER && !seen.contains(&id) {
+                seen.push(id);
+                older.push(e);
+            }
+        }
+        self.older = if older.is_empty() { None } else { Some(older.into()) };
+        self
+    }
+
+    /// Stands for what the entry's call read (its deep facts, or its own).
+    fn facts_id(&self) -> u64 {
+        trace::facts_id(self.deep.as_deref().or(self.trace.as_deref()).unwrap_or(&[]))
+    }
+
+    /// The entry with these earlier results (as read back from a store).
+    pub fn with_earlier(mut self, older: Vec<Entry>) -> Entry {
+        self.older = if older.is_empty() { None } else { Some(older.into()) };
+        self
     }
 
     /// The entry with what its call read, and whether it assigned state.

@@ -62,9 +62,6 @@ pub struct Session {
     /// Bumped when this session writes a file or a new run starts: file
     /// facts verified before may no longer hold.
     pub(crate) fs_epoch: u64,
-    /// Why the entry just looked up was found stale (for the miss's
-    /// explanation).
-    pub(crate) stale: Option<String>,
     /// Functions already warned about printing, this run.
     pub(crate) warned_print: HashSet<Arc<str>>,
     /// Functions already warned about reading a clock, this run.
@@ -90,7 +87,6 @@ impl Session {
             verifying: 0,
             verified: Default::default(),
             fs_epoch: 0,
-            stale: None,
             warned_print: HashSet::new(),
             warned_impure: HashSet::new(),
             run_stats: RunStats::default(),
@@ -123,6 +119,18 @@ pub fn attach(interp: &mut Interp, cache: Cache) {
     interp.set_memoizer(&CACHE_MEMOIZER, Box::new(Session::new(cache)));
 }
 
+/// Prints the cache tiers' pending warnings (a tier that failed, one that
+/// could not be opened) on the interpreter's error output.
+pub(crate) fn report_tier_warnings(interp: &mut Interp) {
+    let Some(s) = session(interp) else { return };
+    if !s.cache.has_warnings() {
+        return;
+    }
+    for w in s.cache.take_warnings() {
+        interp.warn(&w);
+    }
+}
+
 /// The session of `interp` (`None` when no cache is attached).
 pub fn session(interp: &mut Interp) -> Option<&mut Session> {
     interp.memo_state().downcast_mut::<Session>()
@@ -147,6 +155,7 @@ impl Memoizer for CacheMemoizer {
 
     fn run_ended(&self, interp: &mut Interp) {
         interp.flush_hits();
+        report_tier_warnings(interp);
     }
 
     fn reset(&self, interp: &mut Interp) {

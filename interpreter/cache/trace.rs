@@ -164,6 +164,20 @@ pub enum Fact {
         name: Arc<str>,
         code: Hash32,
     },
+    /// A host native declared an input (`engine::Effect::Input`) returned
+    /// a value with digest `result` for these arguments: verification
+    /// calls it again.
+    Input(InputFact),
+}
+
+/// A call of a host's input native (see `Fact::Input`).
+#[derive(Clone, Debug)]
+pub struct InputFact {
+    pub native: Arc<str>,
+    /// The arguments (`None`: not kept, e.g. read from disk holding a fn).
+    pub args: Option<Arc<[Value]>>,
+    pub args_digest: Hash32,
+    pub result: Hash32,
 }
 
 /// An entry's facts: `None` when it read nothing (most entries), so that a
@@ -183,18 +197,54 @@ pub(crate) struct OpenTrace {
 #[derive(PartialEq, Eq, Hash)]
 enum DeepId {
     File(PathBuf, FileWhat, Option<Stat>, Option<Hash32>),
-    Param(Arc<str>, Hash32),
+    /// Name, value and default: the same param read with two defaults is
+    /// two facts (without `--set`, one of them may not hold).
+    Param(Arc<str>, Hash32, Hash32),
     Code(Arc<str>, Hash32),
+    Input(Arc<str>, Hash32, Hash32),
+    /// Only for `facts_id`: deep sets hold no calls.
+    Call(Hash32, Hash32, Option<Hash32>),
+}
+
+impl DeepId {
+    fn of(f: &Fact) -> Option<DeepId> {
+        Some(match f {
+            Fact::File(ff) => DeepId::File(ff.path.clone(), ff.what, ff.stat, ff.digest),
+            Fact::Param { name, value, default, .. } => DeepId::Param(name.clone(), *value, *default),
+            Fact::Code { name, code } => DeepId::Code(name.clone(), *code),
+            Fact::Input(f) => DeepId::Input(f.native.clone(), f.args_digest, f.result),
+            Fact::Call(c) => DeepId::Call(c.key, c.code, c.result),
+        })
+    }
+}
+
+/// One number standing for a list of facts (in this process: entries
+/// compare what their calls read with it).
+/// The same facts in another order (a replay records them in the order it
+/// checks them) have the same id.
+pub(crate) fn facts_id(facts: &[Fact]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut ids: Vec<u64> = facts
+        .iter()
+        .map(|f| {
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            DeepId::of(f).hash(&mut h);
+            h.finish()
+        })
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    ids.hash(&mut h);
+    h.finish()
 }
 
 impl OpenTrace {
     fn add_deep(&mut self, f: &Fact) {
-        let id = match f {
-            Fact::File(ff) => DeepId::File(ff.path.clone(), ff.what, ff.stat, ff.digest),
-            Fact::Param { name, value, .. } => DeepId::Param(name.clone(), *value),
-            Fact::Code { name, code } => DeepId::Code(name.clone(), *code),
-            Fact::Call(_) => return,
-        };
+        if matches!(f, Fact::Call(_)) {
+            return;
+        }
+        let Some(id) = DeepId::of(f) else { return };
         if self.seen.insert(id) {
             self.deep.push(f.clone());
         }
@@ -210,8 +260,11 @@ impl OpenTrace {
 /// The outcome of verifying an entry's facts.
 pub enum Verdict {
     /// Every fact holds. `cutoff` names the callees whose code changed while
-    /// their result did not.
-    Valid { cutoff: Vec<String> },
+    /// their result did not; `refreshed` holds the facts as checked now
+    /// (the callees' current code and facts) when the calls were replayed,
+    /// so that the entry can be stored with them and the next check is
+    /// quick again.
+    Valid { cutoff: Vec<String>, refreshed: Option<(Vec<Fact>, Option<Vec<Fact>>)> },
     /// This fact no longer holds.
     Invalid(String),
 }
@@ -267,6 +320,27 @@ pub fn note_write(interp: &mut Interp) {
     if let Some(s) = super::session(interp) {
         s.fs_epoch += 1;
     }
+}
+
+/// Is a trace recording (for a host native that must keep its arguments
+/// before it runs)?
+pub fn is_recording(interp: &mut Interp) -> bool {
+    recording(interp)
+}
+
+/// A host's input native returned `result` for `args`: records it.
+pub fn note_input(interp: &mut Interp, native: &str, args: Arc<[Value]>, result: &Value) {
+    if !recording(interp) {
+        return;
+    }
+    let mut h = blake3::Hasher::new();
+    for a in args.iter() {
+        let Some(d) = plain_digest(interp, a) else { return };
+        h.update(&d);
+    }
+    let args_digest = *h.finalize().as_bytes();
+    let Some(result) = plain_digest(interp, result) else { return };
+    push(interp, Fact::Input(InputFact { native: Arc::from(native), args: Some(args), args_digest, result }));
 }
 
 /// `param(name, default)` returned `value`: records it.
@@ -364,13 +438,29 @@ pub(crate) fn verify(interp: &mut Interp, facts: &[Fact], deep: Option<&[Fact]>)
     s.verifying += 1;
     let v = match deep {
         // Nothing in the whole subtree changed: no call needs replaying.
-        Some(deep) if matches!(verify_facts(interp, deep), Verdict::Valid { .. }) => Verdict::Valid { cutoff: Vec::new() },
-        _ => verify_facts(interp, facts),
+        Some(deep) if matches!(verify_facts(interp, deep), Verdict::Valid { .. }) => valid(),
+        _ => {
+            // Replay, recording what holds now in a trace of its own.
+            let s = sess!(interp);
+            s.traces.push(OpenTrace::default());
+            s.barrier = s.traces.len() - 1;
+            let v = verify_facts(interp, facts);
+            let s = sess!(interp);
+            let fresh = s.traces.pop().map(OpenTrace::finish);
+            match v {
+                Verdict::Valid { cutoff, .. } => Verdict::Valid { cutoff, refreshed: fresh },
+                invalid => invalid,
+            }
+        }
     };
     let s = sess!(interp);
     s.barrier = saved;
     s.verifying -= 1;
     v
+}
+
+fn valid() -> Verdict {
+    Verdict::Valid { cutoff: Vec::new(), refreshed: None }
 }
 
 fn verify_facts(interp: &mut Interp, facts: &[Fact]) -> Verdict {
@@ -384,6 +474,7 @@ fn verify_facts(interp: &mut Interp, facts: &[Fact]) -> Verdict {
                 if let Err(why) = check_file(ff) {
                     return Verdict::Invalid(why);
                 }
+                push(interp, f.clone());
             }
             Fact::Param { name, value, default, shown } => {
                 let now = match interp.params.get(&**name).cloned() {
@@ -391,7 +482,7 @@ fn verify_facts(interp: &mut Interp, facts: &[Fact]) -> Verdict {
                     None => Some((*default, Value::None)),
                 };
                 match now {
-                    Some((d, _)) if d == *value => {}
+                    Some((d, _)) if d == *value => push(interp, f.clone()),
                     Some((d, v)) => {
                         let new = if d == *default && !interp.params.contains_key(&**name) {
                             "its default".to_string()
@@ -404,17 +495,43 @@ fn verify_facts(interp: &mut Interp, facts: &[Fact]) -> Verdict {
                 }
             }
             Fact::Code { name, code } => match current_code(interp, name) {
-                Some(c) if c == *code => {}
+                Some(c) if c == *code => push(interp, f.clone()),
                 _ => return Verdict::Invalid(format!("code of `{name}` changed")),
             },
+            Fact::Input(input) => {
+                if let Err(why) = verify_input(interp, input) {
+                    return Verdict::Invalid(why);
+                }
+                push(interp, f.clone());
+            }
             Fact::Call(c) => match verify_call(interp, c) {
-                Ok(Some(changed)) => cutoff.push(changed),
+                Ok(Some(changed)) => {
+                    if !cutoff.contains(&changed) {
+                        cutoff.push(changed)
+                    }
+                }
                 Ok(None) => {}
                 Err(why) => return Verdict::Invalid(why),
             },
         }
     }
-    Verdict::Valid { cutoff }
+    Verdict::Valid { cutoff, refreshed: None }
+}
+
+/// Calls a host's input native again with the recorded arguments.
+fn verify_input(interp: &mut Interp, f: &InputFact) -> std::result::Result<(), String> {
+    let changed = || format!("input {}() changed", f.native);
+    let Some(args) = &f.args else { return Err(changed()) };
+    let native = match interp.get_global(&f.native) {
+        Some(v @ Value::Native(_)) => v,
+        _ => return Err(format!("`{}` is no longer the native it was", f.native)),
+    };
+    let now =
+        interp.call_value(&native, &mut args.to_vec(), None).map_err(|e| format!("{}() failed: {}", f.native, e.message))?;
+    match plain_digest(interp, &now) {
+        Some(d) if d == f.result => Ok(()),
+        _ => Err(changed()),
+    }
 }
 
 /// The transitive code hash of the cached fn the global `name` holds now.
@@ -468,16 +585,20 @@ fn check_entry(interp: &mut Interp, c: &CallFact) -> std::result::Result<(), Str
         super::Lookup::Miss(_) => return Err(format!("the entry of {} is gone", c.label())),
     };
     if let Some(facts) = &hit.trace {
-        let v = match hit.deep.as_deref() {
-            Some(deep) if matches!(verify_facts(interp, deep), Verdict::Valid { .. }) => Verdict::Valid { cutoff: Vec::new() },
-            _ => verify_facts(interp, facts),
-        };
+        // The callee's facts are its own: checked without recording.
+        let v = quietly(interp, |i| match hit.deep.as_deref() {
+            Some(deep) if matches!(verify_facts(i, deep), Verdict::Valid { .. }) => valid(),
+            _ => verify_facts(i, facts),
+        });
         if let Verdict::Invalid(why) = v {
             return Err(format!("{}: {why}", c.label()));
         }
     }
     match (plain_digest(interp, &hit.value), c.result) {
-        (Some(a), Some(b)) if a == b => Ok(()),
+        (Some(a), Some(b)) if a == b => {
+            note_call(interp, c.clone(), hit.trace.as_deref(), hit.deep.as_deref());
+            Ok(())
+        }
         _ => Err(format!("the result of {} changed", c.label())),
     }
 }

@@ -7,8 +7,9 @@
 pub(crate) mod stats;
 
 use clap::{Args, Parser, Subcommand};
-use memo::cache::disk::{DiskStore, DEFAULT_MAX_BYTES};
-use memo::{Cache, Engine, Limits, Value};
+use memo::cache::config::DEFAULT_REMOTE_MAX_ENTRY_BYTES;
+use memo::cache::disk::DEFAULT_MAX_BYTES;
+use memo::{Cache, CacheConfig, Engine, Limits, Value};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
@@ -51,7 +52,7 @@ pub enum Command {
         #[command(flatten)]
         opts: RunOpts,
     },
-    /// Inspect or clear the on-disk cache
+    /// Inspect or clear a cache directory
     Cache {
         #[command(subcommand)]
         action: CacheAction,
@@ -62,6 +63,14 @@ pub enum Command {
 pub enum CacheAction {
     /// Show entries, bytes and computation time per cached function
     Stats {
+        /// Cache directory (default: $MEMO_CACHE_DIR or ./.memo-cache)
+        #[arg(long)]
+        cache_dir: Option<PathBuf>,
+    },
+    /// List entries (of one function): arguments, size, created, last used
+    Ls {
+        /// Only this function's entries
+        function: Option<String>,
         /// Cache directory (default: $MEMO_CACHE_DIR or ./.memo-cache)
         #[arg(long)]
         cache_dir: Option<PathBuf>,
@@ -90,6 +99,12 @@ pub struct RunOpts {
     /// Size bound of the cache directory in bytes (oldest-used entries are evicted)
     #[arg(long, default_value_t = DEFAULT_MAX_BYTES)]
     pub cache_max_bytes: u64,
+    /// A cache shared between machines, below the local one: redis://HOST:PORT[/DB] (default: $MEMO_CACHE_URL)
+    #[arg(long, value_name = "URL")]
+    pub cache_url: Option<String>,
+    /// Entries bigger than this many bytes stay out of the --cache-url tier
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_REMOTE_MAX_ENTRY_BYTES)]
+    pub cache_url_max_entry: usize,
     /// Print why each cached call hit or missed (stderr)
     #[arg(long)]
     pub explain: bool,
@@ -146,17 +161,23 @@ pub fn cache_dir_for(opts_dir: &Option<PathBuf>, script: Option<&Path>) -> PathB
     }
 }
 
-/// Builds the cache a run uses (memory, plus disk unless disabled).
-pub fn make_cache(opts: &RunOpts, script: Option<&Path>) -> Cache {
-    let cache = Cache::memory();
-    if !opts.no_disk_cache {
-        let dir = cache_dir_for(&opts.cache_dir, script);
-        match DiskStore::open(&dir, opts.cache_max_bytes) {
-            Ok(store) => cache.set_disk(Some(store)),
-            Err(e) => eprintln!("warning: cannot use cache directory `{}`: {e}; caching in memory only", dir.display()),
-        }
+/// The tiers a run's cache has: memory, the cache directory unless
+/// `--no-disk-cache`, and `--cache-url` / `$MEMO_CACHE_URL`; entries are
+/// sealed with a MAC when `$MEMO_CACHE_SECRET` is set.
+pub fn cache_config(opts: &RunOpts, script: Option<&Path>) -> CacheConfig {
+    CacheConfig {
+        dir: (!opts.no_disk_cache).then(|| cache_dir_for(&opts.cache_dir, script)),
+        max_bytes: opts.cache_max_bytes,
+        url: opts.cache_url.clone().filter(|u| !u.is_empty()),
+        remote_max_entry_bytes: opts.cache_url_max_entry,
+        secret: None,
     }
-    cache
+    .with_env()
+}
+
+/// Builds the cache a run uses (see `cache_config`).
+pub fn make_cache(opts: &RunOpts, script: Option<&Path>) -> Cache {
+    Cache::open(&cache_config(opts, script))
 }
 
 /// The engine every command runs scripts with: the cache, params, limits,
@@ -237,6 +258,11 @@ fn run_file(file: &Path, opts: &RunOpts) -> i32 {
     };
     let r = engine.run_named(&file.display().to_string(), &text);
     engine.flush();
+    // Batched cache writes become durable now; a tier failing here warns.
+    engine.cache().flush();
+    for w in engine.cache().take_warnings() {
+        eprintln!("{w}");
+    }
     let code = match r {
         Ok(_) => 0,
         Err(e) => {

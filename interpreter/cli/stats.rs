@@ -1,10 +1,12 @@
-//! `--stats` output and the `memo cache stats|clear` commands.
+//! `--stats` output and the `memo cache stats|ls|clear` commands.
 
-use super::{cache_dir_for, CacheAction};
-use memo::cache::disk::{DiskStore, DEFAULT_MAX_BYTES};
+use super::{cache_dir_for, plural, CacheAction};
+use memo::cache::disk::DEFAULT_MAX_BYTES;
+use memo::cache::local::LocalTier;
+use memo::cache::tier::Tier;
 use memo::Engine;
 use std::fmt::Write;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 /// Formats a duration for people: `1.23s`, `45.6ms`, `789µs`.
 pub fn human(d: Duration) -> String {
@@ -54,22 +56,59 @@ pub fn run_stats(engine: &mut Engine) -> String {
     out
 }
 
+fn open_local(dir: &std::path::Path) -> Result<LocalTier, i32> {
+    LocalTier::open(dir, DEFAULT_MAX_BYTES).map_err(|e| {
+        eprintln!("error: cannot open cache directory `{}`: {e}", dir.display());
+        1
+    })
+}
+
+/// `2 min ago`, `3 h ago`, `5 d ago`.
+fn ago(t: SystemTime) -> String {
+    let s = SystemTime::now().duration_since(t).unwrap_or_default().as_secs();
+    match s {
+        0..=59 => format!("{s} s ago"),
+        60..=3599 => format!("{} min ago", s / 60),
+        3600..=86_399 => format!("{} h ago", s / 3600),
+        _ => format!("{} d ago", s / 86_400),
+    }
+}
+
+/// At most `n` characters, with `…` when cut.
+fn shorten(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(n - 1).collect();
+    out.push('…');
+    out
+}
+
 pub fn cache_command(action: CacheAction) -> i32 {
+    let (dir, function) = match &action {
+        CacheAction::Stats { cache_dir } => (cache_dir_for(cache_dir, None), None),
+        CacheAction::Ls { function, cache_dir } | CacheAction::Clear { function, cache_dir } => {
+            (cache_dir_for(cache_dir, None), function.clone())
+        }
+    };
+    if !dir.exists() {
+        println!("no cache at {}", dir.display());
+        return 0;
+    }
+    let mut store = match open_local(&dir) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let failed = |e: String| {
+        eprintln!("error: cache directory `{}`: {e}", dir.display());
+        1
+    };
     match action {
-        CacheAction::Stats { cache_dir } => {
-            let dir = cache_dir_for(&cache_dir, None);
-            if !dir.exists() {
-                println!("no cache at {}", dir.display());
-                return 0;
-            }
-            let store = match DiskStore::open(&dir, DEFAULT_MAX_BYTES) {
+        CacheAction::Stats { .. } => {
+            let stats = match store.stats() {
                 Ok(s) => s,
-                Err(e) => {
-                    eprintln!("error: cannot open cache directory `{}`: {e}", dir.display());
-                    return 1;
-                }
+                Err(e) => return failed(e),
             };
-            let stats = store.stats();
             println!("cache: {}", dir.display());
             let w = stats.iter().map(|s| s.name.len()).max().unwrap_or(8).max(8);
             println!("{:<w$}  {:>8}  {:>10}  {:>14}", "cached fn", "entries", "size", "compute time");
@@ -83,26 +122,30 @@ pub fn cache_command(action: CacheAction) -> i32 {
             println!("{:<w$}  {:>8}  {:>10}  {:>14}", "total", n, human_bytes(b), human(t));
             0
         }
-        CacheAction::Clear { function, cache_dir } => {
-            let dir = cache_dir_for(&cache_dir, None);
-            if !dir.exists() {
-                println!("no cache at {}", dir.display());
-                return 0;
+        CacheAction::Ls { .. } => {
+            let rows = match store.list(function.as_deref()) {
+                Ok(r) => r.unwrap_or_default(),
+                Err(e) => return failed(e),
+            };
+            let calls: Vec<String> = rows.iter().map(|r| shorten(&r.label, 60)).collect();
+            let w = calls.iter().map(|c| c.chars().count()).max().unwrap_or(4).max(4);
+            println!("{:<w$}  {:>10}  {:>12}  {:>12}", "call", "size", "created", "last used");
+            for (r, call) in rows.iter().zip(&calls) {
+                let pad = w - call.chars().count();
+                println!("{call}{:pad$}  {:>10}  {:>12}  {:>12}", "", human_bytes(r.bytes), ago(r.created), ago(r.used));
             }
-            match DiskStore::open(&dir, DEFAULT_MAX_BYTES) {
-                Ok(mut s) => {
-                    let n = s.clear(function.as_deref());
-                    match function {
-                        Some(f) => println!("removed {n} entries of `{f}` from {}", dir.display()),
-                        None => println!("removed {n} entries from {}", dir.display()),
-                    }
-                    0
-                }
-                Err(e) => {
-                    eprintln!("error: cannot open cache directory `{}`: {e}", dir.display());
-                    1
-                }
-            }
+            println!("{}", plural(rows.len() as u64, "entry", "entries"));
+            0
         }
+        CacheAction::Clear { .. } => match store.clear(function.as_deref()) {
+            Ok(n) => {
+                match function {
+                    Some(f) => println!("removed {n} entries of `{f}` from {}", dir.display()),
+                    None => println!("removed {n} entries from {}", dir.display()),
+                }
+                0
+            }
+            Err(e) => failed(e),
+        },
     }
 }

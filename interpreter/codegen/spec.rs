@@ -79,6 +79,12 @@ pub const LIST: &[(&str, &str, &str, &str)] = &[
         "tail_returns",
     ),
     (
+        "last-use moves",
+        "liveness::with_last_uses",
+        "a call argument that is a local's last use (no path reads it again before it is assigned): moved into the call, not copied",
+        "last_use_moves",
+    ),
+    (
         "push into a field",
         "fields::lower_push_field",
         "`o.f = push(o.f, v)`, push the builtin, o an owned object in a local or global: appended in place when the field still holds the list after v ran",

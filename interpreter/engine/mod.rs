@@ -128,7 +128,7 @@ pub struct Error {
 
 impl Error {
     /// An error with no location (for host code).
-    pub fn new(kind: impl Into<String>, message: impl Into<String>) -> Error {
+    pub fn new(kind: impl Into<crate::error::ErrorKind>, message: impl Into<String>) -> Error {
         Error { inner: MemoError::new(kind, message), sources: SourceMap::default() }
     }
 
@@ -139,7 +139,7 @@ impl Error {
     /// The kind: `SyntaxError`, `TypeError`, `LimitError`, ... (what a
     /// script's `catch e` sees as `e["kind"]`).
     pub fn kind(&self) -> &str {
-        &self.inner.kind
+        self.inner.kind.name()
     }
 
     /// The message, without kind or location.
@@ -376,6 +376,23 @@ impl Write for OutputBuffer {
     }
 }
 
+/// What a host native's result depends on, for the cache (see
+/// [`Engine::register_fn_with`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Effect {
+    /// The same arguments give the same result (the default): a cached fn
+    /// that calls it is keyed by the native's name.
+    Pure,
+    /// It reads something of the host's that can change (a setting, a
+    /// table's version): a cached fn that calls it records its result, and
+    /// before a hit the native is called again with the same arguments; a
+    /// different result is a miss.
+    Input,
+    /// Its result changes by itself (a clock, randomness): a cached fn that
+    /// calls it keeps the first result, and warns about that once.
+    Impure,
+}
+
 /// Statistics of one cached fn (what the script's `cache_info(f)` returns).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct CacheInfo {
@@ -439,6 +456,22 @@ impl EngineBuilder {
     /// own). Pass clones of one [`Cache`] to share results between engines.
     pub fn cache(mut self, cache: Cache) -> Self {
         self.cache = Some(cache);
+        self
+    }
+
+    /// A new cache with the tiers `config` describes, opened as `memo run`
+    /// opens its own (a cache directory, a Redis server shared between
+    /// machines, a MAC secret): [`Cache::open`]. A tier that cannot be
+    /// opened, or fails later, is warned about once on the error output and
+    /// left out.
+    ///
+    /// ```no_run
+    /// use memo::{CacheConfig, Engine};
+    /// let config = CacheConfig { dir: Some(".memo-cache".into()), ..CacheConfig::default() }.with_env();
+    /// let mut engine = Engine::builder().cache_config(config).build();
+    /// ```
+    pub fn cache_config(mut self, config: crate::cache::CacheConfig) -> Self {
+        self.cache = Some(Cache::open(&config));
         self
     }
 
@@ -787,6 +820,60 @@ impl Engine {
     pub fn register_fn<Args, F: IntoNative<Args>>(&mut self, name: &str, f: F) {
         let native = f.into_native(name);
         self.register_native(name, native);
+    }
+
+    /// Registers a Rust closure as [`register_fn`](Engine::register_fn)
+    /// does, saying what its result depends on ([`Effect`]): an `Input`
+    /// native (a value read from the host's world) is a dependency of every
+    /// cached fn that calls it, checked before a hit by calling it again;
+    /// an `Impure` one (a clock, randomness) makes a cached fn that calls it
+    /// warn that its result is frozen.
+    ///
+    /// ```
+    /// use memo::{Effect, Engine, OutputBuffer};
+    /// use std::sync::atomic::{AtomicI64, Ordering};
+    /// use std::sync::Arc;
+    ///
+    /// let version = Arc::new(AtomicI64::new(1));
+    /// let out = OutputBuffer::new();
+    /// let mut engine = Engine::builder().output(out.clone()).build();
+    /// let v = version.clone();
+    /// engine.register_fn_with("table_version", Effect::Input, move || v.load(Ordering::SeqCst));
+    /// let script = r#"
+    ///     cached(suppress_warning: true) fn report() { print("computing"); table_version() * 10 }
+    ///     print(report())
+    /// "#;
+    /// engine.run(script).unwrap();
+    /// engine.run(script).unwrap(); // a hit: the input did not change
+    /// version.store(2, Ordering::SeqCst);
+    /// engine.run(script).unwrap(); // a miss: table_version() returns 2 now
+    /// assert_eq!(out.contents(), "computing\n10\n10\ncomputing\n20\n");
+    /// ```
+    pub fn register_fn_with<Args, F: IntoNative<Args>>(&mut self, name: &str, effect: Effect, f: F) {
+        let native = f.into_native(name);
+        self.register_native_with(name, effect, native);
+    }
+
+    /// [`register_native`](Engine::register_native) with an [`Effect`].
+    pub fn register_native_with(&mut self, name: &str, effect: Effect, f: crate::value::NativeImpl) {
+        let owned: Arc<str> = Arc::from(name);
+        let wrapped: crate::value::NativeImpl = match effect {
+            Effect::Pure => f,
+            Effect::Impure => Arc::new(move |interp: &mut Interp, args: &mut [Value]| {
+                crate::cache::trace::note_impure(interp, &owned);
+                f(interp, args)
+            }),
+            Effect::Input => Arc::new(move |interp: &mut Interp, args: &mut [Value]| {
+                // The arguments are kept before the native may move them.
+                let kept: Option<Arc<[Value]>> = crate::cache::trace::is_recording(interp).then(|| args.to_vec().into());
+                let r = f(interp, args)?;
+                if let Some(kept) = kept {
+                    crate::cache::trace::note_input(interp, &owned, kept, &r);
+                }
+                Ok(r)
+            }),
+        };
+        self.register_native(name, wrapped);
     }
 
     /// Registers a raw native: it gets the interpreter (to call back into

@@ -605,7 +605,7 @@ impl Interp {
     /// The map a `catch e` binds: `{"kind": .., "message": .., "line": ..}`.
     pub(crate) fn error_value(&self, e: &MemoError) -> Value {
         let mut m = crate::value::ValueMap::new();
-        m.insert(Value::str("kind"), Value::str(e.kind.as_str()));
+        m.insert(Value::str("kind"), Value::str(e.kind.name()));
         m.insert(Value::str("message"), Value::str(e.message.as_str()));
         let line = e.span.map(|s| self.sources.line(s) as i64).unwrap_or(0);
         m.insert(Value::str("line"), Value::Int(line));

@@ -380,19 +380,20 @@ impl Session {
     }
 
     fn has_disk(&self) -> bool {
-        self.engine.cache().with_disk_store(|_| ()).is_some()
+        !self.engine.cache().tier_names().is_empty()
     }
 
     /// The `:cache` report.
     pub fn cache_report(&self) -> String {
         let mut out = String::new();
-        let disk: Option<(PathBuf, BTreeMap<String, usize>)> = self
-            .engine
-            .cache()
-            .with_disk_store(|d| (d.root().to_path_buf(), d.stats().into_iter().map(|s| (s.name, s.entries as usize)).collect()));
+        let tiers = self.engine.cache().tier_names();
+        let disk: Option<(String, BTreeMap<String, usize>)> = self.engine.cache().with_nearest_tier(|t| {
+            let stats = t.stats()?;
+            Ok((tiers.join(", "), stats.into_iter().map(|s| (s.name, s.entries as usize)).collect()))
+        });
         match &disk {
-            Some((dir, _)) => {
-                let _ = writeln!(out, "cache: memory + disk ({})", dir.display());
+            Some((names, _)) => {
+                let _ = writeln!(out, "cache: memory + {names}");
             }
             None => {
                 let _ = writeln!(out, "cache: memory only");

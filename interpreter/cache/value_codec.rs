@@ -1,0 +1,781 @@
+//! The binary encoding of cached values (docs/cache-format.md, "Values").
+//!
+//! Compact where big values are repetitive: a table (`read_csv`) is a list
+//! of maps with the same keys, so
+//!
+//! - short strings that occur more than once (map keys, struct names and
+//!   field names, repeated values such as a category column) are written
+//!   once per value and then referred to by number, and the decoder hands
+//!   out clones of one string (as `read_csv` shares its header keys between
+//!   rows); a counting pass over the value finds them, so a string that
+//!   occurs once costs the decoder nothing to remember;
+//! - a small map whose keys are all strings names its *shape* (its key
+//!   list), written once, then only its values follow;
+//! - ints in `-64..=175` are one byte, other ints a zigzag varint, lengths
+//!   varints.
+//!
+//! Decoding never trusts its input: it allocates only as it reads (no
+//! capacity is taken from a length in the input), every length is checked
+//! against what remains, nesting is bounded, maps must come in strictly
+//! increasing key order, and values the language cannot make (a struct
+//! type with an empty name, a builtin type's name, a name that is not an
+//! identifier, two fields of one name) are refused. Any problem is an `Err`.
+
+use super::codec::{DecodeResult, Reader};
+use crate::value::{BuiltinType, ListObj, MapObj, StrObj, StructType, TypeValue, Value, ValueMap};
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::sync::{Arc, OnceLock};
+
+const NONE: u8 = 0;
+const FALSE: u8 = 1;
+const TRUE: u8 = 2;
+const INT: u8 = 3;
+const FLOAT: u8 = 4;
+/// A string that is not remembered (long, or occurring once).
+const STR: u8 = 5;
+const LIST: u8 = 6;
+const MAP: u8 = 7;
+const RANGE: u8 = 8;
+/// A struct: its type (a type reference), then its fields.
+const STRUCT: u8 = 9;
+const TYPE_BUILTIN: u8 = 10;
+const TYPE_STRUCT: u8 = 11;
+/// A short string, remembered under the next string number.
+const STR_NEW: u8 = 12;
+/// A string remembered before: its number.
+const STR_REF: u8 = 13;
+/// A small map with string keys whose shape is new: n, n keys, n values.
+const SHAPE_NEW: u8 = 14;
+/// A small map of a shape seen before: its number, then its values.
+const SHAPE_REF: u8 = 15;
+/// Tags from here on are ints: `tag - SMALL_INT_TAG + SMALL_INT_MIN`.
+const SMALL_INT_TAG: u8 = 16;
+const SMALL_INT_MIN: i64 = -64;
+const SMALL_INT_MAX: i64 = SMALL_INT_MIN + (255 - SMALL_INT_TAG as i64);
+
+/// Strings up to this many bytes that occur twice or more are remembered
+/// (and shared on decode).
+const SHORT: usize = 64;
+/// The most keys a map written by shape has (a map that big or smaller is
+/// one sorted vector in memory: `value::map::SMALL`).
+const SHAPE_MAX: usize = crate::value::map::SMALL;
+/// The deepest nesting written or read.
+pub const MAX_DEPTH: usize = 2_000;
+
+/// Can this value be written to a tier? (fns, cells and native objects,
+/// and values nested deeper than `MAX_DEPTH`, cannot.)
+pub fn persistable(v: &Value) -> bool {
+    fn go(v: &Value, depth: usize) -> bool {
+        if depth > MAX_DEPTH {
+            return false;
+        }
+        match v {
+            Value::None | Value::Bool(_) | Value::Int(_) | Value::Float(_) | Value::Str(_) | Value::Range(_) => true,
+            Value::List(l) => !l.may_mutate && l.iter().all(|x| go(x, depth + 1)),
+            Value::Map(m) => !m.may_mutate && m.map.iter().all(|(k, x)| go(k, depth + 1) && go(x, depth + 1)),
+            Value::Struct(s) => !s.may_mutate && s.fields.iter().all(|x| go(x, depth + 1)),
+            Value::Type(t) => match &**t {
+                TypeValue::Native(_) => false,
+                // (The encoding of a struct type has no room for `mut`.)
+                TypeValue::Struct(st) => !st.mutable,
+                TypeValue::Builtin(_) => true,
+            },
+            Value::Func(_) | Value::Native(_) | Value::Cell(_) | Value::Object(_) | Value::Obj(_) => false,
+        }
+    }
+    go(v, 0)
+}
+
+// ----- writing -----
+
+pub fn put_varint(out: &mut Vec<u8>, mut n: u64) {
+    while n >= 0x80 {
+        out.push((n as u8) | 0x80);
+        n >>= 7;
+    }
+    out.push(n as u8);
+}
+
+fn zigzag(i: i64) -> u64 {
+    ((i << 1) ^ (i >> 63)) as u64
+}
+
+fn unzigzag(n: u64) -> i64 {
+    ((n >> 1) as i64) ^ -((n & 1) as i64)
+}
+
+/// A cheap hash of a map's string keys, to find its shape.
+fn shape_hash(keys: &[&str]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for k in keys {
+        for &b in k.as_bytes() {
+            h = (h ^ b as u64).wrapping_mul(0x100_0000_01b3);
+        }
+        h = (h ^ 0xff).wrapping_mul(0x100_0000_01b3);
+    }
+    h
+}
+
+/// Writes one value (and everything in it), remembering strings, shapes
+/// and struct types across the whole value.
+struct Encoder<'v> {
+    out: Vec<u8>,
+    /// Short strings: how often they occur (counting pass), then their
+    /// number once written (`u32::MAX`: not written yet; occurring once: left out).
+    counts: HashMap<&'v str, u32>,
+    strings: HashMap<&'v str, u32>,
+    /// Shapes by `shape_hash`: (number, keys).
+    shapes: HashMap<u64, Vec<(u32, Vec<&'v str>)>>,
+    shape_count: u32,
+    types: HashMap<(&'v str, &'v [String]), u32>,
+}
+
+impl<'v> Encoder<'v> {
+    /// Counts the short strings of a value (in every place `value` writes one).
+    fn count(&mut self, v: &'v Value) {
+        let mut note = |s: &'v str| {
+            if s.len() <= SHORT {
+                *self.counts.entry(s).or_insert(0) += 1;
+            }
+        };
+        match v {
+            Value::Str(s) => note(&s.s),
+            Value::List(l) => {
+                for x in l.iter() {
+                    self.count(x);
+                }
+            }
+            Value::Map(m) => {
+                for (k, x) in m.map.iter() {
+                    self.count(k);
+                    self.count(x);
+                }
+            }
+            Value::Struct(s) => {
+                self.count_type(&s.ty);
+                for x in s.fields.iter() {
+                    self.count(x);
+                }
+            }
+            Value::Type(t) => match &**t {
+                TypeValue::Builtin(b) => note(b.name()),
+                TypeValue::Struct(st) => self.count_type(st),
+                TypeValue::Native(_) => {}
+            },
+            _ => {}
+        }
+    }
+
+    fn count_type(&mut self, st: &'v StructType) {
+        for s in std::iter::once(&st.name).chain(&st.fields) {
+            if s.len() <= SHORT {
+                *self.counts.entry(s).or_insert(0) += 1;
+            }
+        }
+    }
+
+    fn string(&mut self, s: &'v str) {
+        if s.len() > SHORT || self.counts.get(s).is_some_and(|&n| n < 2) {
+            self.out.push(STR);
+            put_varint(&mut self.out, s.len() as u64);
+            self.out.extend_from_slice(s.as_bytes());
+            return;
+        }
+        match self.strings.get(s) {
+            Some(&n) => {
+                self.out.push(STR_REF);
+                put_varint(&mut self.out, n as u64);
+            }
+            None => {
+                let n = self.strings.len() as u32;
+                self.strings.insert(s, n);
+                self.out.push(STR_NEW);
+                put_varint(&mut self.out, s.len() as u64);
+                self.out.extend_from_slice(s.as_bytes());
+            }
+        }
+    }
+
+    fn int(&mut self, i: i64) {
+        if (SMALL_INT_MIN..=SMALL_INT_MAX).contains(&i) {
+            self.out.push((i - SMALL_INT_MIN) as u8 + SMALL_INT_TAG);
+        } else {
+            self.out.push(INT);
+            put_varint(&mut self.out, zigzag(i));
+        }
+    }
+
+    fn struct_type(&mut self, st: &'v StructType) {
+        let id = (st.name.as_str(), st.fields.as_slice());
+        if let Some(&n) = self.types.get(&id) {
+            put_varint(&mut self.out, n as u64 + 1);
+            return;
+        }
+        let n = self.types.len() as u32;
+        self.types.insert(id, n);
+        put_varint(&mut self.out, 0);
+        self.string(&st.name);
+        put_varint(&mut self.out, st.fields.len() as u64);
+        for f in &st.fields {
+            self.string(f);
+        }
+    }
+
+    /// A map by shape, when it has 1..=SHAPE_MAX keys, all strings.
+    fn shaped_map(&mut self, m: &'v ValueMap) -> bool {
+        let n = m.len();
+        if n == 0 || n > SHAPE_MAX {
+            return false;
+        }
+        let mut keys: [&str; SHAPE_MAX] = [""; SHAPE_MAX];
+        for (slot, (k, _)) in keys.iter_mut().zip(m.iter()) {
+            match k {
+                Value::Str(s) => *slot = s.s.as_str(),
+                _ => return false,
+            }
+        }
+        let keys = &keys[..n];
+        let h = shape_hash(keys);
+        let found = self.shapes.get(&h).and_then(|v| v.iter().find(|(_, ks)| ks.as_slice() == keys)).map(|(n, _)| *n);
+        match found {
+            Some(id) => {
+                self.out.push(SHAPE_REF);
+                put_varint(&mut self.out, id as u64);
+            }
+            None => {
+                let id = self.shape_count;
+                self.shape_count += 1;
+                self.shapes.entry(h).or_default().push((id, keys.to_vec()));
+                self.out.push(SHAPE_NEW);
+                put_varint(&mut self.out, n as u64);
+                for k in keys {
+                    self.string(k);
+                }
+            }
+        }
+        for (_, v) in m.iter() {
+            self.value(v);
+        }
+        true
+    }
+
+    fn value(&mut self, v: &'v Value) {
+        match v {
+            Value::None => self.out.push(NONE),
+            Value::Bool(b) => self.out.push(if b.get() { TRUE } else { FALSE }),
+            Value::Int(i) => self.int(*i),
+            Value::Float(f) => {
+                self.out.push(FLOAT);
+                self.out.extend_from_slice(&f.get().to_bits().to_le_bytes());
+            }
+            Value::Str(s) => self.string(&s.s),
+            Value::List(l) => {
+                self.out.push(LIST);
+                put_varint(&mut self.out, l.items.len() as u64);
+                for x in l.iter() {
+                    self.value(x);
+                }
+            }
+            Value::Map(m) => {
+                if self.shaped_map(&m.map) {
+                    return;
+                }
+                self.out.push(MAP);
+                put_varint(&mut self.out, m.map.len() as u64);
+                for (k, x) in m.map.iter() {
+                    self.value(k);
+                    self.value(x);
+                }
+            }
+            Value::Range(r) => {
+                self.out.push(RANGE);
+                put_varint(&mut self.out, zigzag(r.start));
+                put_varint(&mut self.out, zigzag(r.end));
+                self.out.push(r.inclusive as u8);
+            }
+            Value::Struct(s) => {
+                self.out.push(STRUCT);
+                self.struct_type(&s.ty);
+                for x in s.fields.iter() {
+                    self.value(x);
+                }
+            }
+            Value::Type(t) => match &**t {
+                TypeValue::Builtin(b) => {
+                    self.out.push(TYPE_BUILTIN);
+                    self.string(b.name());
+                }
+                TypeValue::Struct(st) => {
+                    self.out.push(TYPE_STRUCT);
+                    self.struct_type(st);
+                }
+                TypeValue::Native(_) => self.out.push(NONE),
+            },
+            // Not persistable: callers check `persistable` first.
+            Value::Func(_) | Value::Native(_) | Value::Cell(_) | Value::Object(_) | Value::Obj(_) => self.out.push(NONE),
+        }
+    }
+}
+
+/// Appends the encoding of a persistable value.
+pub fn encode_value(out: &mut Vec<u8>, v: &Value) {
+    let mut e = Encoder {
+        out: std::mem::take(out),
+        counts: HashMap::new(),
+        strings: HashMap::new(),
+        shapes: HashMap::new(),
+        shape_count: 0,
+        types: HashMap::new(),
+    };
+    e.count(v);
+    e.value(v);
+    *out = e.out;
+}
+
+// ----- reading -----
+
+/// Why decoding failed, in one word: `Result<Value, Bad>` is 16 bytes (the
+/// error sits beside `Value`'s tag), so the decoder's results travel in
+/// registers. (With a `String` error they were 24 and went through memory.)
+#[allow(clippy::box_collection)] // one word on purpose, see above
+struct Bad(Box<String>);
+
+const _: () = assert!(std::mem::size_of::<Result<Value, Bad>>() == 16);
+
+impl From<String> for Bad {
+    #[cold]
+    fn from(s: String) -> Bad {
+        Bad(Box::new(s))
+    }
+}
+
+impl From<&str> for Bad {
+    #[cold]
+    fn from(s: &str) -> Bad {
+        Bad(Box::new(s.to_string()))
+    }
+}
+
+type Dr<T> = Result<T, Bad>;
+
+/// Reads one value, with the strings, shapes and types defined so far.
+struct Decoder<'r, 'a> {
+    r: &'r mut Reader<'a>,
+    strings: Vec<Value>,
+    /// Each shape's keys (strings, strictly increasing).
+    shapes: Vec<Rc<[Value]>>,
+    types: Vec<Arc<StructType>>,
+}
+
+/// Is `s` a name the language can give a struct or a field?
+fn is_identifier(s: &str) -> bool {
+    let mut cs = s.chars();
+    matches!(cs.next(), Some(c) if c.is_ascii_alphabetic() || c == '_') && cs.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+impl Decoder<'_, '_> {
+    fn varint(&mut self) -> DecodeResult<u64> {
+        self.r.varint()
+    }
+
+    /// A count of items that each take at least one byte.
+    fn count(&mut self) -> DecodeResult<usize> {
+        let n = self.varint()?;
+        if n > self.r.remaining() as u64 {
+            return Err("length exceeds data".into());
+        }
+        Ok(n as usize)
+    }
+
+    /// A string value of the next `count` bytes.
+    #[inline]
+    fn raw_str(&mut self) -> Dr<Value> {
+        let n = self.count()?;
+        let b = self.r.bytes(n)?;
+        let ascii = b.is_ascii();
+        let s = if ascii {
+            // SAFETY: ASCII bytes are valid UTF-8.
+            unsafe { std::str::from_utf8_unchecked(b) }
+        } else {
+            std::str::from_utf8(b).map_err(|_| "invalid UTF-8".to_string())?
+        };
+        Ok(Value::Str(Arc::new(StrObj { s: s.to_owned(), ascii, hash: OnceLock::new() })))
+    }
+
+    /// A string written by `Encoder::string`, after its tag.
+    #[inline]
+    fn string_tagged(&mut self, tag: u8) -> Dr<Value> {
+        match tag {
+            STR => self.raw_str(),
+            STR_NEW => {
+                let v = self.raw_str()?;
+                if v.as_str().is_some_and(|s| s.len() > SHORT) {
+                    return Err("a long string written as a short one".into());
+                }
+                self.strings.push(v.clone());
+                Ok(v)
+            }
+            STR_REF => {
+                let n = self.varint()?;
+                self.strings.get(n as usize).cloned().ok_or_else(|| "unknown string number".into())
+            }
+            t => Err(format!("expected a string, found tag {t}").into()),
+        }
+    }
+
+    fn string(&mut self) -> DecodeResult<String> {
+        let tag = self.r.u8()?;
+        match self.string_tagged(tag).map_err(|b| *b.0)? {
+            Value::Str(s) => Ok(s.s.clone()),
+            _ => Err("expected a string".into()),
+        }
+    }
+
+    fn struct_type(&mut self) -> DecodeResult<Arc<StructType>> {
+        let n = self.varint()?;
+        if n > 0 {
+            return self.types.get(n as usize - 1).cloned().ok_or_else(|| "unknown struct type number".to_string());
+        }
+        let name = self.string()?;
+        if !is_identifier(&name) {
+            return Err(format!("a struct type named {name:?}"));
+        }
+        if BuiltinType::from_name(&name).is_some() {
+            return Err(format!("a struct type named like the builtin type `{name}`"));
+        }
+        let count = self.count()?;
+        let mut fields: Vec<String> = Vec::new();
+        for _ in 0..count {
+            let f = self.string()?;
+            if !is_identifier(&f) {
+                return Err(format!("a struct field named {f:?}"));
+            }
+            if fields.contains(&f) {
+                return Err(format!("struct `{name}` has two fields named `{f}`"));
+            }
+            fields.push(f);
+        }
+        let ty = Arc::new(StructType::new(name, fields, false));
+        self.types.push(ty.clone());
+        Ok(ty)
+    }
+
+    /// A map of the shape numbered `shape` (defined before): its values.
+    fn shaped_map(&mut self, shape: usize, depth: usize) -> Dr<Value> {
+        // The shape was read already: at most SHAPE_MAX keys.
+        let keys = self.shapes[shape].clone();
+        let mut entries = Vec::with_capacity(keys.len());
+        let mut nesting = 0;
+        for k in keys.iter() {
+            let v = self.value(depth + 1)?;
+            nesting = nesting.max(v.nesting());
+            entries.push((k.clone(), v));
+        }
+        Ok(map_value(ValueMap::from_sorted(entries), nesting))
+    }
+
+    /// One value: scalars inline, containers (which recurse) apart.
+    #[inline]
+    fn value(&mut self, depth: usize) -> Dr<Value> {
+        let tag = self.r.u8()?;
+        Ok(match tag {
+            t if t >= SMALL_INT_TAG => Value::Int((t - SMALL_INT_TAG) as i64 + SMALL_INT_MIN),
+            STR | STR_NEW | STR_REF => self.string_tagged(tag)?,
+            FLOAT => Value::float(f64::from_bits(self.r.u64()?)),
+            INT => {
+                let i = unzigzag(self.varint()?);
+                if (SMALL_INT_MIN..=SMALL_INT_MAX).contains(&i) {
+                    return Err("a small int written long".into());
+                }
+                Value::Int(i)
+            }
+            NONE => Value::None,
+            FALSE => Value::bool(false),
+            TRUE => Value::bool(true),
+            _ => self.container(tag, depth)?,
+        })
+    }
+
+    #[inline(never)]
+    fn container(&mut self, tag: u8, depth: usize) -> Dr<Value> {
+        if depth > MAX_DEPTH || crate::stack::near_overflow() {
+            return Err("nested too deeply".into());
+        }
+        Ok(match tag {
+            LIST => {
+                let n = self.count()?;
+                let mut v = Vec::new();
+                let mut nesting = 0;
+                for _ in 0..n {
+                    let x = self.value(depth + 1)?;
+                    nesting = nesting.max(x.nesting());
+                    v.push(x);
+                }
+                if v.capacity() > v.len() + v.len() / 4 {
+                    v.shrink_to_fit();
+                }
+                Value::List(Arc::new(ListObj { items: v.into(), may_mutate: false, depth: nesting + 1, hash: OnceLock::new() }))
+            }
+            MAP => {
+                let n = self.count()?;
+                let mut m = ValueMap::new();
+                let mut prev: Option<Value> = None;
+                let mut nesting = 0;
+                for _ in 0..n {
+                    let k = self.value(depth + 1)?;
+                    if prev.as_ref().is_some_and(|p| p >= &k) {
+                        return Err("map keys out of order".into());
+                    }
+                    let x = self.value(depth + 1)?;
+                    nesting = nesting.max(k.nesting()).max(x.nesting());
+                    m.insert(k.clone(), x);
+                    prev = Some(k);
+                }
+                map_value(m, nesting)
+            }
+            SHAPE_NEW => {
+                let n = self.count()?;
+                if n == 0 || n > SHAPE_MAX {
+                    return Err("bad map shape".into());
+                }
+                let mut keys: Vec<Value> = Vec::new();
+                for _ in 0..n {
+                    let t = self.r.u8()?;
+                    let k = self.string_tagged(t)?;
+                    if keys.last().is_some_and(|p| p >= &k) {
+                        return Err("map keys out of order".into());
+                    }
+                    keys.push(k);
+                }
+                self.shapes.push(keys.into());
+                self.shaped_map(self.shapes.len() - 1, depth)?
+            }
+            SHAPE_REF => {
+                let n = self.varint()? as usize;
+                if n >= self.shapes.len() {
+                    return Err("unknown map shape".into());
+                }
+                self.shaped_map(n, depth)?
+            }
+            RANGE => {
+                let (a, b) = (unzigzag(self.varint()?), unzigzag(self.varint()?));
+                let inclusive = match self.r.u8()? {
+                    0 => false,
+                    1 => true,
+                    _ => return Err("bad range".into()),
+                };
+                Value::range(a, b, inclusive)
+            }
+            STRUCT => {
+                let ty = self.struct_type()?;
+                let mut fields = Vec::new();
+                for _ in 0..ty.fields.len() {
+                    fields.push(self.value(depth + 1)?);
+                }
+                Value::new_struct(ty, fields.into_boxed_slice())
+            }
+            TYPE_BUILTIN => {
+                let name = self.string()?;
+                Value::builtin_type(BuiltinType::from_name(&name).ok_or("unknown builtin type")?)
+            }
+            TYPE_STRUCT => Value::Type(Arc::new(TypeValue::Struct(self.struct_type()?))),
+            t => return Err(format!("unknown value tag {t}").into()),
+        })
+    }
+}
+
+/// A map of decoded entries (nothing decoded can mutate) whose deepest
+/// key or value nests `nesting` levels.
+fn map_value(map: ValueMap, nesting: u32) -> Value {
+    Value::Map(Arc::new(MapObj { map, may_mutate: false, depth: nesting + 1, hash: OnceLock::new() }))
+}
+
+/// Decodes one value.
+pub fn decode_value(r: &mut Reader) -> DecodeResult<Value> {
+    crate::stack::ensure_limit();
+    let mut d = Decoder { r, strings: Vec::new(), shapes: Vec::new(), types: Vec::new() };
+    d.value(0).map_err(|b| *b.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bytes(v: &Value) -> Vec<u8> {
+        let mut out = Vec::new();
+        encode_value(&mut out, v);
+        out
+    }
+
+    fn roundtrip(v: &Value) -> Value {
+        let out = bytes(v);
+        let mut r = Reader::new(&out);
+        let back = decode_value(&mut r).unwrap();
+        assert_eq!(r.remaining(), 0);
+        back
+    }
+
+    fn decode(b: &[u8]) -> DecodeResult<Value> {
+        decode_value(&mut Reader::new(b))
+    }
+
+    #[test]
+    fn values_roundtrip() {
+        let ty = Arc::new(StructType::new("P".into(), vec!["x".into(), "y".into()], false));
+        let long = "x".repeat(200);
+        let mut big = ValueMap::new();
+        for i in 0..40 {
+            big.insert(Value::Int(i), Value::str(format!("v{}", i % 3)));
+        }
+        let rows: Vec<Value> = (0..50)
+            .map(|i| {
+                let mut m = ValueMap::new();
+                m.insert(Value::str("id"), Value::Int(i * 1000));
+                m.insert(Value::str("name"), Value::str(format!("n{i}")));
+                m.insert(Value::str("cat"), Value::str(["a", "b"][i as usize % 2]));
+                Value::map(m)
+            })
+            .collect();
+        let vals = vec![
+            Value::None,
+            Value::bool(true),
+            Value::bool(false),
+            Value::Int(-5),
+            Value::Int(-64),
+            Value::Int(-65),
+            Value::Int(175),
+            Value::Int(176),
+            Value::Int(i64::MIN),
+            Value::Int(i64::MAX),
+            Value::float(1.5),
+            Value::float(-0.0),
+            Value::str("héllo"),
+            Value::str(long.clone()),
+            Value::list_from(vec![Value::str(long.clone()), Value::str(long), Value::str("a"), Value::str("a")]),
+            Value::list_from(vec![Value::Int(1), Value::str("a")]),
+            Value::range(-3, 10, true),
+            Value::new_struct(ty.clone(), vec![Value::Int(1), Value::Int(2)].into_boxed_slice()),
+            Value::list_from(vec![
+                Value::new_struct(ty.clone(), vec![Value::Int(1), Value::Int(2)].into_boxed_slice()),
+                Value::new_struct(ty.clone(), vec![Value::Int(3), Value::str("y")].into_boxed_slice()),
+                Value::Type(Arc::new(TypeValue::Struct(ty))),
+            ]),
+            Value::builtin_type(BuiltinType::Map),
+            Value::map(big),
+            Value::list_from(rows),
+            Value::map(ValueMap::new()),
+        ];
+        for v in vals {
+            assert!(persistable(&v));
+            let back = roundtrip(&v);
+            assert_eq!(crate::value::repr(&back), crate::value::repr(&v));
+            assert!(crate::value::values_equal(&back, &v));
+        }
+    }
+
+    #[test]
+    fn repeated_keys_and_shapes_are_written_once() {
+        let rows: Vec<Value> = (0..1000)
+            .map(|i| {
+                let mut m = ValueMap::new();
+                m.insert(Value::str("identifier"), Value::Int(i));
+                m.insert(Value::str("category"), Value::str("north"));
+                Value::map(m)
+            })
+            .collect();
+        let b = bytes(&Value::list_from(rows));
+        // Per row: the shape (2 bytes), an int (≤ 3 bytes), a string reference (2 bytes).
+        assert!(b.len() < 1000 * 8, "{} bytes", b.len());
+        assert_eq!(b.windows(10).filter(|w| w == b"identifier").count(), 1);
+        // Decoded rows share their key strings.
+        let back = decode(&b).unwrap();
+        let Value::List(l) = back else { panic!() };
+        let key = |v: &Value| match v {
+            Value::Map(m) => match m.map.iter().next() {
+                Some((Value::Str(s), _)) => Arc::as_ptr(s),
+                _ => panic!(),
+            },
+            _ => panic!(),
+        };
+        let first: Vec<&Value> = l.iter().take(2).collect();
+        assert_eq!(key(first[0]), key(first[1]));
+    }
+
+    #[test]
+    fn refuses_what_the_language_cannot_make() {
+        let st = |name: &str, fields: &[&str]| {
+            let mut b = vec![STRUCT, 0, STR_NEW, name.len() as u8];
+            b.extend_from_slice(name.as_bytes());
+            b.push(fields.len() as u8);
+            for f in fields {
+                b.push(STR_NEW);
+                b.push(f.len() as u8);
+                b.extend_from_slice(f.as_bytes());
+            }
+            b.resize(b.len() + fields.len(), NONE);
+            b
+        };
+        assert!(decode(&st("P", &["x", "y"])).is_ok());
+        for (name, fields, why) in [
+            ("P", &["x", "x"][..], "two fields"),
+            ("int", &["x"][..], "builtin"),
+            ("", &["x"][..], "struct type named"),
+            ("P", &["a b"][..], "field named"),
+        ] {
+            let e = decode(&st(name, fields)).unwrap_err();
+            assert!(e.contains(why), "{name} {fields:?}: {e}");
+        }
+        // Keys out of order, or twice.
+        let map = |a: u8, b: u8| vec![MAP, 2, a, NONE, b, NONE];
+        assert!(decode(&map(SMALL_INT_TAG + 70, SMALL_INT_TAG + 71)).is_ok());
+        assert!(decode(&map(SMALL_INT_TAG + 71, SMALL_INT_TAG + 70)).is_err());
+        assert!(decode(&map(SMALL_INT_TAG + 70, SMALL_INT_TAG + 70)).is_err());
+        let shape = |a: &str, b: &str| {
+            let mut v = vec![SHAPE_NEW, 2];
+            for k in [a, b] {
+                v.push(STR_NEW);
+                v.push(k.len() as u8);
+                v.extend_from_slice(k.as_bytes());
+            }
+            v.extend([NONE, NONE]);
+            v
+        };
+        assert!(decode(&shape("a", "b")).is_ok());
+        assert!(decode(&shape("b", "a")).is_err());
+        assert!(decode(&shape("a", "a")).is_err());
+        // Not the one encoding of a value.
+        assert!(decode(&[INT, 2]).is_err());
+    }
+
+    #[test]
+    fn claimed_lengths_allocate_nothing_up_front() {
+        // Lists claiming as many elements as bytes remain, nested deep:
+        // with a capacity taken from each claim this reserved gigabytes.
+        let mut b = Vec::new();
+        for _ in 0..1500 {
+            b.push(LIST);
+            put_varint(&mut b, 60_000);
+        }
+        b.resize(100_000, NONE);
+        assert!(decode(&b).is_err());
+        let mut b = vec![MAP];
+        put_varint(&mut b, u64::MAX);
+        assert!(decode(&b).is_err());
+    }
+
+    #[test]
+    fn garbage_never_panics() {
+        let mut seed = 12345u64;
+        for _ in 0..20_000 {
+            let n = (seed % 64) as usize;
+            let mut buf = Vec::with_capacity(n);
+            for _ in 0..n {
+                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                let b = (seed >> 56) as u8;
+                buf.push(if b < 200 { b % 20 } else { b });
+            }
+            let _ = decode(&buf);
+        }
+    }
+}

@@ -1,0 +1,576 @@
+//! The cache's tiers with real components: `memo run` processes sharing a
+//! cache directory (SQLite) or, from separate directories ("machines"), a
+//! real `redis-server` started on a free loopback port. Leases across
+//! processes, faults (Redis down before and during a run, poisoned and
+//! garbage entries, `kill -9` during stores, a database that cannot be
+//! opened), removal reasons seen by a later run's `--explain`, `memo cache
+//! ls`, old cache directories. Checked through what scripts print and
+//! exit codes, never timings.
+//!
+//! The Redis tests need `redis-server` (`apt-get install redis-server`;
+//! `.ci/run` installs it). Outside CI a test that cannot find it says so
+//! and passes; under `CI=true` it fails.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn cmd(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_memo"));
+    c.args(args).current_dir(dir).env_remove("MEMO_CACHE_DIR").env_remove("MEMO_CACHE_URL").env_remove("MEMO_CACHE_SECRET");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c
+}
+
+fn memo_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let out = cmd(dir, args, env).output().expect("memo runs");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn memo(dir: &Path, args: &[&str]) -> Run {
+    memo_env(dir, args, &[])
+}
+
+fn spawn(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Child {
+    cmd(dir, args, env).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("memo starts")
+}
+
+fn finish(c: Child) -> Run {
+    let out = c.wait_with_output().expect("memo ends");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn db(cache: &Path) -> rusqlite::Connection {
+    rusqlite::Connection::open(cache.join("v3").join("cache.db")).unwrap()
+}
+
+fn count(db: &rusqlite::Connection, sql: &str) -> i64 {
+    db.query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
+// ----- one computation per key across processes -----
+
+const SLOW: &str = r#"
+cached(suppress_warning: true) fn slow(x) {
+    print("computing", x)
+    sleep(param("nap", 1))
+    x * 2
+}
+print("result", slow(21))
+"#;
+
+#[test]
+fn two_processes_missing_the_same_key_run_the_body_once() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "app.memo", SLOW);
+    let a = spawn(dir.path(), &["run", "app.memo"], &[]);
+    let b = spawn(dir.path(), &["run", "app.memo"], &[]);
+    let (a, b) = (finish(a), finish(b));
+    for r in [&a, &b] {
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert!(r.stdout.ends_with("result 42\n"), "{}", r.stdout);
+    }
+    let computed = a.stdout.matches("computing").count() + b.stdout.matches("computing").count();
+    assert_eq!(computed, 1, "the body ran {computed} times:\n{}{}\n{}{}", a.stdout, a.stderr, b.stdout, b.stderr);
+    // No lease is left behind.
+    assert_eq!(count(&db(&dir.path().join(".memo-cache")), "SELECT count(*) FROM leases"), 0);
+}
+
+#[test]
+fn a_lease_of_a_killed_process_blocks_nobody() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "app.memo", SLOW);
+    // A param read inside the body is not part of the key: same key, long nap.
+    let mut holder = spawn(dir.path(), &["run", "app.memo", "--set", "nap=30"], &[]);
+    // Wait until it holds the lease, then kill it.
+    let cache = dir.path().join(".memo-cache");
+    let t0 = Instant::now();
+    loop {
+        let leases = rusqlite::Connection::open_with_flags(cache.join("v3/cache.db"), rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .and_then(|c| c.query_row("SELECT count(*) FROM leases", [], |r| r.get::<_, i64>(0)));
+        if leases.is_ok_and(|n| n == 1) {
+            break;
+        }
+        assert!(t0.elapsed() < Duration::from_secs(20), "the first process never claimed the key");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    holder.kill().unwrap();
+    holder.wait().unwrap();
+    let r = memo(dir.path(), &["run", "app.memo"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout, "computing 21\nresult 42\n");
+}
+
+/// Waits for `c` at most `secs` seconds: a run that never ends fails the
+/// test instead of hanging the suite.
+fn finish_within(mut c: Child, secs: u64) -> Run {
+    let t0 = Instant::now();
+    while c.try_wait().expect("memo runs").is_none() {
+        if t0.elapsed() > Duration::from_secs(secs) {
+            c.kill().ok();
+            let r = finish(c);
+            panic!("memo did not end within {secs} s; stdout so far:\n{}\nstderr:\n{}", r.stdout, r.stderr);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    finish(c)
+}
+
+/// A slow cached fn whose persisted entry went stale (the file it read
+/// changed): a claim saw the stale entry's bytes as another process's
+/// result and looked again, forever.
+const SLOW_READER: &str = r#"
+cached(suppress_warning: true) fn load(p) {
+    print("loading", p)
+    sleep(0.05)
+    read_file(p)
+}
+print("got", load("data.txt"))
+"#;
+
+#[test]
+fn a_stale_persisted_entry_of_a_slow_fn_is_recomputed() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "app.memo", SLOW_READER);
+    write(dir.path(), "data.txt", "one");
+    let r = finish_within(spawn(dir.path(), &["run", "app.memo"], &[]), 60);
+    assert_eq!((r.code, r.stdout.as_str()), (0, "loading data.txt\ngot one\n"), "{}", r.stderr);
+    write(dir.path(), "data.txt", "two!");
+    let r = finish_within(spawn(dir.path(), &["run", "app.memo"], &[]), 60);
+    assert_eq!((r.code, r.stdout.as_str()), (0, "loading data.txt\ngot two!\n"), "{}", r.stderr);
+    // Two processes finding the same stale entry compute it once.
+    write(dir.path(), "data.txt", "three");
+    let a = spawn(dir.path(), &["run", "app.memo"], &[]);
+    let b = spawn(dir.path(), &["run", "app.memo"], &[]);
+    let (a, b) = (finish_within(a, 60), finish_within(b, 60));
+    for r in [&a, &b] {
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert!(r.stdout.ends_with("got three\n"), "{}", r.stdout);
+    }
+    let computed = a.stdout.matches("loading").count() + b.stdout.matches("loading").count();
+    assert_eq!(computed, 1, "the body ran {computed} times:\n{}{}\n{}{}", a.stdout, a.stderr, b.stdout, b.stderr);
+}
+
+// ----- the local tier -----
+
+/// `s` repeated `n` times (memo has no string repetition operator).
+const REP: &str = "fn rep(s, n) {\n    let out = \"\"\n    for _ in 0..n { out += s }\n    out\n}\n";
+
+/// Entries of ~3 KB.
+const BIG: &str = "fn rep(s, n) {\n    let out = \"\"\n    for _ in 0..n { out += s }\n    out\n}\ncached fn big(x) { rep(\"x\", 3000) + str(x) }\n";
+
+#[test]
+fn removals_are_explained_in_a_later_run() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "one.memo",
+        &format!("cached(max_entries: 2, suppress_warning: true) fn f(x) {{ x }}\nf(1)\nf(2)\nf(3)\n{BIG}big(1)\nbig(2)\nbig(3)\nbig(4)\n"),
+    );
+    let r = memo(dir.path(), &["run", "one.memo"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = memo(dir.path(), &["run", "one.memo", "--cache-max-bytes", "8000", "--cache-dir", "small"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    write(dir.path(), "two.memo", "cached(max_entries: 2, suppress_warning: true) fn f(x) { x }\nf(1)\nf(3)\n");
+    let r = memo(dir.path(), &["run", "two.memo", "--explain"]);
+    assert!(r.stderr.contains("explain: miss f(1): evicted (max_entries)"), "{}", r.stderr);
+    assert!(r.stderr.contains("explain: hit  f(3)"), "{}", r.stderr);
+    write(dir.path(), "three.memo", &format!("{BIG}big(1)\nbig(4)\n"));
+    let r = memo(dir.path(), &["run", "three.memo", "--explain", "--cache-max-bytes", "8000", "--cache-dir", "small"]);
+    assert!(r.stderr.contains("explain: miss big(1): evicted (cache size limit)"), "{}", r.stderr);
+    assert!(r.stderr.contains("explain: hit  big(4)"), "{}", r.stderr);
+    write(dir.path(), "four.memo", "cached(ttl: 0.2, suppress_warning: true) fn g(x) { x }\ng(1)\n");
+    memo(dir.path(), &["run", "four.memo"]);
+    std::thread::sleep(Duration::from_millis(300));
+    let r = memo(dir.path(), &["run", "four.memo", "--explain"]);
+    assert!(r.stderr.contains("explain: miss g(1): expired (ttl 0.2s)"), "{}", r.stderr);
+}
+
+#[test]
+fn cache_ls_lists_entries() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "app.memo",
+        &format!("{REP}cached fn f(x) {{ x }}\ncached fn g(s) {{ s }}\nf(1)\nf(2)\ng(rep(\"a long argument \", 10))\n"),
+    );
+    memo(dir.path(), &["run", "app.memo"]);
+    let r = memo(dir.path(), &["cache", "ls"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.lines().any(|l| l.starts_with("f(1) ")), "{}", r.stdout);
+    assert!(r.stdout.lines().any(|l| l.starts_with("f(2) ")), "{}", r.stdout);
+    assert!(r.stdout.lines().any(|l| l.starts_with("g(\"a long argument") && l.contains("...)")), "{}", r.stdout);
+    assert!(r.stdout.ends_with("3 entries\n"), "{}", r.stdout);
+    let r = memo(dir.path(), &["cache", "ls", "f"]);
+    assert!(r.stdout.ends_with("2 entries\n") && !r.stdout.contains("g("), "{}", r.stdout);
+}
+
+#[test]
+fn old_cache_directories_are_never_read_and_clear_removes_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join(".memo-cache");
+    for old in ["v1/f-0123456789ab", "v2/f-0123456789ab"] {
+        std::fs::create_dir_all(cache.join(old)).unwrap();
+        std::fs::write(cache.join(old).join("name"), "f").unwrap();
+        std::fs::write(cache.join(old).join("latest"), "../../../../etc/passwd").unwrap();
+        std::fs::write(cache.join(old).join(format!("{}.entry", "ab".repeat(32))), b"MEMOCACH garbage").unwrap();
+    }
+    write(dir.path(), "app.memo", "cached fn f(x) { print(\"computed\"); x }\nprint(f(1))\n");
+    let r = memo(dir.path(), &["run", "app.memo", "--explain"]);
+    assert_eq!((r.code, r.stdout.as_str()), (0, "computed\n1\n"), "{}", r.stderr);
+    assert!(r.stderr.contains("first call"), "{}", r.stderr);
+    assert_eq!(memo(dir.path(), &["run", "app.memo"]).stdout, "1\n");
+    let r = memo(dir.path(), &["cache", "clear"]);
+    assert!(r.stdout.contains("removed 1 entries"), "{}", r.stdout);
+    assert!(!cache.join("v1").exists() && !cache.join("v2").exists());
+}
+
+#[test]
+fn a_cache_directory_that_cannot_be_used_warns_once_and_the_run_completes() {
+    let dir = tempfile::tempdir().unwrap();
+    // The database's path is a directory.
+    std::fs::create_dir_all(dir.path().join(".memo-cache/v3/cache.db")).unwrap();
+    write(dir.path(), "app.memo", "cached fn f(x) { x * 2 }\nlet t = 0\nfor i in 0..50 { t += f(i) }\nprint(t)\n");
+    let r = memo(dir.path(), &["run", "app.memo"]);
+    assert_eq!((r.code, r.stdout.as_str()), (0, "2450\n"), "{}", r.stderr);
+    assert_eq!(r.stderr.matches("warning:").count(), 1, "{}", r.stderr);
+    assert!(r.stderr.contains("cannot use cache directory"), "{}", r.stderr);
+}
+
+/// Runs `memo run` and kills it (SIGKILL) after `ms` milliseconds.
+fn run_and_kill(dir: &Path, ms: u64) {
+    let mut c = cmd(dir, &["run", "app.memo"], &[]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    std::thread::sleep(Duration::from_millis(ms));
+    let _ = c.kill();
+    let _ = c.wait();
+}
+
+#[test]
+fn killed_writers_leave_no_wrong_value_and_no_growing_leftovers() {
+    let dir = tempfile::tempdir().unwrap();
+    // 300 entries of ~20 KB; every value is checked against a recomputation.
+    write(
+        dir.path(),
+        "app.memo",
+        &(REP.to_string()
+            + r#"
+fn make(i) { str(i) + ":" + rep("abcdefghij", 2000 + i % 7) }
+cached fn f(i) { make(i) }
+let wrong = 0
+for i in 0..300 {
+    if f(i) != make(i) { wrong += 1 }
+}
+print("wrong", wrong)
+"#),
+    );
+    let cache = dir.path().join(".memo-cache");
+    let mut seed = 7u64;
+    let mut sizes = Vec::new();
+    for round in 0..16 {
+        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        if round % 2 == 0 {
+            // Forget the entries, so the killed run is storing again.
+            assert_eq!(memo(dir.path(), &["cache", "clear", "f"]).code, 0);
+        }
+        run_and_kill(dir.path(), 20 + (seed >> 33) % 400);
+        if round % 4 == 3 {
+            // A whole run: every value right, whatever was killed before.
+            let r = memo(dir.path(), &["run", "app.memo"]);
+            assert_eq!(r.code, 0, "{}", r.stderr);
+            assert_eq!(r.stdout, "wrong 0\n");
+            sizes.push(dir_size(&cache));
+        }
+    }
+    // Only the database's own files, and it is whole.
+    let mut names: Vec<String> =
+        std::fs::read_dir(cache.join("v3")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    assert!(names.iter().all(|n| n.starts_with("cache.db")), "{names:?}");
+    let d = db(&cache);
+    let ok: String = d.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    assert_eq!(ok, "ok");
+    assert_eq!(count(&d, "SELECT count(*) FROM entries"), 300);
+    assert_eq!(count(&d, "SELECT count(*) FROM data"), 300);
+    assert_eq!(count(&d, "SELECT bytes FROM totals"), count(&d, "SELECT sum(size) FROM entries"));
+    // Once every entry is stored, more kills add nothing.
+    let first = sizes[1];
+    assert!(sizes.iter().skip(1).all(|s| *s <= first + first / 2), "the cache grew: {sizes:?}");
+}
+
+fn dir_size(p: &Path) -> u64 {
+    let mut n = 0;
+    for e in std::fs::read_dir(p).unwrap().flatten() {
+        let m = e.metadata().unwrap();
+        n += if m.is_dir() { dir_size(&e.path()) } else { m.len() };
+    }
+    n
+}
+
+// ----- Redis -----
+
+/// A `redis-server` of this test's own, on a free loopback port.
+struct Redis {
+    child: Child,
+    port: u16,
+}
+
+impl Redis {
+    /// Starts one; `None` (after saying why) when `redis-server` is not
+    /// installed, outside CI. Under CI a missing server fails the test.
+    fn start() -> Option<Redis> {
+        let found = Command::new("redis-server").arg("--version").stdout(Stdio::null()).status().is_ok();
+        if !found {
+            let msg = "redis-server not found: install it (apt-get install redis-server) to run this test";
+            if std::env::var("CI").is_ok_and(|v| v == "true") {
+                panic!("{msg} (CI=true: .ci/run installs it)");
+            }
+            eprintln!("SKIPPED: {msg}");
+            return None;
+        }
+        for _ in 0..5 {
+            let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+            let child = Command::new("redis-server")
+                .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("redis-server starts");
+            let mut r = Redis { child, port };
+            let t0 = Instant::now();
+            while t0.elapsed() < Duration::from_secs(5) {
+                if r.ping() {
+                    return Some(r);
+                }
+                if let Ok(Some(_)) = r.child.try_wait() {
+                    break; // the port was taken meanwhile: try another
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+        panic!("redis-server did not start");
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/0", self.port)
+    }
+
+    fn ping(&self) -> bool {
+        let Ok(mut s) = TcpStream::connect(("127.0.0.1", self.port)) else { return false };
+        let _ = s.set_read_timeout(Some(Duration::from_secs(1)));
+        let mut buf = [0u8; 7];
+        s.write_all(b"PING\r\n").is_ok() && s.read_exact(&mut buf).is_ok() && &buf == b"+PONG\r\n"
+    }
+
+    fn client(&self) -> redis::Connection {
+        redis::Client::open(self.url()).unwrap().get_connection().unwrap()
+    }
+
+    fn entry_keys(&self) -> Vec<String> {
+        let mut keys: Vec<String> = redis::cmd("KEYS").arg("memo:v3:e:*").query(&mut self.client()).unwrap();
+        keys.sort();
+        keys
+    }
+
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+const SHARED: &str = r#"
+cached(suppress_warning: true) fn area(w, h) { print("computed", w, h); w * h }
+print(area(6, 7))
+"#;
+
+#[test]
+fn machines_share_entries_through_redis() {
+    let Some(redis) = Redis::start() else { return };
+    let url = redis.url();
+    let work = tempfile::tempdir().unwrap();
+    write(work.path(), "app.memo", SHARED);
+    // Three machines: three cache directories, one server.
+    let run = |machine: &str| memo(work.path(), &["run", "app.memo", "--cache-dir", machine, "--cache-url", &url, "--explain"]);
+    let a = run("a");
+    assert_eq!((a.code, a.stdout.as_str()), (0, "computed 6 7\n42\n"), "{}", a.stderr);
+    let b = run("b");
+    assert_eq!((b.code, b.stdout.as_str()), (0, "42\n"), "machine b hits what a stored: {}", b.stderr);
+    assert!(b.stderr.contains("explain: hit  area(6, 7)"), "{}", b.stderr);
+    // b's local tier was filled: it hits with Redis gone.
+    let c = memo_env(work.path(), &["run", "app.memo", "--cache-dir", "c"], &[("MEMO_CACHE_URL", &url)]);
+    assert_eq!(c.stdout, "42\n", "MEMO_CACHE_URL works like --cache-url: {}", c.stderr);
+    drop(redis);
+    let b2 = memo(work.path(), &["run", "app.memo", "--cache-dir", "b"]);
+    assert_eq!(b2.stdout, "42\n");
+}
+
+#[test]
+fn redis_down_before_a_run_warns_once_and_local_tiers_serve() {
+    let Some(mut redis) = Redis::start() else { return };
+    let url = redis.url();
+    redis.kill();
+    let work = tempfile::tempdir().unwrap();
+    write(work.path(), "app.memo", "cached fn f(x) { x * 3 }\nlet t = 0\nfor i in 0..20 { t += f(i) }\nprint(t)\n");
+    for expect_hits in [false, true] {
+        let r = memo(work.path(), &["run", "app.memo", "--cache-url", &url, "--stats"]);
+        assert_eq!((r.code, r.stdout.as_str()), (0, "570\n"), "{}", r.stderr);
+        let warnings: Vec<&str> = r.stderr.lines().filter(|l| l.starts_with("warning:")).collect();
+        if expect_hits {
+            // Every call hits the local tier: Redis is never asked.
+            assert!(warnings.len() <= 1, "{}", r.stderr);
+        } else {
+            assert_eq!(warnings.len(), 1, "{}", r.stderr);
+            assert!(warnings[0].contains("redis redis://127.0.0.1") && warnings[0].contains("failed"), "{}", warnings[0]);
+        }
+        let hits_line = r.stderr.lines().find(|l| l.starts_with("f ")).unwrap_or_default().to_string();
+        let hits: u64 = hits_line.split_whitespace().nth(1).unwrap_or("0").parse().unwrap_or(0);
+        assert_eq!(hits == 20, expect_hits, "the local tier serves the second run: {}", r.stderr);
+    }
+}
+
+#[test]
+fn redis_killed_during_a_run_warns_once_and_the_run_completes() {
+    let Some(mut redis) = Redis::start() else { return };
+    let url = redis.url();
+    let work = tempfile::tempdir().unwrap();
+    write(work.path(), "app.memo", "cached fn f(x) { sleep(0.02); x * 3 }\nlet t = 0\nfor i in 0..60 { t += f(i) }\nprint(t)\n");
+    let child = spawn(work.path(), &["run", "app.memo", "--cache-url", &url], &[]);
+    std::thread::sleep(Duration::from_millis(400));
+    assert!(!redis.entry_keys().is_empty(), "the run writes to Redis before it goes away");
+    redis.kill();
+    let r = finish(child);
+    assert_eq!((r.code, r.stdout.as_str()), (0, "5310\n"), "{}", r.stderr);
+    assert_eq!(r.stderr.matches("warning:").count(), 1, "{}", r.stderr);
+    assert!(r.stderr.contains("failed"), "{}", r.stderr);
+    // The local tier has every entry.
+    let r = memo(work.path(), &["run", "app.memo", "--explain"]);
+    assert_eq!(r.stderr.matches("explain: hit").count(), 60, "{}", r.stderr);
+}
+
+#[test]
+fn poisoned_redis_entries_are_misses_reported_by_explain() {
+    let Some(redis) = Redis::start() else { return };
+    let url = redis.url();
+    let work = tempfile::tempdir().unwrap();
+    write(work.path(), "app.memo", SHARED);
+    let secret = |s: &'static str| [("MEMO_CACHE_SECRET", s)];
+    let run = |machine: &str, env: &[(&str, &str)]| {
+        memo_env(work.path(), &["run", "app.memo", "--cache-dir", machine, "--cache-url", &url, "--explain"], env)
+    };
+    let a = run("a", &secret("one"));
+    assert_eq!(a.stdout, "computed 6 7\n42\n", "{}", a.stderr);
+    // Same secret: a hit. Another secret (or none): refused, recomputed.
+    assert_eq!(run("b", &secret("one")).stdout, "42\n");
+    let c = run("c", &secret("two"));
+    assert_eq!(c.stdout, "computed 6 7\n42\n", "{}", c.stderr);
+    assert!(c.stderr.contains("MAC mismatch"), "{}", c.stderr);
+    let d = run("d", &[]);
+    assert_eq!(d.stdout, "computed 6 7\n42\n", "{}", d.stderr);
+    assert!(d.stderr.contains("unreadable"), "{}", d.stderr);
+    // Garbage and a valid entry of another key under this key: refused.
+    let keys = redis.entry_keys();
+    assert_eq!(keys.len(), 1, "{keys:?}");
+    let mut con = redis.client();
+    redis::cmd("SET").arg(&keys[0]).arg(b"MEMOCACH\x03\x00\x00\x00garbage".as_slice()).query::<()>(&mut con).unwrap();
+    let e = run("e", &[]);
+    assert_eq!(e.stdout, "computed 6 7\n42\n", "{}", e.stderr);
+    assert!(e.stderr.contains("explain: miss area(6, 7): cache entry was unreadable (redis"), "{}", e.stderr);
+    write(work.path(), "other.memo", &SHARED.replace("area(6, 7)", "area(2, 3)"));
+    memo(work.path(), &["run", "other.memo", "--cache-dir", "x", "--cache-url", &url]);
+    let keys = redis.entry_keys();
+    let (k1, k2) = (&keys[0], &keys[1]);
+    let v: Vec<u8> = redis::cmd("GET").arg(k1).query(&mut con).unwrap();
+    redis::cmd("SET").arg(k2).arg(v).query::<()>(&mut con).unwrap();
+    let f1 = run("f", &[]);
+    let f2 = memo(work.path(), &["run", "other.memo", "--cache-dir", "f", "--cache-url", &url, "--explain"]);
+    let computed = f1.stdout.matches("computed").count() + f2.stdout.matches("computed").count();
+    assert_eq!(
+        computed, 1,
+        "one of the two keys holds the other's entry:\n{}{}\n{}{}",
+        f1.stdout, f1.stderr, f2.stdout, f2.stderr
+    );
+    assert!(f1.stdout.ends_with("42\n") && f2.stdout.ends_with("6\n"), "never the other key's value");
+    assert!(format!("{}{}", f1.stderr, f2.stderr).contains("belongs to another key"));
+}
+
+#[test]
+fn machines_missing_the_same_key_through_redis_run_the_body_once() {
+    let Some(redis) = Redis::start() else { return };
+    let url = redis.url();
+    let work = tempfile::tempdir().unwrap();
+    write(work.path(), "app.memo", SLOW);
+    let a = spawn(work.path(), &["run", "app.memo", "--cache-dir", "a", "--cache-url", &url], &[]);
+    let b = spawn(work.path(), &["run", "app.memo", "--cache-dir", "b", "--cache-url", &url], &[]);
+    let c = spawn(work.path(), &["run", "app.memo", "--cache-dir", "c", "--cache-url", &url], &[]);
+    let runs = [finish(a), finish(b), finish(c)];
+    for r in &runs {
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert!(r.stdout.ends_with("result 42\n"), "{}", r.stdout);
+    }
+    let computed: usize = runs.iter().map(|r| r.stdout.matches("computing").count()).sum();
+    assert_eq!(computed, 1, "the body ran {computed} times");
+    let leases: Vec<String> = redis::cmd("KEYS").arg("memo:v3:lease:*").query(&mut redis.client()).unwrap();
+    assert!(leases.is_empty(), "{leases:?}");
+}
+
+#[test]
+fn entries_over_the_size_limit_stay_local() {
+    let Some(redis) = Redis::start() else { return };
+    let url = redis.url();
+    let work = tempfile::tempdir().unwrap();
+    write(
+        work.path(),
+        "app.memo",
+        &format!("{REP}cached fn small() {{ print(\"small\"); 1 }}\ncached fn big() {{ print(\"big\"); rep(\"x\", 100000) }}\nsmall()\nbig()\n"),
+    );
+    let args = |m: &'static str| ["run", "app.memo", "--cache-dir", m, "--cache-url", &url, "--cache-url-max-entry", "10000"];
+    assert_eq!(memo(work.path(), &args("a")).stdout, "small\nbig\n");
+    assert_eq!(redis.entry_keys().len(), 1, "only the small entry went to Redis");
+    assert_eq!(memo(work.path(), &args("a")).stdout, "", "both hit locally");
+    assert_eq!(memo(work.path(), &args("b")).stdout, "big\n", "another machine gets the small one from Redis");
+}
+
+#[test]
+fn engines_open_tiers_like_the_cli() {
+    let Some(redis) = Redis::start() else { return };
+    let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
+    let mut results = Vec::new();
+    for d in &dirs {
+        let config = memo::CacheConfig { dir: Some(d.path().to_path_buf()), url: Some(redis.url()), ..Default::default() };
+        let mut engine = memo::Engine::builder().cache_config(config).build();
+        let v: i64 = engine.eval("cached fn cube(x) { x * x * x }\ncube(3) + cube(4)").unwrap();
+        let info = engine.cache_info("cube").unwrap();
+        engine.cache().flush();
+        results.push((v, info.hits, info.misses));
+    }
+    assert_eq!(results, vec![(91, 0, 2), (91, 2, 0)]);
+}

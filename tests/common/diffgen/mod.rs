@@ -1,0 +1,58 @@
+//! A generator of random memo programs and of edits between their runs, for
+//! the differential test of the cache (`tests/differential.rs`).
+//!
+//! A [`Case`] is a program, the files and params it reads, and groups of
+//! edits: version 1 is the program as generated, version k+1 is version k
+//! after the k-th group. Programs are kept as a small syntax tree so they
+//! can be edited, rendered with or without `cached`, and shrunk.
+
+pub mod ast;
+pub mod edit;
+pub mod gen;
+pub mod render;
+pub mod shrink;
+
+pub use ast::*;
+pub use edit::{Case, Edit};
+
+/// xorshift64* with a splitmix64 seed: small, fast, and the same on every
+/// platform, so a seed names a case forever.
+#[derive(Clone, Debug)]
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        Rng((z ^ (z >> 31)) | 1)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// A number in `0..n` (`n > 0`).
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n as u64) as usize
+    }
+
+    /// A number in `lo..=hi`.
+    pub fn range(&mut self, lo: i64, hi: i64) -> i64 {
+        lo + (self.next_u64() % (hi - lo + 1) as u64) as i64
+    }
+
+    /// True with probability `pct` percent.
+    pub fn chance(&mut self, pct: u32) -> bool {
+        (self.next_u64() % 100) < pct as u64
+    }
+
+    pub fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
+        &xs[self.below(xs.len())]
+    }
+}
