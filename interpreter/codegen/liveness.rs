@@ -110,8 +110,7 @@ fn analyze(ir: &FnIr) -> HashSet<usize> {
 /// Boxed slots are never moved.
 fn pin_boxes(n: &Node, pinned: &mut Slots) {
     super::visit(n, &mut |m| {
-        if let Node::BoxNew(s, _) | Node::BoxWrap(s) | Node::BoxGet(s) | Node::BoxSet(s, _) | Node::BoxCompound(_, s, _, _) = m
-        {
+        if let Node::BoxNew(s, _) | Node::BoxWrap(s) | Node::BoxGet(s) | Node::BoxSet(s, _) | Node::BoxCompound(_, s, _, _) = m {
             pinned.add(*s);
         }
         if let Node::SetPath { root: Place::Boxed(s), .. } = m {
@@ -158,6 +157,12 @@ fn go(n: &Node, live: &mut Slots, cx: &mut Cx) {
         }
         Node::Unary(_, a, _) | Node::Field(a, _, _) => go(a, live, cx),
         Node::Binary(_, a, b, _) | Node::Range(a, b, _, _) | Node::Index(a, b, _) => {
+            // A local on the left may be read in place after the right
+            // runs (`xs[len(xs) - 1]` indexes the slot once the index is
+            // known): the right never moves it.
+            if let Node::Local(s) = &**a {
+                live.add(*s);
+            }
             go(b, live, cx);
             go(a, live, cx);
         }

@@ -17,8 +17,8 @@ mod concat;
 mod fields;
 mod globals;
 mod liveness;
-mod tail;
 pub mod spec;
+mod tail;
 
 use crate::ast::{BinOp, UnOp};
 use crate::compiler::ir::{Lit, Node, PathStep, Place, StructDecl};
@@ -611,7 +611,7 @@ pub fn lower(n: &Node) -> Code {
                     Err(c) if i.unwinding_error() => match i.take(c) {
                         // An interrupt (Ctrl-C, a host) or a spent operation
                         // budget is not the script's to catch: it must end the run.
-                        Flow::Error(e) if e.kind != "Interrupted" && !i.ops_exhausted() => {
+                        Flow::Error(e) if e.kind.catchable() && !i.ops_exhausted() => {
                             i.depth = depth;
                             i.stack.truncate(height);
                             i.bp = bp;
