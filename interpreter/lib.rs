@@ -7,6 +7,7 @@
 #![deny(clippy::undocumented_unsafe_blocks)]
 #![deny(unsafe_op_in_unsafe_fn)]
 
+pub mod alloc;
 pub mod ast;
 pub mod cache;
 pub mod codegen;

@@ -72,8 +72,10 @@ unsafe impl GlobalAlloc for MiMalloc {
     }
 }
 
+/// Counted (per thread, see `memo::alloc`) so that `--max-memory` can stop a
+/// script that holds too much.
 #[global_allocator]
-static GLOBAL: MiMalloc = MiMalloc;
+static GLOBAL: memo::alloc::Counting<MiMalloc> = memo::alloc::Counting::new(MiMalloc);
 
 mod cli;
 mod repl;

@@ -8,7 +8,7 @@ use std::path::Path;
 
 /// Top-level modules of the library, by layer (lowest first).
 const LAYERS: &[(&str, &[&str])] = &[
-    ("syntax", &["source", "lexer", "parser", "ast", "error", "names", "stack"]),
+    ("syntax", &["source", "lexer", "parser", "ast", "error", "names", "stack", "alloc"]),
     ("compiler", &["compiler"]),
     ("runtime", &["value", "interp", "codegen"]),
     ("cache", &["hashing", "cache"]),

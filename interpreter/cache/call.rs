@@ -335,7 +335,11 @@ impl Interp {
             .with_trace(facts, deep, wrote_state)
             .with_older(prev);
         let (facts, deep) = (entry.trace.clone(), entry.deep.clone());
-        let persist = cf.options.persist && super::disk::persistable(&v);
+        // Only when there is a tier to write to; the walk is metered (a
+        // result that shares its parts can be huge: see `persistable_in`).
+        let tiers = sess!(self).cache.has_tiers();
+        let persist =
+            cf.options.persist && tiers && super::value_codec::persistable_in(&v, self).map_err(|e| Ctrl::from(e.or_at(span)))?;
         sess!(self).cache.store(key, entry, cf.options.max_entries, persist);
         // A tier that failed (in the lookup that missed, or this store)
         // says so now, once.

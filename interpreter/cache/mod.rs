@@ -561,6 +561,11 @@ impl Cache {
         Some(())
     }
 
+    /// Is any byte tier (a cache directory, Redis) attached?
+    pub fn has_tiers(&self) -> bool {
+        self.inner.tiers.active()
+    }
+
     /// Claims `key` for this thread (as `claim`) and, for an entry that
     /// goes to the byte tiers (`persist`), across processes: while another
     /// process computes it, waits for its entry. Returns `Some(())` when the

@@ -191,6 +191,10 @@ pub(crate) struct OpenTrace {
     /// The deep facts: no calls, each fact once.
     pub deep: Vec<Fact>,
     seen: hashbrown::HashSet<DeepId>,
+    /// The facts other than calls in `facts`, each recorded once: a fact
+    /// read again adds nothing, and a chain of failing cached calls, each
+    /// adopting its callee's facts, would otherwise grow quadratically.
+    own: hashbrown::HashSet<DeepId>,
 }
 
 /// What makes two deep facts the same.
@@ -285,6 +289,9 @@ fn push(interp: &mut Interp, f: Fact) {
     let s = sess!(interp);
     if s.traces.len() > s.barrier {
         if let Some(t) = s.traces.last_mut() {
+            if !matches!(f, Fact::Call(_)) && !DeepId::of(&f).is_some_and(|id| t.own.insert(id)) {
+                return;
+            }
             t.add_deep(&f);
             t.facts.push(f);
         }

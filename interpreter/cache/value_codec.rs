@@ -87,6 +87,63 @@ pub fn persistable(v: &Value) -> bool {
     go(v, 0)
 }
 
+/// Elements `persistable_in` visits at most: a value with more (counting
+/// shared parts as often as they appear) is not written to a tier.
+pub const MAX_PERSIST_ELEMENTS: u64 = 1 << 26;
+
+/// `persistable`, ticking `m` once per element visited, and `false` for a
+/// value with more than `MAX_PERSIST_ELEMENTS` elements: a value that
+/// shares its parts can have far more elements than memory (`x = [x, x]`
+/// forty times), and the walk (and the encoding after it) must end inside
+/// the run's budget.
+pub fn persistable_in<M: crate::value::meter::Meter>(v: &Value, m: &mut M) -> Result<bool, M::Error> {
+    fn go<M: crate::value::meter::Meter>(v: &Value, depth: usize, left: &mut u64, m: &mut M) -> Result<bool, M::Error> {
+        if depth > MAX_DEPTH || *left == 0 {
+            return Ok(false);
+        }
+        *left -= 1;
+        m.tick()?;
+        Ok(match v {
+            Value::List(l) => {
+                if l.may_mutate {
+                    return Ok(false);
+                }
+                for x in l.iter() {
+                    if !go(x, depth + 1, left, m)? {
+                        return Ok(false);
+                    }
+                }
+                true
+            }
+            Value::Map(mo) => {
+                if mo.may_mutate {
+                    return Ok(false);
+                }
+                for (k, x) in mo.map.iter() {
+                    if !go(k, depth + 1, left, m)? || !go(x, depth + 1, left, m)? {
+                        return Ok(false);
+                    }
+                }
+                true
+            }
+            Value::Struct(s) => {
+                if s.may_mutate {
+                    return Ok(false);
+                }
+                for x in s.fields.iter() {
+                    if !go(x, depth + 1, left, m)? {
+                        return Ok(false);
+                    }
+                }
+                true
+            }
+            other => persistable(other),
+        })
+    }
+    let mut left = MAX_PERSIST_ELEMENTS;
+    go(v, 0, &mut left, m)
+}
+
 // ----- writing -----
 
 pub fn put_varint(out: &mut Vec<u8>, mut n: u64) {

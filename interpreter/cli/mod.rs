@@ -111,7 +111,7 @@ pub struct RunOpts {
     /// Print hits, misses and time per cached function at exit (stderr)
     #[arg(long)]
     pub stats: bool,
-    /// Sandbox: stop with a LimitError after N operations (loop iterations and calls)
+    /// Sandbox: stop with a LimitError after N operations (loop iterations, calls, and the work inside one: elements compared, hashed, printed, copied)
     #[arg(long, value_name = "N")]
     pub max_ops: Option<u64>,
     /// Sandbox: maximum call depth before a RecursionError (default 20000)
@@ -120,6 +120,9 @@ pub struct RunOpts {
     /// Sandbox: largest string (bytes), list or map (elements) a script may build
     #[arg(long, value_name = "N")]
     pub max_len: Option<usize>,
+    /// Sandbox: most memory the script may hold, in bytes (suffixes K, M, G: powers of 1024); more is a LimitError
+    #[arg(long, value_name = "BYTES", value_parser = parse_bytes)]
+    pub max_memory: Option<usize>,
     /// Sandbox: refuse file access (read_file, write_file, exists, file_mtime, read_csv, sqlite_open, import)
     #[arg(long)]
     pub no_fs: bool,
@@ -145,6 +148,23 @@ pub fn parse_param(s: &str) -> Value {
         "none" => Value::None,
         _ => Value::str(s),
     }
+}
+
+/// Parses a byte count: digits, optionally followed by K, M or G (powers
+/// of 1024; `KB`, `MiB` and lowercase are accepted too).
+pub fn parse_bytes(s: &str) -> Result<usize, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit() && c != '_').unwrap_or(t.len());
+    let (digits, unit) = t.split_at(split);
+    let n: usize = digits.replace('_', "").parse().map_err(|_| format!("`{s}` is not a number of bytes (e.g. 512M)"))?;
+    let shift = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        _ => return Err(format!("`{s}`: unknown unit (use K, M or G)")),
+    };
+    n.checked_mul(1usize << shift).ok_or_else(|| format!("`{s}` is too large"))
 }
 
 /// The cache directory for a script: flag, then env, then beside the script.
@@ -190,6 +210,7 @@ pub fn make_engine(opts: &RunOpts, cache: Cache) -> Result<Engine, String> {
         max_ops: opts.max_ops,
         max_call_depth: opts.max_depth.unwrap_or(defaults.max_call_depth),
         max_collection_len: opts.max_len.unwrap_or(defaults.max_collection_len),
+        max_memory: opts.max_memory,
         allow_fs: !opts.no_fs,
         allow_clock: !opts.no_clock,
         ..defaults
@@ -292,5 +313,22 @@ fn check_file(file: &Path) -> i32 {
             eprint!("{}", e.render());
             1
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_bytes;
+
+    #[test]
+    fn byte_counts() {
+        assert_eq!(parse_bytes("1000"), Ok(1000));
+        assert_eq!(parse_bytes("64K"), Ok(64 << 10));
+        assert_eq!(parse_bytes("512M"), Ok(512 << 20));
+        assert_eq!(parse_bytes("2g"), Ok(2 << 30));
+        assert_eq!(parse_bytes("1_000 KiB"), Ok(1000 << 10));
+        assert!(parse_bytes("12Q").is_err());
+        assert!(parse_bytes("M").is_err());
+        assert!(parse_bytes("99999999999999999999G").is_err());
     }
 }

@@ -159,27 +159,36 @@ pub(crate) fn is_cmp(op: BinOp) -> bool {
 }
 
 #[cold]
-pub(crate) fn slow_binary(op: BinOp, l: Value, r: Value, i: &Interp, span: Span) -> R {
-    ops::binary(op, l, r, i.config.max_collection_len).map_err(|e| e.or_at(span).into())
+pub(crate) fn slow_binary(op: BinOp, l: Value, r: Value, i: &mut Interp, span: Span) -> R {
+    if is_cmp(op) && !(l.is_scalar() && r.is_scalar()) {
+        // A comparison that walks its operands counts its work.
+        return ops::compare_metered(op, l, r, i).map_err(|e| e.or_at(span).into());
+    }
+    let r = ops::binary(op, l, r, i.config.max_collection_len).map_err(|e| e.or_at(span).into());
+    // A long concatenation counts its bytes at once (`meter::defer`).
+    if i.must_settle() {
+        return i.settle(r, span);
+    }
+    r
 }
 
 /// The slow paths of the local-vs-constant closures, out of line so that
 /// their fast paths need no stack frame (and can tail-call).
 #[cold]
 #[inline(never)]
-pub(crate) fn slow_local_const(op: BinOp, i: &Interp, s: usize, c: i64, span: Span) -> R {
+pub(crate) fn slow_local_const(op: BinOp, i: &mut Interp, s: usize, c: i64, span: Span) -> R {
     let l = i.stack[i.bp + s].clone();
     slow_binary(op, l, Value::Int(c), i, span)
 }
 
 #[cold]
 #[inline(never)]
-fn slow_cond_local(op: BinOp, i: &Interp, s: usize, c: i64, what: &'static str, span: Span) -> Result<bool, Ctrl> {
+fn slow_cond_local(op: BinOp, i: &mut Interp, s: usize, c: i64, what: &'static str, span: Span) -> Result<bool, Ctrl> {
     super::as_bool(slow_local_const(op, i, s, c, span)?, what, span)
 }
 
 #[cold]
-fn slow_cond(op: BinOp, l: Value, r: Value, i: &Interp, what: &'static str, span: Span) -> Result<bool, Ctrl> {
+fn slow_cond(op: BinOp, l: Value, r: Value, i: &mut Interp, what: &'static str, span: Span) -> Result<bool, Ctrl> {
     super::as_bool(slow_binary(op, l, r, i, span)?, what, span)
 }
 
@@ -340,10 +349,22 @@ fn bin<const OP: u8, A: Get, B: Get>(a: A, b: B, span: Span) -> Code {
         if OP == ADD && matches!((&l, &r), (Value::Str(_), Value::Str(_))) {
             // Two strings (`a + b + c` of string values): straight to the
             // concatenation, past the operator dispatch of `ops::binary`.
-            return ops::binary_owned(BinOp::Add, l, r, i.config.max_collection_len).map_err(|(_, e)| e.or_at(span).into());
+            return concat_strs(l, r, i, span);
         }
         slow_binary(op_of(OP), l, r, i, span)
     })
+}
+
+/// `l + r` of two strings, out of line: a recursive function's frame stays
+/// as small as it was (`1 + f(n - 1)` compiles to `bin_any_any`).
+#[inline(never)]
+fn concat_strs(l: Value, r: Value, i: &mut Interp, span: Span) -> R {
+    let r = ops::binary_owned(BinOp::Add, l, r, i.config.max_collection_len).map_err(|(_, e)| e.or_at(span).into());
+    // A long concatenation counts its bytes at once (`meter::defer`).
+    if i.must_settle() {
+        return i.settle(r, span);
+    }
+    r
 }
 
 // ---- comparisons used as conditions ---------------------------------------
@@ -376,8 +397,9 @@ pub(crate) fn lower_compare(op: BinOp, a: &Node, b: &Node, what: &'static str, s
 
 /// `x == k`, `x != k` with `k` a constant (either way round): `none` is a
 /// test of `x`'s tag; a string, bool or number is compared in place,
-/// without cloning the constant. `x` is read in place when it is a local.
-/// (Equality never fails.)
+/// without cloning the constant (a walk no longer than the constant: not
+/// metered). `x` is read in place when it is a local. (Equality never
+/// fails.)
 fn none_test(op: BinOp, a: &Node, b: &Node) -> Option<Cond> {
     let (x, k) = match (op, a, b) {
         (BinOp::Eq | BinOp::Ne, x, Node::Const(k)) | (BinOp::Eq | BinOp::Ne, Node::Const(k), x) => (x, k),
@@ -439,8 +461,9 @@ fn cmp<const OP: u8, A: Get, B: Get>(a: A, b: B, what: &'static str, span: Span)
             std::mem::forget((l, r));
             return Ok(yes);
         }
-        if OP == EQ || OP == NE {
-            // What `ops::binary` does for them, without its dispatch.
+        if (OP == EQ || OP == NE) && l.is_scalar() && r.is_scalar() {
+            // What `ops::binary` does for them, without its dispatch (a
+            // comparison that walks its operands is metered: slow path).
             let yes = values_equal(&l, &r) == (OP == EQ);
             super::discard(l);
             super::discard(r);
@@ -511,6 +534,9 @@ pub(crate) fn update_local_slow(i: &mut Interp, op: BinOp, at: usize, r: Value, 
     match ops::binary_owned(op, cur, r, i.config.max_collection_len) {
         Ok(v) => {
             i.stack[at] = v;
+            if i.must_settle() {
+                return i.settle(Ok(Value::None), span);
+            }
             Ok(Value::None)
         }
         Err((old, e)) => {

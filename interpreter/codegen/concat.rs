@@ -35,6 +35,7 @@ use crate::compiler::ir::{Lit, Node};
 use crate::interp::convert::{int_len, push_int, write_int};
 use crate::interp::{ops, Ctrl, Interp, R};
 use crate::source::Span;
+use crate::value::meter::defer_bytes;
 use crate::value::{unique, BuiltinType, StrObj, TypeValue, Value};
 use std::sync::Arc;
 
@@ -78,7 +79,7 @@ impl StrCall {
         Ok(match self.arg.run(i)? {
             Value::Int(n) => Got::Int(n),
             s @ Value::Str(_) => Got::Val(s),
-            other => match crate::value::repr_limited(&other, i.config.max_collection_len) {
+            other => match i.repr_metered(&other) {
                 Ok(s) => Got::Val(Value::str(s)),
                 Err(e) => return Err(Ctrl::error(e.or_at(self.span))),
             },
@@ -123,18 +124,49 @@ fn parts_of(a: &Node, b: &Node, span: Span) -> Option<(Vec<Part>, Box<[Span]>)> 
 pub(crate) fn lower_chain(a: &Node, b: &Node, span: Span) -> Option<Code> {
     let (parts, spans) = parts_of(a, b, span)?;
     let parts = match split_pair(parts, span) {
-        Ok(PairOf::LitFirst(p)) => return Some(code(move |i| p.value(i))),
-        Ok(PairOf::LitLast(p)) => return Some(code(move |i| p.value(i))),
+        Ok(PairOf::LitFirst(p)) => {
+            return Some(code(move |i| {
+                let r = p.value(i);
+                settled(i, r, span)
+            }))
+        }
+        Ok(PairOf::LitLast(p)) => {
+            return Some(code(move |i| {
+                let r = p.value(i);
+                settled(i, r, span)
+            }))
+        }
         Err(parts) => parts,
     };
     let chain = Chain { parts: parts.into_boxed_slice(), spans };
     // The values live in a stack array sized for the chain.
     Some(match chain.parts.len() {
-        2 => code(move |i| chain.run(i, &mut [NONE; 2])),
-        3 => code(move |i| chain.run(i, &mut [NONE; 3])),
-        4 => code(move |i| chain.run(i, &mut [NONE; 4])),
-        n => code(move |i| chain.run(i, &mut vec![Value::None; n])),
+        2 => code(move |i| {
+            let r = chain.run(i, &mut [NONE; 2]);
+            settled(i, r, span)
+        }),
+        3 => code(move |i| {
+            let r = chain.run(i, &mut [NONE; 3]);
+            settled(i, r, span)
+        }),
+        4 => code(move |i| {
+            let r = chain.run(i, &mut [NONE; 4]);
+            settled(i, r, span)
+        }),
+        n => code(move |i| {
+            let r = chain.run(i, &mut vec![Value::None; n]);
+            settled(i, r, span)
+        }),
     })
+}
+
+/// A chain's value, once a long one has counted its bytes (`meter::defer`).
+#[inline(always)]
+fn settled(i: &mut Interp, r: R, span: Span) -> R {
+    if i.must_settle() {
+        return i.settle(r, span);
+    }
+    r
 }
 
 const NONE: Value = Value::None;
@@ -226,7 +258,7 @@ impl<const LIT_FIRST: bool> Pair<LIT_FIRST> {
     }
 
     #[inline(always)]
-    fn make(&self, i: &Interp, got: Got) -> R {
+    fn make(&self, i: &mut Interp, got: Got) -> R {
         let lit = &self.lit;
         let v = match got {
             Got::Int(n) => {
@@ -265,9 +297,12 @@ impl<const LIT_FIRST: bool> Pair<LIT_FIRST> {
             // An unshared string (a call's result) is extended in place:
             // appended to, or prefixed when it has the room.
             if !LIT_FIRST || m.s.capacity() - m.s.len() >= lit.s.len() {
+                // The bytes moved count against the budget (`meter::defer`).
                 if LIT_FIRST {
+                    defer_bytes(len);
                     m.s.insert_str(0, &lit.s);
                 } else {
+                    defer_bytes(lit.s.len());
                     m.s.push_str(&lit.s);
                 }
                 m.ascii = ascii;
@@ -275,6 +310,7 @@ impl<const LIT_FIRST: bool> Pair<LIT_FIRST> {
                 return Ok(Value::Str(x));
             }
         }
+        defer_bytes(len);
         let mut s = String::with_capacity(len);
         if LIT_FIRST {
             s.push_str(&lit.s);
@@ -368,7 +404,7 @@ fn index_pair<const LIT_FIRST: bool>(slot: usize, pair: Pair<LIT_FIRST>, span: S
 #[cold]
 #[inline(never)]
 fn missing_key(key: &str, span: Span) -> Ctrl {
-    let k = crate::value::repr(&Value::str(key));
+    let k = crate::value::repr_prefix(&Value::str(key), 200);
     Ctrl::error(crate::error::MemoError::new("KeyError", format!("key {k} not found in map")).or_at(span))
 }
 
@@ -457,6 +493,8 @@ impl Chain {
         if matches!(vals[0], Value::Str(_)) {
             let Value::Str(mut first) = std::mem::take(&mut vals[0]) else { unreachable!("matched above") };
             if let Some(m) = unique::get_mut(&mut first) {
+                // The bytes copied count against the budget (`meter::defer`).
+                defer_bytes(len - m.s.len());
                 m.s.reserve_exact(len - m.s.len());
                 self.write(&mut m.s, &vals[1..n], 1);
                 m.ascii = ascii;
@@ -465,6 +503,7 @@ impl Chain {
             }
             vals[0] = Value::Str(first);
         }
+        defer_bytes(len);
         let mut s = String::with_capacity(len);
         self.write(&mut s, &vals[..n], 0);
         Arc::new(StrObj { s, ascii, hash: Default::default() })

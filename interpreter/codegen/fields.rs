@@ -235,13 +235,16 @@ pub(super) fn lower_set_path_on(target: &Node, path: &[PathStep], op: Option<Bin
                 span,
             )));
         }
-        let mut keys = run_steps(i, &steps)?;
+        let mut keys = run_steps(i, &steps, span)?;
         let mut cx = index::PathCx { max: i.config.max_collection_len, me: i.reader(), wrote_object: false };
         let r = index::update_path(&mut t, &mut keys, op, v, &mut cx);
         if cx.wrote_object {
             i.cell_writes += 1;
         }
         r.map_err(|e| e.or_at(span))?;
+        if op.is_some() && i.must_settle() {
+            return i.settle(Ok(Value::None), span);
+        }
         Ok(Value::None)
     })
 }
@@ -255,11 +258,11 @@ fn lower_steps(path: &[PathStep]) -> Vec<Result<Code, String>> {
         .collect()
 }
 
-fn run_steps(i: &mut Interp, steps: &[Result<Code, String>]) -> Result<Vec<Key>, crate::interp::Ctrl> {
+fn run_steps(i: &mut Interp, steps: &[Result<Code, String>], span: Span) -> Result<Vec<Key>, crate::interp::Ctrl> {
     let mut keys = Vec::with_capacity(steps.len());
     for s in steps {
         keys.push(match s {
-            Ok(c) => Key::Index(c.run(i)?),
+            Ok(c) => Key::Index(super::path_key(i, c, span)?),
             Err(f) => Key::Field(f.clone()),
         });
     }
@@ -297,7 +300,7 @@ fn general_set_path(root: Place, path: &[PathStep], op: Option<BinOp>, span: Spa
         let keys: &mut [Key] = if steps.len() == 1 {
             // The common `m[k] = v`: no allocation for the path.
             one = [match &steps[0] {
-                Ok(c) => Key::Index(c.run(i)?),
+                Ok(c) => Key::Index(super::path_key(i, c, span)?),
                 Err(f) => Key::Field(f.clone()),
             }];
             &mut one[..]
@@ -305,7 +308,7 @@ fn general_set_path(root: Place, path: &[PathStep], op: Option<BinOp>, span: Spa
             many = Vec::with_capacity(steps.len());
             for s in &steps {
                 many.push(match s {
-                    Ok(c) => Key::Index(c.run(i)?),
+                    Ok(c) => Key::Index(super::path_key(i, c, span)?),
                     Err(f) => Key::Field(f.clone()),
                 });
             }
@@ -332,6 +335,9 @@ fn general_set_path(root: Place, path: &[PathStep], op: Option<BinOp>, span: Spa
             i.cell_writes += 1;
         }
         r.map_err(|e| e.or_at(span))?;
+        if op.is_some() && i.must_settle() {
+            return i.settle(Ok(Value::None), span);
+        }
         Ok(Value::None)
     })
 }

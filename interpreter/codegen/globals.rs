@@ -97,7 +97,14 @@ fn update(
         clone
     };
     match f(cur) {
-        Ok(v) => i.write_global(g, v, span),
+        Ok(v) => {
+            let r = i.write_global(g, v, span);
+            // A long concatenation counts its bytes at once (`meter::defer`).
+            if i.must_settle() {
+                return i.settle(r, span);
+            }
+            r
+        }
         Err((old, e)) => {
             if i.global_versions[g as usize] == version {
                 // Put back what was taken (no write happened).

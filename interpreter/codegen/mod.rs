@@ -128,6 +128,17 @@ pub(crate) fn code(f: impl Fn(&mut Interp) -> R + Send + Sync + 'static) -> Code
     Code(Box::new(f))
 }
 
+/// A key of an assignment path, evaluated, its map searches counted (see
+/// `Interp::charge_key`; the map's size is not known yet, so the largest
+/// a map may have).
+#[inline]
+fn path_key(i: &mut Interp, c: &Code, span: Span) -> R {
+    let k = c.run(i)?;
+    let most = i.config.max_collection_len;
+    i.charge_key(&k, most).map_err(|e| e.or_at(span))?;
+    Ok(k)
+}
+
 fn err(kind: &str, msg: String, span: Span) -> Ctrl {
     Ctrl::error(MemoError::at(kind, msg, span))
 }
@@ -401,7 +412,13 @@ pub fn lower(n: &Node) -> Code {
                     _ => return i.read_global(g, span),
                 };
                 match ops::binary_owned(op, cur, r, i.config.max_collection_len) {
-                    Ok(v) => i.write_global(g, v, span),
+                    Ok(v) => {
+                        let r = i.write_global(g, v, span);
+                        if i.must_settle() {
+                            return i.settle(r, span);
+                        }
+                        r
+                    }
                     Err((old, e)) => {
                         i.globals[g as usize] = Some(old);
                         Err(e.or_at(span).into())
@@ -427,6 +444,9 @@ pub fn lower(n: &Node) -> Code {
         Node::List(items, span) => {
             let (items, span) = (items.iter().map(lower).collect::<Vec<Code>>(), *span);
             code(move |i| {
+                if items.len() > i.config.max_collection_len {
+                    return Err(ops::too_large("list", items.len(), i.config.max_collection_len).or_at(span).into());
+                }
                 let mut v = Vec::with_capacity(items.len());
                 for c in &items {
                     let x = c.run(i)?;
@@ -443,10 +463,14 @@ pub fn lower(n: &Node) -> Code {
             let pairs: Vec<(Code, Code)> = pairs.iter().map(|(k, v)| (lower(k), lower(v))).collect();
             let span = *span;
             code(move |i| {
+                if pairs.len() > i.config.max_collection_len {
+                    return Err(ops::too_large("map", pairs.len(), i.config.max_collection_len).or_at(span).into());
+                }
                 let mut m = crate::value::ValueMap::with_capacity(pairs.len());
                 for (k, v) in &pairs {
                     let k = k.run(i)?;
                     ops::check_key(&k).map_err(|e| e.or_at(span))?;
+                    i.charge_key(&k, pairs.len()).map_err(|e| e.or_at(span))?;
                     let v = v.run(i)?;
                     crate::value::check_child(&k).and_then(|_| crate::value::check_child(&v)).map_err(|e| e.or_at(span))?;
                     m.insert(k, v);
@@ -504,6 +528,9 @@ pub fn lower(n: &Node) -> Code {
                 let s = s as usize;
                 return code(move |i| {
                     let k = ix.run(i)?;
+                    if let Value::Map(m) = &i.stack[i.bp + s] {
+                        i.charge_key(&k, m.map.len()).map_err(|e| e.or_at(span))?;
+                    }
                     index::index(&i.stack[i.bp + s], &k).map_err(|e| e.or_at(span).into())
                 });
             }
@@ -511,6 +538,9 @@ pub fn lower(n: &Node) -> Code {
             code(move |i| {
                 let t = t.run(i)?;
                 let k = ix.run(i)?;
+                if let Value::Map(m) = &t {
+                    i.charge_key(&k, m.map.len()).map_err(|e| e.or_at(span))?;
+                }
                 index::index(&t, &k).map_err(|e| e.or_at(span).into())
             })
         }
@@ -609,9 +639,9 @@ pub fn lower(n: &Node) -> Code {
                 let (depth, height, bp) = (i.depth, i.stack.len(), i.bp);
                 match body.run(i) {
                     Err(c) if i.unwinding_error() => match i.take(c) {
-                        // An interrupt (Ctrl-C, a host) or a spent operation
-                        // budget is not the script's to catch: it must end the run.
-                        Flow::Error(e) if e.kind.catchable() && !i.ops_exhausted() => {
+                        // An interrupt (Ctrl-C, a host) or a spent operation or
+                        // memory budget is not the script's to catch: it must end the run.
+                        Flow::Error(e) if e.kind.catchable() && !i.budget_spent() => {
                             i.depth = depth;
                             i.stack.truncate(height);
                             i.bp = bp;
@@ -954,10 +984,13 @@ fn call_code<A: AsRef<[Operand]> + Send + Sync + 'static>(
         if let Some(g) = global {
             if let Some(Some(Value::Func(clo))) = i.globals.get(g as usize) {
                 // SAFETY: the global's closure outlives the call: `Interp::bury`
-                // keeps replaced globals until no run and no call is in
+                // keeps replaced globals while `lends` counts a call in
                 // progress (value::lend, rule 2).
                 let clo = unsafe { lend_arc(clo) };
-                return call_borrowed(i, &clo, args, span);
+                i.lends += 1;
+                let r = call_borrowed(i, &clo, args, span);
+                i.end_lend();
+                return r;
             }
         }
         if let Some(s) = local {
@@ -981,74 +1014,85 @@ fn call_code<A: AsRef<[Operand]> + Send + Sync + 'static>(
             },
             None => CalleeValue::Owned(callee_code.run(i)?),
         };
-        match &*f {
-            Value::Func(clo) => {
-                // Not `call_borrowed`: inlining the body call a second time
-                // here would double this closure's stack frame in debug
-                // builds (the depth guard then allows fewer nested calls).
-                let base = push_args(i, args)?;
-                i.call_closure(clo, base, span)
-            }
-            Value::Native(nf) => match args.len() {
-                // Up to three arguments: an array on the stack, each
-                // released inline when it is a scalar.
-                0 => call_native(i, nf, args, &mut [], move_first, span),
-                1 => {
-                    let mut b = [Value::None];
-                    let r = call_native(i, nf, args, &mut b, move_first, span);
-                    let [x] = b;
-                    discard(x);
-                    r
-                }
-                2 => {
-                    let mut b = [Value::None, Value::None];
-                    let r = call_native(i, nf, args, &mut b, move_first, span);
-                    let [x, y] = b;
-                    discard(x);
-                    discard(y);
-                    r
-                }
-                3 => {
-                    let mut b = [Value::None, Value::None, Value::None];
-                    let r = call_native(i, nf, args, &mut b, move_first, span);
-                    let [x, y, z] = b;
-                    discard(x);
-                    discard(y);
-                    discard(z);
-                    r
-                }
-                n => {
-                    let mut args_buf = ArgBuf::new();
-                    let buf = args_buf.slice(n);
-                    call_native(i, nf, args, buf, move_first, span)
-                }
-            },
-            Value::Type(t) if args.len() == 1 => {
-                // `str(i)`, `int(s)`: no argument buffer to set up and drop.
-                let mut one = [args[0].run(i)?];
-                crate::interp::convert::call_type(i, t, &mut one, &[]).map_err(|e| e.or_at(span).into())
-            }
-            Value::Type(t) => {
-                // Conversions (`str(i)`) are hot: arguments on the stack.
-                let mut args_buf = ArgBuf::new();
-                let buf = args_buf.slice(args.len());
-                for (k, a) in args.iter().enumerate() {
-                    std::mem::forget(std::mem::replace(&mut buf[k], a.run(i)?));
-                }
-                crate::interp::convert::call_type(i, t, buf, &[]).map_err(|e| e.or_at(span).into())
-            }
-            other => {
-                let what = match global {
-                    Some(g) => {
-                        let t = other.type_name();
-                        let article = if t.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
-                        format!("`{}` is {article} {t}, not a function", crate::names::name_of(g))
-                    }
-                    None => format!("a value of type `{}` is not callable", other.type_name()),
-                };
-                Err(err("TypeError", what, span))
-            }
+        let lent = matches!(f, CalleeValue::Lent(_));
+        if lent {
+            i.lends += 1;
         }
+        // A closure, so that every way out of the call ends the loan.
+        let r = (|i: &mut Interp| -> Result<Value, Ctrl> {
+            match &*f {
+                Value::Func(clo) => {
+                    // Not `call_borrowed`: inlining the body call a second time
+                    // here would double this closure's stack frame in debug
+                    // builds (the depth guard then allows fewer nested calls).
+                    let base = push_args(i, args)?;
+                    i.call_closure(clo, base, span)
+                }
+                Value::Native(nf) => match args.len() {
+                    // Up to three arguments: an array on the stack, each
+                    // released inline when it is a scalar.
+                    0 => call_native(i, nf, args, &mut [], move_first, span),
+                    1 => {
+                        let mut b = [Value::None];
+                        let r = call_native(i, nf, args, &mut b, move_first, span);
+                        let [x] = b;
+                        discard(x);
+                        r
+                    }
+                    2 => {
+                        let mut b = [Value::None, Value::None];
+                        let r = call_native(i, nf, args, &mut b, move_first, span);
+                        let [x, y] = b;
+                        discard(x);
+                        discard(y);
+                        r
+                    }
+                    3 => {
+                        let mut b = [Value::None, Value::None, Value::None];
+                        let r = call_native(i, nf, args, &mut b, move_first, span);
+                        let [x, y, z] = b;
+                        discard(x);
+                        discard(y);
+                        discard(z);
+                        r
+                    }
+                    n => {
+                        let mut args_buf = ArgBuf::new();
+                        let buf = args_buf.slice(n);
+                        call_native(i, nf, args, buf, move_first, span)
+                    }
+                },
+                Value::Type(t) if args.len() == 1 => {
+                    // `str(i)`, `int(s)`: no argument buffer to set up and drop.
+                    let mut one = [args[0].run(i)?];
+                    crate::interp::convert::call_type(i, t, &mut one, &[]).map_err(|e| e.or_at(span).into())
+                }
+                Value::Type(t) => {
+                    // Conversions (`str(i)`) are hot: arguments on the stack.
+                    let mut args_buf = ArgBuf::new();
+                    let buf = args_buf.slice(args.len());
+                    for (k, a) in args.iter().enumerate() {
+                        std::mem::forget(std::mem::replace(&mut buf[k], a.run(i)?));
+                    }
+                    crate::interp::convert::call_type(i, t, buf, &[]).map_err(|e| e.or_at(span).into())
+                }
+                other => {
+                    let what = match global {
+                        Some(g) => {
+                            let t = other.type_name();
+                            let article = if t.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+                            format!("`{}` is {article} {t}, not a function", crate::names::name_of(g))
+                        }
+                        None => format!("a value of type `{}` is not callable", other.type_name()),
+                    };
+                    Err(err("TypeError", what, span))
+                }
+            }
+        })(i);
+        if lent {
+            i.end_lend();
+        }
+        r
     })
 }
 

@@ -200,7 +200,7 @@ fn str_entries<T: FromValue>(v: Value) -> Result<Vec<(String, T)>, MemoError> {
                 let Value::Str(k) = k else {
                     return Err(MemoError::new(
                         "TypeError",
-                        format!("expected a map with str keys, found the key {}", crate::value::repr(k)),
+                        format!("expected a map with str keys, found the key {}", crate::value::repr_prefix(k, 200)),
                     ));
                 };
                 let x = T::from_value(x.clone())

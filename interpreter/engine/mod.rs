@@ -250,6 +250,11 @@ pub struct Limits {
     /// May scripts read clocks and sleep (`now`, `clock`, `sleep`)?
     /// Otherwise they raise `PermissionError`.
     pub allow_clock: bool,
+    /// Most bytes one run or call may hold (what it allocated and did not
+    /// free); `None`: unlimited. Exceeding it is a `LimitError` that ends
+    /// the run. Needs [`crate::alloc::Counting`] as the program's global
+    /// allocator (otherwise a run with a memory limit fails at once).
+    pub max_memory: Option<usize>,
 }
 
 impl Default for Limits {
@@ -266,7 +271,8 @@ impl Limits {
 
     /// A starting point for untrusted scripts: 10 million operations, call
     /// depth 1,000, collections up to 1 million elements (or bytes), no
-    /// files, no clocks.
+    /// files, no clocks. No memory limit: set [`Limits::max_memory`] too
+    /// when the program installs [`crate::alloc::Counting`].
     pub fn sandbox() -> Limits {
         Limits {
             max_ops: Some(10_000_000),
@@ -274,6 +280,7 @@ impl Limits {
             max_collection_len: 1_000_000,
             allow_fs: false,
             allow_clock: false,
+            max_memory: None,
         }
     }
 
@@ -284,6 +291,7 @@ impl Limits {
             max_collection_len: c.max_collection_len,
             allow_fs: c.allow_fs,
             allow_clock: c.allow_clock,
+            max_memory: c.max_memory,
         }
     }
 
@@ -293,6 +301,7 @@ impl Limits {
         c.max_collection_len = self.max_collection_len;
         c.allow_fs = self.allow_fs;
         c.allow_clock = self.allow_clock;
+        c.max_memory = self.max_memory;
     }
 }
 
@@ -499,6 +508,12 @@ impl EngineBuilder {
         self
     }
 
+    /// See [`Limits::max_memory`].
+    pub fn max_memory(mut self, bytes: usize) -> Self {
+        self.limits.max_memory = Some(bytes);
+        self
+    }
+
     /// See [`Limits::allow_fs`].
     pub fn allow_fs(mut self, yes: bool) -> Self {
         self.limits.allow_fs = yes;
@@ -672,6 +687,11 @@ impl Engine {
         interp.tick = crate::interp::CHECK_EVERY;
         // A call from the host starts with nothing unwinding (see interp::ctrl).
         interp.clear_flow();
+        // The memory count is per thread: it starts on the thread that runs.
+        let f = move |interp: &mut Interp| {
+            interp.start_memory_budget()?;
+            f(interp)
+        };
         let r = match size {
             None => {
                 crate::stack::ensure_limit();
@@ -1002,6 +1022,23 @@ impl Engine {
         let out = &mut self.ip_mut().out;
         let _ = out.write_all(text.as_bytes());
         let _ = out.flush();
+    }
+
+    /// The `repr` form of a value, metered and bounded like `repr(v)` in a
+    /// script (a value whose parts are shared can be far bigger than its
+    /// memory): a `LimitError` past the length limit or the budget.
+    pub fn repr(&mut self, v: &Value) -> Result<String, Error> {
+        let ip = self.ip_mut();
+        let max = ip.config.max_collection_len;
+        crate::value::repr_in(v, max, ip).and_then(|r| r).map_err(Error::from)
+    }
+
+    /// Writes text to the engine's error output.
+    pub fn write_error(&mut self, text: &str) {
+        let ip = self.ip_mut();
+        let _ = ip.out.flush();
+        let _ = ip.err.write_all(text.as_bytes());
+        let _ = ip.err.flush();
     }
 
     /// Flushes the engine's output and error output.

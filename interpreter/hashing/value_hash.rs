@@ -6,6 +6,11 @@
 //! second time reads 32 bytes. Values that may change (they hold a cell or a
 //! native object) and walks under `hash_funcs` are never memoized.
 //!
+//! Every element visited counts as an operation of the run's budget (a
+//! value whose parts are shared can have far more elements than it takes
+//! memory: see `value/meter.rs`), and so does each `BYTES_PER_OP` bytes of
+//! a long string's first digest.
+//!
 //! Floats hash by bits with NaN canonicalized (`-0.0` and `0.0` differ:
 //! they print differently); an int and a float are different (`f(1)` and
 //! `f(1.0)` are different keys even though `==`). Scalars are fed exactly as
@@ -250,6 +255,7 @@ pub fn feed(interp: &mut Interp, h: &mut impl Sink, v: &Value, cx: &HashCx) -> R
                 let d = match s.hash.get() {
                     Some(d) => **d,
                     None => {
+                        interp.charge_bytes(s.s.len())?;
                         let mut sh = blake3::Hasher::new();
                         feed_str(&mut sh, &s.s);
                         let d = *sh.finalize().as_bytes();
@@ -268,6 +274,7 @@ pub fn feed(interp: &mut Interp, h: &mut impl Sink, v: &Value, cx: &HashCx) -> R
                 lh.update(&[tag::LIST]);
                 lh.update(&(l.items.len() as u64).to_le_bytes());
                 for item in l.iter() {
+                    interp.step()?;
                     feed(interp, &mut lh, item, cx)?;
                 }
                 Ok(lh.finalize())
@@ -282,6 +289,7 @@ pub fn feed(interp: &mut Interp, h: &mut impl Sink, v: &Value, cx: &HashCx) -> R
                 mh.update(&[tag::MAP]);
                 mh.update(&(m.map.len() as u64).to_le_bytes());
                 for (k, val) in m.map.iter() {
+                    interp.step()?;
                     feed(interp, &mut mh, k, cx)?;
                     feed(interp, &mut mh, val, cx)?;
                 }
@@ -297,6 +305,7 @@ pub fn feed(interp: &mut Interp, h: &mut impl Sink, v: &Value, cx: &HashCx) -> R
                 sh.update(&[tag::STRUCT]);
                 feed_type(&mut sh, &TypeValue::Struct(s.ty.clone()));
                 for f in s.fields.iter() {
+                    interp.step()?;
                     feed(interp, &mut sh, f, cx)?;
                 }
                 Ok(sh.finalize())

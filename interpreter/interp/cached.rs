@@ -111,19 +111,29 @@ impl CachedFn {
                     other => {
                         return Err(MemoError::at(
                             "TypeError",
-                            format!("`max_entries` must be an int >= 1, got {}", crate::value::repr(other)),
+                            format!("`max_entries` must be an int >= 1, got {}", crate::value::repr_prefix(other, 200)),
                             *span,
                         ))
                     }
                 },
                 "ttl" => match v {
                     Value::Int(n) if *n >= 0 => o.ttl = Some(Duration::from_secs(*n as u64)),
-                    Value::Float(f) if f.get() >= 0.0 && f.get().is_finite() => o.ttl = Some(Duration::from_secs_f64(f.get())),
+                    Value::Float(f) if f.get() >= 0.0 && f.get().is_finite() => match Duration::try_from_secs_f64(f.get()) {
+                        Ok(d) => o.ttl = Some(d),
+                        // Past ~5.8e11 years (u64 seconds): no `Duration` holds it.
+                        Err(_) => {
+                            return Err(MemoError::at(
+                                "ValueError",
+                                format!("`ttl` of {} seconds is too long (at most {} seconds)", crate::value::repr(v), u64::MAX),
+                                *span,
+                            ))
+                        }
+                    },
                     Value::None => o.ttl = None,
                     other => {
                         return Err(MemoError::at(
                             "TypeError",
-                            format!("`ttl` must be a number of seconds >= 0, got {}", crate::value::repr(other)),
+                            format!("`ttl` must be a number of seconds >= 0, got {}", crate::value::repr_prefix(other, 200)),
                             *span,
                         ))
                     }

@@ -217,10 +217,16 @@ pub fn convert(interp: &mut Interp, t: BuiltinType, args: &mut [Value]) -> Resul
     match t {
         BuiltinType::Int => {
             arity("int", args, 1, 1)?;
+            if let Value::Str(s) = &args[0] {
+                interp.charge_bytes(s.s.len())?;
+            }
             to_int(&args[0])
         }
         BuiltinType::Float => {
             arity("float", args, 1, 1)?;
+            if let Value::Str(s) = &args[0] {
+                interp.charge_bytes(s.s.len())?;
+            }
             to_float(&args[0])
         }
         BuiltinType::Str => {
@@ -228,7 +234,7 @@ pub fn convert(interp: &mut Interp, t: BuiltinType, args: &mut [Value]) -> Resul
             match std::mem::replace(&mut args[0], Value::None) {
                 s @ Value::Str(_) => Ok(s),
                 Value::Int(n) => Ok(int_str(n)),
-                other => Ok(Value::str(crate::value::repr_limited(&other, interp.config.max_collection_len)?)),
+                other => Ok(Value::str(crate::value::repr_in(&other, interp.config.max_collection_len, interp)??)),
             }
         }
         BuiltinType::Bool => {
@@ -342,8 +348,18 @@ pub(crate) fn parse_float(s: &str) -> Result<f64> {
 }
 
 /// `list(x)`: a list from a list, range, string (its characters) or map (its keys).
-fn to_list(interp: &Interp, v: Value) -> Result<Value> {
+fn to_list(interp: &mut Interp, v: Value) -> Result<Value> {
     let max = interp.config.max_collection_len;
+    // Counted, and the memory reserved, before the list is made: one
+    // value per element (and a string per character).
+    let (n, each) = match &v {
+        Value::Range(r) => (r.len().min(max.saturating_add(1)), 0),
+        Value::Str(s) => (s.s.len(), std::mem::size_of::<crate::value::StrObj>() + 32),
+        Value::Map(m) => (m.map.len(), 0),
+        _ => (0, 0),
+    };
+    interp.charge(n as u64)?;
+    interp.reserve(n.saturating_mul(std::mem::size_of::<Value>() + each))?;
     match v {
         l @ Value::List(_) => Ok(l),
         Value::Range(r) => {
@@ -370,7 +386,7 @@ fn int_arg(name: &str, v: &Value, what: &str) -> Result<i64> {
 
 /// `range(n)` is `0..n`, `range(a, b)` is `a..b`; `range(a, b, step)` is a
 /// list (counting down for a negative step).
-fn make_range(interp: &Interp, args: &mut [Value]) -> Result<Value> {
+fn make_range(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     arity("range", args, 1, 3)?;
     match args.len() {
         1 => Ok(Value::range(0, int_arg("range", &args[0], "end")?, false)),
@@ -379,7 +395,12 @@ fn make_range(interp: &Interp, args: &mut [Value]) -> Result<Value> {
             let a = int_arg("range", &args[0], "start")?;
             let b = int_arg("range", &args[1], "end")?;
             let step = int_arg("range", &args[2], "step")?;
-            stepped_range(a, b, step, interp.config.max_collection_len)
+            let max = interp.config.max_collection_len;
+            // Its length, counted and reserved before it is made.
+            let n = if step == 0 { 0 } else { ((b as i128 - a as i128) / step as i128).clamp(0, max as i128 + 1) as usize };
+            interp.charge(n as u64)?;
+            interp.reserve_values(n)?;
+            stepped_range(a, b, step, max)
         }
     }
 }

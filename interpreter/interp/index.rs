@@ -78,7 +78,7 @@ pub fn index(t: &Value, i: &Value) -> Result<Value> {
         }
         Value::Map(m) => match m.map.get(i) {
             Some(v) => Ok(v.clone()),
-            None => Err(MemoError::new("KeyError", format!("key {} not found in map", crate::value::repr(i)))),
+            None => Err(MemoError::new("KeyError", format!("key {} not found in map", crate::value::repr_prefix(i, 200)))),
         },
         Value::Range(r) => {
             let len = r.len();
@@ -284,7 +284,10 @@ pub fn update_path(target: &mut Value, path: &mut [Key], op: Option<BinOp>, v: V
                 }
                 None => {
                     if !rest.is_empty() || op.is_some() {
-                        return Err(MemoError::new("KeyError", format!("key {} not found in map", crate::value::repr(&key))));
+                        return Err(MemoError::new(
+                            "KeyError",
+                            format!("key {} not found in map", crate::value::repr_prefix(&key, 200)),
+                        ));
                     }
                     if mm.map.len() >= max {
                         return Err(ops::too_large("map", mm.map.len() + 1, max));

@@ -2,6 +2,7 @@
 //! entry points that run a whole program. The node evaluator is in `eval`,
 //! operators in `ops`, indexing and path updates in `index`.
 
+mod budget;
 pub mod cached;
 mod collect;
 pub mod convert;
@@ -48,6 +49,9 @@ pub struct Config {
     /// Lower code with the specializations of `codegen::spec` (off only to
     /// check that they change nothing).
     pub specialize: bool,
+    /// Most bytes a run may hold (see `crate::alloc`); `None`: unlimited.
+    /// Exceeding it is a `LimitError`.
+    pub max_memory: Option<usize>,
 }
 
 impl Default for Config {
@@ -60,6 +64,7 @@ impl Default for Config {
             allow_fs: true,
             allow_clock: true,
             specialize: true,
+            max_memory: None,
         }
     }
 }
@@ -113,9 +118,12 @@ pub struct Interp {
     /// own: `xs = push(xs, v)` appends in place while the global `push` is
     /// still this one (`codegen::lower_set_local`).
     pub(crate) builtin_push: Option<Arc<NativeFn>>,
-    /// Global functions, natives and types replaced during the current run
-    /// (see `bury`).
+    /// Global functions, natives and types replaced while a call of a
+    /// global was in progress (see `bury`).
     graveyard: Vec<Value>,
+    /// Calls in progress whose callee is a global lent without a reference
+    /// count (`codegen::call_code`).
+    pub(crate) lends: u32,
     /// Nesting of `run_proto` (imports run inside a run).
     run_depth: u32,
     /// Operations until the next look at `interrupt` and `max_ops`.
@@ -124,6 +132,10 @@ pub struct Interp {
     pub(crate) ops: u64,
     /// The `break`, `continue` or `return` being unwound (see `ctrl`).
     flow: ctrl::Signal,
+    /// `crate::alloc::thread_net()` when the run started (see `budget`).
+    memory_base: isize,
+    /// The run ran out of operations or memory (see `budget`).
+    budget_spent: bool,
 }
 
 impl Interp {
@@ -155,10 +167,13 @@ impl Interp {
             tick: CHECK_EVERY,
             native_span: Span::default(),
             graveyard: Vec::new(),
+            lends: 0,
             builtin_push: None,
             run_depth: 0,
             ops: 0,
             flow: ctrl::Signal::None,
+            memory_base: crate::alloc::thread_net(),
+            budget_spent: false,
         }
     }
 
@@ -204,15 +219,28 @@ impl Interp {
         self.global_epoch += 1;
     }
 
-    /// Keeps a replaced global function, native or type alive until
-    /// `release_graveyard` finds no run and no call in progress: calls of
-    /// globals borrow them without a reference count (see
-    /// `codegen::call_code`), so they must not be freed while one may still
-    /// be running.
+    /// Keeps a replaced global function, native or type alive while a call
+    /// of a global is in progress: such calls borrow their callee without a
+    /// reference count (see `codegen::call_code`), so it must not be freed
+    /// while one may still be running. With no such call in progress it is
+    /// freed at once (2M rebinds of a global closure in a loop no longer
+    /// pile up until the run ends).
     #[inline]
     fn bury(&mut self, old: Option<Value>) {
         if let Some(f @ (Value::Func(_) | Value::Native(_) | Value::Type(_))) = old {
-            self.graveyard.push(f);
+            if self.lends > 0 {
+                self.graveyard.push(f);
+            }
+        }
+    }
+
+    /// Ends the loan of a global callee; the last one frees what was
+    /// replaced meanwhile.
+    #[inline]
+    pub(crate) fn end_lend(&mut self) {
+        self.lends -= 1;
+        if self.lends == 0 && !self.graveyard.is_empty() {
+            self.graveyard.clear();
         }
     }
 
@@ -297,9 +325,13 @@ impl Interp {
         let path = PathBuf::from(name);
         self.file_paths.insert(file, path);
         let prog = crate::parser::parse_program(text, file)?;
+        // A program takes memory in proportion to its text (a deeply nested
+        // expression, a few hundred bytes per byte): within the limit?
+        self.check_memory(0)?;
         let globals = &self.globals;
         let is_defined = |n: &str| names::lookup(n).and_then(|id| globals.get(id as usize)).is_some_and(|g| g.is_some());
         let ir = compile_program(&prog, &CompileOptions { file, is_defined: &is_defined, check_undefined, library: false })?;
+        self.check_memory(0)?;
         Ok(crate::codegen::spec::with_enabled(self.config.specialize, || crate::codegen::lower_fn(&ir)))
     }
 
@@ -331,6 +363,9 @@ impl Interp {
         // statements); one left by a panic a host caught must not be taken
         // for this run's.
         self.clear_flow();
+        if self.run_depth == 0 {
+            self.budget_spent = false;
+        }
         self.run_depth += 1;
         let r = proto.code.run(self);
         self.run_depth -= 1;
@@ -560,6 +595,8 @@ impl Interp {
     /// run from inside a native it called through `call_value`).
     pub(crate) fn release_graveyard(&mut self) {
         if self.run_depth == 0 && self.depth == 0 {
+            // A panic a host caught may have skipped `end_lend`s.
+            self.lends = 0;
             self.graveyard.clear();
         }
     }
@@ -632,15 +669,7 @@ impl Interp {
     fn check_limits(&mut self) -> std::result::Result<(), MemoError> {
         self.tick = CHECK_EVERY;
         self.ops += CHECK_EVERY as u64;
-        if self.interrupt.swap(false, std::sync::atomic::Ordering::Relaxed) {
-            return Err(MemoError::new("Interrupted", "interrupted"));
-        }
-        if let Some(max) = self.config.max_ops {
-            if self.ops > max {
-                return Err(MemoError::new("LimitError", format!("operation limit of {max} exceeded")));
-            }
-        }
-        Ok(())
+        self.check_budget()
     }
 
     /// Drops the stack down to `base`; scalar slots (most of them) are

@@ -2,6 +2,7 @@
 
 use crate::ast::BinOp;
 use crate::error::{MemoError, Result};
+use crate::value::meter::defer_bytes;
 use crate::value::{check_child, values_equal, ListObj, StrObj, Value};
 use std::cmp::Ordering;
 use std::sync::Arc;
@@ -193,6 +194,28 @@ pub fn compare(op: BinOp, a: &Value, b: &Value) -> Result<Ordering> {
     }
 }
 
+/// A comparison operator (`==`, `!=`, `<`, ...) on two values that are
+/// not both scalars: the walk over lists, maps and structs (and long
+/// strings) is metered by the interpreter, so no comparison outlasts the
+/// budget (`value/meter.rs`). Gives what `binary` gives.
+pub(crate) fn compare_metered(op: BinOp, a: Value, b: Value, i: &mut crate::interp::Interp) -> Result<Value> {
+    let yes = match op {
+        BinOp::Eq => crate::value::equal_in(&a, &b, i)?,
+        BinOp::Ne => !crate::value::equal_in(&a, &b, i)?,
+        _ if matches!((&a, &b), (Value::List(_), Value::List(_)) | (Value::Str(_), Value::Str(_))) => {
+            let o = crate::value::cmp_in(&a, &b, i)?;
+            match op {
+                BinOp::Lt => o == Ordering::Less,
+                BinOp::Le => o != Ordering::Greater,
+                BinOp::Gt => o == Ordering::Greater,
+                _ => o != Ordering::Less,
+            }
+        }
+        _ => return binary(op, a, b, i.config.max_collection_len),
+    };
+    Ok(Value::bool(yes))
+}
+
 fn float_nan_cmp(op: BinOp, a: &Value, b: &Value) -> bool {
     matches!((as_f64(a), as_f64(b)), (Some(x), Some(y)) if x.is_nan() || y.is_nan()) && op != BinOp::Ne
 }
@@ -282,7 +305,9 @@ pub fn binary_owned(op: BinOp, a: Value, b: Value, max: usize) -> std::result::R
                 if len > max {
                     return Err((Value::Str(x), too_large("string", len, max)));
                 }
+                // The bytes copied count against the budget (`meter::defer`).
                 if let Some(xm) = crate::value::unique::get_mut(&mut x) {
+                    defer_bytes(y.s.len());
                     xm.s.push_str(&y.s);
                     xm.ascii &= y.ascii;
                     xm.hash = Default::default();
@@ -292,12 +317,14 @@ pub fn binary_owned(op: BinOp, a: Value, b: Value, max: usize) -> std::result::R
                     // `"k" + str(i)`: the right operand is a fresh string
                     // with room for the left one in front of it.
                     Some(ym) if ym.s.capacity() - ym.s.len() >= x.s.len() => {
+                        defer_bytes(len);
                         ym.s.insert_str(0, &x.s);
                         ym.ascii &= x.ascii;
                         ym.hash = Default::default();
                         Ok(Value::Str(y))
                     }
                     _ => {
+                        defer_bytes(len);
                         let mut s = String::with_capacity(len);
                         s.push_str(&x.s);
                         s.push_str(&y.s);
@@ -310,6 +337,7 @@ pub fn binary_owned(op: BinOp, a: Value, b: Value, max: usize) -> std::result::R
                 if len > max {
                     return Err((Value::List(x), too_large("list", len, max)));
                 }
+                crate::value::meter::defer(y.items.len() as u64);
                 let xm: &mut ListObj = crate::value::unique::make_mut(&mut x);
                 xm.items.append(&y.items);
                 xm.may_mutate |= y.may_mutate;

@@ -12,7 +12,10 @@ pub const NATIVES: &[(&str, Builtin)] = &[("cache_info", cache_info), ("cache_cl
 fn cached_fn(name: &str, v: &Value) -> Result<Arc<crate::interp::CachedFn>> {
     match v {
         Value::Func(c) if c.cached.is_some() => Ok(c.cached.clone().unwrap()),
-        other => Err(MemoError::new("TypeError", format!("{name}() expects a cached fn, got {}", crate::value::repr(other)))),
+        other => Err(MemoError::new(
+            "TypeError",
+            format!("{name}() expects a cached fn, got {}", crate::value::repr_prefix(other, 200)),
+        )),
     }
 }
 

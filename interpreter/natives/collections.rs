@@ -16,7 +16,7 @@ use crate::interp::index::{norm_index, substr};
 use crate::interp::ops::push_onto;
 use crate::interp::ops::{check_key, too_large};
 use crate::interp::Interp;
-use crate::value::{check_child, repr, values_equal, ListBuilder, ListItems, ListObj, MapObj, RangeObj, StrObj, Value};
+use crate::value::{check_child, cmp_in, equal_in, ListBuilder, ListItems, ListObj, MapObj, RangeObj, StrObj, Value};
 use std::cmp::Ordering;
 use std::sync::Arc;
 
@@ -216,6 +216,7 @@ fn insert(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
         }
         Value::Map(m) => {
             check_key(&args[1])?;
+            interp.charge_key(&args[1], m.map.len())?;
             if m.map.len() >= max && !m.map.contains_key(&args[1]) {
                 return Err(too_large("map", m.map.len() + 1, max));
             }
@@ -236,7 +237,7 @@ fn insert(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
 
 /// `remove(xs, i)`: xs without the element at index i. `remove(m, k)`: m
 /// without key k (a `KeyError` if it has none).
-fn remove(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
+fn remove(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     arity("remove", args, 2, 2)?;
     match &args[0] {
         Value::List(l) => {
@@ -251,8 +252,9 @@ fn remove(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
         }
         Value::Map(m) => {
             let k = &args[1];
+            interp.charge_key(k, m.map.len())?;
             if !m.map.contains_key(k) {
-                return Err(MemoError::new("KeyError", format!("key {} not found in map", repr(k))));
+                return Err(MemoError::new("KeyError", format!("key {} not found in map", crate::value::repr_prefix(k, 200))));
             }
             let Value::Map(mut m) = take(&mut args[0]) else { unreachable!("checked above") };
             let k = &args[1];
@@ -279,7 +281,7 @@ fn map_arg<'a>(name: &str, v: &'a Value) -> Result<&'a Arc<MapObj>> {
 }
 
 /// `has(m, k)`: whether map m has key k.
-fn has(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
+fn has(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     arity("has", args, 2, 2)?;
     let m = match &args[0] {
         Value::Map(m) => m,
@@ -290,27 +292,35 @@ fn has(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
             ))
         }
     };
+    interp.charge_key(&args[1], m.map.len())?;
     Ok(Value::bool(m.map.contains_key(&args[1])))
 }
 
 /// `keys(m)`: the keys, in order.
-fn keys(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
+fn keys(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     arity("keys", args, 1, 1)?;
     let m = map_arg("keys", &args[0])?;
+    interp.charge(m.map.len() as u64)?;
+    interp.reserve_values(m.map.len())?;
     Ok(Value::list(m.map.keys().cloned().collect()))
 }
 
 /// `values(m)`: the values, in key order.
-fn values(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
+fn values(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     arity("values", args, 1, 1)?;
     let m = map_arg("values", &args[0])?;
+    interp.charge(m.map.len() as u64)?;
+    interp.reserve_values(m.map.len())?;
     Ok(new_list(m.map.values().cloned().collect(), m.may_mutate))
 }
 
 /// `items(m)`: `[key, value]` pairs, in key order.
-fn items(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
+fn items(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     arity("items", args, 1, 1)?;
     let m = map_arg("items", &args[0])?;
+    interp.charge(2 * m.map.len() as u64)?;
+    // A pair per entry: its value in the list, and a list of two.
+    interp.reserve(m.map.len().saturating_mul(2 * std::mem::size_of::<Value>() + std::mem::size_of::<ListObj>() + 32))?;
     Ok(Value::list(m.map.iter().map(|(k, v)| Value::list_from(vec![k.clone(), v.clone()])).collect()))
 }
 
@@ -328,8 +338,10 @@ fn map(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     let f = take(&mut args[1]);
     check_callable("map", &f)?;
     seq.check_len("list", interp.config.max_collection_len)?;
+    interp.reserve_values(seq.len())?;
     let mut out = ListBuilder::with_capacity(seq.len());
     for x in seq.iter() {
+        interp.step()?;
         out.push(interp.call_value(&f, &mut [x], None)?);
     }
     Ok(out.finish())
@@ -343,9 +355,11 @@ fn filter(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     let f = take(&mut args[1]);
     check_callable("filter", &f)?;
     seq.check_len("list", interp.config.max_collection_len)?;
+    interp.reserve_values(seq.len())?;
     // Room for every element; `finish` gives back what the filter dropped.
     let mut out = ListBuilder::with_capacity(seq.len());
     for x in seq.iter() {
+        interp.step()?;
         match interp.call_value(&f, &mut [x.clone()], None)? {
             Value::Bool(b) => {
                 if b.get() {
@@ -380,6 +394,7 @@ fn reduce(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
         }
     };
     for x in it {
+        interp.step()?;
         acc = interp.call_value(&f, &mut [acc, x], None)?;
     }
     Ok(acc)
@@ -389,11 +404,12 @@ fn reduce(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
 
 /// `sum(xs)`: the sum of a list or range of numbers (0 when empty). Ints
 /// stay ints (overflow is an error); a float anywhere makes the sum a float.
-fn sum(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
+fn sum(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     arity("sum", args, 1, 1)?;
     match &args[0] {
         Value::Range(r) => range_sum(r.start, end_excl(r)).map(Value::Int),
         Value::List(l) => {
+            interp.charge(l.items.len() as u64)?;
             let mut int_acc: i64 = 0;
             let mut float_acc: Option<f64> = None;
             for x in l.iter() {
@@ -437,21 +453,22 @@ fn range_sum(a: i64, b: i128) -> Result<i64> {
 }
 
 /// The candidates of `min`/`max`: one list or range argument, or 2+ arguments.
-fn extreme(name: &str, args: &mut [Value], want: Ordering) -> Result<Value> {
+fn extreme(interp: &mut Interp, name: &str, args: &mut [Value], want: Ordering) -> Result<Value> {
     arity(name, args, 1, usize::MAX)?;
-    fn pick<'a>(items: impl Iterator<Item = &'a Value>, want: Ordering) -> Option<Value> {
+    fn pick<'a>(interp: &mut Interp, items: impl Iterator<Item = &'a Value>, want: Ordering) -> Result<Option<Value>> {
         let mut best: Option<&Value> = None;
         for x in items {
+            interp.step()?;
             match best {
-                Some(b) if x.cmp(b) != want => {}
+                Some(b) if cmp_in(x, b, interp)? != want => {}
                 _ => best = Some(x),
             }
         }
-        best.cloned()
+        Ok(best.cloned())
     }
     let found = if args.len() == 1 {
         match &args[0] {
-            Value::List(l) => pick(l.iter(), want),
+            Value::List(l) => pick(interp, l.iter(), want)?,
             Value::Range(r) => {
                 let (a, b) = (r.start, end_excl(r));
                 if b <= a as i128 {
@@ -470,19 +487,19 @@ fn extreme(name: &str, args: &mut [Value], want: Ordering) -> Result<Value> {
             }
         }
     } else {
-        pick(args.iter(), want)
+        pick(interp, args.iter(), want)?
     };
     found.ok_or_else(|| MemoError::new("ValueError", format!("{name}() of an empty sequence")))
 }
 
 /// `min(xs)` / `min(a, b, ...)`: the smallest value (the first of equals).
-fn min(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
-    extreme("min", args, Ordering::Less)
+fn min(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
+    extreme(interp, "min", args, Ordering::Less)
 }
 
 /// `max(xs)` / `max(a, b, ...)`: the largest value (the first of equals).
-fn max(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
-    extreme("max", args, Ordering::Greater)
+fn max(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
+    extreme(interp, "max", args, Ordering::Greater)
 }
 
 /// `abs(n)`.
@@ -501,9 +518,11 @@ fn abs(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
 // ----- ordering -----
 
 /// The elements of a list or range argument, for sorting.
-fn sortable(name: &str, v: &Value, max: usize) -> Result<(Vec<Value>, bool)> {
+fn sortable(interp: &mut Interp, name: &str, v: &Value) -> Result<(Vec<Value>, bool)> {
     let seq = Seq::of_numbers(name, v)?;
-    seq.check_len("list", max)?;
+    seq.check_len("list", interp.config.max_collection_len)?;
+    // The elements, their order, and the sorted list.
+    interp.reserve_values(seq.len().saturating_mul(3))?;
     let may_mutate = matches!(&seq, Seq::List(l) if l.may_mutate);
     Ok((seq.iter().collect(), may_mutate))
 }
@@ -512,8 +531,12 @@ fn sortable(name: &str, v: &Value, max: usize) -> Result<(Vec<Value>, bool)> {
 /// values, numbers compared numerically).
 fn sort(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     arity("sort", args, 1, 1)?;
-    let (mut v, may_mutate) = sortable("sort", &args[0], interp.config.max_collection_len)?;
-    v.sort();
+    let (mut v, may_mutate) = sortable(interp, "sort", &args[0])?;
+    interp.charge(v.len() as u64)?;
+    super::sorting::try_sort_by(&mut v, |a, b| {
+        interp.step()?;
+        cmp_in(a, b, interp)
+    })?;
     Ok(new_list(v.into_iter().collect(), may_mutate))
 }
 
@@ -521,15 +544,19 @@ fn sort(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
 /// per element).
 fn sort_by(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     arity("sort_by", args, 2, 2)?;
-    let (v, may_mutate) = sortable("sort_by", &args[0], interp.config.max_collection_len)?;
+    let (v, may_mutate) = sortable(interp, "sort_by", &args[0])?;
     let f = take(&mut args[1]);
     check_callable("sort_by", &f)?;
     let mut keyed = Vec::with_capacity(v.len());
     for x in v {
+        interp.step()?;
         let k = interp.call_value(&f, &mut [x.clone()], None)?;
         keyed.push((k, x));
     }
-    keyed.sort_by(|a, b| a.0.cmp(&b.0));
+    super::sorting::try_sort_by(&mut keyed, |a, b| {
+        interp.step()?;
+        cmp_in(&a.0, &b.0, interp)
+    })?;
     Ok(new_list(keyed.into_iter().map(|(_, x)| x).collect(), may_mutate))
 }
 
@@ -537,11 +564,20 @@ fn sort_by(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
 fn reverse(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     arity("reverse", args, 1, 1)?;
     match &args[0] {
-        Value::List(l) => Ok(new_list(l.items.iter().rev().cloned().collect(), l.may_mutate)),
-        Value::Str(s) => Ok(Value::str(s.s.chars().rev().collect::<String>())),
+        Value::List(l) => {
+            interp.charge(l.items.len() as u64)?;
+            interp.reserve_values(l.items.len())?;
+            Ok(new_list(l.items.iter().rev().cloned().collect(), l.may_mutate))
+        }
+        Value::Str(s) => {
+            interp.charge_bytes(s.s.len())?;
+            Ok(Value::str(s.s.chars().rev().collect::<String>()))
+        }
         Value::Range(r) => {
             let seq = Seq::Range(r.start, end_excl(r));
             seq.check_len("list", interp.config.max_collection_len)?;
+            interp.charge(seq.len() as u64)?;
+            interp.reserve_values(seq.len())?;
             Ok(Value::list(seq.iter().collect::<Vec<_>>().into_iter().rev().collect()))
         }
         other => Err(bad_arg("reverse", "a list, range or str", other)),
@@ -560,14 +596,18 @@ fn join(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     };
     let max = interp.config.max_collection_len;
     let mut out = String::new();
+    let mut start = 0;
     for (i, x) in seq.iter().enumerate() {
+        interp.step()?;
         if i > 0 {
             out.push_str(&sep.s);
         }
         match &x {
             Value::Str(s) => out.push_str(&s.s),
-            other => out.push_str(&repr(other)),
+            other => out.push_str(&super::core::repr_metered(interp, other)?),
         }
+        interp.charge_bytes(out.len() - start.min(out.len()))?;
+        start = out.len();
         if out.len() > max {
             return Err(too_large("string", out.len(), max));
         }
@@ -578,7 +618,7 @@ fn join(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
 /// `slice(x, a[, b])`: elements `a` up to (not including) `b` of a list,
 /// string or range; `b` defaults to the length; negative indexes count from
 /// the end; out of range is an `IndexError`.
-fn slice(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
+fn slice(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     arity("slice", args, 2, 3)?;
     let len = match &args[0] {
         Value::List(l) => l.items.len(),
@@ -614,6 +654,7 @@ fn slice(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
             if start == 0 && end == len {
                 return Ok(Value::Str(s));
             }
+            interp.charge_bytes(if s.ascii { end - start } else { s.s.len() })?;
             Ok(Value::str(substr(&s, start, end)))
         }
         Value::Range(r) => {
@@ -641,12 +682,15 @@ fn slice_range(a: i64, b: Option<i64>, len: usize) -> Option<(usize, usize)> {
 
 /// `contains(x, y)`: substring for strings, an equal element for lists and
 /// ranges, a key for maps.
-fn contains(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
+fn contains(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     arity("contains", args, 2, 2)?;
     let y = &args[1];
     let found = match &args[0] {
         Value::Str(s) => match y {
-            Value::Str(t) => memchr::memmem::find(s.s.as_bytes(), t.s.as_bytes()).is_some(),
+            Value::Str(t) => {
+                interp.charge_bytes(s.s.len())?;
+                memchr::memmem::find(s.s.as_bytes(), t.s.as_bytes()).is_some()
+            }
             other => {
                 return Err(MemoError::new(
                     "TypeError",
@@ -654,8 +698,21 @@ fn contains(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
                 ))
             }
         },
-        Value::List(l) => l.iter().any(|x| values_equal(x, y)),
-        Value::Map(m) => m.map.contains_key(y),
+        Value::List(l) => {
+            let mut found = false;
+            for x in l.iter() {
+                interp.step()?;
+                if equal_in(x, y, interp)? {
+                    found = true;
+                    break;
+                }
+            }
+            found
+        }
+        Value::Map(m) => {
+            interp.charge_key(y, m.map.len())?;
+            m.map.contains_key(y)
+        }
         Value::Range(r) => {
             let (a, b) = (r.start, end_excl(r));
             match y {
@@ -663,7 +720,7 @@ fn contains(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
                 Value::Float(f) => {
                     // Saturating cast; equal only when the float is exactly that int.
                     let i = f.get() as i64;
-                    a <= i && (i as i128) < b && values_equal(&Value::Int(i), y)
+                    a <= i && (i as i128) < b && crate::value::values_equal(&Value::Int(i), y)
                 }
                 _ => false,
             }

@@ -8,7 +8,7 @@ use crate::error::{MemoError, Result};
 use crate::hashing::value_hash::{digest, HashCx};
 use crate::interp::ops::too_large;
 use crate::interp::Interp;
-use crate::value::{repr, to_display, Value};
+use crate::value::Value;
 use std::io::Write;
 use std::sync::Arc;
 
@@ -27,13 +27,34 @@ pub const NATIVES: &[(&str, Builtin)] = &[
 ];
 
 /// Appends the `print`/`str` form of a value (strings raw) without copying
-/// a string argument first.
-fn push_display(out: &mut String, v: &Value, max: usize) -> Result<()> {
+/// a string argument first; the walk counts against the run's budget.
+fn push_display(interp: &mut Interp, out: &mut String, v: &Value) -> Result<()> {
     match v {
-        Value::Str(s) => out.push_str(&s.s),
-        other => out.push_str(&crate::value::repr_limited(other, max)?),
+        Value::Str(s) => {
+            interp.charge_bytes(s.s.len())?;
+            out.push_str(&s.s)
+        }
+        other => out.push_str(&repr_metered(interp, other)?),
     }
     Ok(())
+}
+
+/// `repr(v)` of at most `max_collection_len` bytes, its walk counted
+/// against the run's budget (`value/meter.rs`).
+pub(crate) fn repr_metered(interp: &mut Interp, v: &Value) -> Result<String> {
+    interp.repr_metered(v)
+}
+
+/// What `print(v)` / `str(v)` shows, within the same bounds as
+/// [`repr_metered`].
+pub(crate) fn display_metered(interp: &mut Interp, v: &Value) -> Result<String> {
+    match v {
+        Value::Str(s) => {
+            interp.charge_bytes(s.s.len())?;
+            Ok(s.s.clone())
+        }
+        other => repr_metered(interp, other),
+    }
 }
 
 /// `print(a, b, ...)`: the arguments' display forms joined by one space, then
@@ -45,7 +66,7 @@ fn print(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
         if i > 0 {
             line.push(' ');
         }
-        push_display(&mut line, a, interp.config.max_collection_len)?;
+        push_display(interp, &mut line, a)?;
     }
     line.push('\n');
     interp.out.write_all(line.as_bytes()).map_err(|e| MemoError::new("IOError", format!("cannot write output: {e}")))?;
@@ -55,7 +76,7 @@ fn print(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
 /// `repr(x)`: the quoted form of any value.
 fn repr_native(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     arity("repr", args, 1, 1)?;
-    Ok(Value::str(crate::value::repr_limited(&args[0], interp.config.max_collection_len)?))
+    Ok(Value::str(repr_metered(interp, &args[0])?))
 }
 
 /// `type(x)`: x's type, as a type value.
@@ -65,18 +86,23 @@ fn type_native(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
 }
 
 /// `len(x)`: characters of a string, elements of a list, map or range.
-fn len(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
+fn len(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     arity("len", args, 1, 1)?;
     let n = match &args[0] {
-        Value::Str(s) => s.char_len(),
+        Value::Str(s) => {
+            if !s.ascii {
+                interp.charge_bytes(s.s.len())?;
+            }
+            s.char_len()
+        }
         Value::List(l) => l.items.len(),
         Value::Map(m) => m.map.len(),
         Value::Range(r) => r.len(),
         other => return Err(bad_arg("len", "a str, list, map or range", other)),
     };
-    i64::try_from(n)
-        .map(Value::Int)
-        .map_err(|_| MemoError::new("OverflowError", format!("len() of {} does not fit in an int", repr(&args[0]))))
+    i64::try_from(n).map(Value::Int).map_err(|_| {
+        MemoError::new("OverflowError", format!("len() of {} does not fit in an int", crate::value::repr_prefix(&args[0], 80)))
+    })
 }
 
 /// `hash(x)`: the structural hash (the one cache keys use) as 64 hex digits.
@@ -117,19 +143,19 @@ fn id(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
 }
 
 /// `error(msg)`: raises an error of kind `Error`.
-fn error(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
+fn error(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     arity("error", args, 1, 1)?;
-    Err(MemoError::new("Error", to_display(&args[0])))
+    Err(MemoError::new("Error", display_metered(interp, &args[0])?))
 }
 
 /// `assert(cond[, msg])`: raises `AssertionError` when `cond` is false.
-fn assert(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
+fn assert(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     arity("assert", args, 1, 2)?;
     match &args[0] {
         Value::Bool(b) if b.get() => Ok(Value::None),
         Value::Bool(_) => {
             let msg = match args.get(1) {
-                Some(m) => to_display(m),
+                Some(m) => display_metered(interp, m)?,
                 None => "assertion failed".to_string(),
             };
             Err(MemoError::new("AssertionError", msg))
@@ -162,7 +188,7 @@ fn format(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
                 Some('}') => {
                     placeholders += 1;
                     if let Some(v) = rest.get(used) {
-                        push_display(&mut out, v, max)?;
+                        push_display(interp, &mut out, v)?;
                         used += 1;
                     }
                 }
@@ -213,6 +239,7 @@ fn get(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
             if args.len() < 2 {
                 return Err(MemoError::new("TypeError", "get() on a map needs a key: get(m, key[, default])"));
             }
+            interp.charge_key(&args[1], m.map.len())?;
             m.map.get(&args[1]).cloned()
         }
         Value::List(l) => {

@@ -60,12 +60,19 @@ fn json_parse(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     let Value::Str(s) = &args[0] else {
         return Err(bad_arg("json_parse", "a str", &args[0]));
     };
+    interp.charge_bytes(s.s.len())?;
+    // serde's tree, then memo's values: a few times the text, at most.
+    interp.reserve(s.s.len().saturating_mul(8))?;
     let doc: serde_json::Value =
         serde_json::from_str(&s.s).map_err(|e| MemoError::new("ValueError", format!("json_parse(): invalid JSON: {e}")))?;
-    from_json(doc, interp.config.max_collection_len)
+    let max = interp.config.max_collection_len;
+    from_json(interp, doc, max)
 }
 
-fn from_json(v: serde_json::Value, max: usize) -> Result<Value> {
+/// The memo value of a parsed document. Lists and maps obey the length
+/// limit, and each value made counts as an operation (`--max-ops`).
+fn from_json(interp: &mut Interp, v: serde_json::Value, max: usize) -> Result<Value> {
+    interp.step()?;
     Ok(match v {
         serde_json::Value::Null => Value::None,
         serde_json::Value::Bool(b) => Value::bool(b),
@@ -80,7 +87,7 @@ fn from_json(v: serde_json::Value, max: usize) -> Result<Value> {
             }
             let mut out = Vec::new();
             for item in items {
-                out.push(from_json(item, max)?);
+                out.push(from_json(interp, item, max)?);
             }
             Value::list_from(out)
         }
@@ -90,7 +97,7 @@ fn from_json(v: serde_json::Value, max: usize) -> Result<Value> {
             }
             let mut out = crate::value::ValueMap::with_capacity(fields.len());
             for (k, v) in fields {
-                out.insert(Value::str(k), from_json(v, max)?);
+                out.insert(Value::str(k), from_json(interp, v, max)?);
             }
             Value::map(out)
         }
@@ -107,12 +114,13 @@ fn json_str(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
         Some(other) => {
             return Err(MemoError::new(
                 "ValueError",
-                format!("json_str() indent must be an int from 0 to 16 or none, got {}", crate::value::repr(other)),
+                format!("json_str() indent must be an int from 0 to 16 or none, got {}", crate::value::repr_prefix(other, 200)),
             ))
         }
     };
     let mut w = JsonWriter { out: String::new(), indent, max: interp.config.max_collection_len };
-    w.write(&args[0])?;
+    w.write(interp, &args[0])?;
+    interp.charge_bytes(w.out.len())?;
     Ok(Value::str(w.out))
 }
 
@@ -162,7 +170,9 @@ impl JsonWriter {
 
     /// Writes a value with an explicit stack of open containers (no
     /// recursion, so any nesting the interpreter allows can be written).
-    fn write(&mut self, v: &Value) -> Result<()> {
+    /// Each value written counts as an operation: a value whose parts are
+    /// shared can be far bigger than its memory (see `value/meter.rs`).
+    fn write(&mut self, interp: &mut Interp, v: &Value) -> Result<()> {
         let mut open: Vec<Open> = Vec::new();
         if let Some(o) = self.start(v)? {
             open.push(o);
@@ -170,6 +180,7 @@ impl JsonWriter {
         loop {
             let depth = open.len();
             let Some(top) = open.last_mut() else { break };
+            interp.step()?;
             let Some((key, item)) = top.rest.next() else {
                 let done = open.pop().expect("an open container");
                 if done.any {
@@ -202,7 +213,7 @@ impl JsonWriter {
                         "TypeError",
                         format!(
                             "json_str(): map key {} is not a str; JSON object keys must be strs (convert them with str(k))",
-                            crate::value::repr(k)
+                            crate::value::repr_prefix(k, 200)
                         ),
                     ))
                 }
@@ -316,19 +327,13 @@ fn read_csv(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     let Value::Str(path) = &args[0] else {
         return Err(bad_arg("read_csv", "a str path", &args[0]));
     };
-    let path = path.s.as_str();
+    let path = path.s.clone();
+    let path = path.as_str();
     let max = interp.config.max_collection_len;
-    let file =
-        std::fs::File::open(path).map_err(|e| MemoError::new("IOError", format!("cannot read `{path}`: {}", io_reason(&e))))?;
-    if let Ok(meta) = file.metadata() {
-        if meta.len() > max as u64 {
-            return Err(too_large("string", meta.len().min(usize::MAX as u64) as usize, max));
-        }
-    }
-    // Read whole, so that a cached fn's trace records what was parsed.
-    let mut bytes = Vec::new();
-    std::io::Read::read_to_end(&mut std::io::BufReader::new(file), &mut bytes)
-        .map_err(|e| MemoError::new("IOError", format!("cannot read `{path}`: {}", io_reason(&e))))?;
+    // The whole file, at most the length limit (a file that never ends
+    // stops there), then parsed from memory; a cached fn's trace records
+    // what was parsed.
+    let bytes = super::system::read_bounded(interp, "read_csv", path)?;
     crate::cache::trace::note_file(interp, std::path::Path::new(path), crate::cache::trace::FileWhat::Content, Some(&bytes));
     let csv_err = |e: csv::Error| -> MemoError {
         let at = e.position().map(|p| format!(" (line {})", p.line())).unwrap_or_default();
@@ -347,13 +352,13 @@ fn read_csv(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
             _ => MemoError::new("ValueError", format!("read_csv(): `{path}`{at}: {e}")),
         }
     };
-    let mut rdr = csv::ReaderBuilder::new().has_headers(true).from_reader(&bytes[..]);
+    let mut rdr = csv::ReaderBuilder::new().has_headers(true).from_reader(bytes.as_slice());
     let headers: Vec<Value> = rdr.headers().map_err(csv_err)?.iter().map(Value::str).collect();
     for (i, h) in headers.iter().enumerate() {
         if headers[..i].iter().any(|o| crate::value::values_equal(o, h)) {
             return Err(MemoError::new(
                 "ValueError",
-                format!("read_csv(): `{path}`: the header names column {} twice", crate::value::repr(h)),
+                format!("read_csv(): `{path}`: the header names column {} twice", crate::value::repr_prefix(h, 200)),
             ));
         }
     }
@@ -365,6 +370,7 @@ fn read_csv(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
         }
         let mut row = crate::value::ValueMap::with_capacity(headers.len());
         for (h, field) in headers.iter().zip(record.iter()) {
+            interp.step()?;
             row.insert(h.clone(), csv_field(field));
         }
         rows.push(Value::map(row));
@@ -399,6 +405,10 @@ pub fn connection_type() -> Arc<NativeType> {
 }
 
 fn sqlite_error(name: &str, e: rusqlite::Error) -> MemoError {
+    if e.sqlite_error_code() == Some(rusqlite::ErrorCode::TooBig) {
+        // The length limit set on the connection (see `sqlite_open`).
+        return MemoError::new("LimitError", format!("{name}(): a string or blob would be longer than the length limit allows"));
+    }
     let msg = match &e {
         rusqlite::Error::MultipleStatement => {
             "the SQL holds several statements; with params, pass one statement at a time".to_string()
@@ -429,6 +439,12 @@ fn sqlite_open(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
         rusqlite::Connection::open(&path)
     }
     .map_err(|e| MemoError::new("SqliteError", format!("sqlite_open(): cannot open `{path}`: {e}")))?;
+    // No string or blob SQLite builds may be much longer than the script's
+    // length limit (a row holds a few of them): `zeroblob(1e9)` fails in
+    // SQLite instead of taking its memory.
+    let cap = interp.config.max_collection_len.saturating_mul(4).clamp(1 << 10, 1_000_000_000);
+    // SAFETY: the handle is the open connection's, used on this thread only.
+    unsafe { rusqlite::ffi::sqlite3_limit(conn.handle(), rusqlite::ffi::SQLITE_LIMIT_LENGTH, cap as std::os::raw::c_int) };
     Ok(Value::Object(Arc::new(NativeObject {
         ty: connection_type(),
         data: Box::new(Connection { conn: Mutex::new(conn), path }),
@@ -523,7 +539,7 @@ fn bind(name: &str, stmt: &mut rusqlite::Statement<'_>, params: Option<&Value>) 
                 let Value::Str(k) = k else {
                     return Err(MemoError::new(
                         "TypeError",
-                        format!("{name}(): named params need str keys, got {}", crate::value::repr(k)),
+                        format!("{name}(): named params need str keys, got {}", crate::value::repr_prefix(k, 200)),
                     ));
                 };
                 let key = if k.s.starts_with([':', '@', '$']) { k.s.clone() } else { format!(":{}", k.s) };
@@ -561,15 +577,19 @@ fn bind(name: &str, stmt: &mut rusqlite::Statement<'_>, params: Option<&Value>) 
     Ok(())
 }
 
-fn from_sql(v: rusqlite::types::ValueRef<'_>) -> Value {
+/// A column's value: text and blobs obey the length limit (a string's
+/// bytes, a blob's list of bytes).
+fn from_sql(v: rusqlite::types::ValueRef<'_>, max: usize) -> Result<Value> {
     use rusqlite::types::ValueRef as S;
-    match v {
+    Ok(match v {
         S::Null => Value::None,
         S::Integer(i) => Value::Int(i),
         S::Real(f) => Value::float(f),
+        S::Text(t) if t.len() > max => return Err(too_large("string", t.len(), max)),
         S::Text(t) => Value::str(String::from_utf8_lossy(t).into_owned()),
+        S::Blob(b) if b.len() > max => return Err(too_large("list", b.len(), max)),
         S::Blob(b) => Value::list(b.iter().map(|x| Value::Int(*x as i64)).collect()),
-    }
+    })
 }
 
 /// `query(conn, sql[, params])`: the rows as a list of maps (column → value).
@@ -592,8 +612,14 @@ fn query(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
             }
             let mut m = crate::value::ValueMap::with_capacity(columns.len());
             for (i, c) in columns.iter().enumerate() {
+                interp.step()?;
                 let v = row.get_ref(i).map_err(|e| sqlite_error("query", e))?;
-                m.insert(c.clone(), from_sql(v));
+                match v {
+                    rusqlite::types::ValueRef::Text(t) => interp.charge_bytes(t.len())?,
+                    rusqlite::types::ValueRef::Blob(b) => interp.charge(b.len() as u64)?,
+                    _ => {}
+                }
+                m.insert(c.clone(), from_sql(v, max)?);
             }
             out.push(Value::map(m));
         }

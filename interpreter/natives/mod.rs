@@ -10,8 +10,9 @@ mod cache;
 pub(crate) mod collections;
 pub(crate) mod core;
 pub mod data;
+mod sorting;
 mod strings;
-mod system;
+pub(crate) mod system;
 
 use crate::compiler::{compile_program, CompileOptions, FnIr};
 use crate::error::Result;

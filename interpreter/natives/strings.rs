@@ -51,20 +51,55 @@ fn same_or_new(args: &mut [Value], out: String) -> Value {
 /// `split(s)`: the words of s (split on runs of whitespace);
 /// `split(s, sep)`: the pieces between occurrences of sep; `split(s, "")`:
 /// the characters of s.
-fn split(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
+fn split(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     arity("split", args, 1, 2)?;
     let s = str_arg("split", args, 0)?;
-    let parts: crate::value::ListItems = if args.len() == 1 {
-        s.s.split_whitespace().map(Value::str).collect()
+    interp.charge_bytes(s.s.len())?;
+    let mut parts = Pieces { out: Vec::new(), max: interp.config.max_collection_len };
+    if args.len() == 1 {
+        for w in s.s.split_whitespace() {
+            parts.push(interp, Value::str(w))?;
+        }
     } else {
         let sep = str_arg("split", args, 1)?;
         if sep.s.is_empty() {
-            s.s.chars().map(|c| Value::str(c.to_string())).collect()
+            for c in s.s.chars() {
+                parts.push(interp, Value::str(c.to_string()))?;
+            }
         } else {
-            pieces(&s.s, &sep.s).map(Value::str).collect()
+            for p in pieces(&s.s, &sep.s) {
+                parts.push(interp, Value::str(p))?;
+            }
         }
-    };
-    Ok(Value::list(parts))
+    }
+    interp.charge((parts.out.len() % PIECES_CHECK) as u64)?;
+    Ok(Value::list_from(parts.out))
+}
+
+/// Pieces of `split` between two looks at the length limit and the budget.
+const PIECES_CHECK: usize = 1024;
+
+/// The pieces `split` makes: a string of n bytes can make n + 1 of them,
+/// one more than the length limit allows, and many small strings take far
+/// more memory than the string they came from, so the limit and the
+/// budget (memory included) are looked at every `PIECES_CHECK` pieces.
+struct Pieces {
+    out: Vec<Value>,
+    max: usize,
+}
+
+impl Pieces {
+    #[inline]
+    fn push(&mut self, interp: &mut Interp, v: Value) -> Result<()> {
+        self.out.push(v);
+        if self.out.len() % PIECES_CHECK == 0 || self.out.len() > self.max {
+            if self.out.len() > self.max {
+                return Err(too_large("list", self.out.len(), self.max));
+            }
+            interp.charge(PIECES_CHECK as u64)?;
+        }
+        Ok(())
+    }
 }
 
 /// The pieces of `h` between the non-overlapping occurrences of `sep`
@@ -116,9 +151,13 @@ fn checked(out: String, max: usize) -> Result<String> {
 /// `upper(s)`: s in upper case (Unicode rules: `"ß"` becomes `"SS"`).
 fn upper(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     arity("upper", args, 1, 1)?;
+    if let Value::Str(s) = &args[0] {
+        interp.charge_bytes(s.s.len())?;
+    }
     if let Some(v) = ascii_case(args, "upper", true)? {
         return Ok(v);
     }
+    interp.charge_bytes(str_arg("upper", args, 0)?.s.len())?;
     let out = checked(str_arg("upper", args, 0)?.s.to_uppercase(), interp.config.max_collection_len)?;
     Ok(same_or_new(args, out))
 }
@@ -126,9 +165,13 @@ fn upper(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
 /// `lower(s)`: s in lower case.
 fn lower(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     arity("lower", args, 1, 1)?;
+    if let Value::Str(s) = &args[0] {
+        interp.charge_bytes(s.s.len())?;
+    }
     if let Some(v) = ascii_case(args, "lower", false)? {
         return Ok(v);
     }
+    interp.charge_bytes(str_arg("lower", args, 0)?.s.len())?;
     let out = checked(str_arg("lower", args, 0)?.s.to_lowercase(), interp.config.max_collection_len)?;
     Ok(same_or_new(args, out))
 }
@@ -150,9 +193,10 @@ fn ascii_case(args: &mut [Value], name: &str, upper: bool) -> Result<Option<Valu
 }
 
 /// `trim(s)`: s without leading and trailing whitespace.
-fn trim(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
+fn trim(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     arity("trim", args, 1, 1)?;
     let s = str_arg("trim", args, 0)?;
+    interp.charge_bytes(s.s.len())?;
     let t = s.s.trim();
     if t.len() == s.s.len() {
         return Ok(std::mem::replace(&mut args[0], Value::None));
@@ -161,18 +205,20 @@ fn trim(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
 }
 
 /// `starts_with(s, prefix)`.
-fn starts_with(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
+fn starts_with(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     arity("starts_with", args, 2, 2)?;
     let s = str_arg("starts_with", args, 0)?;
     let p = str_arg("starts_with", args, 1)?;
+    interp.charge_bytes(p.s.len())?;
     Ok(Value::bool(s.s.starts_with(p.s.as_str())))
 }
 
 /// `ends_with(s, suffix)`.
-fn ends_with(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
+fn ends_with(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     arity("ends_with", args, 2, 2)?;
     let s = str_arg("ends_with", args, 0)?;
     let p = str_arg("ends_with", args, 1)?;
+    interp.charge_bytes(p.s.len())?;
     Ok(Value::bool(s.s.ends_with(p.s.as_str())))
 }
 
@@ -184,6 +230,7 @@ fn replace(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     let s = str_arg("replace", args, 0)?;
     let from = str_arg("replace", args, 1)?;
     let to = str_arg("replace", args, 2)?;
+    interp.charge_bytes(s.s.len())?;
     let count =
         if from.s.is_empty() { s.char_len() + 1 } else { memchr::memmem::find_iter(s.s.as_bytes(), from.s.as_bytes()).count() };
     if count == 0 {
@@ -195,6 +242,8 @@ fn replace(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     if new_len > max as u128 {
         return Err(too_large("string", new_len.min(usize::MAX as u128) as usize, max));
     }
+    interp.charge_bytes(new_len as usize)?;
+    interp.reserve(new_len as usize)?;
     if from.s.is_empty() {
         return Ok(Value::str(s.s.replace("", &to.s)));
     }

@@ -78,7 +78,10 @@ fn sleep(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     // Let what was printed so far show while we wait.
     let _ = interp.out.flush();
     // Sleep in slices so an interrupt (Ctrl-C, a host) is noticed quickly.
-    let until = std::time::Instant::now() + d;
+    // A duration that fits a `Duration` may still overflow the clock.
+    let until = std::time::Instant::now()
+        .checked_add(d)
+        .ok_or_else(|| MemoError::new("ValueError", format!("sleep() duration too long: {}", crate::value::repr(&args[0]))))?;
     loop {
         let now = std::time::Instant::now();
         if now >= until {
@@ -139,23 +142,51 @@ fn io_error(verb: &str, path: &str, e: &std::io::Error) -> MemoError {
     MemoError::new("IOError", format!("cannot {verb} `{path}`: {}", reason(e)))
 }
 
+/// Bytes `read_file` reads at a time, counting each chunk against the
+/// budget and the limits before reading the next.
+const READ_CHUNK: usize = 1 << 16;
+
 /// `read_file(path)`: the file's content as a string (it must be UTF-8).
 fn read_file(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     arity("read_file", args, 1, 1)?;
     need_fs(interp, "read_file")?;
-    let path = path_arg("read_file", args)?;
+    let path = path_arg("read_file", args)?.to_string();
+    let bytes = read_bounded(interp, "read_file", &path)?;
+    note_file(interp, Path::new(&path), FileWhat::Content, Some(&bytes));
+    let text = String::from_utf8(bytes).map_err(|_| {
+        io_error("read", &path, &std::io::Error::new(std::io::ErrorKind::InvalidData, "stream did not contain valid UTF-8"))
+    })?;
+    Ok(Value::str(text))
+}
+
+/// The bytes of the file at `path`, at most `max_collection_len` of them
+/// (more is a `LimitError`). Read in chunks, each counted against the
+/// budget and the memory limit before the next, so that a file that never
+/// ends (`/dev/zero`, a pipe) stops at the limit.
+pub(crate) fn read_bounded(interp: &mut Interp, name: &str, path: &str) -> Result<Vec<u8>> {
+    use std::io::Read;
     let max = interp.config.max_collection_len;
-    if let Ok(meta) = std::fs::metadata(path) {
+    let mut file = std::fs::File::open(path).map_err(|e| io_error("read", path, &e))?;
+    if let Ok(meta) = file.metadata() {
         if meta.is_file() && meta.len() > max as u64 {
             return Err(too_large("string", meta.len().min(usize::MAX as u64) as usize, max));
         }
     }
-    let text = std::fs::read_to_string(path).map_err(|e| io_error("read", path, &e))?;
-    if text.len() > max {
-        return Err(too_large("string", text.len(), max));
+    let mut bytes = Vec::new();
+    loop {
+        interp.check_memory(READ_CHUNK)?;
+        let n = (&mut file).take(READ_CHUNK as u64).read_to_end(&mut bytes).map_err(|e| io_error("read", path, &e))?;
+        if n == 0 {
+            return Ok(bytes);
+        }
+        if bytes.len() > max {
+            return Err(MemoError::new(
+                "LimitError",
+                format!("{name}(): `{path}` has more than {max} bytes, the limit of a string"),
+            ));
+        }
+        interp.charge_bytes(n)?;
     }
-    note_file(interp, Path::new(path), FileWhat::Content, Some(text.as_bytes()));
-    Ok(Value::str(text))
 }
 
 /// `write_file(path, text)`: creates or replaces the file; returns `none`.
@@ -172,6 +203,7 @@ fn write_file(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
             ))
         }
     };
+    interp.charge_bytes(text.len())?;
     let r = std::fs::write(path, text.as_bytes()).map_err(|e| io_error("write", path, &e));
     note_write(interp);
     r?;
@@ -207,6 +239,26 @@ fn param(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
         other => return Err(MemoError::new("TypeError", format!("param() expects a str name, got {}", other.type_name()))),
     };
     let name = name.clone();
+    if let Some(v) = interp.params.get(name.as_str()) {
+        // Params come from outside (the command line, the host): they obey
+        // the length limit like anything else the script gets.
+        let max = interp.config.max_collection_len;
+        let len = match v {
+            Value::Str(s) => Some(("string", s.s.len())),
+            Value::List(l) => Some(("list", l.items.len())),
+            Value::Map(m) => Some(("map", m.map.len())),
+            _ => None,
+        };
+        if let Some((what, n)) = len.filter(|(_, n)| *n > max) {
+            return Err(MemoError::new(
+                "LimitError",
+                format!(
+                    "param `{name}`: the {what} would have {n} {}, more than the limit of {max}",
+                    if what == "string" { "bytes" } else { "elements" }
+                ),
+            ));
+        }
+    }
     let default = if args.len() == 2 { std::mem::replace(&mut args[1], Value::None) } else { Value::None };
     let v = interp.params.get(name.as_str()).cloned().unwrap_or_else(|| default.clone());
     note_param(interp, &name, &v, &default);

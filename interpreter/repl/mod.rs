@@ -246,7 +246,11 @@ impl Session {
         let r = self.evaluate(label, Job::Source(&name, text));
         if let Some(v) = r {
             if !matches!(v, Value::None) {
-                self.engine.write_output(&format!("{}\n", memo::value::repr(&v)));
+                // Metered and bounded like `repr(v)` in a script.
+                match self.engine.repr(&v) {
+                    Ok(text) => self.engine.write_output(&format!("{text}\n")),
+                    Err(e) => self.engine.write_error(&format!("error: {}\n", e.message())),
+                }
             }
         }
     }

@@ -6,6 +6,7 @@
 //! instances) are equal only to themselves and order by identity. `==` on floats follows IEEE (NaN != NaN); the
 //! total order puts NaN after every other number so maps stay well formed.
 
+use super::meter::{unfailing, Meter, Unmetered};
 use super::{TypeValue, Value};
 use std::cmp::Ordering;
 use std::sync::Arc;
@@ -46,30 +47,81 @@ fn rank(v: &Value) -> TypeRank {
     }
 }
 
-/// `a == b` in the language: deep structural equality.
+/// `a == b` in the language: deep structural equality (unmetered: for
+/// values a script cannot make big; scripts' `==` runs [`equal_in`]).
 pub fn values_equal(a: &Value, b: &Value) -> bool {
+    unfailing(equal_in(a, b, &mut Unmetered))
+}
+
+/// `a == b`, ticking `m` once per element visited (see `meter.rs`).
+/// Shared (pointer-equal) parts are equal without a visit.
+pub fn equal_in<M: Meter>(a: &Value, b: &Value, m: &mut M) -> Result<bool, M::Error> {
     match (a, b) {
-        (Value::Float(x), Value::Float(y)) => x.get() == y.get(),
+        (Value::Float(x), Value::Float(y)) => Ok(x.get() == y.get()),
         (Value::Int(x), Value::Float(y)) | (Value::Float(y), Value::Int(x)) => {
-            int_float_cmp(*x, y.get()) == Some(Ordering::Equal)
+            Ok(int_float_cmp(*x, y.get()) == Some(Ordering::Equal))
+        }
+        (Value::Str(x), Value::Str(y)) => {
+            if x.s.len() != y.s.len() {
+                return Ok(false);
+            }
+            m.bytes(x.s.len())?;
+            Ok(x.s == y.s)
         }
         (Value::List(x), Value::List(y)) => {
-            Arc::ptr_eq(x, y) || (x.items.len() == y.items.len() && x.iter().zip(y.iter()).all(|(p, q)| values_equal(p, q)))
+            if Arc::ptr_eq(x, y) {
+                return Ok(true);
+            }
+            if x.items.len() != y.items.len() {
+                return Ok(false);
+            }
+            m.descend()?;
+            for (p, q) in x.iter().zip(y.iter()) {
+                m.tick()?;
+                if !equal_in(p, q, m)? {
+                    return Ok(false);
+                }
+            }
+            Ok(true)
         }
         (Value::Map(x), Value::Map(y)) => {
-            Arc::ptr_eq(x, y)
-                || (x.map.len() == y.map.len()
-                    && x.map.iter().zip(y.map.iter()).all(|((k1, v1), (k2, v2))| values_equal(k1, k2) && values_equal(v1, v2)))
+            if Arc::ptr_eq(x, y) {
+                return Ok(true);
+            }
+            if x.map.len() != y.map.len() {
+                return Ok(false);
+            }
+            m.descend()?;
+            for ((k1, v1), (k2, v2)) in x.map.iter().zip(y.map.iter()) {
+                m.tick()?;
+                if !equal_in(k1, k2, m)? || !equal_in(v1, v2, m)? {
+                    return Ok(false);
+                }
+            }
+            Ok(true)
         }
         (Value::Struct(x), Value::Struct(y)) => {
-            Arc::ptr_eq(x, y) || (x.ty == y.ty && x.fields.iter().zip(y.fields.iter()).all(|(p, q)| values_equal(p, q)))
+            if Arc::ptr_eq(x, y) {
+                return Ok(true);
+            }
+            if x.ty != y.ty {
+                return Ok(false);
+            }
+            m.descend()?;
+            for (p, q) in x.fields.iter().zip(y.fields.iter()) {
+                m.tick()?;
+                if !equal_in(p, q, m)? {
+                    return Ok(false);
+                }
+            }
+            Ok(true)
         }
         // Mutable objects are equal only to themselves (their identity):
         // what they hold can change, and may hold them again.
-        (Value::Cell(x), Value::Cell(y)) => Arc::ptr_eq(x, y),
-        (Value::Obj(x), Value::Obj(y)) => Arc::ptr_eq(x, y),
-        (Value::Type(x), Value::Type(y)) => Arc::ptr_eq(x, y) || x == y,
-        _ => a.cmp(b) == Ordering::Equal,
+        (Value::Cell(x), Value::Cell(y)) => Ok(Arc::ptr_eq(x, y)),
+        (Value::Obj(x), Value::Obj(y)) => Ok(Arc::ptr_eq(x, y)),
+        (Value::Type(x), Value::Type(y)) => Ok(Arc::ptr_eq(x, y) || x == y),
+        _ => Ok(cmp_in(a, b, m)? == Ordering::Equal),
     }
 }
 
@@ -131,35 +183,70 @@ impl Ord for Value {
 
 #[inline(never)]
 fn cmp_general(this: &Value, other: &Value) -> Ordering {
+    unfailing(cmp_in(this, other, &mut Unmetered))
+}
+
+/// Lexicographic order of two sequences, each pair compared by `cmp_in`.
+fn cmp_seq<'a, M: Meter>(
+    mut a: impl Iterator<Item = &'a Value>,
+    mut b: impl Iterator<Item = &'a Value>,
+    m: &mut M,
+) -> Result<Ordering, M::Error> {
+    loop {
+        match (a.next(), b.next()) {
+            (None, None) => return Ok(Ordering::Equal),
+            (None, Some(_)) => return Ok(Ordering::Less),
+            (Some(_), None) => return Ok(Ordering::Greater),
+            (Some(x), Some(y)) => {
+                m.tick()?;
+                match cmp_in(x, y, m)? {
+                    Ordering::Equal => {}
+                    o => return Ok(o),
+                }
+            }
+        }
+    }
+}
+
+/// The total order (`Ord for Value`), ticking `m` once per element visited.
+pub fn cmp_in<M: Meter>(this: &Value, other: &Value, m: &mut M) -> Result<Ordering, M::Error> {
     let (ra, rb) = (rank(this), rank(other));
     if ra != rb {
-        return ra.cmp(&rb);
+        return Ok(ra.cmp(&rb));
     }
-    match (this, other) {
+    Ok(match (this, other) {
         (Value::None, Value::None) => Ordering::Equal,
         (Value::Bool(a), Value::Bool(b)) => a.get().cmp(&b.get()),
         (Value::Int(a), Value::Int(b)) => a.cmp(b),
         (Value::Float(a), Value::Float(b)) => float_total(a.get(), b.get()),
         (Value::Int(a), Value::Float(b)) => int_float_cmp(*a, b.get()).unwrap_or(Ordering::Less),
         (Value::Float(a), Value::Int(b)) => int_float_cmp(*b, a.get()).map(Ordering::reverse).unwrap_or(Ordering::Greater),
-        (Value::Str(a), Value::Str(b)) => a.s.cmp(&b.s),
+        (Value::Str(a), Value::Str(b)) => {
+            m.bytes(a.s.len().min(b.s.len()))?;
+            cmp_bytes(a.s.as_bytes(), b.s.as_bytes())
+        }
         (Value::List(a), Value::List(b)) => {
             if Arc::ptr_eq(a, b) {
-                return Ordering::Equal;
+                return Ok(Ordering::Equal);
             }
-            a.iter().cmp(b.iter())
+            m.descend()?;
+            return cmp_seq(a.iter(), b.iter(), m);
         }
         (Value::Map(a), Value::Map(b)) => {
             if Arc::ptr_eq(a, b) {
-                return Ordering::Equal;
+                return Ok(Ordering::Equal);
             }
-            a.map.iter().cmp(b.map.iter())
+            m.descend()?;
+            // Entry by entry: the key, then the value (tuple order).
+            return cmp_seq(a.map.iter().flat_map(|(k, v)| [k, v]), b.map.iter().flat_map(|(k, v)| [k, v]), m);
         }
         (Value::Struct(a), Value::Struct(b)) => {
-            a.ty.name
-                .cmp(&b.ty.name)
-                .then_with(|| a.ty.fields.cmp(&b.ty.fields))
-                .then_with(|| a.fields.iter().cmp(b.fields.iter()))
+            let o = a.ty.name.cmp(&b.ty.name).then_with(|| a.ty.fields.cmp(&b.ty.fields));
+            if o != Ordering::Equal || Arc::ptr_eq(a, b) {
+                return Ok(o);
+            }
+            m.descend()?;
+            return cmp_seq(a.fields.iter(), b.fields.iter(), m);
         }
         (Value::Type(a), Value::Type(b)) => type_cmp(a, b),
         (Value::Range(a), Value::Range(b)) => (a.start, a.end, a.inclusive).cmp(&(b.start, b.end, b.inclusive)),
@@ -175,7 +262,7 @@ fn cmp_general(this: &Value, other: &Value) -> Ordering {
             (Arc::as_ptr(a) as *const u8 as usize).cmp(&(Arc::as_ptr(b) as *const u8 as usize))
         }
         _ => Ordering::Equal,
-    }
+    })
 }
 
 impl PartialOrd for Value {

@@ -1,6 +1,7 @@
 //! Printing values: `print`/`str` form (strings raw at top level) and `repr`
 //! form (strings always quoted). The format is part of the language (spec §2).
 
+use super::meter::{unfailing, Meter, Unmetered};
 use super::object::{reader, Reader};
 use super::{TypeValue, Value};
 use std::fmt::Write;
@@ -28,32 +29,45 @@ pub fn to_display(v: &Value) -> String {
 }
 
 /// What `repr(x)` shows; also the form of values inside containers.
+/// Unmetered and unbounded: for values known to be small; messages about
+/// a script's values use [`repr_prefix`].
 pub fn repr(v: &Value) -> String {
     let mut out = String::new();
-    write_repr(&mut out, v, 0, usize::MAX, &mut Walk::new());
+    unfailing(write_repr(&mut out, v, 0, usize::MAX, &mut Walk::new(), &mut Unmetered));
     out
 }
 
 /// `repr`, refusing to build more than `max` bytes (a list holding the same
 /// big string a million times must not take the host's memory).
 pub fn repr_limited(v: &Value, max: usize) -> Result<String, crate::error::MemoError> {
+    match repr_in(v, max, &mut Unmetered) {
+        Ok(s) => s,
+        Err(never) => match never {},
+    }
+}
+
+/// [`repr_limited`], ticking `m` once per element written (see
+/// `meter.rs`): the outer `Err` is the meter's, the inner one the length
+/// limit's.
+pub fn repr_in<M: Meter>(v: &Value, max: usize, m: &mut M) -> Result<Result<String, crate::error::MemoError>, M::Error> {
     let mut out = String::new();
-    write_repr(&mut out, v, 0, max, &mut Walk::new());
+    write_repr(&mut out, v, 0, max, &mut Walk::new(), m)?;
     if out.len() > max {
-        return Err(crate::error::MemoError::new(
+        return Ok(Err(crate::error::MemoError::new(
             "LimitError",
             format!("the text of this value would have more than {max} bytes, the limit"),
-        ));
+        )));
     }
-    Ok(out)
+    Ok(Ok(out))
 }
 
 /// The start of `repr(v)`: at least its first `max` bytes, or all of it
 /// when shorter, without building the rest (a 1,000,000-element argument
-/// shown by `--explain` must not cost a 7 MB string).
+/// shown by `--explain` must not cost a 7 MB string). Cheap whatever the
+/// value: each element visited adds to the text.
 pub fn repr_prefix(v: &Value, max: usize) -> String {
     let mut out = String::new();
-    write_repr(&mut out, v, 0, max, &mut Walk::new());
+    unfailing(write_repr(&mut out, v, 0, max, &mut Walk::new(), &mut Unmetered));
     out
 }
 
@@ -63,6 +77,30 @@ pub fn display_limited(v: &Value, max: usize) -> Result<String, crate::error::Me
         Value::Str(s) => Ok(s.s.clone()),
         _ => repr_limited(v, max),
     }
+}
+
+/// A message's view of a value: its `print` form, cut after about `max`
+/// bytes with `...` (an error raised with a huge value must not build it).
+pub fn display_prefix(v: &Value, max: usize) -> String {
+    let mut out = match v {
+        Value::Str(s) => {
+            let mut end = max.min(s.s.len());
+            while !s.s.is_char_boundary(end) {
+                end += 1;
+            }
+            s.s[..end].to_string()
+        }
+        _ => repr_prefix(v, max),
+    };
+    if out.len() > max || matches!(v, Value::Str(s) if s.s.len() > out.len()) {
+        let mut end = max.min(out.len());
+        while !out.is_char_boundary(end) {
+            end -= 1;
+        }
+        out.truncate(end);
+        out.push_str("...");
+    }
+    out
 }
 
 /// Formats a float so that it always shows a `.` or an exponent.
@@ -98,14 +136,22 @@ pub fn quote_str(s: &str, out: &mut String) {
 
 const MAX_DEPTH: usize = 200;
 
-fn write_repr(out: &mut String, v: &Value, depth: usize, limit: usize, w: &mut Walk) {
+fn write_repr<M: Meter>(
+    out: &mut String,
+    v: &Value,
+    depth: usize,
+    limit: usize,
+    w: &mut Walk,
+    m: &mut M,
+) -> Result<(), M::Error> {
     if out.len() > limit {
-        return;
+        return Ok(());
     }
     if depth > MAX_DEPTH {
         out.push_str("...");
-        return;
+        return Ok(());
     }
+    m.tick()?;
     match v {
         Value::None => out.push_str("none"),
         Value::Bool(b) => out.push_str(if b.get() { "true" } else { "false" }),
@@ -120,6 +166,7 @@ fn write_repr(out: &mut String, v: &Value, depth: usize, limit: usize, w: &mut W
             while !s.s.is_char_boundary(end) {
                 end += 1;
             }
+            m.bytes(end)?;
             quote_str(&s.s[..end], out);
             if end < s.s.len() {
                 out.pop(); // not the end of the string: no closing quote
@@ -129,27 +176,27 @@ fn write_repr(out: &mut String, v: &Value, depth: usize, limit: usize, w: &mut W
             out.push('[');
             for (i, item) in l.iter().enumerate() {
                 if out.len() > limit {
-                    return;
+                    return Ok(());
                 }
                 if i > 0 {
                     out.push_str(", ");
                 }
-                write_repr(out, item, depth + 1, limit, w);
+                write_repr(out, item, depth + 1, limit, w, m)?;
             }
             out.push(']');
         }
-        Value::Map(m) => {
+        Value::Map(mo) => {
             out.push('{');
-            for (i, (k, val)) in m.map.iter().enumerate() {
+            for (i, (k, val)) in mo.map.iter().enumerate() {
                 if out.len() > limit {
-                    return;
+                    return Ok(());
                 }
                 if i > 0 {
                     out.push_str(", ");
                 }
-                write_repr(out, k, depth + 1, limit, w);
+                write_repr(out, k, depth + 1, limit, w, m)?;
                 out.push_str(": ");
-                write_repr(out, val, depth + 1, limit, w);
+                write_repr(out, val, depth + 1, limit, w, m)?;
             }
             out.push('}');
         }
@@ -161,14 +208,14 @@ fn write_repr(out: &mut String, v: &Value, depth: usize, limit: usize, w: &mut W
             out.push('(');
             for (i, (name, val)) in s.ty.fields.iter().zip(s.fields.iter()).enumerate() {
                 if out.len() > limit {
-                    return;
+                    return Ok(());
                 }
                 if i > 0 {
                     out.push_str(", ");
                 }
                 out.push_str(name);
                 out.push_str(": ");
-                write_repr(out, val, depth + 1, limit, w);
+                write_repr(out, val, depth + 1, limit, w, m)?;
             }
             out.push(')');
         }
@@ -176,11 +223,11 @@ fn write_repr(out: &mut String, v: &Value, depth: usize, limit: usize, w: &mut W
             let at = std::sync::Arc::as_ptr(o) as usize;
             if w.path.contains(&at) {
                 let _ = write!(out, "{}(...)", o.ty.name);
-                return;
+                return Ok(());
             }
             let Some(fields) = o.fields(w.me) else {
                 let _ = write!(out, "<{} object of another interpreter>", o.ty.name);
-                return;
+                return Ok(());
             };
             w.path.push(at);
             out.push_str(&o.ty.name);
@@ -194,7 +241,7 @@ fn write_repr(out: &mut String, v: &Value, depth: usize, limit: usize, w: &mut W
                 }
                 out.push_str(name);
                 out.push_str(": ");
-                write_repr(out, val, depth + 1, limit, w);
+                write_repr(out, val, depth + 1, limit, w, m)?;
             }
             out.push(')');
             w.path.pop();
@@ -214,15 +261,15 @@ fn write_repr(out: &mut String, v: &Value, depth: usize, limit: usize, w: &mut W
             let at = std::sync::Arc::as_ptr(c) as usize;
             if w.path.contains(&at) {
                 out.push_str("cell(...)");
-                return;
+                return Ok(());
             }
             let Some(inner) = c.get(w.me) else {
                 out.push_str("<cell of another interpreter>");
-                return;
+                return Ok(());
             };
             w.path.push(at);
             out.push_str("cell(");
-            write_repr(out, &inner, depth + 1, limit, w);
+            write_repr(out, &inner, depth + 1, limit, w, m)?;
             out.push(')');
             w.path.pop();
         }
@@ -231,6 +278,7 @@ fn write_repr(out: &mut String, v: &Value, depth: usize, limit: usize, w: &mut W
             let _ = write!(out, "<{}>", o.ty.name);
         }
     }
+    Ok(())
 }
 
 impl std::fmt::Debug for Value {

@@ -13,8 +13,8 @@
 //!      slots of its frame for a call: the caller holds the closure for the
 //!      call (`Interp::call_plain`);
 //!    - a global function, native or type, lent as the callee of a call:
-//!      `Interp::bury` keeps a replaced global alive until no run and no
-//!      call is in progress (`codegen::call_code`);
+//!      `Interp::bury` keeps a replaced global alive while any such call is
+//!      in progress (`Interp::lends` counts them; `codegen::call_code`);
 //!    - a function in a local slot, lent as the callee of a call when no
 //!      argument can assign that slot (`codegen::writes_local`, checked when
 //!      compiling): the slot keeps it until the call returns.

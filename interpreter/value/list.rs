@@ -251,12 +251,38 @@ impl ListItems {
     /// Called when the list is dropped: forgets the scalar elements of a
     /// flat list (they own nothing) instead of running the drop glue, a call
     /// per element, on each; the others drop as usual.
-    pub(crate) fn forget_scalars(&mut self) {
-        if let Repr::Flat { v, .. } = &mut self.0 {
-            for x in v.drain(..) {
-                if x.is_scalar() {
-                    std::mem::forget(x);
+    /// Frees the elements of a list being freed (inside the count of nested
+    /// drops, see `value/drop.rs`): forgets its scalars (they own nothing;
+    /// skipping their drop glue saves a call each), and with `out` moves
+    /// (or, from a tree, shares) its other elements there instead, so that
+    /// freeing the list recurses into nothing. A flat list's shadow tree
+    /// (which shares the elements) is freed with the list.
+    pub(crate) fn release(&mut self, out: Option<&mut Vec<Value>>) {
+        match (&mut self.0, out) {
+            (Repr::Flat { v, shadow }, None) => {
+                for x in v.drain(..) {
+                    if x.is_scalar() {
+                        std::mem::forget(x);
+                    }
                 }
+                drop(shadow.take());
+            }
+            (Repr::Flat { v, shadow }, Some(out)) => {
+                for x in v.drain(..) {
+                    if x.is_scalar() {
+                        std::mem::forget(x);
+                    } else {
+                        out.push(x);
+                    }
+                }
+                drop(shadow.take());
+            }
+            (Repr::Tree(t), out) => {
+                if let Some(out) = out {
+                    out.extend(t.iter().filter(|x| !x.is_scalar()).cloned());
+                }
+                // Freed here, inside the count of nested drops.
+                *t = Tree::new();
             }
         }
     }

@@ -10,18 +10,20 @@
 
 mod compare;
 mod display;
+mod drop;
 mod function;
 mod index_table;
 pub(crate) mod lend;
 mod list;
 pub(crate) mod map;
+pub mod meter;
 pub mod object;
 mod types;
 pub(crate) mod unique;
 mod word;
 
-pub use compare::{values_equal, TypeRank};
-pub use display::{display_limited, repr, repr_limited, repr_prefix, to_display};
+pub use compare::{cmp_in, equal_in, values_equal, TypeRank};
+pub use display::{display_limited, display_prefix, repr, repr_in, repr_limited, repr_prefix, to_display};
 pub use function::{Closure, NativeFn, NativeImpl};
 pub use list::ListItems;
 pub use map::ValueMap;
@@ -104,9 +106,14 @@ pub struct ListObj {
 
 impl Drop for ListObj {
     /// Scalars own nothing: a flat list forgets them instead of running the
-    /// drop glue once per element (a call each).
+    /// drop glue once per element (a call each). Deep lists free without
+    /// deep recursion (`drop.rs`).
     fn drop(&mut self) {
-        self.items.forget_scalars();
+        if self.depth < drop::DEEP {
+            self.items.release(None);
+        } else {
+            drop::dropping(|out| self.items.release(out));
+        }
     }
 }
 
@@ -191,6 +198,23 @@ pub struct MapObj {
     pub hash: OnceLock<Hash32>,
 }
 
+impl Drop for MapObj {
+    /// Deep maps free without deep recursion (`drop.rs`).
+    fn drop(&mut self) {
+        if self.depth < drop::DEEP {
+            return;
+        }
+        drop::dropping(|out| {
+            if let Some(out) = out {
+                // Shares of the children: freeing the map recurses into nothing.
+                out.extend(self.map.iter().flat_map(|(k, v)| [k, v]).filter(|x| !x.is_scalar()).cloned());
+            }
+            // Freed here, inside the count of nested drops.
+            self.map = ValueMap::new();
+        });
+    }
+}
+
 impl Clone for MapObj {
     fn clone(&self) -> Self {
         MapObj { map: self.map.clone(), may_mutate: self.may_mutate, depth: self.depth, hash: OnceLock::new() }
@@ -248,6 +272,21 @@ pub struct StructObj {
     /// Nesting depth (1 + the deepest field's).
     pub depth: u32,
     pub hash: OnceLock<Hash32>,
+}
+
+impl Drop for StructObj {
+    /// Deep structs free without deep recursion (`drop.rs`).
+    fn drop(&mut self) {
+        if self.depth < drop::DEEP {
+            return;
+        }
+        drop::dropping(|out| {
+            let fields = std::mem::take(&mut self.fields);
+            if let Some(out) = out {
+                out.extend(fields.into_vec().into_iter().filter(|x| !x.is_scalar()));
+            }
+        });
+    }
 }
 
 impl Clone for StructObj {
