@@ -472,14 +472,26 @@ fn drop_later(d: Deferred) {
 /// lists, maps, structs, closures' captured values, objects and cells), so
 /// that `v` may be handed to the cache, the host or another thread. Stops
 /// at objects already shared (what they hold is shared), and walks only
-/// containers that may hold an object (`may_mutate`). Iterative: no depth
-/// limit.
+/// containers that may hold an object (`may_mutate`), each once (a value
+/// sharing its parts, `x = [x, x]` forty times, costs what its memory
+/// holds, not 2^40). Iterative: no depth limit.
 pub fn share(v: &Value, me: Reader) {
     if !v.may_mutate() {
         return;
     }
     let mut todo: Vec<Value> = vec![v.clone()];
+    let mut seen: std::collections::HashSet<usize> = std::collections::HashSet::new();
     while let Some(v) = todo.pop() {
+        let container = match &v {
+            Value::List(l) => Some(Arc::as_ptr(l) as *const u8 as usize),
+            Value::Map(m) => Some(Arc::as_ptr(m) as *const u8 as usize),
+            Value::Struct(s) => Some(Arc::as_ptr(s) as *const u8 as usize),
+            Value::Func(f) => Some(Arc::as_ptr(f) as *const u8 as usize),
+            _ => None,
+        };
+        if container.is_some_and(|at| !seen.insert(at)) {
+            continue;
+        }
         match &v {
             // (`share` is true when `me` owned it until now; its content
             // is read under the lock like any shared object's.)
