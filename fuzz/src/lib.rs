@@ -24,6 +24,7 @@ pub fn limits() -> Limits {
         max_collection_len: 20_000,
         allow_fs: false,
         allow_clock: false,
+        allow_net: false,
         max_memory: Some(MAX_MEMORY),
     }
 }

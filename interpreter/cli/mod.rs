@@ -123,12 +123,15 @@ pub struct RunOpts {
     /// Sandbox: most memory the script may hold, in bytes (suffixes K, M, G: powers of 1024); more is a LimitError
     #[arg(long, value_name = "BYTES", value_parser = parse_bytes)]
     pub max_memory: Option<usize>,
-    /// Sandbox: refuse file access (read_file, write_file, exists, file_mtime, read_csv, sqlite_open, import)
+    /// Sandbox: refuse file access (read_file, write_file, exists, file_mtime, read_csv, write_csv, write_json, chart, sqlite_open, import)
     #[arg(long)]
     pub no_fs: bool,
-    /// Sandbox: refuse clocks and sleeping (now, clock, sleep)
+    /// Sandbox: refuse clocks and sleeping (now, clock, sleep, today)
     #[arg(long)]
     pub no_clock: bool,
+    /// Sandbox: refuse network access (http_get, http_get_json)
+    #[arg(long)]
+    pub no_net: bool,
 }
 
 /// Parses a `--set` value: int, float, bool, none, else a string.
@@ -213,6 +216,7 @@ pub fn make_engine(opts: &RunOpts, cache: Cache) -> Result<Engine, String> {
         max_memory: opts.max_memory,
         allow_fs: !opts.no_fs,
         allow_clock: !opts.no_clock,
+        allow_net: !opts.no_net,
         ..defaults
     };
     let mut b = Engine::builder()

@@ -243,18 +243,22 @@ pub struct Limits {
     /// more is a `LimitError`.
     pub max_collection_len: usize,
     /// May scripts use files (`read_file`, `write_file`, `exists`,
-    /// `file_mtime`, `read_csv`, `sqlite_open` on a path, `import`)?
+    /// `file_mtime`, `read_csv`, `write_csv`, `write_json`, `chart`,
+    /// `sqlite_open` on a path, `import`)?
     /// Otherwise they raise `PermissionError`. `sqlite_open(":memory:")`
     /// stays allowed.
     pub allow_fs: bool,
-    /// May scripts read clocks and sleep (`now`, `clock`, `sleep`)?
-    /// Otherwise they raise `PermissionError`.
+    /// May scripts read clocks and sleep (`now`, `clock`, `sleep`,
+    /// `today`)? Otherwise they raise `PermissionError`.
     pub allow_clock: bool,
     /// Most bytes one run or call may hold (what it allocated and did not
     /// free); `None`: unlimited. Exceeding it is a `LimitError` that ends
     /// the run. Needs [`crate::alloc::Counting`] as the program's global
     /// allocator (otherwise a run with a memory limit fails at once).
     pub max_memory: Option<usize>,
+    /// May scripts use the network (`http_get`, `http_get_json`)?
+    /// Otherwise they raise `PermissionError`.
+    pub allow_net: bool,
 }
 
 impl Default for Limits {
@@ -271,8 +275,9 @@ impl Limits {
 
     /// A starting point for untrusted scripts: 10 million operations, call
     /// depth 1,000, collections up to 1 million elements (or bytes), no
-    /// files, no clocks. No memory limit: set [`Limits::max_memory`] too
-    /// when the program installs [`crate::alloc::Counting`].
+    /// files, no clocks, no network. No memory limit: set
+    /// [`Limits::max_memory`] too when the program installs
+    /// [`crate::alloc::Counting`].
     pub fn sandbox() -> Limits {
         Limits {
             max_ops: Some(10_000_000),
@@ -281,6 +286,7 @@ impl Limits {
             allow_fs: false,
             allow_clock: false,
             max_memory: None,
+            allow_net: false,
         }
     }
 
@@ -292,6 +298,7 @@ impl Limits {
             allow_fs: c.allow_fs,
             allow_clock: c.allow_clock,
             max_memory: c.max_memory,
+            allow_net: c.allow_net,
         }
     }
 
@@ -302,6 +309,7 @@ impl Limits {
         c.allow_fs = self.allow_fs;
         c.allow_clock = self.allow_clock;
         c.max_memory = self.max_memory;
+        c.allow_net = self.allow_net;
     }
 }
 
@@ -523,6 +531,12 @@ impl EngineBuilder {
     /// See [`Limits::allow_clock`].
     pub fn allow_clock(mut self, yes: bool) -> Self {
         self.limits.allow_clock = yes;
+        self
+    }
+
+    /// See [`Limits::allow_net`].
+    pub fn allow_net(mut self, yes: bool) -> Self {
+        self.limits.allow_net = yes;
         self
     }
 

@@ -44,8 +44,10 @@ pub struct Config {
     /// May scripts touch the file system (read_file, write_file, exists,
     /// file_mtime, import, read_csv, sqlite_open on a path)?
     pub allow_fs: bool,
-    /// May scripts read clocks and sleep (now, clock, sleep)?
+    /// May scripts read clocks and sleep (now, clock, sleep, today)?
     pub allow_clock: bool,
+    /// May scripts use the network (http_get, http_get_json)?
+    pub allow_net: bool,
     /// Lower code with the specializations of `codegen::spec` (off only to
     /// check that they change nothing).
     pub specialize: bool,
@@ -63,6 +65,7 @@ impl Default for Config {
             max_ops: None,
             allow_fs: true,
             allow_clock: true,
+            allow_net: true,
             specialize: true,
             max_memory: None,
         }

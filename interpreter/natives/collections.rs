@@ -1,6 +1,7 @@
 //! Collection natives (spec §4): `push`, `pop`, `insert`, `remove`, `has`,
 //! `keys`, `values`, `items`, `map`, `filter`, `reduce`, `sum`, `min`, `max`,
-//! `abs`, `sort`, `sort_by`, `reverse`, `join`, `slice`, `contains`.
+//! `abs`, `sort`, `reverse`, `join`, `slice`, `contains` (`sort_by` and the
+//! other keyed helpers are in `seq`).
 //!
 //! Values are immutable, so the "updating" natives return a new collection:
 //! `push(xs, v)`, `pop(xs)`, `insert(xs, i, v)`, `remove(m, k)` all return the
@@ -37,7 +38,6 @@ pub const NATIVES: &[(&str, Builtin)] = &[
     ("max", max),
     ("abs", abs),
     ("sort", sort),
-    ("sort_by", sort_by),
     ("reverse", reverse),
     ("join", join),
     ("slice", slice),
@@ -87,7 +87,7 @@ fn refresh_may_mutate(lm: &mut ListObj, removed: &Value) {
 
 /// Something iterable element by element: a list, a range or a string
 /// (its characters).
-enum Seq {
+pub(crate) enum Seq {
     List(Arc<ListObj>),
     /// start, exclusive end (an i128 so that `..=i64::MAX` keeps its last element)
     Range(i64, i128),
@@ -95,7 +95,7 @@ enum Seq {
 }
 
 impl Seq {
-    fn of(name: &str, v: &Value) -> Result<Seq> {
+    pub(crate) fn of(name: &str, v: &Value) -> Result<Seq> {
         match v {
             Value::List(l) => Ok(Seq::List(l.clone())),
             Value::Range(r) => Ok(Seq::Range(r.start, end_excl(r))),
@@ -112,7 +112,7 @@ impl Seq {
         }
     }
 
-    fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         match self {
             Seq::List(l) => l.items.len(),
             Seq::Range(a, b) => (*b - *a as i128).clamp(0, usize::MAX as i128) as usize,
@@ -120,7 +120,7 @@ impl Seq {
         }
     }
 
-    fn iter(&self) -> Box<dyn Iterator<Item = Value> + '_> {
+    pub(crate) fn iter(&self) -> Box<dyn Iterator<Item = Value> + '_> {
         match self {
             Seq::List(l) => Box::new(l.iter().cloned()),
             Seq::Range(a, b) => Box::new((*a as i128..*b).map(|i| Value::Int(i as i64))),
@@ -129,7 +129,7 @@ impl Seq {
     }
 
     /// Refuses to build a list as long as this sequence if that is too long.
-    fn check_len(&self, what: &str, max: usize) -> Result<()> {
+    pub(crate) fn check_len(&self, what: &str, max: usize) -> Result<()> {
         let n = self.len();
         if n > max {
             return Err(too_large(what, n, max));
@@ -411,7 +411,9 @@ fn sum(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
         Value::List(l) => {
             interp.charge(l.items.len() as u64)?;
             let mut int_acc: i64 = 0;
-            let mut float_acc: Option<f64> = None;
+            // Floats are summed with Neumaier's compensation (no drift:
+            // `sum([0.1] * 10) == 1.0`), as Python's `sum` since 3.12.
+            let mut float_acc: Option<super::math::Neumaier> = None;
             for x in l.iter() {
                 match (x, &mut float_acc) {
                     (Value::Int(i), None) => {
@@ -419,9 +421,13 @@ fn sum(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
                             MemoError::new("OverflowError", format!("integer overflow in sum(): {int_acc} + {i}"))
                         })?;
                     }
-                    (Value::Int(i), Some(f)) => *f += *i as f64,
-                    (Value::Float(g), None) => float_acc = Some(int_acc as f64 + g.get()),
-                    (Value::Float(g), Some(f)) => *f += g.get(),
+                    (Value::Int(i), Some(f)) => f.add(*i as f64),
+                    (Value::Float(g), None) => {
+                        let mut acc = super::math::Neumaier::new(int_acc as f64);
+                        acc.add(g.get());
+                        float_acc = Some(acc);
+                    }
+                    (Value::Float(g), Some(f)) => f.add(g.get()),
                     (other, _) => {
                         return Err(MemoError::new(
                             "TypeError",
@@ -431,7 +437,7 @@ fn sum(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
                 }
             }
             Ok(match float_acc {
-                Some(f) => Value::float(f),
+                Some(f) => Value::float(f.total()),
                 None => Value::Int(int_acc),
             })
         }
@@ -538,26 +544,6 @@ fn sort(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
         cmp_in(a, b, interp)
     })?;
     Ok(new_list(v.into_iter().collect(), may_mutate))
-}
-
-/// `sort_by(xs, key)`: xs sorted by `key(x)` (stable; `key` is called once
-/// per element).
-fn sort_by(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
-    arity("sort_by", args, 2, 2)?;
-    let (v, may_mutate) = sortable(interp, "sort_by", &args[0])?;
-    let f = take(&mut args[1]);
-    check_callable("sort_by", &f)?;
-    let mut keyed = Vec::with_capacity(v.len());
-    for x in v {
-        interp.step()?;
-        let k = interp.call_value(&f, &mut [x.clone()], None)?;
-        keyed.push((k, x));
-    }
-    super::sorting::try_sort_by(&mut keyed, |a, b| {
-        interp.step()?;
-        cmp_in(&a.0, &b.0, interp)
-    })?;
-    Ok(new_list(keyed.into_iter().map(|(_, x)| x).collect(), may_mutate))
 }
 
 /// `reverse(xs)`: a list, range (as a list) or string, reversed.

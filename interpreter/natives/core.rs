@@ -1,12 +1,11 @@
 //! Core natives (spec §4): `print`, `repr`, `type`, `len`, `hash`, `id`,
-//! `error`, `assert`, `format`, `get`, `set`, and `convert`, which makes the
-//! builtin type values callable (`int("3")`, `float(x)`, `str(x)`, `bool(s)`,
+//! `error`, `assert`, `get`, `set` (`format` has its own file), and
+//! `convert`, which makes the builtin type values callable (`int("3")`, `float(x)`, `str(x)`, `bool(s)`,
 //! `list(r)`, `range(a, b[, step])`, `cell(v)`).
 
 use super::{arity, bad_arg, Builtin};
 use crate::error::{MemoError, Result};
 use crate::hashing::value_hash::{digest, HashCx};
-use crate::interp::ops::too_large;
 use crate::interp::Interp;
 use crate::value::Value;
 use std::io::Write;
@@ -21,7 +20,6 @@ pub const NATIVES: &[(&str, Builtin)] = &[
     ("id", id),
     ("error", error),
     ("assert", assert),
-    ("format", format),
     ("get", get),
     ("set", set),
 ];
@@ -165,62 +163,6 @@ fn assert(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
             format!("assert() expects a bool condition, got {} (memo has no truthiness)", other.type_name()),
         )),
     }
-}
-
-/// `format(fmt, args...)`: each `{}` is replaced by the display form of the
-/// next argument; `{{` and `}}` stand for literal braces.
-fn format(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
-    arity("format", args, 1, usize::MAX)?;
-    let Value::Str(fmt) = &args[0] else {
-        return Err(MemoError::new("TypeError", format!("format() expects a str as the format, got {}", args[0].type_name())));
-    };
-    let fmt = fmt.clone();
-    let rest = &args[1..];
-    let max = interp.config.max_collection_len;
-    let mut out = String::with_capacity(fmt.s.len());
-    let mut used = 0usize;
-    let mut placeholders = 0usize;
-    let mut chars = fmt.s.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '{' => match chars.next() {
-                Some('{') => out.push('{'),
-                Some('}') => {
-                    placeholders += 1;
-                    if let Some(v) = rest.get(used) {
-                        push_display(interp, &mut out, v)?;
-                        used += 1;
-                    }
-                }
-                _ => {
-                    return Err(MemoError::new(
-                        "ValueError",
-                        "format(): a `{` must be followed by `}` (a placeholder) or `{` (a literal brace)",
-                    ))
-                }
-            },
-            '}' => match chars.next() {
-                Some('}') => out.push('}'),
-                _ => return Err(MemoError::new("ValueError", "format(): a single `}` must be written `}}`")),
-            },
-            c => out.push(c),
-        }
-        if out.len() > max {
-            return Err(too_large("string", out.len(), max));
-        }
-    }
-    if placeholders != rest.len() {
-        return Err(MemoError::new(
-            "ValueError",
-            format!(
-                "format() string has {placeholders} placeholder{} but {} argument{} given",
-                if placeholders == 1 { "" } else { "s" },
-                rest.len(),
-                if rest.len() == 1 { " was" } else { "s were" }
-            ),
-        ));
-    }
-    Ok(Value::str(out))
 }
 
 /// `get(map, key[, default])`, `get(list, index[, default])` (the default,

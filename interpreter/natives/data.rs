@@ -71,7 +71,7 @@ fn json_parse(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
 
 /// The memo value of a parsed document. Lists and maps obey the length
 /// limit, and each value made counts as an operation (`--max-ops`).
-fn from_json(interp: &mut Interp, v: serde_json::Value, max: usize) -> Result<Value> {
+pub(crate) fn from_json(interp: &mut Interp, v: serde_json::Value, max: usize) -> Result<Value> {
     interp.step()?;
     Ok(match v {
         serde_json::Value::Null => Value::None,
@@ -106,7 +106,7 @@ fn from_json(interp: &mut Interp, v: serde_json::Value, max: usize) -> Result<Va
 
 /// `json_str(value[, indent])`: JSON text; `indent` (an int >= 0) spreads
 /// containers over lines with that many spaces per level.
-fn json_str(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
+pub(crate) fn json_str(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     arity("json_str", args, 1, 2)?;
     let indent = match args.get(1) {
         None | Some(Value::None) => None,
@@ -304,20 +304,26 @@ fn io_reason(e: &std::io::Error) -> String {
 }
 
 /// A CSV field as a value: int, float, none (empty) or the text.
+#[cfg(test)]
 fn csv_field(s: &str) -> Value {
+    csv_number(s).unwrap_or_else(|| Value::str(s))
+}
+
+/// A CSV field's int, float or none (when empty); `None` when it is text.
+fn csv_number(s: &str) -> Option<Value> {
     let t = s.trim();
     if t.is_empty() {
-        return Value::None;
+        return Some(Value::None);
     }
     if let Ok(i) = t.parse::<i64>() {
-        return Value::Int(i);
+        return Some(Value::Int(i));
     }
     if t.bytes().any(|b| b.is_ascii_digit()) {
         if let Ok(f) = t.parse::<f64>() {
-            return Value::float(f);
+            return Some(Value::float(f));
         }
     }
-    Value::str(s)
+    None
 }
 
 /// `read_csv(path)`: a list of maps, one per row, keyed by the header.
@@ -362,23 +368,67 @@ fn read_csv(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
             ));
         }
     }
+    // The columns in key order, so a row's map is built sorted, without a
+    // search per field (maps of up to 16 entries are sorted vectors).
+    let mut order: Vec<usize> = (0..headers.len()).collect();
+    order.sort_by(|a, b| headers[*a].cmp(&headers[*b]));
+    let sorted_small = headers.len() <= 16;
+    let mut strings = Interned::default();
     let mut rows = Vec::new();
     let mut record = csv::StringRecord::new();
     while rdr.read_record(&mut record).map_err(csv_err)? {
         if rows.len() >= max {
             return Err(too_large("list", rows.len() + 1, max));
         }
-        let mut row = crate::value::ValueMap::with_capacity(headers.len());
-        for (h, field) in headers.iter().zip(record.iter()) {
-            interp.step()?;
-            row.insert(h.clone(), csv_field(field));
-        }
+        let row = if sorted_small {
+            let mut entries = Vec::with_capacity(headers.len());
+            for &j in &order {
+                if let Some(field) = record.get(j) {
+                    interp.step()?;
+                    entries.push((headers[j].clone(), csv_field_interned(field, &mut strings)));
+                }
+            }
+            crate::value::ValueMap::from_sorted(entries)
+        } else {
+            let mut row = crate::value::ValueMap::with_capacity(headers.len());
+            for (h, field) in headers.iter().zip(record.iter()) {
+                interp.step()?;
+                row.insert(h.clone(), csv_field_interned(field, &mut strings));
+            }
+            row
+        };
         rows.push(Value::map(row));
     }
     Ok(Value::list_from(rows))
 }
 
-// ----- SQLite -----
+/// Text fields seen before in one `read_csv`, shared instead of allocated
+/// again: a column of regions or dates repeats a few values (values are
+/// immutable, so sharing is invisible). Short strings only, and at most
+/// `INTERN_MAX` of them, so a column of unique values costs one failed
+/// lookup each and no memory.
+#[derive(Default)]
+struct Interned(hashbrown::HashMap<Box<str>, Value>);
+
+const INTERN_MAX: usize = 1 << 16;
+
+/// A CSV field as a value, with strings shared through `seen`.
+fn csv_field_interned(s: &str, seen: &mut Interned) -> Value {
+    if let Some(v) = csv_number(s) {
+        return v;
+    }
+    if s.len() > 48 {
+        return Value::str(s);
+    }
+    if let Some(v) = seen.0.get(s) {
+        return v.clone();
+    }
+    let v = Value::str(s);
+    if seen.0.len() < INTERN_MAX {
+        seen.0.insert(s.into(), v.clone());
+    }
+    v
+} // ----- SQLite -----
 
 /// The data of a `Connection` object.
 pub struct Connection {

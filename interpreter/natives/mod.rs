@@ -1,18 +1,40 @@
 //! The standard library implemented in Rust (spec §4). One file per area:
 //! `core` (printing, types, errors), `collections`, `strings`, `system`
 //! (time, files, params), `data` (JSON, CSV, SQLite), `cache`
-//! (`cache_info`, `cache_clear`). The type values called as functions
+//! (`cache_info`, `cache_clear`), `math`, `format` (`format` with Python's
+//! specs, padding), `seq` (zip, group_by, sort_by ...), `text` (`find`,
+//! `ord`, `chr`), `output` (`write_csv`, `write_json`), `spark`, and behind
+//! cargo features (all in the default set): `re` (regex), `dates`,
+//! `http`, `table`, `chart`. `args` holds their shared argument helpers. The type values called as functions
 //! (`int("3")`, `cell(0)`, `Point(1, 2)`) are the runtime's
 //! (`crate::interp::convert`). `install` gives an interpreter all of it,
 //! with the part written in memo (`stdlib/prelude.memo`).
 
+mod args;
 mod cache;
+#[cfg(feature = "charts")]
+mod chart;
 pub(crate) mod collections;
 pub(crate) mod core;
 pub mod data;
+#[cfg(feature = "dates")]
+mod dates;
+mod format;
+mod group_index;
+#[cfg(feature = "net")]
+mod http;
+mod math;
+mod output;
+#[cfg(feature = "regex")]
+mod re;
+mod seq;
 mod sorting;
+mod spark;
 mod strings;
 pub(crate) mod system;
+#[cfg(feature = "tables")]
+mod table;
+mod text;
 
 use crate::compiler::{compile_program, CompileOptions, FnIr};
 use crate::error::Result;
@@ -25,8 +47,30 @@ use std::sync::Arc;
 pub type Builtin = fn(&mut Interp, &mut [Value]) -> Result<Value>;
 
 /// Every table of builtin natives.
-const TABLES: &[&[(&str, Builtin)]] =
-    &[core::NATIVES, collections::NATIVES, strings::NATIVES, system::NATIVES, data::NATIVES, cache::NATIVES];
+const TABLES: &[&[(&str, Builtin)]] = &[
+    core::NATIVES,
+    collections::NATIVES,
+    strings::NATIVES,
+    system::NATIVES,
+    data::NATIVES,
+    cache::NATIVES,
+    math::NATIVES,
+    format::NATIVES,
+    seq::NATIVES,
+    text::NATIVES,
+    output::NATIVES,
+    spark::NATIVES,
+    #[cfg(feature = "regex")]
+    re::NATIVES,
+    #[cfg(feature = "dates")]
+    dates::NATIVES,
+    #[cfg(feature = "net")]
+    http::NATIVES,
+    #[cfg(feature = "tables")]
+    table::NATIVES,
+    #[cfg(feature = "charts")]
+    chart::NATIVES,
+];
 
 /// Globals that are type values.
 const TYPE_GLOBALS: &[(&str, BuiltinType)] = &[
@@ -53,6 +97,7 @@ pub fn install(interp: &mut Interp) {
         }
     }
     data::register_types(interp);
+    math::register_constants(interp);
     if let Some(Value::Native(f)) = interp.global_named("push") {
         interp.builtin_push = Some(f);
     }
