@@ -31,10 +31,11 @@ pub enum StmtKind {
     },
     /// `fn name(params) { body }` and `cached(...) fn name(...) {}`
     FnDecl(FnDef),
-    /// `struct Name { a, b }`
+    /// `struct Name { a, b }`; `mut struct Name { a, b }` (`mutable`).
     Struct {
         name: Ident,
         fields: Vec<Ident>,
+        mutable: bool,
     },
     /// `while cond { body }`
     While {
@@ -152,6 +153,8 @@ pub enum ExprKind {
 pub enum UnOp {
     Neg,
     Not,
+    /// `~x`: bitwise complement of an int.
+    BitNot,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -170,6 +173,12 @@ pub enum BinOp {
     Ge,
     And,
     Or,
+    /// `&`, `|`, `^`, `<<`, `>>` on ints.
+    BitAnd,
+    BitOr,
+    BitXor,
+    Shl,
+    Shr,
 }
 
 impl BinOp {
@@ -190,6 +199,11 @@ impl BinOp {
             BinOp::Ge => ">=",
             BinOp::And => "and",
             BinOp::Or => "or",
+            BinOp::BitAnd => "&",
+            BinOp::BitOr => "|",
+            BinOp::BitXor => "^",
+            BinOp::Shl => "<<",
+            BinOp::Shr => ">>",
         }
     }
 }

@@ -97,6 +97,9 @@ pub enum Tok {
     Catch,
     #[token("import")]
     Import,
+    /// `mut` right before `struct` (made by the layout pass: elsewhere
+    /// `mut` is an ordinary name).
+    Mut,
 
     // Operators.
     #[token("+")]
@@ -135,6 +138,28 @@ pub enum Tok {
     SlashAssign,
     #[token("%=")]
     PercentAssign,
+    #[token("&")]
+    Amp,
+    #[token("|")]
+    Pipe,
+    #[token("^")]
+    Caret,
+    #[token("~")]
+    Tilde,
+    #[token("<<")]
+    Shl,
+    #[token(">>")]
+    Shr,
+    #[token("&=")]
+    AmpAssign,
+    #[token("|=")]
+    PipeAssign,
+    #[token("^=")]
+    CaretAssign,
+    #[token("<<=")]
+    ShlAssign,
+    #[token(">>=")]
+    ShrAssign,
     #[token("..")]
     DotDot,
     #[token("..=")]
@@ -213,6 +238,7 @@ impl Tok {
             Try => "try",
             Catch => "catch",
             Import => "import",
+            Mut => "mut",
             Plus => "+",
             Minus => "-",
             Star => "*",
@@ -231,6 +257,17 @@ impl Tok {
             StarAssign => "*=",
             SlashAssign => "/=",
             PercentAssign => "%=",
+            Amp => "&",
+            Pipe => "|",
+            Caret => "^",
+            Tilde => "~",
+            Shl => "<<",
+            Shr => ">>",
+            AmpAssign => "&=",
+            PipeAssign => "|=",
+            CaretAssign => "^=",
+            ShlAssign => "<<=",
+            ShrAssign => ">>=",
             DotDot => "..",
             DotDotEq => "..=",
             Dot => ".",
@@ -276,6 +313,17 @@ impl Tok {
                 | StarAssign
                 | SlashAssign
                 | PercentAssign
+                | Amp
+                | Pipe
+                | Caret
+                | Tilde
+                | Shl
+                | Shr
+                | AmpAssign
+                | PipeAssign
+                | CaretAssign
+                | ShlAssign
+                | ShrAssign
                 | Comma
                 | Dot
                 | Colon
@@ -503,6 +551,14 @@ pub fn layout(raw: Vec<Spanned>) -> Result<Vec<Spanned>, LexicalError> {
             }
         }
 
+        if tok == Tok::Struct {
+            // `mut struct`: `mut` is a keyword only here.
+            if let Some((_, last @ Tok::Ident(_), _)) = out.last_mut() {
+                if *last == Tok::Ident("mut".into()) {
+                    *last = Tok::Mut;
+                }
+            }
+        }
         let prev = out.last().map(|(_, t, _)| t);
         let mut closes_cached = false;
         let tok = match tok {
@@ -535,7 +591,7 @@ pub fn layout(raw: Vec<Spanned>) -> Result<Vec<Spanned>, LexicalError> {
             }
             other => other,
         };
-        prefix_run = if matches!(tok, Tok::Minus | Tok::Not) { prefix_run + 1 } else { 0 };
+        prefix_run = if matches!(tok, Tok::Minus | Tok::Not | Tok::Tilde) { prefix_run + 1 } else { 0 };
         if stack.len() > MAX_NESTING || prefix_run > MAX_NESTING {
             return Err(LexicalError::new("nesting too deep", start, end));
         }

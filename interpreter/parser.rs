@@ -108,6 +108,7 @@ const EXPR_START: &[&str] = &[
     "[",
     "#{",
     "-",
+    "~",
     "not",
     "if",
     "fn",
@@ -118,7 +119,7 @@ const EXPR_START: &[&str] = &[
 /// Terminals that can continue a complete expression.
 const CONTINUATIONS: &[&str] = &[
     "+", "-", "*", "/", "%", "**", "==", "!=", "<", "<=", ">", ">=", "..", "..=", ".", "(", "[", "and", "or", "=", "+=", "-=",
-    "*=", "/=", "%=",
+    "*=", "/=", "%=", "&", "|", "^", "<<", ">>", "&=", "|=", "^=", "<<=", ">>=",
 ];
 
 /// Renders LALRPOP's expected-terminal list in user terms, e.g.
@@ -234,6 +235,7 @@ mod tests {
             }
             ExprKind::Unary(UnOp::Neg, a) => format!("(neg {})", e(a)),
             ExprKind::Unary(UnOp::Not, a) => format!("(not {})", e(a)),
+            ExprKind::Unary(UnOp::BitNot, a) => format!("(~ {})", e(a)),
             ExprKind::Binary(op, a, b) => format!("({} {} {})", op.symbol(), e(a), e(b)),
             ExprKind::Range { start, end, inclusive } => {
                 format!("({} {} {})", if *inclusive { "..=" } else { ".." }, e(start), e(end))
@@ -261,9 +263,12 @@ mod tests {
                 format!("({}= {} {})", op.map(|o| o.symbol()).unwrap_or(""), e(target), e(value))
             }
             StmtKind::FnDecl(f) => fndef(f),
-            StmtKind::Struct { name, fields } => {
-                format!("(struct {} {})", name.name, fields.iter().map(|f| f.name.clone()).collect::<Vec<_>>().join(" "))
-            }
+            StmtKind::Struct { name, fields, mutable } => format!(
+                "({}struct {} {})",
+                if *mutable { "mut " } else { "" },
+                name.name,
+                fields.iter().map(|f| f.name.clone()).collect::<Vec<_>>().join(" ")
+            ),
             StmtKind::While { cond, body } => format!("(while {} {})", e(cond), block(body)),
             StmtKind::For { var, iter, body } => {
                 format!("(for {} {} {})", var.name, e(iter), block(body))

@@ -40,3 +40,16 @@ fn a_hundred_thousand_term_sum() {
     let terms = " + x".repeat(20_000);
     check_in_time("strchain.memo", &format!("fn f(x) {{ \"<\"{terms} + \">\" }}\nprint(len(f(\"ab\")))\n"), "40002\n");
 }
+
+/// Closures nested 60 deep, the innermost assigning a variable of every
+/// enclosing function: each function is compiled again once its boxed
+/// variables are known (not once per variable, nor once per level above).
+#[test]
+fn sixty_nested_closures_assigning_outer_variables() {
+    const N: usize = 60;
+    let mut body = (0..N).map(|k| format!("v{k} += 1\n")).collect::<String>() + "0";
+    for k in (0..N).rev() {
+        body = format!("let v{k} = {k}\nlet f{k} = fn() {{\n{body}\n}}\nf{k}()\nv{k}");
+    }
+    check_in_time("closures.memo", &format!("fn g() {{\n{body}\n}}\nprint(g())\n"), "1\n");
+}

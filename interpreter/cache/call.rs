@@ -165,7 +165,9 @@ impl Interp {
     /// epoch, this session's file epoch and the cache's generation stay the
     /// same, a verified entry stays verified.
     fn stamp(&mut self) -> Stamp {
-        let global_epoch = self.global_epoch;
+        // Writes to cells and objects count: a callee's code hash covers
+        // what the globals it reads hold, objects' content included.
+        let global_epoch = self.state_writes();
         let s = sess!(self);
         Stamp { global_epoch, fs_epoch: s.fs_epoch, generation: s.cache.generation() }
     }
@@ -198,6 +200,10 @@ impl Interp {
     /// Records this call (a hit, or a miss just computed) in the caller's
     /// open trace.
     fn record_call(&mut self, clo: &Arc<Closure>, cf: &CachedFn, args: Arc<[Value]>, key: Key, result: &Value, callee: Callee) {
+        // The arguments go into the caller's entry, seen by every thread.
+        for a in args.iter() {
+            self.share(a);
+        }
         let Ok(code) = trace::quietly(self, |i| i.closure_code_hash(clo)) else { return };
         let result = trace::quietly(self, |i| trace::result_digest(i, result));
         let fact = CallFact {
@@ -239,7 +245,8 @@ impl Interp {
 
     /// Assignments of globals and cells so far (to tell whether a miss
     /// changed state its caller could read).
-    fn state_writes(&self) -> u64 {
+    #[inline(always)]
+    pub(crate) fn state_writes(&self) -> u64 {
         self.global_epoch.wrapping_add(self.cell_writes)
     }
 
@@ -322,6 +329,8 @@ impl Interp {
         } else {
             None
         };
+        // The cache is seen by every thread: what it keeps is shared.
+        self.share(&v);
         let entry = Entry::new(v.clone(), output_hash, cf.name.clone(), took, parts)
             .with_trace(facts, deep, wrote_state)
             .with_older(prev);
@@ -383,7 +392,8 @@ fn unhashable_type(v: &Value) -> Option<String> {
         Value::List(l) => l.iter().find_map(unhashable_type),
         Value::Map(m) => m.map.iter().find_map(|(k, v)| unhashable_type(k).or_else(|| unhashable_type(v))),
         Value::Struct(s) => s.fields.iter().find_map(unhashable_type),
-        Value::Cell(c) => unhashable_type(&c.get()),
+        // (Only a message: objects, and their cycles, are not looked into.)
+        Value::Cell(_) | Value::Obj(_) => None,
         _ => None,
     }
 }

@@ -2,7 +2,9 @@
 //! seen hit.
 //!
 //! A slot remembers one call that hit: the closure, its arguments, the
-//! global epoch its code hash was valid at, the key, and the value found,
+//! state epoch its code hash was valid at (`Interp::state_writes`: global
+//! assignments and writes to cells and objects, whose content the code
+//! hash of a function reading them covers), the key, and the value found,
 //! with the store's generation at the time. The same call again is a hit
 //! without computing the key or taking the store's lock when
 //!
@@ -10,8 +12,8 @@
 //!   be reused by another closure);
 //! - every argument is the same: equal scalars, or the very same immutable
 //!   heap value (pointer-equal, so its hash is the memoized one);
-//! - the code hash is unchanged: no global was assigned since (or, if one
-//!   was, the memoized transitive code hash is still the same);
+//! - the code hash is unchanged: no global, cell or object was assigned
+//!   since (or, if one was, the transitive code hash is still the same);
 //! - no entry of the cache was removed or replaced since (the generation).
 //!
 //! Only functions without `ttl`, `max_entries` and `hash_funcs` use it (they
@@ -163,7 +165,7 @@ impl Interp {
         if nargs > MAX_ARGS {
             return None;
         }
-        let epoch = self.global_epoch;
+        let epoch = self.state_writes();
         let s = self.memo_state.downcast_mut::<Session>()?;
         // Under --explain every call is explained; inside a miss every
         // call is recorded in its trace, with its key.
@@ -196,7 +198,7 @@ impl Interp {
     #[cold]
     #[inline(never)]
     fn fast_hit_after_global_change(&mut self, clo: &Arc<Closure>, cf: &CachedFn, base: usize, i: usize) -> Option<Value> {
-        let epoch = self.global_epoch;
+        let epoch = self.state_writes();
         let code = sess!(self).hit_memo.slots[i].as_deref()?.code;
         if self.closure_code_hash(clo).ok()? != code {
             return None;
@@ -237,7 +239,7 @@ impl Interp {
             clo: clo.clone(),
             args: kept,
             nargs: args.len(),
-            epoch: self.global_epoch,
+            epoch: self.state_writes(),
             code,
             generation,
             value: hit.value.clone(),

@@ -543,7 +543,7 @@ fn verify_input(interp: &mut Interp, f: &InputFact) -> std::result::Result<(), S
 
 /// The transitive code hash of the cached fn the global `name` holds now.
 fn current_code(interp: &mut Interp, name: &str) -> Option<Hash32> {
-    match interp.get_global(name) {
+    match interp.global_named(name) {
         Some(Value::Func(clo)) if clo.cached.as_ref().is_some_and(|c| &*c.name == name) => interp.closure_code_hash(&clo).ok(),
         _ => None,
     }
@@ -556,7 +556,7 @@ fn verify_call(interp: &mut Interp, c: &CallFact) -> std::result::Result<Option<
         // The callee's code is in the caller's key: check its entry.
         return check_entry(interp, c).map(|_| None);
     };
-    let clo = match interp.get_global(global) {
+    let clo = match interp.global_named(global) {
         Some(Value::Func(clo)) if clo.cached.as_ref().is_some_and(|cf| *cf.name == **global) => clo,
         _ => return Err(format!("`{global}` is no longer the cached fn it was")),
     };

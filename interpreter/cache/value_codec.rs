@@ -75,8 +75,13 @@ pub fn persistable(v: &Value) -> bool {
             Value::List(l) => !l.may_mutate && l.iter().all(|x| go(x, depth + 1)),
             Value::Map(m) => !m.may_mutate && m.map.iter().all(|(k, x)| go(k, depth + 1) && go(x, depth + 1)),
             Value::Struct(s) => !s.may_mutate && s.fields.iter().all(|x| go(x, depth + 1)),
-            Value::Type(t) => !matches!(**t, TypeValue::Native(_)),
-            Value::Func(_) | Value::Native(_) | Value::Cell(_) | Value::Object(_) => false,
+            Value::Type(t) => match &**t {
+                TypeValue::Native(_) => false,
+                // (The encoding of a struct type has no room for `mut`.)
+                TypeValue::Struct(st) => !st.mutable,
+                TypeValue::Builtin(_) => true,
+            },
+            Value::Func(_) | Value::Native(_) | Value::Cell(_) | Value::Object(_) | Value::Obj(_) => false,
         }
     }
     go(v, 0)
@@ -365,7 +370,7 @@ impl<'v> Encoder<'v> {
                 TypeValue::Native(_) => self.out.push(NONE),
             },
             // Not persistable: callers check `persistable` first.
-            Value::Func(_) | Value::Native(_) | Value::Cell(_) | Value::Object(_) => self.out.push(NONE),
+            Value::Func(_) | Value::Native(_) | Value::Cell(_) | Value::Object(_) | Value::Obj(_) => self.out.push(NONE),
         }
     }
 }
@@ -508,7 +513,7 @@ impl Decoder<'_, '_> {
             }
             fields.push(f);
         }
-        let ty = Arc::new(StructType { name, fields });
+        let ty = Arc::new(StructType::new(name, fields, false));
         self.types.push(ty.clone());
         Ok(ty)
     }
@@ -674,7 +679,7 @@ mod tests {
 
     #[test]
     fn values_roundtrip() {
-        let ty = Arc::new(StructType { name: "P".into(), fields: vec!["x".into(), "y".into()] });
+        let ty = Arc::new(StructType::new("P".into(), vec!["x".into(), "y".into()], false));
         let long = "x".repeat(200);
         let mut big = ValueMap::new();
         for i in 0..40 {

@@ -12,7 +12,7 @@ use crate::compiler::ir::{Lit, Node};
 use crate::interp::ops::{self, int_op};
 use crate::interp::{Ctrl, Interp, R};
 use crate::source::Span;
-use crate::value::Value;
+use crate::value::{values_equal, Value};
 
 const ADD: u8 = 0;
 const SUB: u8 = 1;
@@ -28,6 +28,11 @@ const GT: u8 = 10;
 const GE: u8 = 11;
 const AND: u8 = 12;
 const OR: u8 = 13;
+const BAND: u8 = 14;
+const BOR: u8 = 15;
+const BXOR: u8 = 16;
+const SHL: u8 = 17;
+const SHR: u8 = 18;
 
 /// The operator of a code (the inverse of the `specialize!` table).
 #[inline(always)]
@@ -46,7 +51,12 @@ const fn op_of(code: u8) -> BinOp {
         GT => BinOp::Gt,
         GE => BinOp::Ge,
         AND => BinOp::And,
-        _ => BinOp::Or,
+        OR => BinOp::Or,
+        BAND => BinOp::BitAnd,
+        BOR => BinOp::BitOr,
+        BXOR => BinOp::BitXor,
+        SHL => BinOp::Shl,
+        _ => BinOp::Shr,
     }
 }
 
@@ -68,12 +78,72 @@ macro_rules! specialize {
             BinOp::Ge => $f::<GE>($($a),*),
             BinOp::And => $f::<AND>($($a),*),
             BinOp::Or => $f::<OR>($($a),*),
+            BinOp::BitAnd => $f::<BAND>($($a),*),
+            BinOp::BitOr => $f::<BOR>($($a),*),
+            BinOp::BitXor => $f::<BXOR>($($a),*),
+            BinOp::Shl => $f::<SHL>($($a),*),
+            BinOp::Shr => $f::<SHR>($($a),*),
+        }
+    };
+}
+
+/// `specialize!` for the operator closures generic over their operands.
+macro_rules! specialize2 {
+    ($op:expr, $f:ident ( $($a:expr),* )) => {
+        match $op {
+            BinOp::Add => $f::<ADD, _, _>($($a),*),
+            BinOp::Sub => $f::<SUB, _, _>($($a),*),
+            BinOp::Mul => $f::<MUL, _, _>($($a),*),
+            BinOp::Div => $f::<DIV, _, _>($($a),*),
+            BinOp::Mod => $f::<MOD, _, _>($($a),*),
+            BinOp::Pow => $f::<POW, _, _>($($a),*),
+            BinOp::Eq => $f::<EQ, _, _>($($a),*),
+            BinOp::Ne => $f::<NE, _, _>($($a),*),
+            BinOp::Lt => $f::<LT, _, _>($($a),*),
+            BinOp::Le => $f::<LE, _, _>($($a),*),
+            BinOp::Gt => $f::<GT, _, _>($($a),*),
+            BinOp::Ge => $f::<GE, _, _>($($a),*),
+            BinOp::And => $f::<AND, _, _>($($a),*),
+            BinOp::Or => $f::<OR, _, _>($($a),*),
+            BinOp::BitAnd => $f::<BAND, _, _>($($a),*),
+            BinOp::BitOr => $f::<BOR, _, _>($($a),*),
+            BinOp::BitXor => $f::<BXOR, _, _>($($a),*),
+            BinOp::Shl => $f::<SHL, _, _>($($a),*),
+            BinOp::Shr => $f::<SHR, _, _>($($a),*),
         }
     };
 }
 
 #[inline(always)]
 fn int_cmp(op: BinOp, x: i64, y: i64) -> bool {
+    match op {
+        BinOp::Lt => x < y,
+        BinOp::Le => x <= y,
+        BinOp::Gt => x > y,
+        BinOp::Ge => x >= y,
+        BinOp::Eq => x == y,
+        _ => x != y,
+    }
+}
+
+/// `x op y` on two floats, as `ops::binary` computes it (comparisons as
+/// IEEE, which is what `ops` gives for two floats).
+#[inline(always)]
+pub(crate) fn float_op(op: BinOp, x: f64, y: f64) -> Option<Value> {
+    Some(match op {
+        BinOp::Add => Value::float(x + y),
+        BinOp::Sub => Value::float(x - y),
+        BinOp::Mul => Value::float(x * y),
+        BinOp::Div => Value::float(x / y),
+        BinOp::Mod => Value::float(x % y),
+        BinOp::Pow => Value::float(x.powf(y)),
+        BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge | BinOp::Eq | BinOp::Ne => Value::bool(float_cmp(op, x, y)),
+        _ => return None,
+    })
+}
+
+#[inline(always)]
+fn float_cmp(op: BinOp, x: f64, y: f64) -> bool {
     match op {
         BinOp::Lt => x < y,
         BinOp::Le => x <= y,
@@ -118,19 +188,6 @@ fn slow_cond_local(op: BinOp, i: &mut Interp, s: usize, c: i64, what: &'static s
 }
 
 #[cold]
-#[inline(never)]
-fn slow_locals(op: BinOp, i: &mut Interp, s1: usize, s2: usize, span: Span) -> R {
-    let (l, r) = (i.stack[i.bp + s1].clone(), i.stack[i.bp + s2].clone());
-    slow_binary(op, l, r, i, span)
-}
-
-#[cold]
-#[inline(never)]
-fn slow_cond_locals(op: BinOp, i: &mut Interp, s1: usize, s2: usize, what: &'static str, span: Span) -> Result<bool, Ctrl> {
-    super::as_bool(slow_locals(op, i, s1, s2, span)?, what, span)
-}
-
-#[cold]
 fn slow_cond(op: BinOp, l: Value, r: Value, i: &mut Interp, what: &'static str, span: Span) -> Result<bool, Ctrl> {
     super::as_bool(slow_binary(op, l, r, i, span)?, what, span)
 }
@@ -142,7 +199,7 @@ pub(crate) fn lower_binary(op: BinOp, a: &Node, b: &Node, span: Span) -> Code {
     if !super::spec::on() {
         return match (op, a) {
             (BinOp::Add, Node::Binary(BinOp::Add, ..)) => lower_add_spine(a, b, span),
-            _ => specialize!(op, bin_any_any(lower(a), lower(b), span)),
+            _ => general_binary(op, lower(a), lower(b), span),
         };
     }
     if op == BinOp::Add {
@@ -157,21 +214,33 @@ pub(crate) fn lower_binary(op: BinOp, a: &Node, b: &Node, span: Span) -> Code {
     lower_plain_binary(op, a, b, span)
 }
 
+/// `a op b` through the general operator code only (specializations off).
+fn general_binary(op: BinOp, a: Code, b: Code, span: Span) -> Code {
+    code(move |i| {
+        let l = a.run(i)?;
+        let r = b.run(i)?;
+        slow_binary(op, l, r, i, span)
+    })
+}
+
 /// `a op b` with its operand shapes, not looking for string chains.
 fn lower_plain_binary(op: BinOp, a: &Node, b: &Node, span: Span) -> Code {
     if !super::spec::on() {
-        return specialize!(op, bin_any_any(lower(a), lower(b), span));
+        return general_binary(op, lower(a), lower(b), span);
     }
-    lower_binary_plain(op, a, b, span)
-}
-
-/// `a op b` without looking for a string chain.
-fn lower_binary_plain(op: BinOp, a: &Node, b: &Node, span: Span) -> Code {
-    match (a, b) {
-        (Node::Local(s), Node::Const(Lit::Int(c))) => specialize!(op, bin_local_const(*s as usize, *c, span)),
-        (Node::Local(s1), Node::Local(s2)) => specialize!(op, bin_local_local(*s1 as usize, *s2 as usize, span)),
-        (_, Node::Const(Lit::Int(c))) => specialize!(op, bin_any_const(lower(a), *c, span)),
-        _ => specialize!(op, bin_any_any(lower(a), lower(b), span)),
+    if let Some(test) = none_test(op, a, b) {
+        return code(move |i| Ok(Value::bool(test(i)?)));
+    }
+    match (Opnd::of(a), Opnd::of(b)) {
+        (Opnd::Local(x), Opnd::Local(y)) => specialize2!(op, bin(Local(x), Local(y), span)),
+        (Opnd::Local(x), Opnd::Konst(y)) => specialize2!(op, bin(Local(x), Konst(y), span)),
+        (Opnd::Local(x), Opnd::Code(y)) => specialize2!(op, bin(Local(x), y, span)),
+        (Opnd::Konst(x), Opnd::Local(y)) => specialize2!(op, bin(Konst(x), Local(y), span)),
+        (Opnd::Konst(x), Opnd::Konst(y)) => specialize2!(op, bin(Konst(x), Konst(y), span)),
+        (Opnd::Konst(x), Opnd::Code(y)) => specialize2!(op, bin(Konst(x), y, span)),
+        (Opnd::Code(x), Opnd::Local(y)) => specialize2!(op, bin(x, Local(y), span)),
+        (Opnd::Code(x), Opnd::Konst(y)) => specialize2!(op, bin(x, Konst(y), span)),
+        (Opnd::Code(x), Opnd::Code(y)) => specialize2!(op, bin(x, y, span)),
     }
 }
 
@@ -188,60 +257,94 @@ fn lower_add_spine(a: &Node, b: &Node, span: Span) -> Code {
     let (first, first_span) = rights.pop().expect("a spine has a right operand");
     let mut acc = lower_plain_binary(BinOp::Add, left, first, first_span);
     while let Some((r, s)) = rights.pop() {
-        acc = match (r, super::spec::on()) {
-            (Node::Const(Lit::Int(c)), true) => bin_any_const::<ADD>(acc, *c, s),
-            _ => bin_any_any::<ADD>(acc, lower(r), s),
+        acc = if !super::spec::on() {
+            general_binary(BinOp::Add, acc, lower(r), s)
+        } else {
+            match Opnd::of(r) {
+                Opnd::Local(y) => bin::<ADD, _, _>(acc, Local(y), s),
+                Opnd::Konst(y) => bin::<ADD, _, _>(acc, Konst(y), s),
+                Opnd::Code(y) => bin::<ADD, _, _>(acc, y, s),
+            }
         };
     }
     acc
 }
 
-fn bin_local_const<const OP: u8>(s: usize, c: i64, span: Span) -> Code {
-    code(move |i| {
-        if let Value::Int(x) = i.stack[i.bp + s] {
-            if let Some(v) = int_op(op_of(OP), x, c) {
-                return Ok(v);
-            }
-        }
-        slow_local_const(op_of(OP), i, s, c, span)
-    })
+/// The shape of an operator's operand, chosen when it is compiled.
+enum Opnd {
+    Local(usize),
+    /// An int or float constant.
+    Konst(Value),
+    Code(Code),
 }
 
-fn bin_local_local<const OP: u8>(s1: usize, s2: usize, span: Span) -> Code {
-    code(move |i| {
-        if let (Value::Int(x), Value::Int(y)) = (&i.stack[i.bp + s1], &i.stack[i.bp + s2]) {
-            if let Some(v) = int_op(op_of(OP), *x, *y) {
-                return Ok(v);
-            }
+impl Opnd {
+    fn of(n: &Node) -> Opnd {
+        match n {
+            Node::Local(s) => Opnd::Local(*s as usize),
+            Node::Const(Lit::Int(c)) => Opnd::Konst(Value::Int(*c)),
+            Node::Const(Lit::Float(c)) => Opnd::Konst(Value::float(*c)),
+            _ => Opnd::Code(lower(n)),
         }
-        slow_locals(op_of(OP), i, s1, s2, span)
-    })
+    }
 }
 
-fn bin_any_const<const OP: u8>(a: Code, c: i64, span: Span) -> Code {
-    code(move |i| {
-        let l = a.run(i)?;
-        if let Value::Int(x) = l {
-            if let Some(v) = int_op(op_of(OP), x, c) {
-                // An int owns nothing: skip the out-of-line drop glue.
-                std::mem::forget(l);
-                return Ok(v);
-            }
-        }
-        slow_binary(op_of(OP), l, Value::Int(c), i, span)
-    })
+/// An operand as the operator closures evaluate it (in source order).
+trait Get: Send + Sync + 'static {
+    fn get(&self, i: &mut Interp) -> R;
 }
 
-fn bin_any_any<const OP: u8>(a: Code, b: Code, span: Span) -> Code {
+/// A local slot, read in place (no closure call).
+struct Local(usize);
+/// A number constant.
+struct Konst(Value);
+
+impl Get for Local {
+    #[inline(always)]
+    fn get(&self, i: &mut Interp) -> R {
+        Ok(i.stack[i.bp + self.0].clone_fast())
+    }
+}
+
+impl Get for Konst {
+    #[inline(always)]
+    fn get(&self, _: &mut Interp) -> R {
+        Ok(self.0.clone_fast())
+    }
+}
+
+impl Get for Code {
+    #[inline(always)]
+    fn get(&self, i: &mut Interp) -> R {
+        self.run(i)
+    }
+}
+
+/// `x op y` on two numbers when it needs no error (no int overflow, no
+/// division of ints by zero): what `ops::binary` gives, without its
+/// dispatch. Ints and floats mix as `ops::binary` mixes them (the int
+/// converted); comparisons mix only two floats (an int and a float
+/// compare exactly, in `ops`).
+#[inline(always)]
+pub(crate) fn num_op(op: BinOp, l: &Value, r: &Value) -> Option<Value> {
+    match (l, r) {
+        (Value::Int(x), Value::Int(y)) => int_op(op, *x, *y),
+        (Value::Float(x), Value::Float(y)) => float_op(op, x.get(), y.get()),
+        (Value::Int(x), Value::Float(y)) if !is_cmp(op) => float_op(op, *x as f64, y.get()),
+        (Value::Float(x), Value::Int(y)) if !is_cmp(op) => float_op(op, x.get(), *y as f64),
+        _ => None,
+    }
+}
+
+#[inline(always)]
+fn bin<const OP: u8, A: Get, B: Get>(a: A, b: B, span: Span) -> Code {
     code(move |i| {
-        let l = a.run(i)?;
-        let r = b.run(i)?;
-        if let (Value::Int(x), Value::Int(y)) = (&l, &r) {
-            if let Some(v) = int_op(op_of(OP), *x, *y) {
-                // Ints own nothing: skip the out-of-line drop glue.
-                std::mem::forget((l, r));
-                return Ok(v);
-            }
+        let l = a.get(i)?;
+        let r = b.get(i)?;
+        if let Some(v) = num_op(op_of(OP), &l, &r) {
+            // Numbers own nothing: skip the out-of-line drop glue.
+            std::mem::forget((l, r));
+            return Ok(v);
         }
         if OP == ADD && matches!((&l, &r), (Value::Str(_), Value::Str(_))) {
             // Two strings (`a + b + c` of string values): straight to the
@@ -269,40 +372,101 @@ fn concat_strs(l: Value, r: Value, i: &mut Interp, span: Span) -> R {
 /// Compiles a comparison whose bool result feeds a condition.
 pub(crate) fn lower_compare(op: BinOp, a: &Node, b: &Node, what: &'static str, span: Span) -> Cond {
     if !super::spec::on() {
-        return specialize!(op, cmp_any_any(lower(a), lower(b), what, span));
+        let (a, b) = (lower(a), lower(b));
+        return Box::new(move |i| {
+            let l = a.run(i)?;
+            let r = b.run(i)?;
+            slow_cond(op, l, r, i, what, span)
+        });
     }
-    match (a, b) {
-        (Node::Local(s), Node::Const(Lit::Int(c))) => specialize!(op, cmp_local_const(*s as usize, *c, what, span)),
-        (Node::Local(s1), Node::Local(s2)) => specialize!(op, cmp_local_local(*s1 as usize, *s2 as usize, what, span)),
-        _ => specialize!(op, cmp_any_any(lower(a), lower(b), what, span)),
+    if let Some(test) = none_test(op, a, b) {
+        return test;
+    }
+    match (Opnd::of(a), Opnd::of(b)) {
+        (Opnd::Local(x), Opnd::Local(y)) => specialize2!(op, cmp(Local(x), Local(y), what, span)),
+        (Opnd::Local(x), Opnd::Konst(y)) => specialize2!(op, cmp(Local(x), Konst(y), what, span)),
+        (Opnd::Local(x), Opnd::Code(y)) => specialize2!(op, cmp(Local(x), y, what, span)),
+        (Opnd::Konst(x), Opnd::Local(y)) => specialize2!(op, cmp(Konst(x), Local(y), what, span)),
+        (Opnd::Konst(x), Opnd::Konst(y)) => specialize2!(op, cmp(Konst(x), Konst(y), what, span)),
+        (Opnd::Konst(x), Opnd::Code(y)) => specialize2!(op, cmp(Konst(x), y, what, span)),
+        (Opnd::Code(x), Opnd::Local(y)) => specialize2!(op, cmp(x, Local(y), what, span)),
+        (Opnd::Code(x), Opnd::Konst(y)) => specialize2!(op, cmp(x, Konst(y), what, span)),
+        (Opnd::Code(x), Opnd::Code(y)) => specialize2!(op, cmp(x, y, what, span)),
     }
 }
 
-fn cmp_local_const<const OP: u8>(s: usize, c: i64, what: &'static str, span: Span) -> Cond {
-    Box::new(move |i| {
-        if let Value::Int(x) = i.stack[i.bp + s] {
-            return Ok(int_cmp(op_of(OP), x, c));
+/// `x == k`, `x != k` with `k` a constant (either way round): `none` is a
+/// test of `x`'s tag; a string, bool or number is compared in place,
+/// without cloning the constant (a walk no longer than the constant: not
+/// metered). `x` is read in place when it is a local. (Equality never
+/// fails.)
+fn none_test(op: BinOp, a: &Node, b: &Node) -> Option<Cond> {
+    let (x, k) = match (op, a, b) {
+        (BinOp::Eq | BinOp::Ne, x, Node::Const(k)) | (BinOp::Eq | BinOp::Ne, Node::Const(k), x) => (x, k),
+        _ => return None,
+    };
+    let want = op == BinOp::Eq;
+    if let Lit::None = k {
+        return Some(match x {
+            Node::Local(s) => {
+                let s = *s as usize;
+                Box::new(move |i| Ok(i.stack[i.bp + s].is_none() == want))
+            }
+            x => {
+                let x = lower(x);
+                Box::new(move |i| {
+                    let v = x.run(i)?;
+                    let yes = v.is_none() == want;
+                    super::discard(v);
+                    Ok(yes)
+                })
+            }
+        });
+    }
+    let k = super::lit_value(k);
+    Some(match x {
+        Node::Local(s) => {
+            let s = *s as usize;
+            Box::new(move |i| Ok(values_equal(&i.stack[i.bp + s], &k) == want))
         }
-        slow_cond_local(op_of(OP), i, s, c, what, span)
+        x => {
+            let x = lower(x);
+            Box::new(move |i| {
+                let v = x.run(i)?;
+                let yes = values_equal(&v, &k) == want;
+                super::discard(v);
+                Ok(yes)
+            })
+        }
     })
 }
 
-fn cmp_local_local<const OP: u8>(s1: usize, s2: usize, what: &'static str, span: Span) -> Cond {
-    Box::new(move |i| {
-        if let (Value::Int(x), Value::Int(y)) = (&i.stack[i.bp + s1], &i.stack[i.bp + s2]) {
-            return Ok(int_cmp(op_of(OP), *x, *y));
-        }
-        slow_cond_locals(op_of(OP), i, s1, s2, what, span)
-    })
+/// `x cmp y` on two ints or two floats (IEEE: any comparison with NaN but
+/// `!=` is false, as in `ops`).
+#[inline(always)]
+fn num_cmp(op: BinOp, l: &Value, r: &Value) -> Option<bool> {
+    match (l, r) {
+        (Value::Int(x), Value::Int(y)) => Some(int_cmp(op, *x, *y)),
+        (Value::Float(x), Value::Float(y)) => Some(float_cmp(op, x.get(), y.get())),
+        _ => None,
+    }
 }
 
-fn cmp_any_any<const OP: u8>(a: Code, b: Code, what: &'static str, span: Span) -> Cond {
+#[inline(always)]
+fn cmp<const OP: u8, A: Get, B: Get>(a: A, b: B, what: &'static str, span: Span) -> Cond {
     Box::new(move |i| {
-        let l = a.run(i)?;
-        let r = b.run(i)?;
-        if let (Value::Int(x), Value::Int(y)) = (&l, &r) {
-            let yes = int_cmp(op_of(OP), *x, *y);
+        let l = a.get(i)?;
+        let r = b.get(i)?;
+        if let Some(yes) = num_cmp(op_of(OP), &l, &r) {
             std::mem::forget((l, r));
+            return Ok(yes);
+        }
+        if (OP == EQ || OP == NE) && l.is_scalar() && r.is_scalar() {
+            // What `ops::binary` does for them, without its dispatch (a
+            // comparison that walks its operands is metered: slow path).
+            let yes = values_equal(&l, &r) == (OP == EQ);
+            super::discard(l);
+            super::discard(r);
             return Ok(yes);
         }
         slow_cond(op_of(OP), l, r, i, what, span)
@@ -355,19 +519,17 @@ fn if_local_const<const OP: u8>(
 /// the variable keeps its value.
 #[inline(always)]
 pub(crate) fn update_local(i: &mut Interp, op: BinOp, at: usize, r: Value, span: Span) -> R {
-    if let (Value::Int(a), Value::Int(b)) = (&i.stack[at], &r) {
-        if let Some(v) = int_op(op, *a, *b) {
-            super::store(&mut i.stack[at], v);
-            // `r` is an int: skip the out-of-line drop glue.
-            std::mem::forget(r);
-            return Ok(Value::None);
-        }
+    if let Some(v) = num_op(op, &i.stack[at], &r) {
+        // Both were numbers, which own nothing: no drop glue.
+        std::mem::forget(std::mem::replace(&mut i.stack[at], v));
+        std::mem::forget(r);
+        return Ok(Value::None);
     }
     update_local_slow(i, op, at, r, span)
 }
 
 #[inline(never)]
-fn update_local_slow(i: &mut Interp, op: BinOp, at: usize, r: Value, span: Span) -> R {
+pub(crate) fn update_local_slow(i: &mut Interp, op: BinOp, at: usize, r: Value, span: Span) -> R {
     let cur = std::mem::take(&mut i.stack[at]);
     match ops::binary_owned(op, cur, r, i.config.max_collection_len) {
         Ok(v) => {
@@ -390,6 +552,13 @@ pub(crate) fn lower_compound_local(op: BinOp, s: usize, rhs: &Node, span: Span) 
         if let Some(c) = super::concat::lower_append_str(s, rhs, span) {
             return c;
         }
+    }
+    if !super::spec::on() {
+        let rhs = lower(rhs);
+        return code(move |i| {
+            let r = rhs.run(i)?;
+            update_local_slow(i, op, i.bp + s, r, span)
+        });
     }
     specialize!(op, compound_local(s, lower(rhs), span))
 }

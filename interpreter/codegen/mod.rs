@@ -12,18 +12,23 @@
 //! chains.
 
 mod arith;
+mod boxes;
 mod concat;
+mod fields;
+mod globals;
+mod liveness;
 pub mod spec;
+mod tail;
 
 use crate::ast::{BinOp, UnOp};
 use crate::compiler::ir::{Lit, Node, PathStep, Place, StructDecl};
 use crate::compiler::FnIr;
 use crate::error::MemoError;
-use crate::interp::index::{self, Key};
+use crate::interp::index;
 use crate::interp::{ops, CachedFn, Ctrl, Flow, Interp, R};
 use crate::source::Span;
 use crate::value::lend::{lend_arc, lend_value, Lent};
-use crate::value::{Closure, StructType, TypeValue, Value};
+use crate::value::{Closure, NativeFn, StructType, Value};
 use std::sync::Arc;
 
 /// A function ready to run: its compiled body and what a call needs to set
@@ -54,7 +59,7 @@ impl std::ops::Deref for FnProto {
 /// in it) to running code.
 pub fn lower_fn(ir: &Arc<FnIr>) -> Arc<FnProto> {
     Arc::new(FnProto {
-        code: lower(&ir.body),
+        code: liveness::with_last_uses(ir, || tail::lower_body(&ir.body)),
         nslots: ir.nslots,
         nparams: ir.params.len() as u32,
         capture_slots: ir.capture_slots.clone().into_boxed_slice(),
@@ -76,7 +81,7 @@ pub(crate) fn lit_value(l: &Lit) -> Value {
 
 /// The type value of a `struct` declaration (made once, when lowered).
 fn struct_type(d: &StructDecl) -> Value {
-    Value::Type(Arc::new(TypeValue::Struct(Arc::new(StructType { name: d.name.clone(), fields: d.fields.clone() }))))
+    Value::Type(StructType::declare(d.name.clone(), d.fields.clone(), d.mutable))
 }
 
 /// Compiled code for one node.
@@ -111,7 +116,7 @@ pub(crate) fn store(slot: &mut Value, v: Value) {
 
 /// Drops a statement's value, inline for scalars.
 #[inline(always)]
-fn discard(v: Value) {
+pub(crate) fn discard(v: Value) {
     if v.is_scalar() {
         std::mem::forget(v);
     } else {
@@ -146,7 +151,7 @@ fn not_bool(what: &'static str, v: &Value, span: Span) -> Ctrl {
 fn reads_local(n: &Node, slot: u32) -> bool {
     let mut found = false;
     visit(n, &mut |m| {
-        if let Node::Local(s) = m {
+        if let Node::Local(s) | Node::BoxGet(s) | Node::BoxSet(s, _) | Node::BoxCompound(_, s, _, _) = m {
             if *s == slot {
                 found = true;
             }
@@ -165,7 +170,12 @@ pub(crate) fn writes_local(n: &Node, slot: u32) -> bool {
     let mut found = false;
     visit(n, &mut |m| {
         let target = match m {
-            Node::SetLocal(s, _) | Node::CompoundLocal(_, s, _, _) | Node::For(s, _, _, _) | Node::Try(_, s, _) => Some(*s),
+            Node::SetLocal(s, _)
+            | Node::CompoundLocal(_, s, _, _)
+            | Node::For(s, _, _, _)
+            | Node::Try(_, s, _)
+            | Node::BoxNew(s, _)
+            | Node::BoxWrap(s) => Some(*s),
             Node::SetPath { root: Place::Local(s), .. } => Some(*s),
             _ => None,
         };
@@ -174,7 +184,7 @@ pub(crate) fn writes_local(n: &Node, slot: u32) -> bool {
     found
 }
 
-fn visit(n: &Node, f: &mut dyn FnMut(&Node)) {
+pub(super) fn visit(n: &Node, f: &mut dyn FnMut(&Node)) {
     f(n);
     match n {
         Node::SetLocal(_, a)
@@ -184,6 +194,9 @@ fn visit(n: &Node, f: &mut dyn FnMut(&Node)) {
         | Node::CompoundGlobal(_, _, a, _)
         | Node::Unary(_, a, _)
         | Node::Field(a, _, _)
+        | Node::BoxNew(_, a)
+        | Node::BoxSet(_, a)
+        | Node::BoxCompound(_, _, a, _)
         | Node::Return(a) => visit(a, f),
         Node::Binary(_, a, b, _)
         | Node::And(a, b, _)
@@ -203,6 +216,15 @@ fn visit(n: &Node, f: &mut dyn FnMut(&Node)) {
                 }
             }
             visit(value, f);
+        }
+        Node::SetPathOn { target, path, value, .. } => {
+            visit(value, f);
+            visit(target, f);
+            for p in path {
+                if let PathStep::Index(i) = p {
+                    visit(i, f);
+                }
+            }
         }
         Node::List(xs, _) | Node::Block(xs) => xs.iter().for_each(|x| visit(x, f)),
         Node::Map(kv, _) => kv.iter().for_each(|(k, v)| {
@@ -232,6 +254,8 @@ fn visit(n: &Node, f: &mut dyn FnMut(&Node)) {
         | Node::Continue
         | Node::Closure(..)
         | Node::Struct(_)
+        | Node::BoxWrap(_)
+        | Node::BoxGet(_)
         | Node::Import(..) => {}
     }
 }
@@ -288,6 +312,8 @@ fn record_keys(pairs: &[(Node, Node)]) -> Option<Vec<Value>> {
 /// call, `f(n - 1)`). Used for `if` branches and call arguments.
 pub(crate) enum Operand {
     Local(usize),
+    /// The local's last use (`liveness`): its value is moved, not copied.
+    LocalMove(usize),
     /// `local + delta` (`local - c` is stored with `delta = -c`); `op` and
     /// `c` are the source's, for the slow path and its errors.
     LocalPlus {
@@ -319,6 +345,7 @@ impl Operand {
             return Operand::Code(lower(n));
         }
         match n {
+            Node::Local(s) if liveness::is_last_use(n) => Operand::LocalMove(*s as usize),
             Node::Local(s) => Operand::Local(*s as usize),
             Node::Block(xs) if xs.len() == 1 => Operand::of(&xs[0]),
             Node::Binary(op @ (BinOp::Add | BinOp::Sub), a, b, span) => match (&**a, &**b) {
@@ -336,6 +363,7 @@ impl Operand {
     pub(crate) fn run(&self, i: &mut Interp) -> R {
         match self {
             Operand::Local(s) => Ok(i.stack[i.bp + s].clone_fast()),
+            Operand::LocalMove(s) => Ok(std::mem::take(&mut i.stack[i.bp + s])),
             Operand::LocalPlus { s, delta, op, c, span } => {
                 if let Value::Int(x) = i.stack[i.bp + s] {
                     if let Some(v) = x.checked_add(*delta) {
@@ -373,13 +401,7 @@ pub fn lower(n: &Node) -> Code {
                 Ok(Value::None)
             })
         }
-        Node::SetGlobal(g, v, span) => {
-            let (g, v, span) = (*g, lower(v), *span);
-            code(move |i| {
-                let v = v.run(i)?;
-                i.write_global(g, v, span)
-            })
-        }
+        Node::SetGlobal(g, v, span) => globals::lower_set_global(*g, v, *span),
         Node::CompoundLocal(op, s, rhs, span) => arith::lower_compound_local(*op, *s as usize, rhs, *span),
         Node::CompoundGlobal(op, g, rhs, span) => {
             let (op, g, rhs, span) = (*op, *g, lower(rhs), *span);
@@ -404,61 +426,15 @@ pub fn lower(n: &Node) -> Code {
                 }
             })
         }
-        Node::SetPath { root, path, op, value, span } => {
-            let value = lower(value);
-            let steps: Vec<Result<Code, String>> = path
-                .iter()
-                .map(|p| match p {
-                    PathStep::Index(n) => Ok(lower(n)),
-                    PathStep::Field(f) => Err(f.clone()),
-                })
-                .collect();
-            let (root, op, span) = (*root, *op, *span);
-            code(move |i| {
-                let v = value.run(i)?;
-                let mut one: [Key; 1];
-                let mut many: Vec<Key>;
-                let keys: &mut [Key] = if steps.len() == 1 {
-                    // The common `m[k] = v`: no allocation for the path.
-                    one = [match &steps[0] {
-                        Ok(c) => Key::Index(path_key(i, c, span)?),
-                        Err(f) => Key::Field(f.clone()),
-                    }];
-                    &mut one[..]
-                } else {
-                    many = Vec::with_capacity(steps.len());
-                    for s in &steps {
-                        many.push(match s {
-                            Ok(c) => Key::Index(path_key(i, c, span)?),
-                            Err(f) => Key::Field(f.clone()),
-                        });
-                    }
-                    &mut many[..]
-                };
-                let max = i.config.max_collection_len;
-                match root {
-                    Place::Local(s) => {
-                        let slot = i.bp + s as usize;
-                        index::update_path(&mut i.stack[slot], keys, op, v, max).map_err(|e| e.or_at(span))?;
-                    }
-                    Place::Global(g) => {
-                        let Some(Some(target)) = i.globals.get_mut(g as usize) else {
-                            return i.read_global(g, span);
-                        };
-                        index::update_path(target, keys, op, v, max).map_err(|e| e.or_at(span))?;
-                        i.global_versions[g as usize] += 1;
-                        i.global_epoch += 1;
-                    }
-                }
-                if op.is_some() && i.must_settle() {
-                    return i.settle(Ok(Value::None), span);
-                }
-                Ok(Value::None)
-            })
-        }
+        Node::SetPath { root, path, op, value, span } => fields::lower_set_path(*root, path, *op, value, *span),
+        Node::SetPathOn { target, path, op, value, span } => fields::lower_set_path_on(target, path, *op, value, *span),
         Node::Unary(UnOp::Neg, x, span) => {
             let (x, span) = (lower(x), *span);
             code(move |i| ops::negate(x.run(i)?).map_err(|e| e.or_at(span).into()))
+        }
+        Node::Unary(UnOp::BitNot, x, span) => {
+            let (x, span) = (lower(x), *span);
+            code(move |i| ops::bit_not(x.run(i)?).map_err(|e| e.or_at(span).into()))
         }
         Node::Unary(UnOp::Not, _, _) | Node::And(..) | Node::Or(..) => {
             let c = lower_cond(n, "the operand");
@@ -568,17 +544,7 @@ pub fn lower(n: &Node) -> Code {
                 index::index(&t, &k).map_err(|e| e.or_at(span).into())
             })
         }
-        Node::Field(t, f, span) => {
-            let (f, span) = (f.clone(), *span);
-            if let (Node::Local(s), true) = (&**t, spec::on()) {
-                let s = *s;
-                // A field of a local, read in place (no clone of the struct).
-                let s = s as usize;
-                return code(move |i| index::field(&i.stack[i.bp + s], &f).map_err(|e| e.or_at(span).into()));
-            }
-            let t = lower(t);
-            code(move |i| index::field(&t.run(i)?, &f).map_err(|e| e.or_at(span).into()))
-        }
+        Node::Field(t, f, span) => fields::lower_field(t, f, *span),
         Node::If(c, t, e, _) => {
             const WHAT: &str = "an `if` condition";
             if let (Node::Binary(op, a, b, span), true) = (&**c, spec::on()) {
@@ -697,6 +663,7 @@ pub fn lower(n: &Node) -> Code {
             let (path, span) = (path.clone(), *span);
             code(move |i| i.import(&path, span))
         }
+        Node::BoxNew(..) | Node::BoxWrap(_) | Node::BoxGet(_) | Node::BoxSet(..) | Node::BoxCompound(..) => boxes::lower_box(n),
     }
 }
 
@@ -975,6 +942,11 @@ fn push_args(i: &mut Interp, args: &[Operand]) -> Result<usize, Ctrl> {
                 i.stack.push(v);
                 continue;
             }
+            Operand::LocalMove(s) => {
+                let v = std::mem::take(&mut i.stack[i.bp + s]);
+                i.stack.push(v);
+                continue;
+            }
             Operand::Code(c) => c.run(i),
         };
         match r {
@@ -1056,43 +1028,40 @@ fn call_code<A: AsRef<[Operand]> + Send + Sync + 'static>(
                     let base = push_args(i, args)?;
                     i.call_closure(clo, base, span)
                 }
-                Value::Native(nf) => {
-                    let mut args_buf = ArgBuf::new();
-                    let buf = args_buf.slice(args.len());
-                    let first = match move_first {
-                        Some(s) => {
-                            buf[0] = std::mem::take(&mut i.stack[i.bp + s as usize]);
-                            1
-                        }
-                        None => 0,
-                    };
-                    for (k, a) in args.iter().enumerate().skip(first) {
-                        match a.run(i) {
-                            // The slot holds the `none` it was made with: put
-                            // `v` in without the drop glue of an assignment.
-                            Ok(v) => std::mem::forget(std::mem::replace(&mut buf[k], v)),
-                            Err(e) => {
-                                if let Some(s) = move_first {
-                                    i.stack[i.bp + s as usize] = std::mem::take(&mut buf[0]);
-                                }
-                                return Err(e);
-                            }
-                        }
+                Value::Native(nf) => match args.len() {
+                    // Up to three arguments: an array on the stack, each
+                    // released inline when it is a scalar.
+                    0 => call_native(i, nf, args, &mut [], move_first, span),
+                    1 => {
+                        let mut b = [Value::None];
+                        let r = call_native(i, nf, args, &mut b, move_first, span);
+                        let [x] = b;
+                        discard(x);
+                        r
                     }
-                    i.native_span = span;
-                    match (nf.func)(i, buf) {
-                        Ok(v) => Ok(v),
-                        Err(e) => {
-                            // Give a moved argument back unless the native consumed it.
-                            if let Some(s) = move_first {
-                                if !buf[0].is_none() {
-                                    i.stack[i.bp + s as usize] = std::mem::take(&mut buf[0]);
-                                }
-                            }
-                            Err(e.or_at(span).into())
-                        }
+                    2 => {
+                        let mut b = [Value::None, Value::None];
+                        let r = call_native(i, nf, args, &mut b, move_first, span);
+                        let [x, y] = b;
+                        discard(x);
+                        discard(y);
+                        r
                     }
-                }
+                    3 => {
+                        let mut b = [Value::None, Value::None, Value::None];
+                        let r = call_native(i, nf, args, &mut b, move_first, span);
+                        let [x, y, z] = b;
+                        discard(x);
+                        discard(y);
+                        discard(z);
+                        r
+                    }
+                    n => {
+                        let mut args_buf = ArgBuf::new();
+                        let buf = args_buf.slice(n);
+                        call_native(i, nf, args, buf, move_first, span)
+                    }
+                },
                 Value::Type(t) if args.len() == 1 => {
                     // `str(i)`, `int(s)`: no argument buffer to set up and drop.
                     let mut one = [args[0].run(i)?];
@@ -1125,6 +1094,46 @@ fn call_code<A: AsRef<[Operand]> + Send + Sync + 'static>(
         }
         r
     })
+}
+
+/// Calls a native with its arguments put in `buf` (all `none`, as long as
+/// `args`). With `move_first`, the first is moved out of that slot, and
+/// given back if the native fails without taking it.
+#[inline(always)]
+fn call_native(i: &mut Interp, nf: &NativeFn, args: &[Operand], buf: &mut [Value], move_first: Option<u32>, span: Span) -> R {
+    let first = match move_first {
+        Some(s) => {
+            buf[0] = std::mem::take(&mut i.stack[i.bp + s as usize]);
+            1
+        }
+        None => 0,
+    };
+    for (k, a) in args.iter().enumerate().skip(first) {
+        match a.run(i) {
+            // The slot holds the `none` it was made with: put `v` in
+            // without the drop glue of an assignment.
+            Ok(v) => std::mem::forget(std::mem::replace(&mut buf[k], v)),
+            Err(e) => {
+                if let Some(s) = move_first {
+                    i.stack[i.bp + s as usize] = std::mem::take(&mut buf[0]);
+                }
+                return Err(e);
+            }
+        }
+    }
+    i.native_span = span;
+    match (nf.func)(i, buf) {
+        Ok(v) => Ok(v),
+        Err(e) => {
+            // Give a moved argument back unless the native consumed it.
+            if let Some(s) = move_first {
+                if !buf[0].is_none() {
+                    i.stack[i.bp + s as usize] = std::mem::take(&mut buf[0]);
+                }
+            }
+            Err(e.or_at(span).into())
+        }
+    }
 }
 
 fn lower_for(slot: u32, it: &Node, body: &Node, span: Span) -> Code {

@@ -17,10 +17,22 @@ use std::cell::Cell;
 pub const LIST: &[(&str, &str, &str, &str)] = &[
     ("operand forms", "Operand::of", "a local, or a local ± int constant, read in place", "operand_forms"),
     (
-        "int operand shapes",
-        "arith::lower_binary, lower_compare",
-        "a local or an int constant as an operand: int fast path without a closure call",
-        "arithmetic",
+        "number operand shapes",
+        "arith::lower_binary, lower_compare, update_local",
+        "a local, an int or float constant, or other code as each operand: int and float fast paths (`num_op`) without a closure call for leaves or the drop glue",
+        "number_paths",
+    ),
+    (
+        "compare with a constant",
+        "arith::none_test",
+        "`x == k`, `x != k`, k a constant (either side): `none` a tag test, others compared in place; a local read in place",
+        "equality_order",
+    ),
+    (
+        "field cache",
+        "fields::lower_field, lower_set_path",
+        "`x.f`, `x.f = v`, `x.f op= v`: the field's index cached per site by the struct type's uid; a field of a local or global read in place; an object the interpreter owns in a local or global written in place",
+        "field_sites",
     ),
     (
         "if local cmp const",
@@ -60,7 +72,31 @@ pub const LIST: &[(&str, &str, &str, &str)] = &[
         "value_semantics",
     ),
     ("add in place", "lower_set_local", "`x = x + e`, e not reading x: updated in place", "path_compound"),
-    ("read a local in place", "lower (Index, Field)", "`xs[i]`, `p.f` on a local: no clone of the container", "indexing"),
+    (
+        "tail returns",
+        "tail::lower_body",
+        "a function body's last `return e`, and `if c { ...; return a }` followed by more statements: values, not unwinding",
+        "tail_returns",
+    ),
+    (
+        "last-use moves",
+        "liveness::with_last_uses",
+        "a call argument that is a local's last use (no path reads it again before it is assigned): moved into the call, not copied",
+        "last_use_moves",
+    ),
+    (
+        "push into a field",
+        "fields::lower_push_field",
+        "`o.f = push(o.f, v)`, push the builtin, o an owned object in a local or global: appended in place when the field still holds the list after v ran",
+        "mut_struct",
+    ),
+    (
+        "globals in place",
+        "globals::lower_set_global",
+        "`g = push(g, v)` (push the builtin), `g = g + e` on a global: updated in its slot when the global's version shows nothing wrote it while v or e ran",
+        "path_compound",
+    ),
+    ("read a local in place", "lower (Index), fields::lower_field", "`xs[i]`, `p.f` on a local: no clone of the container", "indexing"),
 ];
 
 thread_local! {

@@ -59,6 +59,17 @@ impl Calls {
         self.calls.push(CallSite { name: name.to_string(), method, positional, named, span, in_function, top_stmt });
     }
 
+    /// How many calls are recorded (a mark to go back to).
+    pub fn len(&self) -> usize {
+        self.calls.len()
+    }
+
+    /// Forgets the calls recorded after `mark` (a compiling pass thrown
+    /// away).
+    pub fn truncate(&mut self, mark: usize) {
+        self.calls.truncate(mark);
+    }
+
     /// A global assigned somewhere in the file: its calls are not checked.
     pub fn assigned(&mut self, name: &str) {
         self.assigned.insert(name.to_string());

@@ -181,7 +181,33 @@ fn node(h: &mut blake3::Hasher, n: &Node) {
                     tag(h, 1);
                     global(h, *g);
                 }
+                Place::Boxed(s) => {
+                    tag(h, 2);
+                    u32_(h, *s);
+                }
             }
+            h.update(&(path.len() as u64).to_le_bytes());
+            for step in path {
+                match step {
+                    PathStep::Index(i) => {
+                        tag(h, 0);
+                        node(h, i);
+                    }
+                    PathStep::Field(f) => {
+                        tag(h, 1);
+                        str_(h, f);
+                    }
+                }
+            }
+            match op {
+                Some(op) => binop(h, *op),
+                None => tag(h, 0),
+            }
+            node(h, value);
+        }
+        Node::SetPathOn { target, path, op, value, .. } => {
+            tag(h, 39);
+            node(h, target);
             h.update(&(path.len() as u64).to_le_bytes());
             for step in path {
                 match step {
@@ -203,7 +229,14 @@ fn node(h: &mut blake3::Hasher, n: &Node) {
         }
         Node::Unary(op, x, _) => {
             tag(h, 10);
-            tag(h, if *op == UnOp::Neg { 0 } else { 1 });
+            tag(
+                h,
+                match op {
+                    UnOp::Neg => 0,
+                    UnOp::Not => 1,
+                    UnOp::BitNot => 2,
+                },
+            );
             node(h, x);
         }
         Node::Binary(op, a, b, _) => {
@@ -322,7 +355,8 @@ fn node(h: &mut blake3::Hasher, n: &Node) {
             node(h, handler);
         }
         Node::Struct(ty) => {
-            tag(h, 31);
+            // A `mut struct` declaration has a tag of its own.
+            tag(h, if ty.mutable { 33 } else { 31 });
             str_(h, &ty.name);
             for f in &ty.fields {
                 str_(h, f);
@@ -331,6 +365,30 @@ fn node(h: &mut blake3::Hasher, n: &Node) {
         Node::Import(path, _) => {
             tag(h, 32);
             str_(h, path);
+        }
+        Node::BoxNew(s, v) => {
+            tag(h, 34);
+            u32_(h, *s);
+            node(h, v);
+        }
+        Node::BoxWrap(s) => {
+            tag(h, 35);
+            u32_(h, *s);
+        }
+        Node::BoxGet(s) => {
+            tag(h, 36);
+            u32_(h, *s);
+        }
+        Node::BoxSet(s, v) => {
+            tag(h, 37);
+            u32_(h, *s);
+            node(h, v);
+        }
+        Node::BoxCompound(op, s, v, _) => {
+            tag(h, 38);
+            binop(h, *op);
+            u32_(h, *s);
+            node(h, v);
         }
     }
 }

@@ -18,12 +18,14 @@ pub enum Lit {
     Str(Arc<str>),
 }
 
-/// A `struct` declaration: its name and field names (the runtime makes
-/// one type value of it when the code is lowered).
+/// A `struct` declaration: its name and field names, and whether it is a
+/// `mut struct` (the runtime makes one type value of it when the code is
+/// lowered).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StructDecl {
     pub name: String,
     pub fields: Vec<String>,
+    pub mutable: bool,
 }
 
 #[derive(Debug)]
@@ -45,6 +47,15 @@ pub enum Node {
     /// `root[a].b[c] (op)= value`: a persistent update of the variable `root`.
     SetPath {
         root: Place,
+        path: Vec<PathStep>,
+        op: Option<BinOp>,
+        value: Box<Node>,
+        span: Span,
+    },
+    /// `target.f... (op)= value` where `target` is an expression (a call):
+    /// it must give a mutable object, whose field the path starts with.
+    SetPathOn {
+        target: Box<Node>,
         path: Vec<PathStep>,
         op: Option<BinOp>,
         value: Box<Node>,
@@ -79,6 +90,19 @@ pub enum Node {
     Try(Box<Node>, u32, Box<Node>),
     Struct(Arc<StructDecl>),
     Import(String, Span),
+    /// A local that nested closures assign lives in a box (a cell the
+    /// function and its closures share). `let x = v` of such a local: a
+    /// new box holding v. Value: none.
+    BoxNew(u32, Box<Node>),
+    /// Puts the value a parameter, loop or `catch` stored in the slot into
+    /// a new box.
+    BoxWrap(u32),
+    /// Reads the variable whose box is in the slot.
+    BoxGet(u32),
+    /// Assigns the variable whose box is in the slot. Value: none.
+    BoxSet(u32, Box<Node>),
+    /// `x op= e` on a boxed variable.
+    BoxCompound(BinOp, u32, Box<Node>, Span),
 }
 
 /// The variable at the root of an assignment path.
@@ -86,6 +110,8 @@ pub enum Node {
 pub enum Place {
     Local(u32),
     Global(u32),
+    /// The variable whose box is in this slot.
+    Boxed(u32),
 }
 
 #[derive(Debug)]

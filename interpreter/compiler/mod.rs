@@ -88,7 +88,7 @@ pub fn compile_program(prog: &Program, opts: &CompileOptions) -> Result<Arc<FnIr
     for (i, s) in prog.stmts.iter().enumerate() {
         let (name, known) = match &s.kind {
             StmtKind::Let { name, .. } => (name, None),
-            StmtKind::Struct { name, fields } => (name, Some(KnownCallee::structure(name, fields))),
+            StmtKind::Struct { name, fields, .. } => (name, Some(KnownCallee::structure(name, fields))),
             StmtKind::FnDecl(def @ FnDef { name: Some(name), .. }) => (name, Some(KnownCallee::function(name, def))),
             StmtKind::Import(_) => {
                 has_import = true;
@@ -105,34 +105,55 @@ pub fn compile_program(prog: &Program, opts: &CompileOptions) -> Result<Arc<FnIr
         }
     }
     let mut c = Compiler {
-        fns: vec![FnState::new("<script>".into(), true)],
+        fns: Vec::new(),
         top_level,
         opts,
         check_undefined: opts.check_undefined && !has_import,
+        boxes: HashMap::new(),
         errors: Vec::new(),
         undefined_reported: HashSet::new(),
         calls: Calls::default(),
         top_stmt: 0,
     };
     let span = prog.stmts.first().map(|s| s.span.to(prog.stmts.last().unwrap().span)).unwrap_or(Span::new(opts.file, 0, 0));
-    let mut body = Vec::with_capacity(prog.stmts.len());
-    for (i, s) in prog.stmts.iter().enumerate() {
-        c.top_stmt = i;
-        body.push(c.stmt(s, true)?);
+    // A second pass when a closure assigns a local of the script (in a
+    // block): that local is boxed from its declaration on.
+    loop {
+        // What a pass thrown away found is found again.
+        c.errors.clear();
+        c.undefined_reported.clear();
+        c.calls = Calls::default();
+        let mut st = FnState::new("<script>".into(), true);
+        st.box_wanted = c.boxes.get(&SCRIPT_KEY).cloned().unwrap_or_default();
+        c.fns.push(st);
+        let mut body = Vec::with_capacity(prog.stmts.len());
+        let r = prog.stmts.iter().enumerate().try_for_each(|(i, s)| {
+            c.top_stmt = i;
+            body.push(c.stmt(s, true)?);
+            Ok::<(), MemoError>(())
+        });
+        let st = c.fns.pop().unwrap();
+        r?;
+        if c.wants_another_pass(SCRIPT_KEY, &st) {
+            continue;
+        }
+        if opts.check_calls && opts.check_undefined && !has_import {
+            let known: HashMap<String, (usize, KnownCallee)> =
+                declared.into_iter().filter_map(|(n, d)| d.map(|d| (n, d))).collect();
+            let found = c.calls.check(&known);
+            c.errors.extend(found);
+        }
+        if !c.errors.is_empty() {
+            let mut errors = std::mem::take(&mut c.errors);
+            errors.sort_by_key(|e| e.span.map(|s| s.start));
+            return Err(MemoError::collect(errors).expect("not empty"));
+        }
+        return Ok(Arc::new(st.finish(Vec::new(), Node::Block(body), span, opts.library)));
     }
-    if opts.check_calls && opts.check_undefined && !has_import {
-        let known: HashMap<String, (usize, KnownCallee)> = declared.into_iter().filter_map(|(n, d)| d.map(|d| (n, d))).collect();
-        let found = c.calls.check(&known);
-        c.errors.extend(found);
-    }
-    if !c.errors.is_empty() {
-        let mut errors = std::mem::take(&mut c.errors);
-        errors.sort_by_key(|e| e.span.map(|s| s.start));
-        return Err(MemoError::collect(errors).expect("not empty"));
-    }
-    let st = c.fns.pop().unwrap();
-    Ok(Arc::new(st.finish(Vec::new(), Node::Block(body), span, opts.library)))
 }
+
+/// The key of the script function in `Compiler::boxes`.
+const SCRIPT_KEY: (usize, usize) = (usize::MAX, usize::MAX);
 
 struct FnState {
     name: String,
@@ -147,6 +168,13 @@ struct FnState {
     globals_read: Vec<u32>,
     globals_call_only: Vec<bool>,
     globals_seen: hashbrown::HashMap<u32, usize>,
+    /// Slots that hold a box (a local some nested closure assigns, or a
+    /// capture of one): read and written through the box.
+    boxed: HashSet<u32>,
+    /// Local slots known (from an earlier pass) to need a box.
+    box_wanted: HashSet<u32>,
+    /// Local slots this pass found assigned by a nested closure.
+    box_requests: HashSet<u32>,
 }
 
 /// How a name is used where it is resolved.
@@ -174,6 +202,9 @@ impl FnState {
             globals_read: Vec::new(),
             globals_call_only: Vec::new(),
             globals_seen: hashbrown::HashMap::new(),
+            boxed: HashSet::new(),
+            box_wanted: HashSet::new(),
+            box_requests: HashSet::new(),
         }
     }
 
@@ -220,6 +251,9 @@ struct Compiler<'a> {
     top_level: HashSet<String>,
     opts: &'a CompileOptions<'a>,
     check_undefined: bool,
+    /// For each function (by its span) the local slots that need a box:
+    /// found by a pass over its body, used by the next (see `function`).
+    boxes: HashMap<(usize, usize), HashSet<u32>>,
     /// Every compile error found so far (compiling goes on after one).
     errors: Vec<MemoError>,
     /// Undefined names already reported (each is reported once).
@@ -233,6 +267,14 @@ struct Compiler<'a> {
 
 enum Resolved {
     Local(u32),
+    Global(u32),
+}
+
+/// What an assignment's root resolves to.
+enum Target {
+    Local(u32),
+    /// A slot holding a box: the assignment writes into the box.
+    Boxed(u32),
     Global(u32),
 }
 
@@ -257,7 +299,60 @@ impl Compiler<'_> {
         let st = self.cur();
         let slot = st.alloc();
         st.scopes.last_mut().unwrap().push((name.to_string(), slot));
+        if st.box_wanted.contains(&slot) {
+            st.boxed.insert(slot);
+        }
         slot
+    }
+
+    /// Is `slot` of the current function a box?
+    fn is_boxed(&mut self, slot: u32) -> bool {
+        self.cur().boxed.contains(&slot)
+    }
+
+    /// `slot = v` for a declaration: a new box when the slot is boxed.
+    fn init_local(&mut self, slot: u32, v: Node) -> Node {
+        if self.is_boxed(slot) {
+            Node::BoxNew(slot, Box::new(v))
+        } else {
+            Node::SetLocal(slot, Box::new(v))
+        }
+    }
+
+    /// `body`, first putting the value a loop or `catch` stored in `slot`
+    /// into a new box when the slot is boxed.
+    fn boxing(&mut self, slot: u32, body: Node) -> Node {
+        if self.is_boxed(slot) {
+            Node::Block(vec![Node::BoxWrap(slot), body])
+        } else {
+            body
+        }
+    }
+
+    /// The function and local slot a capture slot of function `k` comes
+    /// from; `None` when it is a function's own name (its self slot).
+    fn capture_origin(&self, k: usize, slot: u32) -> Option<(usize, u32)> {
+        let st = &self.fns[k];
+        if st.self_slot == Some(slot) {
+            return None;
+        }
+        match st.captures.iter().find(|c| c.1 == slot) {
+            Some(c) if k > 0 => self.capture_origin(k - 1, c.2),
+            Some(_) => None,
+            None => Some((k, slot)),
+        }
+    }
+
+    /// After a pass over a function's body: did it find locals that nested
+    /// closures assign and that were not boxed in this pass? Then they are
+    /// recorded, and the body must be compiled again.
+    fn wants_another_pass(&mut self, key: (usize, usize), st: &FnState) -> bool {
+        if st.box_requests.is_subset(&st.box_wanted) {
+            return false;
+        }
+        let known = self.boxes.entry(key).or_default();
+        known.extend(st.box_requests.iter().copied());
+        true
     }
 
     fn resolve_in(&mut self, k: usize, name: &str) -> Option<u32> {
@@ -283,9 +378,14 @@ impl Compiler<'_> {
             return None;
         }
         let src = self.resolve_in(k - 1, name)?;
+        let boxed = self.fns[k - 1].boxed.contains(&src);
         let st = &mut self.fns[k];
         let slot = st.alloc();
         st.captures.push((name.to_string(), slot, src));
+        if boxed {
+            // The capture copies the box: the closure shares the variable.
+            st.boxed.insert(slot);
+        }
         Some(slot)
     }
 
@@ -360,7 +460,7 @@ impl Compiler<'_> {
                     Node::DefineGlobal(names::intern(&name.name), Box::new(v))
                 } else {
                     let slot = self.declare_local(&name.name);
-                    Node::SetLocal(slot, Box::new(v))
+                    self.init_local(slot, v)
                 }
             }
             StmtKind::Assign { target, op, value } => self.assign(target, *op, value, s.span)?,
@@ -372,10 +472,10 @@ impl Compiler<'_> {
                 } else {
                     let slot = self.declare_local(&name);
                     let f = self.function(def, Some(name))?;
-                    Node::SetLocal(slot, Box::new(f))
+                    self.init_local(slot, f)
                 }
             }
-            StmtKind::Struct { name, fields } => {
+            StmtKind::Struct { name, fields, mutable } => {
                 let mut seen = HashSet::new();
                 for f in fields {
                     if !seen.insert(&f.name) {
@@ -385,13 +485,16 @@ impl Compiler<'_> {
                         ));
                     }
                 }
-                let ty =
-                    Arc::new(StructDecl { name: name.name.clone(), fields: fields.iter().map(|f| f.name.clone()).collect() });
+                let ty = Arc::new(StructDecl {
+                    name: name.name.clone(),
+                    fields: fields.iter().map(|f| f.name.clone()).collect(),
+                    mutable: *mutable,
+                });
                 if top {
                     Node::DefineGlobal(names::intern(&name.name), Box::new(Node::Struct(ty)))
                 } else {
                     let slot = self.declare_local(&name.name);
-                    Node::SetLocal(slot, Box::new(Node::Struct(ty)))
+                    self.init_local(slot, Node::Struct(ty))
                 }
             }
             StmtKind::While { cond, body } => {
@@ -408,6 +511,7 @@ impl Compiler<'_> {
                 self.cur().loops += 1;
                 let b = self.block(body);
                 self.cur().loops -= 1;
+                let b = b.map(|b| self.boxing(slot, b));
                 self.cur().scopes.pop();
                 Node::For(slot, Box::new(it), Box::new(b?), iter.span)
             }
@@ -454,6 +558,11 @@ impl Compiler<'_> {
                     root = t;
                 }
                 ExprKind::Ident(_) => break,
+                _ if matches!(steps.last(), Some(e) if matches!(e.kind, ExprKind::Field(..))) => {
+                    // `f().x = v`, `a.b().items[0] = v`: a field of the
+                    // object an expression gives (checked when it runs).
+                    return self.assign_through(root, steps, op, value, span);
+                }
                 _ => {
                     self.report(MemoError::compile("cannot assign to this expression", target.span));
                     self.expr(value)?;
@@ -463,15 +572,18 @@ impl Compiler<'_> {
         }
         let ExprKind::Ident(name) = &root.kind else { unreachable!() };
         let place = match self.resolve_target(name, root.span)? {
-            Resolved::Local(s) => Place::Local(s),
-            Resolved::Global(g) => Place::Global(g),
+            Target::Local(s) => Place::Local(s),
+            Target::Boxed(s) => Place::Boxed(s),
+            Target::Global(g) => Place::Global(g),
         };
         let v = self.expr(value)?;
         if steps.is_empty() {
             return Ok(match (place, op) {
                 (Place::Local(s), None) => Node::SetLocal(s, Box::new(v)),
+                (Place::Boxed(s), None) => Node::BoxSet(s, Box::new(v)),
                 (Place::Global(g), None) => Node::SetGlobal(g, Box::new(v), root.span),
                 (Place::Local(s), Some(op)) => Node::CompoundLocal(op, s, Box::new(v), span),
+                (Place::Boxed(s), Some(op)) => Node::BoxCompound(op, s, Box::new(v), span),
                 (Place::Global(g), Some(op)) => Node::CompoundGlobal(op, g, Box::new(v), span),
             });
         }
@@ -486,41 +598,106 @@ impl Compiler<'_> {
         Ok(Node::SetPath { root: place, path, op, value: Box::new(v), span: target.span })
     }
 
-    /// Resolves an assignment target. A captured variable, or the name of
-    /// the function itself, cannot be assigned: it resolves to a capture
-    /// slot or the function's own slot. This check is also what keeps the
-    /// evaluator sound: it lends those slots the closure's values without
-    /// owning them (`Interp::call_plain`).
-    fn resolve_target(&mut self, name: &str, span: Span) -> Result<Resolved> {
-        let r = self.resolve(name, span, Use::Write)?;
-        match r {
-            Resolved::Local(slot) => {
-                let st = &self.fns[self.fns.len() - 1];
-                if st.captures.iter().any(|c| c.1 == slot) || st.self_slot == Some(slot) {
-                    self.report(cannot_assign_capture(name, span));
-                }
+    /// `expr.f... (op)= value`: the path applies to the object `expr`
+    /// evaluates to (after `value`, as Python evaluates `f().x = v`).
+    fn assign_through(&mut self, root: &Expr, steps: Vec<&Expr>, op: Option<BinOp>, value: &Expr, span: Span) -> Result<Node> {
+        let v = self.expr(value)?;
+        let target = self.expr(root)?;
+        let mut path = Vec::new();
+        for e in steps.into_iter().rev() {
+            match &e.kind {
+                ExprKind::Index(_, i) => path.push(PathStep::Index(self.expr(i)?)),
+                ExprKind::Field(_, f) => path.push(PathStep::Field(f.name.clone())),
+                _ => unreachable!(),
             }
-            Resolved::Global(_) => self.calls.assigned(name),
         }
-        Ok(r)
+        Ok(Node::SetPathOn { target: Box::new(target), path, op, value: Box::new(v), span })
+    }
+
+    /// Resolves an assignment target. A variable of an enclosing function
+    /// that a closure assigns lives in a box, shared by the function and
+    /// its closures (Python's `nonlocal`, Lua's upvalues): the first pass
+    /// over the enclosing function finds it (`box_requests`), the next one
+    /// boxes it, and the closure writes into the box. A function's own
+    /// name cannot be assigned: its slot is lent the running closure
+    /// (`Interp::call_plain`). Capture slots themselves are never
+    /// reassigned: the frame holds lent copies in them (`value::lend`).
+    fn resolve_target(&mut self, name: &str, span: Span) -> Result<Target> {
+        let slot = match self.resolve(name, span, Use::Write)? {
+            Resolved::Global(g) => {
+                self.calls.assigned(name);
+                return Ok(Target::Global(g));
+            }
+            Resolved::Local(slot) => slot,
+        };
+        if self.is_boxed(slot) {
+            return Ok(Target::Boxed(slot));
+        }
+        let k = self.fns.len() - 1;
+        let st = &self.fns[k];
+        let captured = st.captures.iter().any(|c| c.1 == slot);
+        if st.self_slot == Some(slot) {
+            self.report(cannot_assign_capture(name, span));
+            return Ok(Target::Local(slot));
+        }
+        if !captured {
+            return Ok(Target::Local(slot));
+        }
+        match self.capture_origin(k, slot) {
+            Some((d, local)) => {
+                // This pass's code is thrown away: the enclosing function
+                // is compiled again with the local boxed.
+                self.fns[d].box_requests.insert(local);
+                Ok(Target::Boxed(slot))
+            }
+            None => {
+                self.report(cannot_assign_capture(name, span));
+                Ok(Target::Local(slot))
+            }
+        }
     }
 
     fn function(&mut self, def: &FnDef, local_name: Option<String>) -> Result<Node> {
         let name = def.name.as_ref().map(|n| n.name.clone()).unwrap_or_default();
-        let mut st = FnState::new(name, false);
-        st.self_name = local_name;
-        let mut seen = HashSet::new();
-        for p in &def.params {
-            if !seen.insert(&p.name) {
-                self.report(MemoError::compile(format!("duplicate parameter `{}`", p.name), p.span));
+        let key = (def.span.start as usize, def.span.end as usize);
+        let (st, body) = loop {
+            // A pass thrown away (below) takes back what it reported.
+            let marks = (self.errors.len(), self.calls.len(), self.undefined_reported.clone());
+            let mut st = FnState::new(name.clone(), false);
+            st.self_name = local_name.clone();
+            st.box_wanted = self.boxes.get(&key).cloned().unwrap_or_default();
+            let mut seen = HashSet::new();
+            let mut wraps = Vec::new();
+            for p in &def.params {
+                if !seen.insert(&p.name) {
+                    self.report(MemoError::compile(format!("duplicate parameter `{}`", p.name), p.span));
+                }
+                let slot = st.alloc();
+                st.scopes[0].push((p.name.clone(), slot));
+                if st.box_wanted.contains(&slot) {
+                    // A parameter a closure assigns: boxed on entry.
+                    st.boxed.insert(slot);
+                    wraps.push(Node::BoxWrap(slot));
+                }
             }
-            let slot = st.alloc();
-            st.scopes[0].push((p.name.clone(), slot));
-        }
-        self.fns.push(st);
-        let body = self.block(&def.body);
-        let st = self.fns.pop().unwrap();
-        let body = body?;
+            self.fns.push(st);
+            let body = self.block(&def.body);
+            let st = self.fns.pop().unwrap();
+            let body = body?;
+            if self.wants_another_pass(key, &st) {
+                self.errors.truncate(marks.0);
+                self.calls.truncate(marks.1);
+                self.undefined_reported = marks.2;
+                continue;
+            }
+            let body = if wraps.is_empty() {
+                body
+            } else {
+                wraps.push(body);
+                Node::Block(wraps)
+            };
+            break (st, body);
+        };
         let sources: Vec<u32> = st.captures.iter().map(|c| c.2).collect();
         // (`resolve` already recorded the nested function's globals as free
         // variables of every enclosing function too.)
@@ -598,6 +775,7 @@ impl Compiler<'_> {
 
     fn name(&mut self, name: &str, span: Span, how: Use) -> Result<Node> {
         Ok(match self.resolve(name, span, how)? {
+            Resolved::Local(s) if self.is_boxed(s) => Node::BoxGet(s),
             Resolved::Local(s) => Node::Local(s),
             Resolved::Global(g) => Node::Global(g, span),
         })
@@ -672,6 +850,7 @@ impl Compiler<'_> {
                 self.cur().scopes.push(Vec::new());
                 let slot = self.declare_local(&var.name);
                 let h = self.block(handler);
+                let h = h.map(|h| self.boxing(slot, h));
                 self.cur().scopes.pop();
                 Node::Try(Box::new(b), slot, Box::new(h?))
             }
@@ -680,8 +859,5 @@ impl Compiler<'_> {
 }
 
 fn cannot_assign_capture(name: &str, span: Span) -> MemoError {
-    MemoError::compile(
-        format!("cannot assign to `{name}`: it is captured from an enclosing function (captures are copies; use a cell to share state)"),
-        span,
-    )
+    MemoError::compile(format!("cannot assign to `{name}`: it is the function being defined (use another name)"), span)
 }

@@ -955,6 +955,7 @@ impl Engine {
     /// assert_eq!(engine.eval::<i64>("apply_twice(fn(x) { x + 10 }, 1)").unwrap(), 21);
     /// ```
     pub fn register_native(&mut self, name: &str, f: crate::value::NativeImpl) {
+        let f = crate::interp::host_native(f);
         let v = Value::Native(Arc::new(crate::value::NativeFn { name: name.to_string(), func: f }));
         self.define_host(name, v);
     }

@@ -39,6 +39,45 @@ mod tag {
     pub const OBJECT: u8 = 15;
     pub const DIGEST: u8 = 16;
     pub const REPLACED: u8 = 17;
+    /// A `mut struct` instance: its type, then its fields.
+    pub const MUT_OBJ: u8 = 18;
+    /// A mutable object already being hashed further up: how many objects
+    /// up (a cycle, cut).
+    pub const BACK_REF: u8 = 19;
+}
+
+thread_local! {
+    /// The mutable objects being hashed, outermost first (cycle cuts).
+    static PATH: std::cell::RefCell<Vec<usize>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Feeds a back-reference and returns true when the object at `at` is
+/// being hashed further up.
+fn back_ref(h: &mut impl Sink, at: usize) -> bool {
+    let up = PATH.with(|p| {
+        let p = p.borrow();
+        p.iter().rposition(|&x| x == at).map(|pos| (p.len() - pos) as u64)
+    });
+    match up {
+        Some(up) => {
+            h.update(&[tag::BACK_REF]);
+            h.update(&up.to_le_bytes());
+            true
+        }
+        None => false,
+    }
+}
+
+/// Runs `f` with the object at `at` on the path.
+fn within<T>(at: usize, f: impl FnOnce() -> T) -> T {
+    PATH.with(|p| p.borrow_mut().push(at));
+    let r = f();
+    PATH.with(|p| p.borrow_mut().pop());
+    r
+}
+
+fn not_readable(what: &str) -> MemoError {
+    MemoError::new("ValueError", format!("cannot hash {what} that belongs to another interpreter"))
 }
 
 /// A blake3 hasher fed through a buffer: a container's elements arrive a
@@ -301,9 +340,30 @@ pub fn feed(interp: &mut Interp, h: &mut impl Sink, v: &Value, cx: &HashCx) -> R
             h.update(&code);
         }
         Value::Cell(c) => {
+            let at = std::sync::Arc::as_ptr(c) as usize;
+            if back_ref(h, at) {
+                return Ok(());
+            }
+            let inner = c.get(interp.reader()).ok_or_else(|| not_readable("a cell"))?;
             h.update(&[tag::CELL]);
-            let inner = c.get();
-            feed(interp, h, &inner, cx)?;
+            within(at, || feed(interp, h, &inner, cx))?;
+        }
+        Value::Obj(o) => {
+            // By its current content, as a cell: a cached fn taking it
+            // misses once it changed.
+            let at = std::sync::Arc::as_ptr(o) as usize;
+            if back_ref(h, at) {
+                return Ok(());
+            }
+            let fields = o.fields(interp.reader()).ok_or_else(|| not_readable("an object"))?;
+            h.update(&[tag::MUT_OBJ]);
+            feed_type(h, &TypeValue::Struct(o.ty.clone()));
+            within(at, || -> Result<()> {
+                for f in &fields {
+                    feed(interp, h, f, cx)?;
+                }
+                Ok(())
+            })?;
         }
         Value::Object(o) => match &o.ty.hash {
             Some(f) => {
@@ -320,7 +380,10 @@ pub fn feed(interp: &mut Interp, h: &mut impl Sink, v: &Value, cx: &HashCx) -> R
 fn feed_type(h: &mut impl Sink, t: &TypeValue) {
     feed_str(h, t.name());
     if let TypeValue::Struct(s) = t {
-        h.update(&(s.fields.len() as u64).to_le_bytes());
+        // A `mut struct` type's count has the top bit set (an immutable
+        // struct type hashes as it always did).
+        let n = s.fields.len() as u64 | if s.mutable { 1 << 63 } else { 0 };
+        h.update(&n.to_le_bytes());
         for f in &s.fields {
             feed_str(h, f);
         }

@@ -7,7 +7,7 @@
 use super::ops::too_large;
 use super::Interp;
 use crate::error::{MemoError, Result};
-use crate::value::{repr, BuiltinType, TypeValue, Value};
+use crate::value::{repr, BuiltinType, StructType, TypeValue, Value};
 use std::sync::Arc;
 
 /// Calls a type value: a conversion (`int("3")`), a constructor
@@ -20,7 +20,7 @@ pub fn call_type(interp: &mut Interp, t: &TypeValue, args: &mut [Value], names: 
             if names.is_empty() && args.len() == n {
                 // `Point(1, 2)`: the arguments are the fields, in order.
                 let fields: Box<[Value]> = args.iter_mut().map(std::mem::take).collect();
-                return Ok(Value::new_struct(st.clone(), fields));
+                return Ok(make_struct(interp, st, fields));
             }
             let mut fields: Vec<Option<Value>> = vec![None; n];
             let argc = args.len();
@@ -66,7 +66,7 @@ pub fn call_type(interp: &mut Interp, t: &TypeValue, args: &mut [Value], names: 
                     }
                 }
             }
-            Ok(Value::new_struct(st.clone(), out.into_boxed_slice()))
+            Ok(make_struct(interp, st, out.into_boxed_slice()))
         }
         TypeValue::Native(n) => {
             Err(MemoError::new("TypeError", format!("`{}` values are made by the host, not by calling the type", n.name)))
@@ -77,6 +77,17 @@ pub fn call_type(interp: &mut Interp, t: &TypeValue, args: &mut [Value], names: 
             }
             convert(interp, *b, args)
         }
+    }
+}
+
+/// An instance of a struct type: a value, or for a `mut struct` a new
+/// object owned by the interpreter.
+#[inline]
+fn make_struct(interp: &mut Interp, st: &Arc<StructType>, fields: Box<[Value]>) -> Value {
+    if st.mutable {
+        interp.new_obj(st.clone(), fields)
+    } else {
+        Value::new_struct(st.clone(), fields)
     }
 }
 
@@ -253,7 +264,7 @@ pub fn convert(interp: &mut Interp, t: BuiltinType, args: &mut [Value]) -> Resul
         BuiltinType::Range => make_range(interp, args),
         BuiltinType::Cell => {
             arity("cell", args, 1, 1)?;
-            Ok(Value::cell(std::mem::replace(&mut args[0], Value::None)))
+            Ok(interp.new_cell(std::mem::replace(&mut args[0], Value::None)))
         }
         BuiltinType::None | BuiltinType::Map | BuiltinType::Fn | BuiltinType::Type => {
             let hint = match t {

@@ -4,7 +4,8 @@
 use super::ops;
 use crate::ast::BinOp;
 use crate::error::{MemoError, Result};
-use crate::value::{RangeObj, Value};
+use crate::value::{MutObj, RangeObj, Reader, Value};
+use std::sync::Arc;
 
 /// One step of an assignment path, already evaluated.
 pub enum Key {
@@ -96,12 +97,17 @@ pub fn index(t: &Value, i: &Value) -> Result<Value> {
     }
 }
 
-/// `t.name`: a struct field (or, as a convenience, a map's string key).
-pub fn field(t: &Value, name: &str) -> Result<Value> {
+/// `t.name`: a struct's or an object's field (or, as a convenience, a
+/// map's string key). `me` reads objects.
+pub fn field(t: &Value, name: &str, me: Reader) -> Result<Value> {
     match t {
         Value::Struct(s) => match s.ty.field_index(name) {
             Some(i) => Ok(s.fields[i].clone()),
             None => Err(no_field(&s.ty, name)),
+        },
+        Value::Obj(o) => match o.ty.field_index(name) {
+            Some(i) => o.get(me, i).ok_or_else(|| foreign(o)),
+            None => Err(no_field(&o.ty, name)),
         },
         Value::Map(m) => {
             match m.map.get_str(name) {
@@ -120,12 +126,80 @@ pub fn field(t: &Value, name: &str) -> Result<Value> {
     }
 }
 
+/// An object another interpreter owns (a host moved it between engines).
+#[cold]
+pub(crate) fn foreign(o: &MutObj) -> MemoError {
+    MemoError::new(
+        "ValueError",
+        format!("this `{}` object belongs to another interpreter (share it through the cache or the host API)", o.ty.name),
+    )
+}
+
+/// What a path update needs besides the path: the collection limit, who
+/// writes objects, and whether it wrote one (a change of state, see
+/// `Interp::cell_writes`).
+pub struct PathCx {
+    pub max: usize,
+    pub me: Reader,
+    pub wrote_object: bool,
+}
+
+/// `o.f (op)= v` and `o.f[...] (op)= v`: the object changes in place. The
+/// field's value is taken out while the rest of the path updates it (so an
+/// unshared list in it is updated in place) and put back after; a shared
+/// object's field is copied instead, so that no other thread sees it empty.
+fn update_object(o: &Arc<MutObj>, f: &str, rest: &mut [Key], op: Option<BinOp>, v: Value, cx: &mut PathCx) -> Result<()> {
+    let Some(i) = o.ty.field_index(f) else {
+        return Err(no_field(&o.ty, f));
+    };
+    cx.wrote_object = true;
+    if rest.is_empty() && op.is_none() {
+        return match o.set(cx.me, i, v) {
+            Ok(old) => {
+                drop(old);
+                Ok(())
+            }
+            Err(_) => Err(foreign(o)),
+        };
+    }
+    let owned = o.owned_by(cx.me);
+    if rest.is_empty() {
+        // `o.f op= v`: in the field's place (under the lock when shared,
+        // so that concurrent `+=`s add up); nothing here touches `o` again.
+        if !owned {
+            crate::value::object::share(&v, cx.me);
+        }
+        let mut inner = PathCx { max: cx.max, me: cx.me, wrote_object: true };
+        return o.with_field(cx.me, i, |slot| update_path(slot, &mut [], op, v, &mut inner)).ok_or_else(|| foreign(o))?;
+    }
+    let mut cur = if owned { o.with_field(cx.me, i, std::mem::take) } else { o.get(cx.me, i) }.ok_or_else(|| foreign(o))?;
+    let r = update_path(&mut cur, rest, op, v, cx);
+    // Put back what the field holds now (changed, or as it was on error).
+    match o.set(cx.me, i, cur) {
+        Ok(old) => drop(old),
+        Err(_) => return Err(foreign(o)),
+    }
+    r
+}
+
+/// The rest of a path that goes on into object `o` (`rest` starts with
+/// one of its fields).
+fn update_through(o: &Arc<MutObj>, rest: &mut [Key], op: Option<BinOp>, v: Value, cx: &mut PathCx) -> Result<()> {
+    let mut target = Value::Obj(o.clone());
+    update_path(&mut target, rest, op, v, cx)
+}
+
 /// Sets `target[path] (op)= v`, updating in place where the value is
 /// unshared and copying (persistently) where it is shared. On error the
 /// target is left unchanged.
-pub fn update_path(target: &mut Value, path: &mut [Key], op: Option<BinOp>, v: Value, max: usize) -> Result<()> {
+pub fn update_path(target: &mut Value, path: &mut [Key], op: Option<BinOp>, v: Value, cx: &mut PathCx) -> Result<()> {
     if crate::stack::near_overflow() {
         return Err(MemoError::new("RecursionError", "assignment path too deep"));
+    }
+    let max = cx.max;
+    if let (Value::Obj(o), Some((Key::Field(f), rest))) = (&*target, path.split_first_mut()) {
+        let o = o.clone();
+        return update_object(&o, f, rest, op, v, cx);
     }
     // The value goes into a container at the last step of the path.
     if path.len() == 1 {
@@ -159,10 +233,15 @@ pub fn update_path(target: &mut Value, path: &mut [Key], op: Option<BinOp>, v: V
     match (target, &mut *first) {
         (Value::List(l), Key::Index(i)) => {
             let idx = norm_index(int_index(i, "list")?, l.items.len(), "list")?;
+            if let (Value::Obj(o), false) = (&l.items[idx], rest.is_empty()) {
+                // `xs[i].f = v`: the object changes, the list does not.
+                let o = o.clone();
+                return update_through(&o, rest, op, v, cx);
+            }
             let lm = crate::value::unique::make_mut(l);
             lm.hash = Default::default();
             let slot = lm.items.get_mut(idx).expect("index checked above");
-            update_path(slot, rest, op, v, max)?;
+            update_path(slot, rest, op, v, cx)?;
             let child = lm.items[idx].clone();
             lm.note_child(&child);
             Ok(())
@@ -174,6 +253,11 @@ pub fn update_path(target: &mut Value, path: &mut [Key], op: Option<BinOp>, v: V
                 Key::Field(f) => Value::str(f.as_str()),
             };
             ops::check_key(&key)?;
+            if let (Some(Value::Obj(o)), false) = (m.map.get(&key), rest.is_empty()) {
+                // `m[k].f = v`: the object changes, the map does not.
+                let o = o.clone();
+                return update_through(&o, rest, op, v, cx);
+            }
             let mm = crate::value::unique::make_mut(m);
             mm.hash = Default::default();
             if rest.is_empty()
@@ -194,7 +278,7 @@ pub fn update_path(target: &mut Value, path: &mut [Key], op: Option<BinOp>, v: V
             // `insert`), never a third for the bookkeeping.
             let (may_mutate, depth) = match mm.map.get_mut(&key) {
                 Some(slot) => {
-                    update_path(slot, rest, op, v, max)?;
+                    update_path(slot, rest, op, v, cx)?;
                     (slot.may_mutate(), slot.nesting())
                 }
                 None => {
@@ -217,9 +301,14 @@ pub fn update_path(target: &mut Value, path: &mut [Key], op: Option<BinOp>, v: V
             let Some(i) = s.ty.field_index(f) else {
                 return Err(no_field(&s.ty, f));
             };
+            if let (Value::Obj(o), false) = (&s.fields[i], rest.is_empty()) {
+                // `p.obj.f = v`: the object changes, the struct does not.
+                let o = o.clone();
+                return update_through(&o, rest, op, v, cx);
+            }
             let sm = crate::value::unique::make_mut(s);
             sm.hash = Default::default();
-            update_path(&mut sm.fields[i], rest, op, v, max)?;
+            update_path(&mut sm.fields[i], rest, op, v, cx)?;
             sm.may_mutate |= sm.fields[i].may_mutate();
             sm.depth = sm.depth.max(sm.fields[i].nesting() + 1);
             Ok(())

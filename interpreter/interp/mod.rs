@@ -4,6 +4,7 @@
 
 mod budget;
 pub mod cached;
+mod collect;
 pub mod convert;
 mod ctrl;
 pub(crate) mod index;
@@ -82,11 +83,17 @@ pub(crate) const CHECK_EVERY: u32 = 1024;
 /// One interpreter: globals, a value stack, output sinks, and the
 /// memoizer that runs its cached fns (see `memo`).
 pub struct Interp {
+    /// This interpreter's id: the owner of the mutable objects it makes
+    /// (see `value::object`).
+    pub(crate) id: u64,
+    /// Its mutable objects, for the cycle collector (`collect`).
+    pub(crate) objects: collect::Registry,
     pub(crate) globals: Vec<Option<Value>>,
     pub(crate) global_versions: Vec<u64>,
     pub(crate) global_epoch: u64,
-    /// Cells assigned so far (with `global_epoch`: the state a cached call
-    /// may have changed, see `cache::trace`).
+    /// Writes to mutable objects (cells, `mut struct` fields) so far (with
+    /// `global_epoch`: the state a cached call may have changed, see
+    /// `cache::trace`).
     pub(crate) cell_writes: u64,
     pub(crate) stack: Vec<Value>,
     pub(crate) bp: usize,
@@ -144,6 +151,8 @@ impl Interp {
     /// attached, see `crate::cache::attach`); writing to stdout/stderr.
     pub fn bare() -> Interp {
         Interp {
+            id: crate::value::object::new_owner_id(),
+            objects: collect::Registry::default(),
             globals: Vec::new(),
             global_versions: Vec::new(),
             global_epoch: 0,
@@ -243,9 +252,16 @@ impl Interp {
     }
 
     /// The value of a global, if defined.
+    /// (For the host: what it gets is shared, see `value::object`.)
     pub fn get_global(&self, name: &str) -> Option<Value> {
-        let id = names::lookup(name)?;
-        self.global_by_id(id)
+        let v = self.global_named(name)?;
+        self.share(&v);
+        Some(v)
+    }
+
+    /// The value of a global, for the interpreter's own use.
+    pub(crate) fn global_named(&self, name: &str) -> Option<Value> {
+        self.global_by_id(names::lookup(name)?)
     }
 
     pub(crate) fn global_by_id(&self, id: u32) -> Option<Value> {
@@ -278,7 +294,15 @@ impl Interp {
     }
 
     /// Registers a native function as a global.
+    /// Registers a host's native function as a global. The arguments it
+    /// gets are shared first (see `value::object`): the host may keep them
+    /// or hand them to another thread.
     pub fn register_native(&mut self, name: &str, f: NativeImpl) {
+        self.register_builtin(name, host_native(f));
+    }
+
+    /// Registers a native of the standard library (which keeps no argument).
+    pub(crate) fn register_builtin(&mut self, name: &str, f: NativeImpl) {
         self.set_global(name, Value::Native(Arc::new(NativeFn { name: name.to_string(), func: f })));
     }
 
@@ -347,6 +371,7 @@ impl Interp {
     /// Runs a compiled script on the current stack.
     pub fn run_proto(&mut self, proto: &Arc<FnProto>) -> Result<Value> {
         crate::stack::ensure_limit();
+        let _running = crate::value::object::enter(self.id);
         let base = self.stack.len();
         self.stack.resize(base + proto.nslots as usize, Value::None);
         let saved = self.bp;
@@ -368,7 +393,10 @@ impl Interp {
         }
         self.bp = saved;
         self.stack.truncate(base);
-        match r {
+        if self.run_depth == 0 {
+            self.collect_if_needed();
+        }
+        let r = match r {
             Ok(v) => Ok(v),
             Err(c) => match self.take(c) {
                 Flow::Return(v) => Ok(v),
@@ -380,7 +408,12 @@ impl Interp {
                     Err(e)
                 }
             },
+        };
+        if let (Ok(v), 0) = (&r, self.run_depth) {
+            // The host gets it (see `value::object`).
+            self.share(v);
         }
+        r
     }
 
     pub(crate) fn import(&mut self, rel: &str, span: Span) -> R {
@@ -415,6 +448,9 @@ impl Interp {
     /// `map` and by `hash_funcs`).
     #[inline(always)]
     pub fn call_value(&mut self, f: &Value, args: &mut [Value], span: Option<Span>) -> Result<Value> {
+        // A host calling in from outside a run: this interpreter reads its
+        // objects from here on (see `value::object::reader`).
+        let _running = (crate::value::object::reader().id() != self.id).then(|| crate::value::object::enter(self.id));
         // The common case, inlined into the natives that call back per
         // element (`map`, `filter`, `sort_by` ...): a plain function.
         if let Value::Func(clo) = f {
@@ -424,12 +460,22 @@ impl Interp {
                     self.stack.push(std::mem::take(a));
                 }
                 return match self.call_plain(clo, base, span.unwrap_or(self.native_span)) {
-                    Ok(v) => Ok(v),
+                    Ok(v) => Ok(self.to_caller(v)),
                     Err(c) => Err(self.call_error(c)),
                 };
             }
         }
-        self.call_value_other(f, args, span)
+        self.call_value_other(f, args, span).map(|v| self.to_caller(v))
+    }
+
+    /// A value `call_value` returns: shared when the caller is the host,
+    /// outside any run (see `value::object`).
+    #[inline(always)]
+    fn to_caller(&self, v: Value) -> Value {
+        if self.run_depth == 0 {
+            self.share(&v);
+        }
+        v
     }
 
     /// The error a call of a function ended with, for Rust callers.
@@ -584,9 +630,10 @@ impl Interp {
         r
     }
 
+    #[inline]
     pub(crate) fn read_global(&self, id: u32, span: Span) -> R {
         match self.globals.get(id as usize) {
-            Some(Some(v)) => Ok(v.clone()),
+            Some(Some(v)) => Ok(v.clone_fast()),
             _ => Err(self.undefined_global(id, span).into()),
         }
     }
@@ -675,7 +722,7 @@ impl Interp {
 
     /// The type value of a value (for `type(x)`).
     pub fn type_value(&self, v: &Value) -> Value {
-        Value::Type(Arc::new(v.type_of()))
+        v.type_value()
     }
 }
 
@@ -699,6 +746,16 @@ impl Drop for Lent<'_> {
             }
         }
     }
+}
+
+/// A host's native: shares its arguments before it sees them.
+pub(crate) fn host_native(f: NativeImpl) -> NativeImpl {
+    Arc::new(move |i: &mut Interp, args: &mut [Value]| {
+        for a in args.iter() {
+            i.share(a);
+        }
+        f(i, args)
+    })
 }
 
 /// Records the frame an error is leaving (see `MemoError::site`).

@@ -25,7 +25,79 @@ pub(crate) fn int_op(op: BinOp, x: i64, y: i64) -> Option<Value> {
         BinOp::Ge => Some(Value::bool(x >= y)),
         BinOp::Eq => Some(Value::bool(x == y)),
         BinOp::Ne => Some(Value::bool(x != y)),
+        BinOp::BitAnd => Some(Value::Int(x & y)),
+        BinOp::BitOr => Some(Value::Int(x | y)),
+        BinOp::BitXor => Some(Value::Int(x ^ y)),
+        BinOp::Shl => shl(x, y).map(Value::Int),
+        BinOp::Shr if (0..64).contains(&y) => Some(Value::Int(x >> y)),
         _ => None,
+    }
+}
+
+/// `x << y` when it fits in an int (no bit shifted out, the sign kept):
+/// Python's value, or `None` for an overflow or a negative count.
+#[inline(always)]
+fn shl(x: i64, y: i64) -> Option<i64> {
+    if !(0..64).contains(&y) {
+        return if x == 0 && y >= 0 { Some(0) } else { None };
+    }
+    let r = x << y;
+    (r >> y == x).then_some(r)
+}
+
+/// `x << y`, `x >> y` with their errors: a negative count is a
+/// `ValueError`; `<<` whose result does not fit in 64 bits is an
+/// `OverflowError`; `>>` by 64 or more gives 0 or -1 (the sign), as
+/// Python's arithmetic shift does.
+fn shift(op: BinOp, x: i64, y: i64) -> Result<i64> {
+    if y < 0 {
+        return Err(MemoError::new("ValueError", format!("negative shift count in {x} {} {y}", op.symbol())));
+    }
+    if op == BinOp::Shr {
+        return Ok(x >> y.min(63));
+    }
+    shl(x, y).ok_or_else(|| overflow(op, x, y))
+}
+
+/// Is `op` one of the bitwise operators (ints only)?
+pub(crate) fn is_bitwise(op: BinOp) -> bool {
+    matches!(op, BinOp::BitAnd | BinOp::BitOr | BinOp::BitXor | BinOp::Shl | BinOp::Shr)
+}
+
+/// `~x`: the bitwise complement of an int (`-x - 1`, never overflows).
+pub fn bit_not(v: Value) -> Result<Value> {
+    match v {
+        Value::Int(i) => Ok(Value::Int(!i)),
+        other => Err(MemoError::new("TypeError", format!("bad operand type for `~`: {} (an int is needed)", other.type_name()))),
+    }
+}
+
+/// `xs * n`, `s * n` (and `n * xs`): the list or string repeated `n`
+/// times (empty when `n <= 0`), within the collection limit.
+fn repeat(seq: &Value, n: i64, max: usize) -> Result<Value> {
+    let n = n.max(0) as u64;
+    match seq {
+        Value::Str(s) => {
+            let len = (s.s.len() as u64).saturating_mul(n);
+            if len > max as u64 {
+                return Err(too_large("string", len.min(usize::MAX as u64) as usize, max));
+            }
+            Ok(Value::Str(Arc::new(StrObj { s: s.s.repeat(n as usize), ascii: s.ascii, hash: Default::default() })))
+        }
+        Value::List(l) => {
+            let len = (l.items.len() as u64).saturating_mul(n);
+            if len > max as u64 {
+                return Err(too_large("list", len.min(usize::MAX as u64) as usize, max));
+            }
+            let mut items = Vec::with_capacity(len as usize);
+            for _ in 0..n {
+                items.extend(l.iter().map(Value::clone_fast));
+            }
+            let depth = if items.is_empty() { 1 } else { l.depth };
+            let may_mutate = l.may_mutate && !items.is_empty();
+            Ok(Value::List(Arc::new(ListObj { items: items.into(), may_mutate, depth, hash: Default::default() })))
+        }
+        _ => unreachable!("repeat of a list or string"),
     }
 }
 
@@ -65,9 +137,19 @@ pub fn check_key(k: &Value) -> Result<()> {
         Value::Func(_) | Value::Native(_) | Value::Cell(_) | Value::Object(_) => {
             Err(MemoError::new("TypeError", format!("a value of type `{}` cannot be a map key", k.type_name())))
         }
-        Value::List(l) if l.may_mutate => Err(MemoError::new("TypeError", "a list holding a cell cannot be a map key")),
-        Value::Map(m) if m.may_mutate => Err(MemoError::new("TypeError", "a map holding a cell cannot be a map key")),
-        Value::Struct(s) if s.may_mutate => Err(MemoError::new("TypeError", "a struct holding a cell cannot be a map key")),
+        Value::Obj(o) => Err(MemoError::new(
+            "TypeError",
+            format!("a `{}` object cannot be a map key (mutable objects have no lasting hash)", o.ty.name),
+        )),
+        Value::List(l) if l.may_mutate => {
+            Err(MemoError::new("TypeError", "a list holding a cell, a mutable object or a function cannot be a map key"))
+        }
+        Value::Map(m) if m.may_mutate => {
+            Err(MemoError::new("TypeError", "a map holding a cell, a mutable object or a function cannot be a map key"))
+        }
+        Value::Struct(s) if s.may_mutate => {
+            Err(MemoError::new("TypeError", "a struct holding a cell, a mutable object or a function cannot be a map key"))
+        }
         _ => Ok(()),
     }
 }
@@ -183,11 +265,15 @@ pub fn binary(op: BinOp, a: Value, b: Value, max: usize) -> Result<Value> {
                     }
                     int_pow(x, y)
                 }
+                BinOp::BitAnd => Some(x & y),
+                BinOp::BitOr => Some(x | y),
+                BinOp::BitXor => Some(x ^ y),
+                BinOp::Shl | BinOp::Shr => return shift(op, x, y).map(Value::Int),
                 _ => unreachable!(),
             };
             r.map(Value::Int).ok_or_else(|| overflow(op, x, y))
         }
-        (Value::Int(_) | Value::Float(_), Value::Int(_) | Value::Float(_)) => {
+        (Value::Int(_) | Value::Float(_), Value::Int(_) | Value::Float(_)) if !is_bitwise(op) => {
             let (x, y) = (as_f64(&a).unwrap(), as_f64(&b).unwrap());
             Ok(Value::float(match op {
                 BinOp::Add => x + y,
@@ -202,6 +288,8 @@ pub fn binary(op: BinOp, a: Value, b: Value, max: usize) -> Result<Value> {
         (Value::Str(_), Value::Str(_)) | (Value::List(_), Value::List(_)) if op == BinOp::Add => {
             binary_owned(op, a, b, max).map_err(|(_, e)| e)
         }
+        (Value::Str(_) | Value::List(_), Value::Int(n)) if op == BinOp::Mul => repeat(&a, *n, max),
+        (Value::Int(n), Value::Str(_) | Value::List(_)) if op == BinOp::Mul => repeat(&b, *n, max),
         _ => Err(type_err(op, &a, &b)),
     }
 }

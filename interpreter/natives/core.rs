@@ -122,16 +122,18 @@ fn hex(bytes: &[u8]) -> String {
     s
 }
 
-/// `id(x)`: the identity of a cell or native object, as an int.
+/// `id(x)`: the identity of a mutable object (a cell, a `mut struct`
+/// instance) or native object, as an int.
 fn id(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
     arity("id", args, 1, 1)?;
     match &args[0] {
         Value::Cell(c) => Ok(Value::Int(Arc::as_ptr(c) as usize as i64)),
+        Value::Obj(o) => Ok(Value::Int(o.identity() as i64)),
         Value::Object(o) => Ok(Value::Int(o.identity() as i64)),
         other => Err(MemoError::new(
             "TypeError",
             format!(
-                "id() needs a cell or native object, got {}; immutable values have no identity (compare them with ==)",
+                "id() needs a mutable object (a cell, a mut struct) or a native object, got {}; immutable values have no identity (compare them with ==)",
                 other.type_name()
             ),
         )),
@@ -173,7 +175,7 @@ fn get(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
             if args.len() != 1 {
                 return Err(MemoError::new("TypeError", format!("get() on a cell takes no other argument, got {}", args.len())));
             }
-            return Ok(c.get());
+            return c.get(interp.reader()).ok_or_else(foreign_cell);
         }
         Value::Map(m) => {
             if args.len() < 2 {
@@ -223,54 +225,20 @@ fn set(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
         }
     };
     let v = std::mem::replace(&mut args[1], Value::None);
-    // A cell inside itself would make a cycle, which `==`, printing and
-    // hashing could not walk. Only values that hold a cell can contain one,
-    // so the walk costs nothing for plain data.
-    if v.may_mutate() && contains_cell(interp, &v, &c)? {
-        return Err(MemoError::new("ValueError", "set() would put a cell inside itself"));
+    // A cell may hold itself, directly or not: cycles are freed by the
+    // interpreter's collector, and printing and hashing cut them.
+    match c.set(interp.reader(), v) {
+        Ok(old) => drop(old),
+        Err(_) => return Err(foreign_cell()),
     }
-    c.set(v);
     interp.cell_writes += 1;
     Ok(Value::None)
 }
 
-/// True when `target` is reachable from `v` (through lists, maps, structs
-/// and cells). Only visits values that may hold a cell.
-fn contains_cell(interp: &mut Interp, v: &Value, target: &Arc<crate::value::CellObj>) -> Result<bool> {
-    if crate::stack::near_overflow() {
-        return Err(MemoError::new("RecursionError", "value nested too deeply"));
-    }
-    // A value sharing its parts can be far bigger than its memory: the walk
-    // is metered (see `value/meter.rs`).
-    interp.step()?;
-    Ok(match v {
-        Value::Cell(c) => Arc::ptr_eq(c, target) || contains_cell(interp, &c.get(), target)?,
-        Value::List(l) if l.may_mutate => {
-            for x in l.iter() {
-                if contains_cell(interp, x, target)? {
-                    return Ok(true);
-                }
-            }
-            false
-        }
-        Value::Map(m) if m.may_mutate => {
-            for (k, x) in m.map.iter() {
-                if contains_cell(interp, k, target)? || contains_cell(interp, x, target)? {
-                    return Ok(true);
-                }
-            }
-            false
-        }
-        Value::Struct(s) if s.may_mutate => {
-            for x in s.fields.iter() {
-                if contains_cell(interp, x, target)? {
-                    return Ok(true);
-                }
-            }
-            false
-        }
-        _ => false,
-    })
+/// A cell another interpreter owns (a host moved it between engines).
+#[cold]
+fn foreign_cell() -> MemoError {
+    MemoError::new("ValueError", "this cell belongs to another interpreter (share it through the cache or the host API)")
 }
 
 #[cfg(test)]

@@ -262,7 +262,13 @@ impl JsonWriter {
                 let rest = Box::new(s.ty.fields.iter().zip(s.fields.iter()).map(|(k, x)| (Key::Field(k.as_str()), x)));
                 return Ok(Some(Open { rest, close: '}', any: false }));
             }
-            Value::Range(_) | Value::Func(_) | Value::Native(_) | Value::Cell(_) | Value::Type(_) | Value::Object(_) => {
+            Value::Range(_)
+            | Value::Func(_)
+            | Value::Native(_)
+            | Value::Cell(_)
+            | Value::Type(_)
+            | Value::Object(_)
+            | Value::Obj(_) => {
                 let hint = match v {
                     Value::Range(_) => " (convert it with list(r))",
                     Value::Cell(_) => " (write its content: c.get())",

@@ -93,12 +93,12 @@ pub fn install(interp: &mut Interp) {
     for table in TABLES {
         for (name, f) in *table {
             let f = *f;
-            interp.register_native(name, Arc::new(f));
+            interp.register_builtin(name, Arc::new(f));
         }
     }
     data::register_types(interp);
     math::register_constants(interp);
-    if let Some(Value::Native(f)) = interp.get_global("push") {
+    if let Some(Value::Native(f)) = interp.global_named("push") {
         interp.builtin_push = Some(f);
     }
     run_prelude(interp);

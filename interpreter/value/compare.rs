@@ -2,7 +2,8 @@
 //!
 //! Values of different types order by type rank (none < bool < numbers < str <
 //! list < map < struct < type < range < others); ints and floats compare
-//! numerically, so `1 == 1.0`. `==` on floats follows IEEE (NaN != NaN); the
+//! numerically, so `1 == 1.0`. Mutable objects (cells, `mut struct`
+//! instances) are equal only to themselves and order by identity. `==` on floats follows IEEE (NaN != NaN); the
 //! total order puts NaN after every other number so maps stay well formed.
 
 use super::meter::{unfailing, Meter, Unmetered};
@@ -24,6 +25,7 @@ pub enum TypeRank {
     Range,
     Func,
     Cell,
+    MutObj,
     Object,
 }
 
@@ -40,6 +42,7 @@ fn rank(v: &Value) -> TypeRank {
         Value::Range(_) => TypeRank::Range,
         Value::Func(_) | Value::Native(_) => TypeRank::Func,
         Value::Cell(_) => TypeRank::Cell,
+        Value::Obj(_) => TypeRank::MutObj,
         Value::Object(_) => TypeRank::Object,
     }
 }
@@ -113,13 +116,11 @@ pub fn equal_in<M: Meter>(a: &Value, b: &Value, m: &mut M) -> Result<bool, M::Er
             }
             Ok(true)
         }
-        (Value::Cell(x), Value::Cell(y)) => {
-            if Arc::ptr_eq(x, y) {
-                return Ok(true);
-            }
-            m.descend()?;
-            equal_in(&x.get(), &y.get(), m)
-        }
+        // Mutable objects are equal only to themselves (their identity):
+        // what they hold can change, and may hold them again.
+        (Value::Cell(x), Value::Cell(y)) => Ok(Arc::ptr_eq(x, y)),
+        (Value::Obj(x), Value::Obj(y)) => Ok(Arc::ptr_eq(x, y)),
+        (Value::Type(x), Value::Type(y)) => Ok(Arc::ptr_eq(x, y) || x == y),
         _ => Ok(cmp_in(a, b, m)? == Ordering::Equal),
     }
 }
@@ -147,7 +148,7 @@ fn float_total(a: f64, b: f64) -> Ordering {
 
 fn type_cmp(a: &TypeValue, b: &TypeValue) -> Ordering {
     a.name().cmp(b.name()).then_with(|| match (a, b) {
-        (TypeValue::Struct(x), TypeValue::Struct(y)) => x.fields.cmp(&y.fields),
+        (TypeValue::Struct(x), TypeValue::Struct(y)) => x.fields.cmp(&y.fields).then(x.mutable.cmp(&y.mutable)),
         _ => Ordering::Equal,
     })
 }
@@ -254,6 +255,9 @@ pub fn cmp_in<M: Meter>(this: &Value, other: &Value, m: &mut M) -> Result<Orderi
         (Value::Func(_), Value::Native(_)) => Ordering::Less,
         (Value::Native(_), Value::Func(_)) => Ordering::Greater,
         (Value::Cell(a), Value::Cell(b)) => (Arc::as_ptr(a) as usize).cmp(&(Arc::as_ptr(b) as usize)),
+        (Value::Obj(a), Value::Obj(b)) => {
+            a.ty.name.cmp(&b.ty.name).then_with(|| (Arc::as_ptr(a) as usize).cmp(&(Arc::as_ptr(b) as usize)))
+        }
         (Value::Object(a), Value::Object(b)) => {
             (Arc::as_ptr(a) as *const u8 as usize).cmp(&(Arc::as_ptr(b) as *const u8 as usize))
         }

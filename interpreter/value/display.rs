@@ -2,8 +2,23 @@
 //! form (strings always quoted). The format is part of the language (spec §2).
 
 use super::meter::{unfailing, Meter, Unmetered};
+use super::object::{reader, Reader};
 use super::{TypeValue, Value};
 use std::fmt::Write;
+
+/// A walk's state: who reads mutable objects, and the objects being
+/// printed (a back-reference to one of them prints as `Name(...)` or
+/// `cell(...)` instead of recursing).
+struct Walk {
+    me: Reader,
+    path: Vec<usize>,
+}
+
+impl Walk {
+    fn new() -> Walk {
+        Walk { me: reader(), path: Vec::new() }
+    }
+}
 
 /// What `print(x)` and `str(x)` show.
 pub fn to_display(v: &Value) -> String {
@@ -18,7 +33,7 @@ pub fn to_display(v: &Value) -> String {
 /// a script's values use [`repr_prefix`].
 pub fn repr(v: &Value) -> String {
     let mut out = String::new();
-    unfailing(write_repr(&mut out, v, 0, usize::MAX, &mut Unmetered));
+    unfailing(write_repr(&mut out, v, 0, usize::MAX, &mut Walk::new(), &mut Unmetered));
     out
 }
 
@@ -36,7 +51,7 @@ pub fn repr_limited(v: &Value, max: usize) -> Result<String, crate::error::MemoE
 /// limit's.
 pub fn repr_in<M: Meter>(v: &Value, max: usize, m: &mut M) -> Result<Result<String, crate::error::MemoError>, M::Error> {
     let mut out = String::new();
-    write_repr(&mut out, v, 0, max, m)?;
+    write_repr(&mut out, v, 0, max, &mut Walk::new(), m)?;
     if out.len() > max {
         return Ok(Err(crate::error::MemoError::new(
             "LimitError",
@@ -52,7 +67,7 @@ pub fn repr_in<M: Meter>(v: &Value, max: usize, m: &mut M) -> Result<Result<Stri
 /// value: each element visited adds to the text.
 pub fn repr_prefix(v: &Value, max: usize) -> String {
     let mut out = String::new();
-    unfailing(write_repr(&mut out, v, 0, max, &mut Unmetered));
+    unfailing(write_repr(&mut out, v, 0, max, &mut Walk::new(), &mut Unmetered));
     out
 }
 
@@ -121,7 +136,14 @@ pub fn quote_str(s: &str, out: &mut String) {
 
 const MAX_DEPTH: usize = 200;
 
-fn write_repr<M: Meter>(out: &mut String, v: &Value, depth: usize, limit: usize, m: &mut M) -> Result<(), M::Error> {
+fn write_repr<M: Meter>(
+    out: &mut String,
+    v: &Value,
+    depth: usize,
+    limit: usize,
+    w: &mut Walk,
+    m: &mut M,
+) -> Result<(), M::Error> {
     if out.len() > limit {
         return Ok(());
     }
@@ -159,7 +181,7 @@ fn write_repr<M: Meter>(out: &mut String, v: &Value, depth: usize, limit: usize,
                 if i > 0 {
                     out.push_str(", ");
                 }
-                write_repr(out, item, depth + 1, limit, m)?;
+                write_repr(out, item, depth + 1, limit, w, m)?;
             }
             out.push(']');
         }
@@ -172,9 +194,9 @@ fn write_repr<M: Meter>(out: &mut String, v: &Value, depth: usize, limit: usize,
                 if i > 0 {
                     out.push_str(", ");
                 }
-                write_repr(out, k, depth + 1, limit, m)?;
+                write_repr(out, k, depth + 1, limit, w, m)?;
                 out.push_str(": ");
-                write_repr(out, val, depth + 1, limit, m)?;
+                write_repr(out, val, depth + 1, limit, w, m)?;
             }
             out.push('}');
         }
@@ -193,9 +215,36 @@ fn write_repr<M: Meter>(out: &mut String, v: &Value, depth: usize, limit: usize,
                 }
                 out.push_str(name);
                 out.push_str(": ");
-                write_repr(out, val, depth + 1, limit, m)?;
+                write_repr(out, val, depth + 1, limit, w, m)?;
             }
             out.push(')');
+        }
+        Value::Obj(o) => {
+            let at = std::sync::Arc::as_ptr(o) as usize;
+            if w.path.contains(&at) {
+                let _ = write!(out, "{}(...)", o.ty.name);
+                return Ok(());
+            }
+            let Some(fields) = o.fields(w.me) else {
+                let _ = write!(out, "<{} object of another interpreter>", o.ty.name);
+                return Ok(());
+            };
+            w.path.push(at);
+            out.push_str(&o.ty.name);
+            out.push('(');
+            for (i, (name, val)) in o.ty.fields.iter().zip(fields.iter()).enumerate() {
+                if out.len() > limit {
+                    break;
+                }
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                out.push_str(name);
+                out.push_str(": ");
+                write_repr(out, val, depth + 1, limit, w, m)?;
+            }
+            out.push(')');
+            w.path.pop();
         }
         Value::Func(c) => {
             let kind = if c.cached.is_some() { "cached fn" } else { "fn" };
@@ -209,9 +258,20 @@ fn write_repr<M: Meter>(out: &mut String, v: &Value, depth: usize, limit: usize,
             let _ = write!(out, "<native fn {}>", n.name);
         }
         Value::Cell(c) => {
+            let at = std::sync::Arc::as_ptr(c) as usize;
+            if w.path.contains(&at) {
+                out.push_str("cell(...)");
+                return Ok(());
+            }
+            let Some(inner) = c.get(w.me) else {
+                out.push_str("<cell of another interpreter>");
+                return Ok(());
+            };
+            w.path.push(at);
             out.push_str("cell(");
-            write_repr(out, &c.get(), depth + 1, limit, m)?;
+            write_repr(out, &inner, depth + 1, limit, w, m)?;
             out.push(')');
+            w.path.pop();
         }
         Value::Type(t) => out.push_str(t.name()),
         Value::Object(o) => {

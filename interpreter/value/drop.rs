@@ -82,7 +82,7 @@ mod tests {
     #[test]
     fn deep_values_free_on_a_small_stack() {
         let t = std::thread::Builder::new().stack_size(1 << 20).spawn(|| {
-            let ty = std::sync::Arc::new(crate::value::StructType { name: "P".into(), fields: vec!["x".into()] });
+            let ty = std::sync::Arc::new(crate::value::StructType::new("P".into(), vec!["x".into()], false));
             for kind in 0..4 {
                 let mut v = Value::Int(1);
                 for _ in 0..1_000_000 {

@@ -19,9 +19,12 @@
 //!      argument can assign that slot (`codegen::writes_local`, checked when
 //!      compiling): the slot keeps it until the call returns.
 //! 3. **Nothing moves a value out of, or assigns, a slot holding a lent
-//!    copy.** Captures and a function's own name cannot be assigned
-//!    (`Compiler::resolve_target` rejects it: a compile error), and the
-//!    move-out paths of codegen are only for assignment targets.
+//!    copy.** A function's own name cannot be assigned
+//!    (`Compiler::resolve_target` rejects it: a compile error); a captured
+//!    variable that closures assign is a box, and assignments write into
+//!    the box, never the slot (`codegen::boxes`); the move-out paths of
+//!    codegen are only for assignment targets, which are never capture
+//!    slots.
 //!
 //! Code that takes the whole value stack out of the interpreter holds it in
 //! `ManuallyDrop` (`cache::call`), so that a panic there leaks the lent

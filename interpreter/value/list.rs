@@ -103,6 +103,16 @@ impl ListItems {
         self.len() == 0
     }
 
+    /// The elements, when this list owns each of them by itself (the flat
+    /// form; a tree shares its nodes with other lists): the collector
+    /// counts them as references.
+    pub(crate) fn owned(&self) -> Option<&[Value]> {
+        match &self.0 {
+            Repr::Flat { v, .. } => Some(v),
+            Repr::Tree(_) => None,
+        }
+    }
+
     #[inline]
     pub fn get(&self, i: usize) -> Option<&Value> {
         match &self.0 {

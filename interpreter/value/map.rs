@@ -407,6 +407,17 @@ impl ValueMap {
         }
     }
 
+    /// Calls `f` on every value this map owns by itself (the small and the
+    /// hash form; a tree shares its nodes with other maps): the collector
+    /// counts them as references. Keys never hold a mutable object.
+    pub(crate) fn for_each_owned_value(&self, f: &mut dyn FnMut(&Value)) {
+        match &self.0 {
+            Repr::Small(v) => v.iter().for_each(|(_, x)| f(x)),
+            Repr::Hash(h) => h.entries.iter().for_each(|(_, x)| f(x)),
+            Repr::Tree(_) => {}
+        }
+    }
+
     pub fn keys(&self) -> impl DoubleEndedIterator<Item = &Value> + ExactSizeIterator + '_ {
         self.iter().map(|(k, _)| k)
     }

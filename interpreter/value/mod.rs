@@ -1,7 +1,8 @@
 //! Runtime values. `Value` is 16 bytes: scalars inline, every heap variant one
-//! `Arc`. Everything but `cell` and native objects is immutable; a "mutation"
-//! of a list, map or struct in the language is a persistent update of the
-//! variable that holds it (in place when the `Arc` is unshared).
+//! `Arc`. Everything but mutable objects (`mut struct` instances and cells,
+//! see `object`) and native objects is immutable; a "mutation" of a list,
+//! map or struct in the language is a persistent update of the variable
+//! that holds it (in place when the `Arc` is unshared).
 //!
 //! Heap values carry a lazily computed structural hash (`hash` cells, filled
 //! by `crate::hashing::value_hash`) and a `may_mutate` bit (true when a cell or
@@ -16,6 +17,7 @@ pub(crate) mod lend;
 mod list;
 pub(crate) mod map;
 pub mod meter;
+pub mod object;
 mod types;
 pub(crate) mod unique;
 mod word;
@@ -25,10 +27,11 @@ pub use display::{display_limited, display_prefix, repr, repr_in, repr_limited, 
 pub use function::{Closure, NativeFn, NativeImpl};
 pub use list::ListItems;
 pub use map::ValueMap;
+pub use object::{CellObj, MutObj, Reader};
 pub use types::{BuiltinType, NativeObject, NativeType, StructType, TypeValue};
 pub use word::{BoolWord, FloatWord};
 
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 
 /// A 32-byte blake3 digest.
 pub type Hash32 = [u8; 32];
@@ -50,6 +53,8 @@ pub enum Value {
     Cell(Arc<CellObj>),
     Type(Arc<TypeValue>),
     Object(Arc<NativeObject>),
+    /// An instance of a `mut struct` type: a mutable object with identity.
+    Obj(Arc<MutObj>),
 }
 
 const _: () = assert!(std::mem::size_of::<Value>() == 16);
@@ -296,32 +301,6 @@ impl Clone for StructObj {
     }
 }
 
-/// The one mutable container.
-pub struct CellObj {
-    pub value: Mutex<Value>,
-}
-
-impl Drop for CellObj {
-    /// Chains of cells free without deep recursion (`drop.rs`).
-    fn drop(&mut self) {
-        drop::dropping(|out| {
-            let v = std::mem::take(self.value.get_mut().unwrap_or_else(|e| e.into_inner()));
-            if let Some(out) = out.filter(|_| !v.is_scalar()) {
-                out.push(v);
-            }
-        });
-    }
-}
-
-impl CellObj {
-    pub fn get(&self) -> Value {
-        self.value.lock().unwrap_or_else(|e| e.into_inner()).clone()
-    }
-    pub fn set(&self, v: Value) {
-        *self.value.lock().unwrap_or_else(|e| e.into_inner()) = v;
-    }
-}
-
 impl Value {
     pub fn str(s: impl Into<String>) -> Value {
         Value::Str(Arc::new(StrObj::new(s.into())))
@@ -369,12 +348,35 @@ impl Value {
         }
     }
 
+    /// A shared cell (made outside an interpreter; scripts' cells are
+    /// made by `Interp::new_cell`, owned by their interpreter).
     pub fn cell(v: Value) -> Value {
-        Value::Cell(Arc::new(CellObj { value: Mutex::new(v) }))
+        Value::Cell(Arc::new(CellObj::new_shared(v)))
     }
 
+    /// A builtin type's value (one per process: no allocation).
     pub fn builtin_type(t: BuiltinType) -> Value {
-        Value::Type(Arc::new(TypeValue::Builtin(t)))
+        static ALL: OnceLock<Vec<Arc<TypeValue>>> = OnceLock::new();
+        let all = ALL.get_or_init(|| BuiltinType::ALL.iter().map(|b| Arc::new(TypeValue::Builtin(*b))).collect());
+        Value::Type(all[t as usize].clone())
+    }
+
+    /// `type(x)`: the type value, without making one when it exists (a
+    /// builtin type's, a struct's declared one).
+    pub fn type_value(&self) -> Value {
+        let ty = match self {
+            Value::Struct(s) => &s.ty,
+            Value::Obj(o) => &o.ty,
+            Value::Object(o) => return Value::Type(Arc::new(TypeValue::Native(o.ty.clone()))),
+            _ => match self.type_of() {
+                TypeValue::Builtin(b) => return Value::builtin_type(b),
+                other => return Value::Type(Arc::new(other)),
+            },
+        };
+        match ty.this.upgrade() {
+            Some(t) => Value::Type(t),
+            None => Value::Type(Arc::new(TypeValue::Struct(ty.clone()))),
+        }
     }
 
     /// True when a cell, a native object or a function is reachable from
@@ -388,7 +390,7 @@ impl Value {
             Value::List(l) => l.may_mutate,
             Value::Map(m) => m.may_mutate,
             Value::Struct(s) => s.may_mutate,
-            Value::Cell(_) | Value::Object(_) | Value::Func(_) => true,
+            Value::Cell(_) | Value::Object(_) | Value::Func(_) | Value::Obj(_) => true,
             _ => false,
         }
     }
@@ -408,6 +410,7 @@ impl Value {
             Value::Cell(_) => TypeValue::Builtin(BuiltinType::Cell),
             Value::Type(_) => TypeValue::Builtin(BuiltinType::Type),
             Value::Struct(s) => TypeValue::Struct(s.ty.clone()),
+            Value::Obj(o) => TypeValue::Struct(o.ty.clone()),
             Value::Object(o) => TypeValue::Native(o.ty.clone()),
         }
     }
@@ -427,6 +430,7 @@ impl Value {
             Value::Cell(_) => "cell",
             Value::Type(_) => "type",
             Value::Struct(s) => &s.ty.name,
+            Value::Obj(o) => &o.ty.name,
             Value::Object(o) => &o.ty.name,
         }
     }

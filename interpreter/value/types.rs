@@ -20,6 +20,21 @@ pub enum BuiltinType {
 }
 
 impl BuiltinType {
+    /// Every builtin type, in declaration order (`ALL[t as usize] == t`).
+    pub const ALL: [BuiltinType; 11] = [
+        BuiltinType::None,
+        BuiltinType::Bool,
+        BuiltinType::Int,
+        BuiltinType::Float,
+        BuiltinType::Str,
+        BuiltinType::List,
+        BuiltinType::Map,
+        BuiltinType::Range,
+        BuiltinType::Fn,
+        BuiltinType::Cell,
+        BuiltinType::Type,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             BuiltinType::None => "none",
@@ -54,21 +69,57 @@ impl BuiltinType {
     }
 }
 
-/// A `struct Name { fields }` declaration. Two struct types are the same type
-/// when name and field names agree (so a re-run that re-declares a struct
-/// still matches values cached by the previous run).
-#[derive(Debug, PartialEq, Eq)]
+/// A `struct Name { fields }` declaration (`mut struct`: `mutable`). Two
+/// struct types are the same type when name, field names and mutability
+/// agree (so a re-run that re-declares a struct still matches values cached
+/// by the previous run).
+#[derive(Debug)]
 pub struct StructType {
     pub name: String,
     pub fields: Vec<String>,
+    /// Instances are mutable objects (`Value::Obj`), not values.
+    pub mutable: bool,
+    /// Unique to this type value for the whole process (never reused,
+    /// unlike an address): what field-access caches are keyed by.
+    pub uid: u64,
+    /// The type value declaring it (`StructType::declare`), so that
+    /// `type(x)` hands it out instead of making a new one.
+    pub this: std::sync::Weak<TypeValue>,
 }
 
+impl PartialEq for StructType {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name && self.fields == other.fields && self.mutable == other.mutable
+    }
+}
+
+impl Eq for StructType {}
+
 impl StructType {
+    /// A struct type with no type value of its own (one decoded from the
+    /// disk cache): `type(x)` makes one when asked.
+    pub fn new(name: String, fields: Vec<String>, mutable: bool) -> StructType {
+        StructType { name, fields, mutable, uid: next_uid(), this: std::sync::Weak::new() }
+    }
+
+    /// The type value of a `struct` declaration, which its instances'
+    /// `type(x)` returns.
+    pub fn declare(name: String, fields: Vec<String>, mutable: bool) -> Arc<TypeValue> {
+        Arc::new_cyclic(|this| {
+            TypeValue::Struct(Arc::new(StructType { name, fields, mutable, uid: next_uid(), this: this.clone() }))
+        })
+    }
+
     /// Field names are short: compared inline, without a call to `memcmp`.
     #[inline]
     pub fn field_index(&self, name: &str) -> Option<usize> {
         self.fields.iter().position(|f| f.len() == name.len() && f.bytes().zip(name.bytes()).all(|(a, b)| a == b))
     }
+}
+
+fn next_uid() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 /// How a host hashes its native objects (`None`: the type has no hash).

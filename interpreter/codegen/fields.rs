@@ -1,0 +1,343 @@
+//! Fields resolved ahead of time: every `x.name` site (a read, an
+//! assignment, an `op=`) keeps an inline cache of the struct type it last
+//! saw and the field's index in it, keyed by the type's `uid` (unique for
+//! the process, so a freed type's address cannot be mistaken for it). A
+//! hit costs one load and a compare; a miss looks the name up and
+//! remembers it. Objects owned by the running interpreter are read and
+//! written in place, without a reference count for a number.
+
+use super::{boxes, code, lower, spec, Code};
+use crate::ast::BinOp;
+use crate::compiler::ir::{Node, PathStep, Place};
+use crate::interp::index::{self, Key};
+use crate::interp::{Interp, R};
+use crate::source::Span;
+use crate::value::{Reader, StructType, Value};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// The inline cache of one field site.
+pub(crate) struct FieldIc {
+    name: Box<str>,
+    /// `uid | index << 48` of the type last seen (0: none yet).
+    seen: AtomicU64,
+}
+
+impl FieldIc {
+    pub(crate) fn new(name: &str) -> FieldIc {
+        FieldIc { name: name.into(), seen: AtomicU64::new(0) }
+    }
+
+    /// The field's index in `ty`, if it has one.
+    #[inline(always)]
+    pub(crate) fn index(&self, ty: &StructType) -> Option<usize> {
+        let seen = self.seen.load(Ordering::Relaxed);
+        if seen & UID_MASK == ty.uid {
+            return Some((seen >> 48) as usize);
+        }
+        self.miss(ty)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn miss(&self, ty: &StructType) -> Option<usize> {
+        let at = ty.field_index(&self.name)?;
+        if ty.uid <= UID_MASK && at < 1 << 16 {
+            // One word: a reader sees an old or a new pair, never a mix.
+            self.seen.store(ty.uid | (at as u64) << 48, Ordering::Relaxed);
+        }
+        Some(at)
+    }
+}
+
+const UID_MASK: u64 = (1 << 48) - 1;
+
+/// Reads field `ic` of `v`: in place for a struct or an object `me` may
+/// read; `None` sends the caller to `index::field` (errors, maps, objects
+/// of another interpreter).
+#[inline(always)]
+fn read(v: &Value, ic: &FieldIc, me: Reader) -> Option<Value> {
+    match v {
+        Value::Obj(o) => o.get(me, ic.index(&o.ty)?),
+        Value::Struct(s) => Some(s.fields.get(ic.index(&s.ty)?)?.clone_fast()),
+        _ => None,
+    }
+}
+
+/// `t.name`.
+pub(super) fn lower_field(t: &Node, name: &str, span: Span) -> Code {
+    let name: Box<str> = name.into();
+    if !spec::on() {
+        let t = lower(t);
+        return code(move |i| index::field(&t.run(i)?, &name, i.reader()).map_err(|e| e.or_at(span).into()));
+    }
+    let ic = FieldIc::new(&name);
+    if let Node::Local(s) = t {
+        // A field of a local, read in place (no clone of the struct).
+        let s = *s as usize;
+        return code(move |i| {
+            let v = &i.stack[i.bp + s];
+            match read(v, &ic, i.reader()) {
+                Some(x) => Ok(x),
+                None => index::field(v, &name, i.reader()).map_err(|e| e.or_at(span).into()),
+            }
+        });
+    }
+    if let Node::Global(g, gspan) = t {
+        // A field of a global, read in place.
+        let (g, gspan) = (*g as usize, *gspan);
+        return code(move |i| match i.globals.get(g) {
+            Some(Some(v)) => match read(v, &ic, i.reader()) {
+                Some(x) => Ok(x),
+                None => index::field(v, &name, i.reader()).map_err(|e| e.or_at(span).into()),
+            },
+            _ => i.read_global(g as u32, gspan),
+        });
+    }
+    let t = lower(t);
+    code(move |i| {
+        let v = t.run(i)?;
+        match read(&v, &ic, i.reader()) {
+            Some(x) => Ok(x),
+            None => index::field(&v, &name, i.reader()).map_err(|e| e.or_at(span).into()),
+        }
+    })
+}
+
+/// The assignment `root.path (op)= v` once `v` is computed.
+type SetWith = Box<dyn Fn(&mut Interp, Value) -> R + Send + Sync>;
+
+/// Is `n` the variable `root` (a local or a global)?
+fn is_root(n: &Node, root: Place) -> bool {
+    match (n, root) {
+        (Node::Local(a), Place::Local(b)) => *a == b,
+        (Node::Global(a, _), Place::Global(b)) => *a == b,
+        _ => false,
+    }
+}
+
+/// The variable `root` as it is now, if it holds a value.
+#[inline(always)]
+fn root_value(i: &Interp, root: Place) -> Option<&Value> {
+    match root {
+        Place::Local(s) => Some(&i.stack[i.bp + s as usize]),
+        Place::Global(g) => i.globals.get(g as usize).and_then(Option::as_ref),
+        Place::Boxed(_) => None,
+    }
+}
+
+/// `o.f = push(o.f, v)` (`push` the builtin) on an object `o` in a local
+/// or global: `v` runs with the list still in the field (held, so its
+/// address stays its own); if the field holds it still, the list is taken
+/// out, appended to in place and put back. Otherwise, or for anything
+/// but an object the interpreter owns, the general code.
+fn lower_push_field(root: Place, f: &str, push: u32, elem: &Node, span: Span, general: Code) -> Code {
+    let (ic, elem) = (FieldIc::new(f), lower(elem));
+    code(move |i| {
+        let me = i.reader();
+        let field = match root_value(i, root) {
+            Some(Value::Obj(o)) if o.owned_by(me) && i.is_builtin_push(push) => {
+                ic.index(&o.ty).and_then(|at| match o.get(me, at) {
+                    Some(Value::List(held)) => Some((o.clone(), at, held)),
+                    _ => None,
+                })
+            }
+            _ => None,
+        };
+        let Some((o, at, mut held)) = field else { return general.run(i) };
+        let v = elem.run(i)?;
+        let max = i.config.max_collection_len;
+        let same = o.with_field(me, at, |x| matches!(x, Value::List(l) if std::sync::Arc::ptr_eq(l, &held)));
+        i.cell_writes += 1;
+        if same != Some(true) {
+            // The field changed while `v` ran: `push(o.f, v)` read the
+            // list before.
+            crate::interp::ops::push_onto(&mut held, v, max).map_err(|e| e.or_at(span))?;
+            let _ = o.set(me, at, Value::List(held));
+            return Ok(Value::None);
+        }
+        drop(held);
+        let r = o.with_field(me, at, |x| match x {
+            Value::List(l) => crate::interp::ops::push_onto(l, v, max),
+            _ => unreachable!("checked above: the field holds the list"),
+        });
+        match r {
+            Some(Ok(())) => Ok(Value::None),
+            Some(Err(e)) => Err(e.or_at(span).into()),
+            None => unreachable!("an owned object is writable"),
+        }
+    })
+}
+
+/// `root[a].b[c] (op)= value`.
+pub(super) fn lower_set_path(root: Place, path: &[PathStep], op: Option<BinOp>, value: &Node, span: Span) -> Code {
+    if let (true, None, [PathStep::Field(f)], Node::Call(callee, args, cspan)) = (spec::on(), op, path, value) {
+        if let (Node::Global(p, _), [Node::Field(t, g, _), elem]) = (&**callee, &args[..]) {
+            if crate::names::name_of(*p) == "push" && g == f && is_root(t, root) {
+                let general = lower_set_path_general(root, path, op, value, span);
+                return lower_push_field(root, f, *p, elem, *cspan, general);
+            }
+        }
+    }
+    lower_set_path_general(root, path, op, value, span)
+}
+
+fn lower_set_path_general(root: Place, path: &[PathStep], op: Option<BinOp>, value: &Node, span: Span) -> Code {
+    let value = lower(value);
+    let general = general_set_path(root, path, op, span);
+    if let (true, Place::Local(_) | Place::Global(_), [PathStep::Field(f)]) = (spec::on(), root, path) {
+        // `o.f = v`, `o.f op= v` on an object in a local or a global: in
+        // place (the variable still holds the same object: no write of it).
+        let ic = FieldIc::new(f);
+        return code(move |i| {
+            let v = value.run(i)?;
+            let me = i.reader();
+            let target: Option<&Value> = match root {
+                Place::Local(s) => Some(&i.stack[i.bp + s as usize]),
+                Place::Global(g) => i.globals.get(g as usize).and_then(Option::as_ref),
+                Place::Boxed(_) => None,
+            };
+            let v = match target {
+                Some(Value::Obj(o)) if o.owned_by(me) => match ic.index(&o.ty) {
+                    Some(at) => match o.with_owned_field(me, at, |slot| store_op(slot, op, v)) {
+                        Some(Ok(())) => {
+                            i.cell_writes += 1;
+                            return Ok(Value::None);
+                        }
+                        Some(Err(v)) => v,
+                        None => unreachable!("an owned object's field is writable"),
+                    },
+                    None => v,
+                },
+                _ => v,
+            };
+            general(i, v)
+        });
+    }
+    code(move |i| {
+        let v = value.run(i)?;
+        general(i, v)
+    })
+}
+
+/// `target.f... (op)= value` with `target` an expression: it must give a
+/// mutable object (`f().x = v`; `value` runs first, as in Python).
+pub(super) fn lower_set_path_on(target: &Node, path: &[PathStep], op: Option<BinOp>, value: &Node, span: Span) -> Code {
+    let (value, target) = (lower(value), lower(target));
+    let steps = lower_steps(path);
+    code(move |i| {
+        let v = value.run(i)?;
+        let mut t = target.run(i)?;
+        if !matches!(t, Value::Obj(_)) {
+            let what = t.type_name().to_string();
+            return Err(crate::interp::Ctrl::error(crate::error::MemoError::at(
+                "TypeError",
+                format!("cannot assign to a field of a temporary `{what}`: only a mutable object (a `mut struct` instance) changes in place"),
+                span,
+            )));
+        }
+        let mut keys = run_steps(i, &steps, span)?;
+        let mut cx = index::PathCx { max: i.config.max_collection_len, me: i.reader(), wrote_object: false };
+        let r = index::update_path(&mut t, &mut keys, op, v, &mut cx);
+        if cx.wrote_object {
+            i.cell_writes += 1;
+        }
+        r.map_err(|e| e.or_at(span))?;
+        if op.is_some() && i.must_settle() {
+            return i.settle(Ok(Value::None), span);
+        }
+        Ok(Value::None)
+    })
+}
+
+fn lower_steps(path: &[PathStep]) -> Vec<Result<Code, String>> {
+    path.iter()
+        .map(|p| match p {
+            PathStep::Index(n) => Ok(lower(n)),
+            PathStep::Field(f) => Err(f.clone()),
+        })
+        .collect()
+}
+
+fn run_steps(i: &mut Interp, steps: &[Result<Code, String>], span: Span) -> Result<Vec<Key>, crate::interp::Ctrl> {
+    let mut keys = Vec::with_capacity(steps.len());
+    for s in steps {
+        keys.push(match s {
+            Ok(c) => Key::Index(super::path_key(i, c, span)?),
+            Err(f) => Key::Field(f.clone()),
+        });
+    }
+    Ok(keys)
+}
+
+/// Stores `v` into a field (`op`: combined with what it holds, when both
+/// are numbers); `Err(v)` hands it back for the general path.
+#[inline(always)]
+fn store_op(slot: &mut Value, op: Option<BinOp>, v: Value) -> Result<(), Value> {
+    match op {
+        None => {
+            let old = std::mem::replace(slot, v);
+            super::discard(old);
+            Ok(())
+        }
+        Some(op) => match super::arith::num_op(op, slot, &v) {
+            Some(r) => {
+                // Both were numbers: nothing to drop.
+                std::mem::forget(std::mem::replace(slot, r));
+                std::mem::forget(v);
+                Ok(())
+            }
+            None => Err(v),
+        },
+    }
+}
+
+/// The general assignment through a path (`index::update_path`).
+fn general_set_path(root: Place, path: &[PathStep], op: Option<BinOp>, span: Span) -> SetWith {
+    let steps = lower_steps(path);
+    Box::new(move |i, v| {
+        let mut one: [Key; 1];
+        let mut many: Vec<Key>;
+        let keys: &mut [Key] = if steps.len() == 1 {
+            // The common `m[k] = v`: no allocation for the path.
+            one = [match &steps[0] {
+                Ok(c) => Key::Index(super::path_key(i, c, span)?),
+                Err(f) => Key::Field(f.clone()),
+            }];
+            &mut one[..]
+        } else {
+            many = Vec::with_capacity(steps.len());
+            for s in &steps {
+                many.push(match s {
+                    Ok(c) => Key::Index(super::path_key(i, c, span)?),
+                    Err(f) => Key::Field(f.clone()),
+                });
+            }
+            &mut many[..]
+        };
+        let mut cx = index::PathCx { max: i.config.max_collection_len, me: i.reader(), wrote_object: false };
+        let r = match root {
+            Place::Local(s) => {
+                let slot = i.bp + s as usize;
+                index::update_path(&mut i.stack[slot], keys, op, v, &mut cx)
+            }
+            Place::Global(g) => {
+                let Some(Some(target)) = i.globals.get_mut(g as usize) else {
+                    return i.read_global(g, span);
+                };
+                let r = index::update_path(target, keys, op, v, &mut cx);
+                i.global_versions[g as usize] += 1;
+                i.global_epoch += 1;
+                r
+            }
+            Place::Boxed(s) => boxes::update_path(i, s as usize, keys, op, v, &mut cx),
+        };
+        if cx.wrote_object {
+            i.cell_writes += 1;
+        }
+        r.map_err(|e| e.or_at(span))?;
+        if op.is_some() && i.must_settle() {
+            return i.settle(Ok(Value::None), span);
+        }
+        Ok(Value::None)
+    })
+}
