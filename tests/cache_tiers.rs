@@ -175,6 +175,34 @@ fn a_stale_persisted_entry_of_a_slow_fn_is_recomputed() {
     assert_eq!(computed, 1, "the body ran {computed} times:\n{}{}\n{}{}", a.stdout, a.stderr, b.stdout, b.stderr);
 }
 
+/// A hit whose facts (here a file it read) still hold writes nothing: the
+/// entry's row is the one the miss wrote. (Verifying such an entry took it
+/// for a replay and stored it again on every hit: a 200,000-row table was
+/// re-encoded by each run that hit it.)
+#[test]
+fn a_hit_whose_facts_hold_stores_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "app.memo", "cached fn load(p) { read_file(p) }\nprint(len(load(\"data.txt\")))\n");
+    let data = write(dir.path(), "data.txt", "hello");
+    // Older than the racy window: the file's stat alone decides.
+    let old = std::time::SystemTime::now() - Duration::from_secs(3600);
+    std::fs::File::options().write(true).open(&data).unwrap().set_modified(old).unwrap();
+    let rows = || {
+        let db = db(&dir.path().join(".memo-cache"));
+        let mut st = db.prepare("SELECT id, created FROM entries").unwrap();
+        st.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))).unwrap().map(Result::unwrap).collect::<Vec<_>>()
+    };
+    for _ in 0..2 {
+        let r = memo(dir.path(), &["run", "app.memo"]);
+        assert_eq!((r.code, r.stdout.as_str()), (0, "5\n"), "{}", r.stderr);
+    }
+    let after_first_hit = rows();
+    assert_eq!(after_first_hit.len(), 1);
+    let r = memo(dir.path(), &["run", "--explain", "app.memo"]);
+    assert!(r.stderr.contains("explain: hit"), "{}", r.stderr);
+    assert_eq!(rows(), after_first_hit, "a hit rewrote the entry");
+}
+
 // ----- the local tier -----
 
 /// `s` repeated `n` times (memo has no string repetition operator).
