@@ -58,20 +58,8 @@ pub(crate) fn millis(t: SystemTime) -> u64 {
 /// The bytes of an entry.
 pub fn encode(key: &Key, e: &Entry, seal: &Seal) -> Vec<u8> {
     let mut out = Vec::with_capacity(256);
-    out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
-    let flags = if seal.is_mac() { FLAG_MAC } else { 0 } | if e.output_hash.is_some() { FLAG_OUTPUT_HASH } else { 0 };
-    out.push(flags);
-    out.push(crate::VERSION.len() as u8);
-    out.extend_from_slice(crate::VERSION.as_bytes());
-    out.extend_from_slice(&millis(e.created).to_le_bytes());
-    out.extend_from_slice(&(e.compute.as_nanos().min(u64::MAX as u128) as u64).to_le_bytes());
-    if let Some(h) = &e.output_hash {
-        out.extend_from_slice(h);
-    }
-    let len_at = out.len();
-    out.extend_from_slice(&[0; 8 + 32]);
-    let payload_at = out.len();
+    let compute = e.compute.as_nanos().min(u64::MAX as u128) as u64;
+    let len_at = put_header(&mut out, seal, millis(e.created), compute, e.output_hash.as_ref());
     out.extend_from_slice(key);
     codec::put_str(&mut out, &e.fn_name);
     codec::encode_parts(&mut out, &e.parts);
@@ -109,13 +97,40 @@ pub fn encode(key: &Key, e: &Entry, seal: &Seal) -> Vec<u8> {
         }
         out.push(o.wrote_state as u8);
     }
+    seal_payload(&mut out, len_at, seal);
+    out
+}
+
+/// Writes an entry's header up to its payload, with room for the payload's
+/// length and seal; returns where the length goes (the payload starts 40
+/// bytes after it).
+fn put_header(out: &mut Vec<u8>, seal: &Seal, created_ms: u64, compute_nanos: u64, output_hash: Option<&[u8; 32]>) -> usize {
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    let flags = if seal.is_mac() { FLAG_MAC } else { 0 } | if output_hash.is_some() { FLAG_OUTPUT_HASH } else { 0 };
+    out.push(flags);
+    out.push(crate::VERSION.len() as u8);
+    out.extend_from_slice(crate::VERSION.as_bytes());
+    out.extend_from_slice(&created_ms.to_le_bytes());
+    out.extend_from_slice(&compute_nanos.to_le_bytes());
+    if let Some(h) = output_hash {
+        out.extend_from_slice(h);
+    }
+    let len_at = out.len();
+    out.extend_from_slice(&[0; 8 + 32]);
+    len_at
+}
+
+/// Fills in the length and the seal of the payload that follows the
+/// header `put_header` wrote.
+fn seal_payload(out: &mut [u8], len_at: usize, seal: &Seal) {
+    let payload_at = len_at + 8 + 32;
     let payload_len = (out.len() - payload_at) as u64;
     out[len_at..len_at + 8].copy_from_slice(&payload_len.to_le_bytes());
     let mut h = seal.hasher();
     h.update(&out[..len_at + 8]);
     h.update(&out[payload_at..]);
     out[len_at + 8..payload_at].copy_from_slice(h.finalize().as_bytes());
-    out
 }
 
 /// An entry's bytes around a raw payload (no output hash, created at the
@@ -124,19 +139,9 @@ pub fn encode(key: &Key, e: &Entry, seal: &Seal) -> Vec<u8> {
 #[doc(hidden)]
 pub fn sealed(payload: &[u8], seal: &Seal) -> Vec<u8> {
     let mut out = Vec::with_capacity(payload.len() + 96);
-    out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
-    out.push(if seal.is_mac() { FLAG_MAC } else { 0 });
-    out.push(crate::VERSION.len() as u8);
-    out.extend_from_slice(crate::VERSION.as_bytes());
-    out.extend_from_slice(&0u64.to_le_bytes());
-    out.extend_from_slice(&0u64.to_le_bytes());
-    out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
-    let mut h = seal.hasher();
-    h.update(&out);
-    h.update(payload);
-    out.extend_from_slice(h.finalize().as_bytes());
+    let len_at = put_header(&mut out, seal, 0, 0, None);
     out.extend_from_slice(payload);
+    seal_payload(&mut out, len_at, seal);
     out
 }
 
