@@ -20,7 +20,7 @@ if ! rustc --version | grep -q nightly; then
 fi
 
 seconds="${FUZZ_SECONDS:-30}"
-targets="${*:-compile eval_src eval_gen decode_entry}"
+targets="${*:-compile eval_src eval_gen decode_entry diff_cache}"
 cargo fuzz build -O
 status=0
 for t in $targets; do

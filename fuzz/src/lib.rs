@@ -66,6 +66,44 @@ pub fn run(src: &str) {
     drop(engine);
 }
 
+// ------------------------------------------------------ differential cache
+
+/// The generator and checker of the differential cache test
+/// (`tests/differential.rs`), shared by path.
+#[path = "../../tests/common/diffgen/mod.rs"]
+#[allow(dead_code)]
+pub mod diffgen;
+
+/// The differential cache check on the case the bytes choose: every version
+/// of a generated program, run against one cache, must print what it prints
+/// with no cache at all (a difference is a stale hit or a wrong miss), and
+/// a cached call repeated at once must hit. The first byte chooses the mode
+/// (a new engine per run, or one engine reset between runs).
+pub fn diff_cache(data: &[u8]) {
+    use diffgen::check::{check, reproduction, Mode, Tally, Verdict};
+    set_stack();
+    let Some((&flags, bytes)) = data.split_first() else { return };
+    let case = diffgen::gen::case_from_bytes(bytes, diffgen::gen::Without::default());
+    let mode = Mode::Engine { reuse: flags & 1 == 1 };
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("memo-diff-cache-{}-{n}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("make a scratch directory");
+    if let Verdict::Fail(f) = check(&case, mode, &dir, &mut Tally::default(), None) {
+        let when = if f.rerun { " (its second, unchanged run)" } else { "" };
+        panic!(
+            "{}, version {}{when}: {}\n--- with the cache it printed:\n{}--- without caching it prints:\n{}--- reproduction (bash) ---\n{}",
+            mode.name(),
+            f.version,
+            f.what,
+            f.cached.show(),
+            f.oracle.show(),
+            reproduction(&case, f.version)
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 // ----------------------------------------------------------------- generator
 
 /// Turns bytes into choices. Past the end, every choice is 0 (the first,

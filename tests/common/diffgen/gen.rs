@@ -88,8 +88,17 @@ pub fn case(seed: u64) -> Case {
 }
 
 pub fn case_without(seed: u64, w: Without) -> Case {
+    case_from(Rng::new(seed), seed, w)
+}
+
+/// The case the bytes choose (the fuzz target); its seed is 0.
+pub fn case_from_bytes(bytes: &[u8], w: Without) -> Case {
+    case_from(Rng::from_bytes(bytes), 0, w)
+}
+
+fn case_from(rng: Rng, seed: u64, w: Without) -> Case {
     let p = Program { has_p: false, globals: vec![], fns: vec![], main: vec![] };
-    let mut g = G { rng: Rng::new(seed), p, fresh: 0, costs: vec![], w };
+    let mut g = G { rng, p, fresh: 0, costs: vec![], w };
     g.program();
     let init_files = g.init_files();
     let mut init_params = Vec::new();
