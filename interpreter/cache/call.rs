@@ -45,7 +45,6 @@ impl Interp {
                 return Ok(v);
             }
         }
-        let fast = super::fast::eligible(self, cf);
         let generation = sess!(self).cache.generation();
         let key = if cf.options.hash_funcs.is_empty() {
             // No user code runs while hashing.
@@ -69,7 +68,9 @@ impl Interp {
             let (reason, prev) = match found {
                 Lookup::Hit(hit) => match self.valid_variant(&key, hit, cf) {
                     Ok((hit, cutoff)) => {
-                        if fast && hit.trace.is_none() {
+                        // Remembered for the hit shortcut (`fast`), which
+                        // itself declines under --explain and inside a miss.
+                        if cf.simple && hit.trace.is_none() {
                             self.with_args(base, |i, args| i.remember_hit(clo, args, generation, &hit));
                         }
                         let s = sess!(self);

@@ -17,8 +17,11 @@
 //! - no entry of the cache was removed or replaced since (the generation).
 //!
 //! Only functions without `ttl`, `max_entries` and `hash_funcs` use it (they
-//! need the clock, the LRU order or user code on every call), and never under
-//! `--explain`. The hit is checked for output mutation exactly like any other
+//! need the clock, the LRU order or user code on every call, `CachedFn::simple`),
+//! only for entries that recorded no facts (files, params, cached callees are
+//! verified on every call), never under `--explain` and never inside a miss
+//! (every call there is recorded in the miss's trace); `fast_hit` checks the
+//! last two, since a remembered hit outlives them. The hit is checked for output mutation exactly like any other
 //! hit. It is counted in the slot and added to the function's shared
 //! counters (`CachedFn::hits`, `saved_nanos`, atomics) by `flush_hits`: when
 //! the slot is replaced, when a run ends, before `cache_info` reads them,
@@ -86,14 +89,6 @@ impl Drop for HitMemo {
     fn drop(&mut self) {
         self.flush();
     }
-}
-
-/// May this function's hits skip the lookup?
-#[inline]
-pub(crate) fn eligible(interp: &mut Interp, cf: &CachedFn) -> bool {
-    let s = sess!(interp);
-    // Inside a miss the call must be recorded in its trace, with its key.
-    cf.simple && !s.explain && s.traces.len() <= s.barrier
 }
 
 /// Can `v` be compared by identity (scalar, or immutable heap value)?
@@ -273,5 +268,71 @@ impl Interp {
             s.hit_memo.flush();
             s.hit_memo.slots.clear();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Engine, OutputBuffer};
+
+    /// Runs `src` and returns what it printed and the calls and hits the
+    /// hit memo holds (arguments of each remembered call, hits served).
+    fn remembered(src: &str) -> (String, Vec<(String, u64)>) {
+        let out = OutputBuffer::new();
+        let mut engine = Engine::builder().output(out.clone()).error_output(std::io::sink()).run_on_current_thread().build();
+        engine.run(src).expect("the script runs");
+        let s = super::super::session(engine.interp_mut()).expect("a cache session");
+        let mut slots: Vec<(String, u64)> = s
+            .hit_memo
+            .slots
+            .iter()
+            .flatten()
+            .map(|slot| {
+                (
+                    format!("{:?}", &slot.args[..slot.nargs]),
+                    slot.clo.cached.as_ref().unwrap().hits.load(std::sync::atomic::Ordering::Relaxed),
+                )
+            })
+            .collect();
+        slots.sort();
+        (out.take(), slots)
+    }
+
+    #[test]
+    fn a_repeated_hit_is_remembered_and_served_from_the_slot() {
+        let (out, slots) = remembered("cached fn f(x) { x * 2 }\nfor _ in 0..5 { print(f(21)) }\nprint(f(\"a\" + \"b\"))");
+        assert_eq!(out, "42\n42\n42\n42\n42\nabab\n");
+        // The second call hit through the full lookup and was remembered;
+        // the string was a miss, never remembered.
+        assert_eq!(slots.len(), 1, "{slots:?}");
+        assert!(slots[0].0.contains("21"), "{slots:?}");
+        assert_eq!(slots[0].1, 4, "four hits, counted once the run ended");
+    }
+
+    #[test]
+    fn values_that_can_change_are_never_remembered() {
+        // A list holding a cell, a map holding a fn, a cell, a fn: their
+        // hash is what they hold now, so identity proves nothing.
+        let (out, slots) = remembered(
+            "let c = cell(1)\nlet xs = [c]\nlet m = {\"f\": fn(x) { x }}\n\
+             cached fn f(v) { 1 }\n\
+             for _ in 0..3 { f(xs)\nf(m)\nf(c)\nf(fn() { 0 }) }\nprint(\"ok\")",
+        );
+        assert_eq!(out, "ok\n");
+        assert!(slots.is_empty(), "{slots:?}");
+    }
+
+    #[test]
+    fn hits_of_entries_with_facts_or_options_are_not_remembered() {
+        let (_, slots) = remembered(
+            "cached fn p() { param(\"k\", 1) }\n\
+             cached(max_entries: 5) fn m(x) { x }\n\
+             cached(ttl: 60) fn t(x) { x }\n\
+             cached fn inner(x) { x }\ncached fn outer(x) { inner(x) }\n\
+             for _ in 0..3 { p()\nm(1)\nt(1)\nouter(1) }",
+        );
+        // `p` and `outer` recorded facts (a param, a cached callee), `m`
+        // and `t` have options, `inner` ran only inside `outer`'s miss.
+        assert!(slots.is_empty(), "{slots:?}");
     }
 }
