@@ -54,6 +54,8 @@ struct Slot {
     /// counters, and the compute time they saved.
     pending_hits: u64,
     pending_nanos: u64,
+    /// Hits served from this slot in all (never reset; the tests read it).
+    served: u64,
 }
 
 impl Slot {
@@ -182,6 +184,7 @@ impl Interp {
             return self.fast_hit_after_global_change(clo, cf, base, i);
         }
         slot.pending_hits += 1;
+        slot.served += 1;
         slot.pending_nanos += slot.compute.as_nanos() as u64;
         let (value, output_hash) = (slot.value.clone(), slot.output_hash);
         s.run_stats.hits += 1;
@@ -202,6 +205,7 @@ impl Interp {
         let slot = s.hit_memo.slots[i].as_deref_mut()?;
         slot.epoch = epoch;
         slot.pending_hits += 1;
+        slot.served += 1;
         slot.pending_nanos += slot.compute.as_nanos() as u64;
         let (value, output_hash) = (slot.value.clone(), slot.output_hash);
         s.run_stats.hits += 1;
@@ -242,6 +246,7 @@ impl Interp {
             compute: hit.compute,
             pending_hits: 0,
             pending_nanos: 0,
+            served: 0,
         };
         let memo = &mut sess!(self).hit_memo;
         if memo.slots.is_empty() {
@@ -276,22 +281,21 @@ mod tests {
     use crate::{Engine, OutputBuffer};
 
     /// Runs `src` and returns what it printed and the calls and hits the
-    /// hit memo holds (arguments of each remembered call, hits served).
-    fn remembered(src: &str) -> (String, Vec<(String, u64)>) {
+    /// hit memo holds (arguments of each remembered call, the fn's hits,
+    /// the hits served from the slot).
+    fn remembered(src: &str) -> (String, Vec<(String, u64, u64)>) {
         let out = OutputBuffer::new();
         let mut engine = Engine::builder().output(out.clone()).error_output(std::io::sink()).run_on_current_thread().build();
         engine.run(src).expect("the script runs");
         let s = super::super::session(engine.interp_mut()).expect("a cache session");
-        let mut slots: Vec<(String, u64)> = s
+        let mut slots: Vec<(String, u64, u64)> = s
             .hit_memo
             .slots
             .iter()
             .flatten()
             .map(|slot| {
-                (
-                    format!("{:?}", &slot.args[..slot.nargs]),
-                    slot.clo.cached.as_ref().unwrap().hits.load(std::sync::atomic::Ordering::Relaxed),
-                )
+                let hits = slot.clo.cached.as_ref().unwrap().hits.load(std::sync::atomic::Ordering::Relaxed);
+                (format!("{:?}", &slot.args[..slot.nargs]), hits, slot.served)
             })
             .collect();
         slots.sort();
@@ -307,6 +311,28 @@ mod tests {
         assert_eq!(slots.len(), 1, "{slots:?}");
         assert!(slots[0].0.contains("21"), "{slots:?}");
         assert_eq!(slots[0].1, 4, "four hits, counted once the run ended");
+        assert_eq!(slots[0].2, 3, "the last three served from the slot");
+    }
+
+    #[test]
+    fn every_kind_of_rememberable_argument_is_served_from_the_slot() {
+        for (v, setup) in [
+            ("none", ""),
+            ("false", ""),
+            ("7", ""),
+            ("-0.0", ""),
+            ("s", "let s = \"a\" + str(1)"),
+            ("r", "let r = 0..3"),
+            ("xs", "let xs = [1, [2]]"),
+            ("m", "let m = {\"k\": 1}"),
+            ("p", "struct P { x }\nlet p = P(1)"),
+        ] {
+            let (_, slots) = remembered(&format!("{setup}\ncached fn f(v) {{ v }}\nfor _ in 0..5 {{ f({v}) }}"));
+            assert_eq!(slots.iter().map(|s| (s.1, s.2)).collect::<Vec<_>>(), [(4, 3)], "{v}: {slots:?}");
+        }
+        // Two arguments, each compared; another value is another call.
+        let (_, slots) = remembered("cached fn g(a, b) { a }\nfor _ in 0..5 { g(1, 2) }\nfor _ in 0..5 { g(1, 3) }");
+        assert_eq!(slots.iter().map(|s| s.2).sum::<u64>(), 6, "{slots:?}");
     }
 
     #[test]
