@@ -101,11 +101,15 @@ fn cache_commands_find_the_cache_of_a_script_in_another_directory() {
     .unwrap();
     assert_eq!(memo(dir.path(), &["run", "sub/app.memo"], "").1, "4 2\n");
     assert!(dir.path().join("sub/.memo-cache").is_dir());
-    // In the parent directory there is no ./.memo-cache: the command says
-    // where the script's cache is.
-    let (code, out, _) = memo(dir.path(), &["cache", "stats"], "");
+    // In the parent directory there is no ./.memo-cache: the only cache one
+    // level down is the one meant, and the command says so.
+    let (code, out, err) = memo(dir.path(), &["cache", "stats"], "");
     assert_eq!(code, 0);
-    assert!(out.contains("no cache at .memo-cache") && out.contains("sub/.memo-cache"), "{out}");
+    assert!(out.contains("cache: sub/.memo-cache") && out.contains("double") && out.contains("inc"), "{out}");
+    assert!(err.contains("no cache at .memo-cache; using sub/.memo-cache"), "{err}");
+    let (code, out, _) = memo(dir.path(), &["cache", "ls", "double"], "");
+    assert_eq!(code, 0);
+    assert!(out.contains("double(2)"), "{out}");
     let (code, out, _) = memo(dir.path(), &["cache", "stats", "--for", "sub/app.memo"], "");
     assert_eq!(code, 0);
     assert!(out.contains("cache: sub/.memo-cache") && out.contains("double") && out.contains("inc"), "{out}");
@@ -118,6 +122,15 @@ fn cache_commands_find_the_cache_of_a_script_in_another_directory() {
     assert!(err.contains("no entries of `dubble`") && err.contains("did you mean `double`?"), "{err}");
     let (code, out, _) = memo(dir.path(), &["cache", "clear", "double", "--for", "sub/app.memo"], "");
     assert_eq!((code, out.as_str()), (0, "removed 1 entries of `double` from sub/.memo-cache\n"));
+    let (code, out, _) = memo(dir.path(), &["cache", "clear", "inc"], "");
+    assert_eq!((code, out.as_str()), (0, "removed 1 entries of `inc` from sub/.memo-cache\n"));
+    // With two such caches, neither is guessed: the command names both.
+    std::fs::create_dir(dir.path().join("other")).unwrap();
+    std::fs::write(dir.path().join("other/b.memo"), "cached fn one() { 1 }\nprint(one())\n").unwrap();
+    assert_eq!(memo(dir.path(), &["run", "other/b.memo"], "").1, "1\n");
+    let (code, out, _) = memo(dir.path(), &["cache", "stats"], "");
+    assert_eq!(code, 0);
+    assert!(out.contains("no cache at .memo-cache") && out.contains("other/.memo-cache, sub/.memo-cache"), "{out}");
 }
 
 #[test]

@@ -117,19 +117,37 @@ pub fn cache_command(action: CacheAction) -> i32 {
             (location.dir(), function.clone(), location.cache_dir.is_some() || location.for_script.is_some())
         }
     };
+    let mut dir = dir;
     if !dir.exists() {
-        println!("no cache at {}", dir.display());
-        if !explicit && std::env::var_os("MEMO_CACHE_DIR").filter(|d| !d.is_empty()).is_none() {
-            let below = caches_below();
-            if !below.is_empty() {
-                let list: Vec<String> = below.iter().map(|p| p.display().to_string()).collect();
-                println!(
-                    "`memo run DIR/app.memo` keeps its cache in DIR/.memo-cache: found {} (use `--for DIR/app.memo` or `--cache-dir DIR/.memo-cache`)",
-                    list.join(", ")
+        // `memo run sub/app.memo` keeps its cache in sub/.memo-cache: when
+        // that is the only cache one level down, it is the one meant.
+        let below = if explicit || std::env::var_os("MEMO_CACHE_DIR").filter(|d| !d.is_empty()).is_some() {
+            Vec::new()
+        } else {
+            caches_below()
+        };
+        match below.as_slice() {
+            [only] => {
+                eprintln!(
+                    "note: no cache at {}; using {} (the cache of the scripts in {})",
+                    dir.display(),
+                    only.display(),
+                    only.parent().map(|p| p.display().to_string()).unwrap_or_default()
                 );
+                dir = only.clone();
+            }
+            _ => {
+                println!("no cache at {}", dir.display());
+                if !below.is_empty() {
+                    let list: Vec<String> = below.iter().map(|p| p.display().to_string()).collect();
+                    println!(
+                        "`memo run DIR/app.memo` keeps its cache in DIR/.memo-cache: found {} (use `--for DIR/app.memo` or `--cache-dir DIR/.memo-cache`)",
+                        list.join(", ")
+                    );
+                }
+                return 0;
             }
         }
-        return 0;
     }
     let mut store = match open_local(&dir) {
         Ok(s) => s,
