@@ -158,3 +158,18 @@ fn completions_for_each_shell() {
     }
     assert_eq!(memo(dir.path(), &["completions", "tcsh"], "").0, 2);
 }
+
+#[test]
+fn lints_warn_and_no_lints_silences_them() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("half.memo"), "let n = 7\nprint(7 / 2)\nprint(n // 2\n)\n").unwrap();
+    let (code, out, err) = memo(dir.path(), &["run", "half.memo"], "");
+    assert_eq!((code, out.as_str()), (0, "3\n7\n"));
+    assert!(err.contains("`7 / 2` divides two ints") && err.contains("`// 2` is a comment, not a division"), "{err}");
+    let (code, out, err) = memo(dir.path(), &["run", "--no-lints", "half.memo"], "");
+    assert_eq!((code, out.as_str(), err.as_str()), (0, "3\n7\n", ""));
+    let (code, _, err) = memo(dir.path(), &["check", "half.memo"], "");
+    assert!(code == 0 && err.contains("divides two ints"), "{err}");
+    let (code, out, err) = memo(dir.path(), &["check", "--no-lints", "half.memo"], "");
+    assert_eq!((code, out.as_str(), err.as_str()), (0, "half.memo: ok\n", ""));
+}

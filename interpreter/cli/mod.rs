@@ -66,6 +66,9 @@ pub enum Command {
     Check {
         #[command(flatten)]
         source: Source,
+        /// Do not warn about likely mistakes (`n // 2` read as a comment, `7 / 2` on int literals)
+        #[arg(long)]
+        no_lints: bool,
     },
     /// Start an interactive session (optionally running FILE first)
     #[command(after_help = help::REPL)]
@@ -173,6 +176,9 @@ pub struct RunOpts {
     /// Print hits, misses and time per cached function at exit (stderr)
     #[arg(long)]
     pub stats: bool,
+    /// Do not warn about likely mistakes (`n // 2` read as a comment, `7 / 2` on int literals)
+    #[arg(long)]
+    pub no_lints: bool,
     /// Sandbox: stop with a LimitError after N operations (loop iterations, calls, and the work inside one: elements compared, hashed, printed, copied)
     #[arg(long, value_name = "N")]
     pub max_ops: Option<u64>,
@@ -286,7 +292,7 @@ pub fn make_engine(opts: &RunOpts, cache: Cache) -> Result<Engine, String> {
         .limits(limits)
         .explain(opts.explain)
         .spinner(std::io::stderr().is_terminal())
-        .lints(true)
+        .lints(!opts.no_lints)
         // MEMO_SPECIALIZE=off: the general code everywhere (for the tests that
         // check specializations change nothing).
         .specialize(std::env::var_os("MEMO_SPECIALIZE").map_or(true, |v| v != "off"))
@@ -325,7 +331,7 @@ pub fn main() -> i32 {
 fn run_command(cmd: Command) -> i32 {
     match cmd {
         Command::Run { source, opts } => run_source(&source, &opts),
-        Command::Check { source } => check_source(&source),
+        Command::Check { source, no_lints } => check_source(&source, !no_lints),
         Command::Repl { file, opts } => crate::repl::run(file, &opts),
         Command::Watch { file, clear, opts } => crate::watch::run(&file, clear, &opts),
         Command::Cache { action } => stats::cache_command(action),
@@ -423,12 +429,12 @@ fn run_source(source: &Source, opts: &RunOpts) -> i32 {
     code
 }
 
-fn check_source(source: &Source) -> i32 {
+fn check_source(source: &Source, lints: bool) -> i32 {
     let (name, text, _) = match read_source(source) {
         Ok(s) => s,
         Err(e) => return usage_error(&e),
     };
-    let mut engine = Engine::builder().lints(true).run_on_current_thread().build();
+    let mut engine = Engine::builder().lints(lints).run_on_current_thread().build();
     match engine.check_named(&name, &text) {
         Ok(()) => {
             println!("{name}: ok");
