@@ -24,9 +24,9 @@
 //! last two, since a remembered hit outlives them. The hit is checked for output mutation exactly like any other
 //! hit. It is counted in the slot and added to the function's shared
 //! counters (`CachedFn::hits`, `saved_nanos`, atomics) by `flush_hits`: when
-//! the slot is replaced, when a run ends, before `cache_info` reads them,
-//! and when the interpreter goes away. Two atomic additions per hit were a
-//! sixth of its cost.
+//! the slot is replaced, before `cache_info` reads them, and when any entry
+//! of an `Engine` (a run, a call from the host) returns, which is the only
+//! way memo code runs. Two atomic additions per hit were a sixth of its cost.
 
 use super::session::{sess, Session};
 use super::{CachedFn, Hit};
@@ -84,12 +84,6 @@ impl HitMemo {
         for slot in self.slots.iter_mut().flatten() {
             slot.flush();
         }
-    }
-}
-
-impl Drop for HitMemo {
-    fn drop(&mut self) {
-        self.flush();
     }
 }
 
