@@ -355,4 +355,27 @@ mod tests {
         // and `t` have options, `inner` ran only inside `outer`'s miss.
         assert!(slots.is_empty(), "{slots:?}");
     }
+
+    #[test]
+    fn distinct_arguments_stand_for_distinct_words() {
+        // Calls alternating between two arguments must not fight over one
+        // slot: each kind of value chooses its slot by what it is.
+        use super::word;
+        use crate::Value;
+        let mut engine = Engine::builder().run_on_current_thread().build();
+        let mut two = |src: &str| (engine.run(src).unwrap(), engine.run(src).unwrap());
+        let pairs = [
+            (Value::Int(1), Value::Int(2)),
+            (Value::float(1.5), Value::float(2.5)),
+            (Value::bool(false), Value::bool(true)),
+            (Value::str("a"), Value::str("a")),
+            two("[1]"),
+            two("{1: 2}"),
+            two("struct P { x }\nP(1)"),
+            two("0..3"),
+        ];
+        for (a, b) in &pairs {
+            assert_ne!(word(a), word(b), "{a:?} and {b:?}");
+        }
+    }
 }
