@@ -125,12 +125,12 @@ fn word(v: &Value) -> u64 {
         Value::Int(i) => *i as u64,
         Value::Float(f) => f.get().to_bits(),
         Value::Bool(b) => b.get() as u64,
-        Value::None => 0,
         Value::Str(s) => Arc::as_ptr(s) as usize as u64,
         Value::List(l) => Arc::as_ptr(l) as usize as u64,
         Value::Map(m) => Arc::as_ptr(m) as usize as u64,
         Value::Struct(s) => Arc::as_ptr(s) as usize as u64,
         Value::Range(r) => Arc::as_ptr(r) as usize as u64,
+        // `none`, and values never remembered.
         _ => 0,
     }
 }
