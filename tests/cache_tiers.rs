@@ -462,6 +462,50 @@ fn machines_share_entries_through_redis() {
 }
 
 #[test]
+fn cache_commands_work_on_the_redis_tier() {
+    let Some(redis) = Redis::start() else { return };
+    let url = redis.url();
+    let work = tempfile::tempdir().unwrap();
+    write(work.path(), "app.memo", SHARED);
+    write(
+        work.path(),
+        "two.memo",
+        "cached(suppress_warning: true) fn twice(x) {\n  print(\"computing\", x)\n  x * 2\n}\nprint(twice(1), twice(2))\n",
+    );
+    assert_eq!(memo(work.path(), &["run", "app.memo", "--cache-dir", "a", "--cache-url", &url]).stdout, "computed 6 7\n42\n");
+    assert_eq!(
+        memo(work.path(), &["run", "two.memo", "--cache-dir", "a", "--cache-url", &url]).stdout,
+        "computing 1\ncomputing 2\n2 4\n"
+    );
+    // Another machine hits what the server holds.
+    assert_eq!(memo(work.path(), &["run", "two.memo", "--cache-dir", "c", "--cache-url", &url]).stdout, "2 4\n");
+    let stats = memo(work.path(), &["cache", "stats", "--cache-url", &url]);
+    assert_eq!(stats.code, 0, "{}", stats.stderr);
+    let rows: Vec<Vec<&str>> = stats.stdout.lines().map(|l| l.split_whitespace().collect()).collect();
+    assert!(rows[0].join(" ").starts_with("cache: redis redis://127.0.0.1:"), "{}", stats.stdout);
+    assert!(rows.iter().any(|r| r[..2] == ["area", "1"]) && rows.iter().any(|r| r[..2] == ["twice", "2"]), "{}", stats.stdout);
+    assert!(rows.iter().any(|r| r[..2] == ["total", "3"]), "{}", stats.stdout);
+    let ls = memo(work.path(), &["cache", "ls", "twice", "--cache-url", &url]);
+    assert!(ls.code == 0 && ls.stdout.ends_with("2 entries\n"), "{}{}", ls.stdout, ls.stderr);
+    let typo = memo(work.path(), &["cache", "stats", "twcie", "--cache-url", &url]);
+    assert!(typo.code == 1 && typo.stderr.contains("did you mean `twice`?"), "{}", typo.stderr);
+    let clear = memo(work.path(), &["cache", "clear", "twice", "--cache-url", &url]);
+    assert_eq!(clear.code, 0, "{}", clear.stderr);
+    assert!(clear.stdout.starts_with("removed 2 entries of `twice` from redis "), "{}", clear.stdout);
+    // Gone from the server: a machine with a new directory computes again,
+    // while `area` still hits.
+    let b = memo(work.path(), &["run", "two.memo", "--cache-dir", "b", "--cache-url", &url]);
+    assert_eq!(b.stdout, "computing 1\ncomputing 2\n2 4\n");
+    let all = memo(work.path(), &["cache", "clear", "--cache-url", &url]);
+    assert!(all.stdout.starts_with("removed 3 entries from redis "), "{}", all.stdout);
+    // A server that is not there: an error naming it, exit 1.
+    drop(redis);
+    let down = memo(work.path(), &["cache", "stats", "--cache-url", &url]);
+    assert_eq!(down.code, 1);
+    assert!(down.stderr.starts_with("error: cache at redis redis://127.0.0.1:"), "{}", down.stderr);
+}
+
+#[test]
 fn redis_down_before_a_run_warns_once_and_local_tiers_serve() {
     let Some(mut redis) = Redis::start() else { return };
     let url = redis.url();

@@ -54,8 +54,9 @@ impl CacheConfig {
 }
 
 /// Opens the remote tier of `url`.
+/// The remote tier for `url` (`--cache-url`), connected on first use.
 #[cfg(feature = "redis")]
-fn remote(url: &str, max_entry: usize) -> Result<Box<dyn Tier>, String> {
+pub fn remote(url: &str, max_entry: usize) -> Result<Box<dyn Tier>, String> {
     if url.starts_with("redis://") || url.starts_with("rediss://") || url.starts_with("redis+unix://") {
         return super::redis_tier::RedisTier::open(url, max_entry).map(|t| Box::new(t) as Box<dyn Tier>);
     }
@@ -63,7 +64,7 @@ fn remote(url: &str, max_entry: usize) -> Result<Box<dyn Tier>, String> {
 }
 
 #[cfg(not(feature = "redis"))]
-fn remote(_url: &str, _max_entry: usize) -> Result<Box<dyn Tier>, String> {
+pub fn remote(_url: &str, _max_entry: usize) -> Result<Box<dyn Tier>, String> {
     Err("this memo was built without the `redis` feature".into())
 }
 

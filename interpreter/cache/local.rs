@@ -510,7 +510,7 @@ impl Tier for LocalTier {
                     name: r.get(0)?,
                     entries: r.get::<_, i64>(1)?.max(0) as u64,
                     bytes: r.get::<_, i64>(2)?.max(0) as u64,
-                    compute: Duration::from_nanos(r.get::<_, i64>(3)?.max(0) as u64),
+                    compute: Some(Duration::from_nanos(r.get::<_, i64>(3)?.max(0) as u64)),
                 })
             })
             .map_err(err)?;

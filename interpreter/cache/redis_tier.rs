@@ -215,7 +215,7 @@ impl Tier for RedisTier {
                 p.cmd("STRLEN").arg(format!("{PREFIX}e:{m}"));
             }
             let sizes: Vec<u64> = p.query(self.con()?).map_err(err)?;
-            out.push(FnTierStats { name, entries: members.len() as u64, bytes: sizes.iter().sum(), compute: Duration::ZERO });
+            out.push(FnTierStats { name, entries: members.len() as u64, bytes: sizes.iter().sum(), compute: None });
         }
         Ok(out)
     }

@@ -73,8 +73,9 @@ pub struct FnTierStats {
     pub name: String,
     pub entries: u64,
     pub bytes: u64,
-    /// Sum of the time the entries took to compute.
-    pub compute: Duration,
+    /// Sum of the time the entries took to compute (`None`: the tier does
+    /// not keep it).
+    pub compute: Option<Duration>,
 }
 
 /// One entry (`memo cache ls`).

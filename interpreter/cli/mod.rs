@@ -112,6 +112,9 @@ pub struct CacheLocation {
     /// The cache `memo run SCRIPT` uses: .memo-cache/ beside SCRIPT ($MEMO_CACHE_DIR when set)
     #[arg(long = "for", value_name = "SCRIPT")]
     pub for_script: Option<PathBuf>,
+    /// The shared tier at this URL instead of a directory: redis://HOST:PORT[/DB]
+    #[arg(long, value_name = "URL", conflicts_with_all = ["cache_dir", "for_script"])]
+    pub cache_url: Option<String>,
 }
 
 impl CacheLocation {

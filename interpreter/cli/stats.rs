@@ -99,7 +99,7 @@ fn caches_below() -> Vec<std::path::PathBuf> {
 }
 
 /// `did you mean `fib`?` among the cache's functions, on stderr.
-fn hint_function(store: &mut LocalTier, function: &str) {
+fn hint_function(store: &mut dyn Tier, function: &str) {
     let names: Vec<String> = store.stats().map(|v| v.into_iter().map(|s| s.name).collect()).unwrap_or_default();
     if let Some(c) = memo::suggest::closest(function, names.iter().map(String::as_str)) {
         eprintln!("help: did you mean `{c}`?");
@@ -109,52 +109,65 @@ fn hint_function(store: &mut LocalTier, function: &str) {
     }
 }
 
-pub fn cache_command(action: CacheAction) -> i32 {
-    let (dir, function, explicit) = match &action {
-        CacheAction::Stats { function, location }
-        | CacheAction::Ls { function, location }
-        | CacheAction::Clear { function, location } => {
-            (location.dir(), function.clone(), location.cache_dir.is_some() || location.for_script.is_some())
-        }
-    };
-    let mut dir = dir;
-    if !dir.exists() {
-        // `memo run sub/app.memo` keeps its cache in sub/.memo-cache: when
-        // that is the only cache one level down, it is the one meant.
-        let below = if explicit || std::env::var_os("MEMO_CACHE_DIR").filter(|d| !d.is_empty()).is_some() {
-            Vec::new()
-        } else {
-            caches_below()
-        };
-        match below.as_slice() {
-            [only] => {
-                eprintln!(
-                    "note: no cache at {}; using {} (the cache of the scripts in {})",
-                    dir.display(),
-                    only.display(),
-                    only.parent().map(|p| p.display().to_string()).unwrap_or_default()
-                );
-                dir = only.clone();
-            }
-            _ => {
-                println!("no cache at {}", dir.display());
-                if !below.is_empty() {
-                    let list: Vec<String> = below.iter().map(|p| p.display().to_string()).collect();
-                    println!(
-                        "`memo run DIR/app.memo` keeps its cache in DIR/.memo-cache: found {} (use `--for DIR/app.memo` or `--cache-dir DIR/.memo-cache`)",
-                        list.join(", ")
-                    );
-                }
-                return 0;
-            }
-        }
+/// The cache directory a `memo cache` command works on: `dir` when it
+/// exists; else, unless a location was given, the only cache one level
+/// down (`memo run sub/app.memo`'s), said on stderr; `None` (said on
+/// stdout) when there is none to use.
+fn local_dir(dir: std::path::PathBuf, explicit: bool) -> Option<std::path::PathBuf> {
+    if dir.exists() {
+        return Some(dir);
     }
-    let mut store = match open_local(&dir) {
-        Ok(s) => s,
-        Err(code) => return code,
+    // `memo run sub/app.memo` keeps its cache in sub/.memo-cache: when
+    // that is the only cache one level down, it is the one meant.
+    let below = if explicit || std::env::var_os("MEMO_CACHE_DIR").filter(|d| !d.is_empty()).is_some() {
+        Vec::new()
+    } else {
+        caches_below()
     };
+    if let [only] = below.as_slice() {
+        let parent = only.parent().map(|p| p.display().to_string()).unwrap_or_default();
+        eprintln!("note: no cache at {}; using {} (the cache of the scripts in {parent})", dir.display(), only.display());
+        return Some(only.clone());
+    }
+    println!("no cache at {}", dir.display());
+    if !below.is_empty() {
+        let list: Vec<String> = below.iter().map(|p| p.display().to_string()).collect();
+        println!(
+            "`memo run DIR/app.memo` keeps its cache in DIR/.memo-cache: found {} (use `--for DIR/app.memo` or `--cache-dir DIR/.memo-cache`)",
+            list.join(", ")
+        );
+    }
+    None
+}
+
+pub fn cache_command(action: CacheAction) -> i32 {
+    let (CacheAction::Stats { function, location }
+    | CacheAction::Ls { function, location }
+    | CacheAction::Clear { function, location }) = &action;
+    let function = function.clone();
+    let (mut store, shown) = match &location.cache_url {
+        Some(url) => match memo::cache::config::remote(url, usize::MAX) {
+            Ok(t) => {
+                let shown = t.describe();
+                (t, shown)
+            }
+            Err(e) => {
+                eprintln!("error: cache URL `{url}`: {e}");
+                return 1;
+            }
+        },
+        None => {
+            let explicit = location.cache_dir.is_some() || location.for_script.is_some();
+            let Some(dir) = local_dir(location.dir(), explicit) else { return 0 };
+            match open_local(&dir) {
+                Ok(s) => (Box::new(s) as Box<dyn Tier>, dir.display().to_string()),
+                Err(code) => return code,
+            }
+        }
+    };
+    let store: &mut dyn Tier = &mut *store;
     let failed = |e: String| {
-        eprintln!("error: cache directory `{}`: {e}", dir.display());
+        eprintln!("error: cache at {shown}: {e}");
         1
     };
     match action {
@@ -166,22 +179,24 @@ pub fn cache_command(action: CacheAction) -> i32 {
             if let Some(f) = &function {
                 stats.retain(|s| &s.name == f);
                 if stats.is_empty() {
-                    eprintln!("error: no entries of `{f}` in the cache at {}", dir.display());
-                    hint_function(&mut store, f);
+                    eprintln!("error: no entries of `{f}` in the cache at {shown}");
+                    hint_function(store, f);
                     return 1;
                 }
             }
-            println!("cache: {}", dir.display());
+            println!("cache: {shown}");
             let w = stats.iter().map(|s| s.name.len()).max().unwrap_or(8).max(8);
             println!("{:<w$}  {:>8}  {:>10}  {:>14}", "cached fn", "entries", "size", "compute time");
-            let (mut n, mut b, mut t) = (0, 0, Duration::ZERO);
+            // A tier that does not keep compute times (Redis) shows `-`.
+            let time = |t: Option<Duration>| t.map_or_else(|| "-".to_string(), human);
+            let (mut n, mut b, mut t) = (0, 0, Some(Duration::ZERO));
             for s in &stats {
-                println!("{:<w$}  {:>8}  {:>10}  {:>14}", s.name, s.entries, human_bytes(s.bytes), human(s.compute));
+                println!("{:<w$}  {:>8}  {:>10}  {:>14}", s.name, s.entries, human_bytes(s.bytes), time(s.compute));
                 n += s.entries;
                 b += s.bytes;
-                t += s.compute;
+                t = t.zip(s.compute).map(|(a, c)| a + c);
             }
-            println!("{:<w$}  {:>8}  {:>10}  {:>14}", "total", n, human_bytes(b), human(t));
+            println!("{:<w$}  {:>8}  {:>10}  {:>14}", "total", n, human_bytes(b), time(t));
             0
         }
         CacheAction::Ls { .. } => {
@@ -190,7 +205,7 @@ pub fn cache_command(action: CacheAction) -> i32 {
                 Err(e) => return failed(e),
             };
             if let (Some(f), true) = (&function, rows.is_empty()) {
-                hint_function(&mut store, f);
+                hint_function(store, f);
             }
             let calls: Vec<String> = rows.iter().map(|r| shorten(&r.label, 60)).collect();
             let w = calls.iter().map(|c| c.chars().count()).max().unwrap_or(4).max(4);
@@ -205,11 +220,11 @@ pub fn cache_command(action: CacheAction) -> i32 {
         CacheAction::Clear { .. } => match store.clear(function.as_deref()) {
             Ok(n) => {
                 if let (Some(f), 0) = (&function, n) {
-                    hint_function(&mut store, f);
+                    hint_function(store, f);
                 }
                 match function {
-                    Some(f) => println!("removed {n} entries of `{f}` from {}", dir.display()),
-                    None => println!("removed {n} entries from {}", dir.display()),
+                    Some(f) => println!("removed {n} entries of `{f}` from {shown}"),
+                    None => println!("removed {n} entries from {shown}"),
                 }
                 0
             }
