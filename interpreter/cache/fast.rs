@@ -324,6 +324,11 @@ mod tests {
             let (_, slots) = remembered(&format!("{setup}\ncached fn f(v) {{ v }}\nfor _ in 0..5 {{ f({v}) }}"));
             assert_eq!(slots.iter().map(|s| (s.1, s.2)).collect::<Vec<_>>(), [(4, 3)], "{v}: {slots:?}");
         }
+        // Up to four arguments are remembered; five are not.
+        let (_, slots) = remembered("cached fn h(a, b, c, d) { a }\nfor _ in 0..5 { h(1, 2, 3, 4) }");
+        assert_eq!(slots.iter().map(|s| (s.1, s.2)).collect::<Vec<_>>(), [(4, 3)], "{slots:?}");
+        let (_, slots) = remembered("cached fn h(a, b, c, d, e) { a }\nfor _ in 0..5 { h(1, 2, 3, 4, 5) }");
+        assert!(slots.is_empty(), "{slots:?}");
         // Two arguments, each compared; another value is another call.
         let (_, slots) = remembered("cached fn g(a, b) { a }\nfor _ in 0..5 { g(1, 2) }\nfor _ in 0..5 { g(1, 3) }");
         assert_eq!(slots.iter().map(|s| s.2).sum::<u64>(), 6, "{slots:?}");
