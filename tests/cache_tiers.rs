@@ -427,6 +427,22 @@ impl Redis {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+
+    /// A new, empty server on the same port (after `kill`).
+    fn restart(&mut self) {
+        self.kill();
+        self.child = Command::new("redis-server")
+            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server starts");
+        let t0 = Instant::now();
+        while !self.ping() {
+            assert!(t0.elapsed() < Duration::from_secs(10), "redis-server did not come back on port {}", self.port);
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
 }
 
 impl Drop for Redis {
@@ -546,6 +562,35 @@ fn redis_killed_during_a_run_warns_once_and_the_run_completes() {
     // The local tier has every entry.
     let r = memo(work.path(), &["run", "app.memo", "--explain"]);
     assert_eq!(r.stderr.matches("explain: hit").count(), 60, "{}", r.stderr);
+}
+
+#[test]
+fn a_redis_that_comes_back_is_used_again() {
+    // An embedding program keeps one cache for hours: an outage of the
+    // server must not cost it the shared tier for good.
+    let Some(mut redis) = Redis::start() else { return };
+    let config = memo::CacheConfig { url: Some(redis.url()), ..Default::default() };
+    let errors = memo::OutputBuffer::new();
+    let mut engine = memo::Engine::builder().cache_config(config).error_output(errors.clone()).build();
+    let mut call = |x: i64| {
+        let v: i64 = engine.eval(&format!("cached fn double(x) {{ x * 2 }}\ndouble({x})")).unwrap();
+        engine.cache().flush();
+        v
+    };
+    assert_eq!(call(1), 2);
+    assert_eq!(redis.entry_keys().len(), 1);
+    redis.kill();
+    assert_eq!(call(2), 4, "a run without its server goes on");
+    let e = errors.take();
+    assert!(e.contains("warning: cache tier redis") && e.contains("failed"), "{e}");
+    redis.restart();
+    // The tier is tried again a second after it failed (tiers::RETRY_FIRST).
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(call(3), 6);
+    assert_eq!(redis.entry_keys().len(), 1, "double(3) reached the server that came back");
+    let e = errors.take();
+    assert!(e.contains("note: cache tier redis") && e.contains("works again"), "{e}");
+    assert!(!e.contains("warning"), "{e}");
 }
 
 #[test]

@@ -113,6 +113,10 @@ impl Tier for RedisTier {
         format!("redis {}", self.shown)
     }
 
+    fn disconnect(&mut self) {
+        self.con = None;
+    }
+
     fn get(&mut self, key: &Key, fn_name: &str) -> TierResult<Got> {
         let (data, why): (Option<Vec<u8>>, Option<i64>) = redis::pipe()
             .cmd("GET")

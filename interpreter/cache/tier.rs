@@ -153,6 +153,10 @@ pub trait Tier: Send {
         Ok(())
     }
 
+    /// Forgets a connection after an operation failed, so that the next
+    /// try connects anew (a remote tier; others need not).
+    fn disconnect(&mut self) {}
+
     /// Has writes that a timer should flush (held longer than `age`).
     fn wants_flush(&self, _age: Duration) -> bool {
         false

@@ -7,9 +7,12 @@
 //!   asked.
 //! - A write encodes the entry once and writes the bytes through to every
 //!   tier that takes entries that big.
-//! - A tier whose operation fails is dropped for the rest of the cache's
-//!   life with one warning (naming it and the error); the call goes on as
-//!   if it had missed. Warnings wait in a queue for an interpreter to print
+//! - A tier whose operation fails is left out, with one warning (naming it
+//!   and the error), and the call goes on as if it had missed. It is tried
+//!   again after a second, then after twice as long each time it fails
+//!   again (at most a minute): a server that comes back (Redis restarted)
+//!   serves again, with a note, and a cache that lives for hours in an
+//!   embedding program does not lose its shared tier to one outage. Warnings wait in a queue for an interpreter to print
 //!   them on its error output (`session::report_tier_warnings`).
 //! - Leases: one computation per key across processes. The farthest tier
 //!   with leases is asked; while another process holds the key, the caller
@@ -22,7 +25,7 @@ use super::key::KeyParts;
 use super::tier::{Got, Lease, Meta, Removal, Tier};
 use super::{Entry, Key};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::time::{Duration, Instant};
 
@@ -40,11 +43,38 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// One tier and whether it still works.
+/// The first wait before a failed tier is tried again, and the longest.
+const RETRY_FIRST: Duration = Duration::from_secs(1);
+const RETRY_MAX: Duration = Duration::from_secs(60);
+
+/// Nanoseconds since the first call (a clock that fits in an atomic).
+fn now_nanos() -> u64 {
+    static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+    START.get_or_init(Instant::now).elapsed().as_nanos() as u64 + 1
+}
+
+/// One tier and whether it works.
 struct Slot {
     tier: Mutex<Box<dyn Tier>>,
     name: String,
-    failed: AtomicBool,
+    /// 0 while the tier works; after a failure, when (`now_nanos`) to try
+    /// it again.
+    retry_at: AtomicU64,
+    /// The wait after the last failure (ns; doubled at each failure in a row).
+    backoff: AtomicU64,
+}
+
+impl Slot {
+    fn new(tier: Box<dyn Tier>) -> Slot {
+        Slot { name: tier.describe(), tier: Mutex::new(tier), retry_at: AtomicU64::new(0), backoff: AtomicU64::new(0) }
+    }
+
+    /// Working, or due to be tried again.
+    #[inline]
+    fn usable(&self) -> bool {
+        let at = self.retry_at.load(Ordering::Relaxed);
+        at == 0 || now_nanos() >= at
+    }
 }
 
 /// What the tiers hold under a key.
@@ -112,13 +142,7 @@ impl Default for Tiers {
 
 impl Shared {
     fn slots(&self) -> Vec<Arc<Slot>> {
-        self.slots
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .iter()
-            .filter(|s| !s.failed.load(Ordering::Relaxed))
-            .cloned()
-            .collect()
+        self.slots.read().unwrap_or_else(|e| e.into_inner()).iter().filter(|s| s.usable()).cloned().collect()
     }
 
     fn warn(&self, msg: String) {
@@ -126,16 +150,32 @@ impl Shared {
         self.has_warnings.store(true, Ordering::Release);
     }
 
-    /// Runs `f` on a working tier; an error drops the tier, with a warning.
+    /// Runs `f` on a working tier (or one due to be tried again). An error
+    /// leaves the tier out until its next try, with a warning when it
+    /// worked until then; success after failures brings it back, with a note.
     fn run<T>(&self, slot: &Slot, f: impl FnOnce(&mut dyn Tier) -> Result<T, String>) -> Option<T> {
-        if slot.failed.load(Ordering::Relaxed) {
+        if !slot.usable() {
             return None;
         }
         let mut t = lock(&slot.tier);
+        let was_down = slot.retry_at.load(Ordering::Relaxed) != 0;
         match f(&mut **t) {
-            Ok(v) => Some(v),
+            Ok(v) => {
+                if was_down && slot.retry_at.swap(0, Ordering::Relaxed) != 0 {
+                    slot.backoff.store(0, Ordering::Relaxed);
+                    self.warn(format!("note: cache tier {} works again", slot.name));
+                }
+                Some(v)
+            }
             Err(e) => {
-                if !slot.failed.swap(true, Ordering::Relaxed) {
+                // A broken connection is not used again: the next try
+                // connects anew.
+                t.disconnect();
+                let last = slot.backoff.load(Ordering::Relaxed);
+                let wait = if last == 0 { RETRY_FIRST.as_nanos() as u64 } else { (last * 2).min(RETRY_MAX.as_nanos() as u64) };
+                slot.backoff.store(wait, Ordering::Relaxed);
+                slot.retry_at.store(now_nanos() + wait, Ordering::Relaxed);
+                if !was_down {
                     self.warn(format!("warning: cache tier {} failed ({e}); continuing without it", slot.name));
                 }
                 None
@@ -203,10 +243,7 @@ impl Tiers {
 
     /// Replaces the tiers (nearest first).
     pub fn set(&self, tiers: Vec<Box<dyn Tier>>) {
-        let slots: Vec<Arc<Slot>> = tiers
-            .into_iter()
-            .map(|t| Arc::new(Slot { name: t.describe(), tier: Mutex::new(t), failed: AtomicBool::new(false) }))
-            .collect();
+        let slots: Vec<Arc<Slot>> = tiers.into_iter().map(|t| Arc::new(Slot::new(t))).collect();
         let any = !slots.is_empty();
         let old = std::mem::replace(&mut *self.shared.slots.write().unwrap_or_else(|e| e.into_inner()), slots);
         for s in old {
