@@ -383,4 +383,26 @@ mod tests {
             assert_ne!(word(a), word(b), "{a:?} and {b:?}");
         }
     }
+
+    #[test]
+    fn hits_from_the_slot_count_like_any_hit() {
+        // Five calls (a miss, a hit by lookup, three from the slot), then
+        // three after writes to a global the fn does not read (the slot
+        // checks the code hash again and serves).
+        let out = OutputBuffer::new();
+        let mut engine = Engine::builder().output(out.clone()).run_on_current_thread().build();
+        let src = "cached fn f(x) { x * 2 }\nlet g = 0\nfor _ in 0..5 { f(21) }\nfor _ in 0..3 {\n  g += 1\n  f(21)\n}\nprint(g)";
+        engine.run(src).unwrap();
+        assert_eq!(out.take(), "3\n");
+        assert_eq!(engine.run_stats().hits, 7);
+        let s = super::super::session(engine.interp_mut()).unwrap();
+        let slot = s.hit_memo.slots.iter().flatten().next().expect("a remembered hit");
+        assert_eq!(slot.served, 6);
+        let cf = slot.clo.cached.as_ref().unwrap();
+        let hits = cf.hits.load(std::sync::atomic::Ordering::Relaxed);
+        assert_eq!(hits, 7);
+        // Each hit saved the time the entry took to compute.
+        let saved = cf.saved_nanos.load(std::sync::atomic::Ordering::Relaxed);
+        assert_eq!(saved, hits * slot.compute.as_nanos() as u64);
+    }
 }
