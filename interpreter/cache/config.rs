@@ -3,7 +3,7 @@
 //! (`EngineBuilder::cache_config`) open them from.
 
 use super::local::{LocalTier, DEFAULT_MAX_BYTES};
-use super::tier::Tier;
+use super::tier::{StorageError, Tier, TierResult};
 use super::Cache;
 use std::path::PathBuf;
 
@@ -56,16 +56,16 @@ impl CacheConfig {
 /// Opens the remote tier of `url`.
 /// The remote tier for `url` (`--cache-url`), connected on first use.
 #[cfg(feature = "redis")]
-pub fn remote(url: &str, max_entry: usize) -> Result<Box<dyn Tier>, String> {
+pub fn remote(url: &str, max_entry: usize) -> TierResult<Box<dyn Tier>> {
     if url.starts_with("redis://") || url.starts_with("rediss://") || url.starts_with("redis+unix://") {
         return super::redis_tier::RedisTier::open(url, max_entry).map(|t| Box::new(t) as Box<dyn Tier>);
     }
-    Err("only redis:// URLs are supported".into())
+    Err(StorageError::Refused("only redis:// URLs are supported".into()))
 }
 
 #[cfg(not(feature = "redis"))]
-pub fn remote(_url: &str, _max_entry: usize) -> Result<Box<dyn Tier>, String> {
-    Err("this memo was built without the `redis` feature".into())
+pub fn remote(_url: &str, _max_entry: usize) -> TierResult<Box<dyn Tier>> {
+    Err(StorageError::Refused("this memo was built without the `redis` feature".into()))
 }
 
 impl Cache {

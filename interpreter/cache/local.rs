@@ -23,7 +23,7 @@
 //! - Directories of older formats (`DIR/v1`, `DIR/v2`) are never read;
 //!   `memo cache clear` removes them.
 
-use super::tier::{FnTierStats, Got, Lease, Listed, Meta, Removal, Tier, TierResult};
+use super::tier::{FnTierStats, Got, Lease, Listed, Meta, Removal, StorageError, Tier, TierResult};
 use super::Key;
 use rusqlite::{params, Connection, OptionalExtension};
 use std::collections::HashMap;
@@ -117,12 +117,12 @@ fn ms_time(ms: i64) -> SystemTime {
     UNIX_EPOCH + Duration::from_millis(ms.max(0) as u64)
 }
 
-fn err(e: rusqlite::Error) -> String {
-    e.to_string()
+fn err(e: rusqlite::Error) -> StorageError {
+    StorageError::Database(e)
 }
 
-fn io(e: std::io::Error) -> String {
-    e.to_string()
+fn io(e: std::io::Error) -> StorageError {
+    StorageError::Io(e)
 }
 
 impl LocalTier {
@@ -227,7 +227,7 @@ impl LocalTier {
                             .execute(params![&key[..]])
                             .map_err(err)?;
                         if insert(&tx).map_err(err)? == 0 {
-                            return Err("an entry could not be stored".into());
+                            return Err(StorageError::Refused("an entry could not be stored".into()));
                         }
                     }
                     added_bytes += size;
@@ -710,5 +710,17 @@ mod tests {
         if cfg!(target_os = "linux") {
             assert_eq!(b.claim(&[7; 32], &other, ttl).unwrap(), Some(Lease::Granted));
         }
+    }
+
+    #[test]
+    fn storage_errors_say_what_failed() {
+        // A cache directory that is a file: the directory cannot be made.
+        let d = tempfile::tempdir().unwrap();
+        let file = d.path().join("not-a-dir");
+        std::fs::write(&file, "x").unwrap();
+        let e = LocalTier::try_open(&file, 1 << 20).err().expect("a file is not a cache directory");
+        assert!(matches!(e, StorageError::Io(_)), "{e:?}");
+        assert!(std::error::Error::source(&e).is_some());
+        assert!(e.to_string().contains("File exists") || e.to_string().contains("Not a directory"), "{e}");
     }
 }

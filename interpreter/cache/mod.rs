@@ -278,7 +278,7 @@ impl Cache {
 
     /// Runs `f` on the nearest working byte tier (`None`: there is none, or
     /// it failed, with a warning).
-    pub fn with_nearest_tier<T>(&self, f: impl FnOnce(&mut dyn tier::Tier) -> Result<T, String>) -> Option<T> {
+    pub fn with_nearest_tier<T>(&self, f: impl FnOnce(&mut dyn tier::Tier) -> tier::TierResult<T>) -> Option<T> {
         self.inner.tiers.with_nearest(f)
     }
 

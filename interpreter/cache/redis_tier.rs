@@ -16,7 +16,7 @@
 //! A shared server is a trust boundary: with `MEMO_CACHE_SECRET`, entries
 //! carry a MAC that the cache checks (`cache::entry`).
 
-use super::tier::{FnTierStats, Got, Lease, Listed, Meta, Removal, Tier, TierResult};
+use super::tier::{FnTierStats, Got, Lease, Listed, Meta, Removal, StorageError, Tier, TierResult};
 use super::Key;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -45,8 +45,8 @@ fn now_ms() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
 }
 
-fn err(e: redis::RedisError) -> String {
-    e.to_string()
+fn err(e: redis::RedisError) -> StorageError {
+    StorageError::Remote(e.to_string())
 }
 
 /// The URL without a password.
@@ -77,7 +77,7 @@ const FNS: &str = "memo:v3:fns";
 
 impl RedisTier {
     /// A tier for `url` (connected on first use).
-    pub fn open(url: &str, max_entry: usize) -> Result<RedisTier, String> {
+    pub fn open(url: &str, max_entry: usize) -> TierResult<RedisTier> {
         let client = redis::Client::open(url).map_err(err)?;
         Ok(RedisTier { client, shown: redact(url), con: None, max_entry })
     }

@@ -13,8 +13,59 @@
 use super::Key;
 use std::time::{Duration, SystemTime};
 
-/// What a tier operation failed with (a message for the warning).
-pub type TierResult<T> = Result<T, String>;
+/// What a tier operation comes to.
+pub type TierResult<T> = Result<T, StorageError>;
+
+/// Why a tier operation failed. The cache says it in its warning (its
+/// `Display` is the message); an embedder working on a tier
+/// (`Cache::with_nearest_tier`) can tell the kinds apart.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum StorageError {
+    /// The local tier's database (SQLite): locked past the retries, full
+    /// disk, a file that is not a database.
+    Database(rusqlite::Error),
+    /// A file or directory of the local tier.
+    Io(std::io::Error),
+    /// The remote server, in its client's words (refused, timed out,
+    /// closed the connection).
+    Remote(String),
+    /// The tier would not do what was asked (an entry it could not store,
+    /// a URL it does not support).
+    Refused(String),
+}
+
+impl std::fmt::Display for StorageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StorageError::Database(e) => e.fmt(f),
+            StorageError::Io(e) => e.fmt(f),
+            StorageError::Remote(m) | StorageError::Refused(m) => f.write_str(m),
+        }
+    }
+}
+
+impl std::error::Error for StorageError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            StorageError::Database(e) => Some(e),
+            StorageError::Io(e) => Some(e),
+            StorageError::Remote(_) | StorageError::Refused(_) => None,
+        }
+    }
+}
+
+impl From<rusqlite::Error> for StorageError {
+    fn from(e: rusqlite::Error) -> Self {
+        StorageError::Database(e)
+    }
+}
+
+impl From<std::io::Error> for StorageError {
+    fn from(e: std::io::Error) -> Self {
+        StorageError::Io(e)
+    }
+}
 
 /// What a tier keeps beside an entry's bytes.
 #[derive(Clone, Debug)]

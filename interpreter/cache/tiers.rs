@@ -22,7 +22,7 @@
 
 use super::entry::{self, Seal};
 use super::key::KeyParts;
-use super::tier::{Got, Lease, Meta, Removal, Tier};
+use super::tier::{Got, Lease, Meta, Removal, Tier, TierResult};
 use super::{Entry, Key};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -153,7 +153,7 @@ impl Shared {
     /// Runs `f` on a working tier (or one due to be tried again). An error
     /// leaves the tier out until its next try, with a warning when it
     /// worked until then; success after failures brings it back, with a note.
-    fn run<T>(&self, slot: &Slot, f: impl FnOnce(&mut dyn Tier) -> Result<T, String>) -> Option<T> {
+    fn run<T>(&self, slot: &Slot, f: impl FnOnce(&mut dyn Tier) -> TierResult<T>) -> Option<T> {
         if !slot.usable() {
             return None;
         }
@@ -270,7 +270,7 @@ impl Tiers {
     }
 
     /// Runs `f` on the nearest working tier.
-    pub fn with_nearest<T>(&self, f: impl FnOnce(&mut dyn Tier) -> Result<T, String>) -> Option<T> {
+    pub fn with_nearest<T>(&self, f: impl FnOnce(&mut dyn Tier) -> TierResult<T>) -> Option<T> {
         let s = self.shared.slots().into_iter().next()?;
         self.shared.run(&s, f)
     }

@@ -166,7 +166,7 @@ pub fn cache_command(action: CacheAction) -> i32 {
         }
     };
     let store: &mut dyn Tier = &mut *store;
-    let failed = |e: String| {
+    let failed = |e: memo::cache::tier::StorageError| {
         eprintln!("error: cache at {shown}: {e}");
         1
     };
