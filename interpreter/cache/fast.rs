@@ -405,4 +405,21 @@ mod tests {
         let saved = cf.saved_nanos.load(std::sync::atomic::Ordering::Relaxed);
         assert_eq!(saved, hits * slot.compute.as_nanos() as u64);
     }
+
+    #[test]
+    fn a_reset_forgets_remembered_hits() {
+        // What the last run remembered (its values can be big) goes with it.
+        let mut engine = Engine::builder().run_on_current_thread().build();
+        engine.run("cached fn f(x) { [x] }\nfor _ in 0..3 { f(1) }").unwrap();
+        assert_eq!(super::super::session(engine.interp_mut()).unwrap().hit_memo.slots.iter().flatten().count(), 1);
+        engine.reset();
+        assert_eq!(super::super::session(engine.interp_mut()).unwrap().hit_memo.slots.iter().flatten().count(), 0);
+    }
+
+    #[test]
+    fn small_keys_are_remembered_with_their_digest() {
+        let mut engine = Engine::builder().run_on_current_thread().build();
+        engine.run("cached fn f(x) { x }\nfor i in 0..3 { f(i) }").unwrap();
+        assert_eq!(super::super::session(engine.interp_mut()).unwrap().key_memo.len(), 3);
+    }
 }

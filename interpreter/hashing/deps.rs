@@ -95,10 +95,7 @@ impl Interp {
             // Nested inside another function's walk: handled by `walk`.
             return self.nested_code_hash(clo);
         }
-        let hash_funcs = match &clo.cached {
-            Some(cf) if !cf.options.hash_funcs.is_empty() => cf.options.hash_funcs.clone(),
-            _ => Vec::new(),
-        };
+        let hash_funcs = clo.cached.as_ref().map(|cf| cf.options.hash_funcs.clone()).unwrap_or_default();
         if hash_funcs.is_empty() {
             if let Some(m) = sess!(self).code_memo.get_mut(&key) {
                 if m.epoch == self.global_epoch {
@@ -281,4 +278,19 @@ fn root_name(clo: &Closure) -> String {
 /// Is `f` a cached fn filed under `global`, the name it is called by?
 fn is_own_callee(f: &Closure, global: &str) -> bool {
     f.cached.as_ref().is_some_and(|cf| &*cf.name == global)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::short;
+    use crate::Value;
+
+    #[test]
+    fn short_keeps_forty_characters_and_cuts_more() {
+        let forty = "a".repeat(38); // with its quotes: 40 characters
+        assert_eq!(short(&Value::str(forty.clone())), format!("\"{forty}\""));
+        let more = Value::str("b".repeat(39));
+        assert_eq!(short(&more), format!("\"{}...", "b".repeat(36)));
+        assert_eq!(short(&Value::Int(7)), "7");
+    }
 }
