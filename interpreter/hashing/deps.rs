@@ -293,4 +293,12 @@ mod tests {
         assert_eq!(short(&more), format!("\"{}...", "b".repeat(36)));
         assert_eq!(short(&Value::Int(7)), "7");
     }
+
+    #[test]
+    fn code_hashes_are_memoized_per_closure() {
+        let mut engine = crate::Engine::builder().run_on_current_thread().build();
+        engine.run("let k = 2\nfn helper(x) { x * k }\ncached fn f(x) { helper(x) }\ncached fn g(x) { x }\nf(1)\ng(1)").unwrap();
+        let s = crate::cache::session(engine.interp_mut()).unwrap();
+        assert_eq!(s.code_memo.len(), 2, "f's and g's code hashes are remembered");
+    }
 }
