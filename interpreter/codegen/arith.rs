@@ -291,7 +291,16 @@ impl Opnd {
 
 /// An operand as the operator closures evaluate it (in source order).
 trait Get: Send + Sync + 'static {
+    /// Reading the operand runs no code (a local or a constant): it can be
+    /// peeked at before it is read, and in any order.
+    const PEEK: bool = false;
     fn get(&self, i: &mut Interp) -> R;
+    /// The operand's value in place, without copying it out (`PEEK`
+    /// operands only; `None` for the others).
+    #[inline(always)]
+    fn peek<'a>(&'a self, _: &'a Interp) -> Option<&'a Value> {
+        None
+    }
 }
 
 /// A local slot, read in place (no closure call).
@@ -300,16 +309,26 @@ struct Local(usize);
 struct Konst(Value);
 
 impl Get for Local {
+    const PEEK: bool = true;
     #[inline(always)]
     fn get(&self, i: &mut Interp) -> R {
         Ok(i.stack[i.bp + self.0].clone_fast())
     }
+    #[inline(always)]
+    fn peek<'a>(&'a self, i: &'a Interp) -> Option<&'a Value> {
+        Some(&i.stack[i.bp + self.0])
+    }
 }
 
 impl Get for Konst {
+    const PEEK: bool = true;
     #[inline(always)]
     fn get(&self, _: &mut Interp) -> R {
         Ok(self.0.clone_fast())
+    }
+    #[inline(always)]
+    fn peek<'a>(&'a self, _: &'a Interp) -> Option<&'a Value> {
+        Some(&self.0)
     }
 }
 
@@ -339,7 +358,25 @@ pub(crate) fn num_op(op: BinOp, l: &Value, r: &Value) -> Option<Value> {
 #[inline(always)]
 fn bin<const OP: u8, A: Get, B: Get>(a: A, b: B, span: Span) -> Code {
     code(move |i| {
+        // Numbers read in place where the operands are locals or constants,
+        // without copying them out. (Peeking has no effects: the operands
+        // are still read in order.)
+        if A::PEEK && B::PEEK {
+            if let (Some(l), Some(r)) = (a.peek(i), b.peek(i)) {
+                if let Some(v) = num_op(op_of(OP), l, r) {
+                    return Ok(v);
+                }
+            }
+        }
         let l = a.get(i)?;
+        if !A::PEEK && B::PEEK {
+            if let Some(r) = b.peek(i) {
+                if let Some(v) = num_op(op_of(OP), &l, r) {
+                    std::mem::forget(l);
+                    return Ok(v);
+                }
+            }
+        }
         let r = b.get(i)?;
         if let Some(v) = num_op(op_of(OP), &l, &r) {
             // Numbers own nothing: skip the out-of-line drop glue.
