@@ -177,16 +177,15 @@ impl Sink for KeyBuf {
     }
 }
 
-/// Feeds a value that needs no context (literals in code).
+/// Feeds a scalar (none, a bool, an int, a float): what needs no context.
 pub fn feed_scalar(h: &mut impl Sink, v: &Value) {
     match v {
         Value::None => h.update(&[lit_tag::NONE]),
         Value::Bool(b) => h.update(&[if b.get() { lit_tag::TRUE } else { lit_tag::FALSE }]),
         Value::Int(i) => feed_int(h, *i),
         Value::Float(f) => feed_float(h, f.get()),
-        Value::Str(s) => feed_str(h, &s.s),
         _ => {
-            // Not produced by the compiler; keep the hash total anyway.
+            // Not called with other values; keep the hash total anyway.
             h.update(&[tag::REPLACED]);
         }
     }
@@ -455,5 +454,68 @@ mod tests {
         assert_eq!(d[2], "9a8c4586e31154893b8889e2b4032b767c10ceb2796ffd0add20149fb850d3d4");
         assert_eq!(d[3], "828cbb609f6edd3375030e07c810a7c20f8c0497fc61849c635eb27ba3b3cade");
         assert_eq!(d[5], "d1a2bb6c4182eb52714211f316aac52ef57bb7ea753e063bdeced4e89d21509a");
+    }
+
+    /// Chunks of every size around the buffers' bounds.
+    fn chunks() -> Vec<Vec<u8>> {
+        let sizes = [0, 1, 5, 16, 17, 100, 119, 120, 121, 255, 256, 511, 512, 513, 700, 1500, 3, 64];
+        sizes.iter().enumerate().map(|(k, &n)| (0..n).map(|b| (b * 7 + k) as u8).collect()).collect()
+    }
+
+    #[test]
+    fn buffered_hashes_what_blake3_hashes() {
+        let all = chunks();
+        for start in 0..all.len() {
+            let mut b = Buffered::new();
+            let mut whole = Vec::new();
+            for c in all[start..].iter().chain(&all[..start]) {
+                b.update(c);
+                whole.extend_from_slice(c);
+            }
+            assert_eq!(b.finalize(), *blake3::hash(&whole).as_bytes(), "from chunk {start}");
+        }
+    }
+
+    #[test]
+    fn keybuf_hashes_what_keyed_blake3_hashes_and_keeps_small_inputs() {
+        let key = [9u8; 32];
+        let all = chunks();
+        for start in 0..all.len() {
+            let mut k = KeyBuf::new(&key);
+            let mut whole = Vec::new();
+            for c in all[start..].iter().chain(&all[..start]) {
+                k.update(c);
+                whole.extend_from_slice(c);
+                // The input so far, while it fits in the buffer.
+                match k.bytes() {
+                    Some(b) => assert_eq!(b, &whole[..]),
+                    None => assert!(whole.len() > 120, "spilled at {} bytes", whole.len()),
+                }
+            }
+            assert_eq!(k.finish(), *blake3::keyed_hash(&key, &whole).as_bytes(), "from chunk {start}");
+        }
+        // Small inputs stay in the buffer.
+        let mut k = KeyBuf::new(&key);
+        k.update(b"small");
+        k.update(&[1; 115]);
+        assert_eq!(k.bytes().map(<[u8]>::len), Some(120));
+    }
+
+    #[test]
+    fn literals_of_every_kind_tell_code_apart() {
+        // Functions that differ only in a literal have different code.
+        let d = digests(
+            "fn a() { \"x\" }\nfn b() { \"y\" }\nfn c() { 1 }\nfn d() { 2 }\nfn e() { 0.0 }\nfn f() { -0.0 }\nfn g() { true }\nfn h() { false }\nfn k() { none }",
+            &["a", "b", "c", "d", "e", "f", "g", "h", "k"],
+        );
+        let distinct: std::collections::HashSet<&String> = d.iter().collect();
+        assert_eq!(distinct.len(), d.len(), "{d:?}");
+    }
+
+    #[test]
+    fn a_mut_struct_type_is_not_its_immutable_twin() {
+        let a = digests("struct P { x }", &["P"]);
+        let b = digests("mut struct P { x }", &["P"]);
+        assert_ne!(a, b);
     }
 }
