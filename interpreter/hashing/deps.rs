@@ -126,7 +126,7 @@ impl Interp {
     /// The code hash with every dependency recorded (for `--explain`).
     pub fn closure_deps(&mut self, clo: &Arc<Closure>) -> Result<(Hash32, Vec<Dep>)> {
         let hash_funcs = clo.cached.as_ref().map(|cf| cf.options.hash_funcs.clone()).unwrap_or_default();
-        let mut w = Walk { memoizable: true, record: Some(Vec::new()), hash_funcs, ..Default::default() };
+        let mut w = Walk { record: Some(Vec::new()), hash_funcs, ..Default::default() };
         let (h, _) = self.walk(clo, &root_name(clo), &mut w)?;
         Ok((h, w.record.unwrap_or_default()))
     }
