@@ -381,13 +381,7 @@ impl Redis {
         }
         for _ in 0..5 {
             let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-            let child = Command::new("redis-server")
-                .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("redis-server starts");
-            let mut r = Redis { child, port };
+            let mut r = Redis { child: Redis::server(port), port };
             let t0 = Instant::now();
             while t0.elapsed() < Duration::from_secs(5) {
                 if r.ping() {
@@ -400,6 +394,16 @@ impl Redis {
             }
         }
         panic!("redis-server did not start");
+    }
+
+    /// A server on loopback `port`, keeping nothing on disk.
+    fn server(port: u16) -> Child {
+        Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server starts")
     }
 
     fn url(&self) -> String {
@@ -431,12 +435,7 @@ impl Redis {
     /// A new, empty server on the same port (after `kill`).
     fn restart(&mut self) {
         self.kill();
-        self.child = Command::new("redis-server")
-            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("redis-server starts");
+        self.child = Redis::server(self.port);
         let t0 = Instant::now();
         while !self.ping() {
             assert!(t0.elapsed() < Duration::from_secs(10), "redis-server did not come back on port {}", self.port);
