@@ -53,7 +53,6 @@ impl CacheConfig {
     }
 }
 
-/// Opens the remote tier of `url`.
 /// The remote tier for `url` (`--cache-url`), connected on first use.
 #[cfg(feature = "redis")]
 pub fn remote(url: &str, max_entry: usize) -> TierResult<Box<dyn Tier>> {

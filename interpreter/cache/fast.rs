@@ -21,8 +21,8 @@
 //! only for entries that recorded no facts (files, params, cached callees are
 //! verified on every call), never under `--explain` and never inside a miss
 //! (every call there is recorded in the miss's trace); `fast_hit` checks the
-//! last two, since a remembered hit outlives them. The hit is checked for output mutation exactly like any other
-//! hit. It is counted in the slot and added to the function's shared
+//! last two, since a remembered hit outlives them. The hit is checked for
+//! output mutation exactly like any other hit. It is counted in the slot and added to the function's shared
 //! counters (`CachedFn::hits`, `saved_nanos`, atomics) by `flush_hits`: when
 //! the slot is replaced, before `cache_info` reads them, and when any entry
 //! of an `Engine` (a run, a call from the host) returns, which is the only

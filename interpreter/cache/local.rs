@@ -117,14 +117,6 @@ fn ms_time(ms: i64) -> SystemTime {
     UNIX_EPOCH + Duration::from_millis(ms.max(0) as u64)
 }
 
-fn err(e: rusqlite::Error) -> StorageError {
-    StorageError::Database(e)
-}
-
-fn io(e: std::io::Error) -> StorageError {
-    StorageError::Io(e)
-}
-
 impl LocalTier {
     /// Opens (creating if needed) the database of a cache directory.
     pub fn open(dir: &Path, max_bytes: u64) -> std::io::Result<LocalTier> {
@@ -133,7 +125,7 @@ impl LocalTier {
 
     fn try_open(dir: &Path, max_bytes: u64) -> TierResult<LocalTier> {
         let root = dir.join(format!("v{}", super::entry::FORMAT_VERSION));
-        std::fs::create_dir_all(&root).map_err(io)?;
+        std::fs::create_dir_all(&root)?;
         let tag = dir.join("CACHEDIR.TAG");
         if !tag.exists() {
             let _ = std::fs::write(
@@ -149,9 +141,9 @@ impl LocalTier {
                 for suffix in ["", "-wal", "-shm"] {
                     let _ = std::fs::remove_file(root.join(format!("cache.db{suffix}")));
                 }
-                open_db(&path).map_err(err)?
+                open_db(&path)?
             }
-            Err(e) => return Err(err(e)),
+            Err(e) => return Err(e.into()),
         };
         Ok(LocalTier {
             dir: dir.to_path_buf(),
@@ -174,7 +166,7 @@ impl LocalTier {
     /// Bytes the entries take (as counted for the budget).
     pub fn total_bytes(&mut self) -> TierResult<u64> {
         self.flush()?;
-        let b: i64 = self.conn.query_row("SELECT bytes FROM totals WHERE id = 0", [], |r| r.get(0)).map_err(err)?;
+        let b: i64 = self.conn.query_row("SELECT bytes FROM totals WHERE id = 0", [], |r| r.get(0))?;
         Ok(b.max(0) as u64)
     }
 
@@ -198,7 +190,7 @@ impl LocalTier {
         self.queued_bytes = 0;
         self.queued_since = None;
         self.flushes += 1;
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(err)?;
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let now = now_ms();
         let mut limited: Vec<(String, usize)> = Vec::new();
         let (mut added_bytes, mut added) = (0i64, 0i64);
@@ -207,10 +199,7 @@ impl LocalTier {
                 Op::Put { key, fn_name, label, created, used, compute, bytes, max_entries } => {
                     let size = (bytes.len() + label.len() + fn_name.len() + 64) as i64;
                     // The bytes first: the entry's row takes their id.
-                    tx.prepare_cached("INSERT INTO data(bytes) VALUES (?1)")
-                        .map_err(err)?
-                        .execute(params![bytes])
-                        .map_err(err)?;
+                    tx.prepare_cached("INSERT INTO data(bytes) VALUES (?1)")?.execute(params![bytes])?;
                     let id = tx.last_insert_rowid();
                     let insert = |tx: &rusqlite::Transaction| -> rusqlite::Result<usize> {
                         tx.prepare_cached(
@@ -219,14 +208,11 @@ impl LocalTier {
                         )?
                         .execute(params![id, &key[..], fn_name, label, created, used, compute, size])
                     };
-                    if insert(&tx).map_err(err)? == 0 {
+                    if insert(&tx)? == 0 {
                         // Stored before (by another process): replace it (the
                         // deletion takes its size off the totals, and its bytes).
-                        tx.prepare_cached("DELETE FROM entries WHERE key = ?1")
-                            .map_err(err)?
-                            .execute(params![&key[..]])
-                            .map_err(err)?;
-                        if insert(&tx).map_err(err)? == 0 {
+                        tx.prepare_cached("DELETE FROM entries WHERE key = ?1")?.execute(params![&key[..]])?;
+                        if insert(&tx)? == 0 {
                             return Err(StorageError::Refused("an entry could not be stored".into()));
                         }
                     }
@@ -239,54 +225,34 @@ impl LocalTier {
                     }
                 }
                 Op::Remove { key, fn_name, why } => {
-                    tx.prepare_cached("DELETE FROM entries WHERE key = ?1")
-                        .map_err(err)?
-                        .execute(params![&key[..]])
-                        .map_err(err)?;
+                    tx.prepare_cached("DELETE FROM entries WHERE key = ?1")?.execute(params![&key[..]])?;
                     match why {
                         Some(w) => tx
-                            .prepare_cached("INSERT OR REPLACE INTO removed(key, fn, reason, at) VALUES (?1, ?2, ?3, ?4)")
-                            .map_err(err)?
-                            .execute(params![&key[..], fn_name, w.code(), now])
-                            .map_err(err)?,
-                        None => tx
-                            .prepare_cached("DELETE FROM removed WHERE key = ?1")
-                            .map_err(err)?
-                            .execute(params![&key[..]])
-                            .map_err(err)?,
+                            .prepare_cached("INSERT OR REPLACE INTO removed(key, fn, reason, at) VALUES (?1, ?2, ?3, ?4)")?
+                            .execute(params![&key[..], fn_name, w.code(), now])?,
+                        None => tx.prepare_cached("DELETE FROM removed WHERE key = ?1")?.execute(params![&key[..]])?,
                     };
                 }
                 Op::Touch { key, used } => {
-                    tx.prepare_cached("UPDATE entries SET used = ?2 WHERE key = ?1")
-                        .map_err(err)?
-                        .execute(params![&key[..], used])
-                        .map_err(err)?;
+                    tx.prepare_cached("UPDATE entries SET used = ?2 WHERE key = ?1")?.execute(params![&key[..], used])?;
                 }
                 Op::Release { key, owner } => {
-                    tx.prepare_cached("DELETE FROM leases WHERE key = ?1 AND owner = ?2")
-                        .map_err(err)?
-                        .execute(params![&key[..], owner])
-                        .map_err(err)?;
+                    tx.prepare_cached("DELETE FROM leases WHERE key = ?1 AND owner = ?2")?.execute(params![&key[..], owner])?;
                 }
             }
         }
         if added > 0 {
-            tx.prepare_cached("UPDATE totals SET bytes = bytes + ?1, entries = entries + ?2 WHERE id = 0")
-                .map_err(err)?
-                .execute(params![added_bytes, added])
-                .map_err(err)?;
+            tx.prepare_cached("UPDATE totals SET bytes = bytes + ?1, entries = entries + ?2 WHERE id = 0")?
+                .execute(params![added_bytes, added])?;
         }
         for (fn_name, max) in limited {
-            let n: i64 = tx
-                .prepare_cached("SELECT count(*) FROM entries WHERE fn = ?1")
-                .map_err(err)?
-                .query_row(params![fn_name], |r| r.get(0))
-                .map_err(err)?;
+            let n: i64 =
+                tx.prepare_cached("SELECT count(*) FROM entries WHERE fn = ?1")?.query_row(params![fn_name], |r| r.get(0))?;
             if n > max as i64 {
                 evict(&tx, Some(&fn_name), (n - max as i64) as usize, u64::MAX, Removal::MaxEntries, now)?;
             }
         }
-        let total: i64 = tx.query_row("SELECT bytes FROM totals WHERE id = 0", [], |r| r.get(0)).map_err(err)?;
+        let total: i64 = tx.query_row("SELECT bytes FROM totals WHERE id = 0", [], |r| r.get(0))?;
         if total.max(0) as u64 > self.max_bytes {
             let target = self.max_bytes / 10 * 9;
             evict(&tx, None, usize::MAX, total as u64 - target, Removal::SizeLimit, now)?;
@@ -295,11 +261,10 @@ impl LocalTier {
             tx.execute(
                 "DELETE FROM removed WHERE at < (SELECT at FROM removed ORDER BY at DESC LIMIT 1 OFFSET ?1)",
                 params![REMEMBER_REMOVED],
-            )
-            .map_err(err)?;
-            tx.execute("DELETE FROM leases WHERE expires < ?1", params![now - 60_000]).map_err(err)?;
+            )?;
+            tx.execute("DELETE FROM leases WHERE expires < ?1", params![now - 60_000])?;
         }
-        tx.commit().map_err(err)
+        tx.commit().map_err(StorageError::from)
     }
 }
 
@@ -315,9 +280,9 @@ fn evict(tx: &rusqlite::Transaction, fn_name: Option<&str>, count: usize, bytes:
                 Some(_) => "SELECT key, fn, size FROM entries WHERE fn = ?1 ORDER BY used LIMIT 64",
                 None => "SELECT key, fn, size FROM entries WHERE ?1 IS NULL ORDER BY used",
             };
-            let mut st = tx.prepare_cached(sql).map_err(err)?;
-            let rows = st.query_map(params![fn_name], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).map_err(err)?;
-            rows.collect::<Result<_, _>>().map_err(err)?
+            let mut st = tx.prepare_cached(sql)?;
+            let rows = st.query_map(params![fn_name], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            rows.collect::<Result<_, _>>()?
         };
         if batch.is_empty() {
             break;
@@ -326,11 +291,9 @@ fn evict(tx: &rusqlite::Transaction, fn_name: Option<&str>, count: usize, bytes:
             if gone >= count || freed >= bytes {
                 break;
             }
-            tx.prepare_cached("DELETE FROM entries WHERE key = ?1").map_err(err)?.execute(params![key]).map_err(err)?;
-            tx.prepare_cached("INSERT OR REPLACE INTO removed(key, fn, reason, at) VALUES (?1, ?2, ?3, ?4)")
-                .map_err(err)?
-                .execute(params![key, f, why.code(), now])
-                .map_err(err)?;
+            tx.prepare_cached("DELETE FROM entries WHERE key = ?1")?.execute(params![key])?;
+            tx.prepare_cached("INSERT OR REPLACE INTO removed(key, fn, reason, at) VALUES (?1, ?2, ?3, ?4)")?
+                .execute(params![key, f, why.code(), now])?;
             gone += 1;
             freed += size.max(0) as u64;
         }
@@ -429,11 +392,9 @@ impl Tier for LocalTier {
             .prepare_cached(
                 "SELECT d.bytes, NULL FROM entries e JOIN data d ON d.id = e.id WHERE e.key = ?1
                  UNION ALL SELECT NULL, reason FROM removed WHERE key = ?1 LIMIT 1",
-            )
-            .map_err(err)?
+            )?
             .query_row(params![&key[..]], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()
-            .map_err(err)?;
+            .optional()?;
         match row {
             Some((Some(data), _)) => {
                 let used = self.stamp();
@@ -476,18 +437,18 @@ impl Tier for LocalTier {
 
     fn clear(&mut self, fn_name: Option<&str>) -> TierResult<u64> {
         self.flush()?;
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(err)?;
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let n = match fn_name {
             Some(f) => {
-                tx.execute("DELETE FROM removed WHERE fn = ?1", params![f]).map_err(err)?;
-                tx.execute("DELETE FROM entries WHERE fn = ?1", params![f]).map_err(err)?
+                tx.execute("DELETE FROM removed WHERE fn = ?1", params![f])?;
+                tx.execute("DELETE FROM entries WHERE fn = ?1", params![f])?
             }
             None => {
-                tx.execute("DELETE FROM removed", []).map_err(err)?;
-                tx.execute("DELETE FROM entries", []).map_err(err)?
+                tx.execute("DELETE FROM removed", [])?;
+                tx.execute("DELETE FROM entries", [])?
             }
         };
-        tx.commit().map_err(err)?;
+        tx.commit()?;
         if fn_name.is_none() {
             // Entries of older formats are never read: clearing removes them.
             for old in ["v1", "v2"] {
@@ -500,41 +461,33 @@ impl Tier for LocalTier {
 
     fn stats(&mut self) -> TierResult<Vec<FnTierStats>> {
         self.flush()?;
-        let mut st = self
-            .conn
-            .prepare("SELECT fn, count(*), sum(size), sum(compute) FROM entries GROUP BY fn ORDER BY fn")
-            .map_err(err)?;
-        let rows = st
-            .query_map([], |r| {
-                Ok(FnTierStats {
-                    name: r.get(0)?,
-                    entries: r.get::<_, i64>(1)?.max(0) as u64,
-                    bytes: r.get::<_, i64>(2)?.max(0) as u64,
-                    compute: Some(Duration::from_nanos(r.get::<_, i64>(3)?.max(0) as u64)),
-                })
+        let mut st = self.conn.prepare("SELECT fn, count(*), sum(size), sum(compute) FROM entries GROUP BY fn ORDER BY fn")?;
+        let rows = st.query_map([], |r| {
+            Ok(FnTierStats {
+                name: r.get(0)?,
+                entries: r.get::<_, i64>(1)?.max(0) as u64,
+                bytes: r.get::<_, i64>(2)?.max(0) as u64,
+                compute: Some(Duration::from_nanos(r.get::<_, i64>(3)?.max(0) as u64)),
             })
-            .map_err(err)?;
-        rows.collect::<Result<_, _>>().map_err(err)
+        })?;
+        rows.collect::<Result<_, _>>().map_err(StorageError::from)
     }
 
     fn list(&mut self, fn_name: Option<&str>) -> TierResult<Option<Vec<Listed>>> {
         self.flush()?;
         let mut st = self
             .conn
-            .prepare("SELECT fn, label, size, created, used FROM entries WHERE ?1 IS NULL OR fn = ?1 ORDER BY used DESC")
-            .map_err(err)?;
-        let rows = st
-            .query_map(params![fn_name], |r| {
-                Ok(Listed {
-                    fn_name: r.get(0)?,
-                    label: r.get(1)?,
-                    bytes: r.get::<_, i64>(2)?.max(0) as u64,
-                    created: ms_time(r.get(3)?),
-                    used: UNIX_EPOCH + Duration::from_nanos(r.get::<_, i64>(4)?.max(0) as u64),
-                })
+            .prepare("SELECT fn, label, size, created, used FROM entries WHERE ?1 IS NULL OR fn = ?1 ORDER BY used DESC")?;
+        let rows = st.query_map(params![fn_name], |r| {
+            Ok(Listed {
+                fn_name: r.get(0)?,
+                label: r.get(1)?,
+                bytes: r.get::<_, i64>(2)?.max(0) as u64,
+                created: ms_time(r.get(3)?),
+                used: UNIX_EPOCH + Duration::from_nanos(r.get::<_, i64>(4)?.max(0) as u64),
             })
-            .map_err(err)?;
-        rows.collect::<Result<Vec<_>, _>>().map(Some).map_err(err)
+        })?;
+        rows.collect::<Result<Vec<_>, _>>().map(Some).map_err(StorageError::from)
     }
 
     fn latest(&mut self, fn_name: &str) -> TierResult<Option<Vec<u8>>> {
@@ -548,11 +501,10 @@ impl Tier for LocalTier {
         self.conn
             .prepare_cached(
                 "SELECT d.bytes FROM entries e JOIN data d ON d.id = e.id WHERE e.fn = ?1 ORDER BY e.used DESC LIMIT 1",
-            )
-            .map_err(err)?
+            )?
             .query_row(params![fn_name], |r| r.get(0))
             .optional()
-            .map_err(err)
+            .map_err(StorageError::from)
     }
 
     fn claim(&mut self, key: &Key, owner: &str, ttl: Duration) -> TierResult<Option<Lease>> {
@@ -564,28 +516,22 @@ impl Tier for LocalTier {
                 "INSERT INTO leases(key, owner, expires) VALUES (?1, ?2, ?3)
                  ON CONFLICT(key) DO UPDATE SET owner = excluded.owner, expires = excluded.expires
                  WHERE leases.owner = excluded.owner OR leases.expires < ?4",
-            )
-            .map_err(err)?
-            .execute(params![&key[..], owner, expires, now])
-            .map_err(err)?;
+            )?
+            .execute(params![&key[..], owner, expires, now])?;
         if n == 1 {
             return Ok(Some(Lease::Granted));
         }
         let holder: Option<String> = self
             .conn
-            .prepare_cached("SELECT owner FROM leases WHERE key = ?1")
-            .map_err(err)?
+            .prepare_cached("SELECT owner FROM leases WHERE key = ?1")?
             .query_row(params![&key[..]], |r| r.get(0))
-            .optional()
-            .map_err(err)?;
+            .optional()?;
         let Some(holder) = holder else { return self.claim(key, owner, ttl) };
         if owner_is_dead(&holder) {
             let n = self
                 .conn
-                .prepare_cached("UPDATE leases SET owner = ?2, expires = ?3 WHERE key = ?1 AND owner = ?4")
-                .map_err(err)?
-                .execute(params![&key[..], owner, expires, holder])
-                .map_err(err)?;
+                .prepare_cached("UPDATE leases SET owner = ?2, expires = ?3 WHERE key = ?1 AND owner = ?4")?
+                .execute(params![&key[..], owner, expires, holder])?;
             if n == 1 {
                 return Ok(Some(Lease::Granted));
             }
@@ -595,11 +541,7 @@ impl Tier for LocalTier {
 
     fn renew(&mut self, _keys: &[Key], owner: &str, ttl: Duration) -> TierResult<()> {
         let expires = now_ms() + ttl.as_millis() as i64;
-        self.conn
-            .prepare_cached("UPDATE leases SET expires = ?1 WHERE owner = ?2")
-            .map_err(err)?
-            .execute(params![expires, owner])
-            .map_err(err)?;
+        self.conn.prepare_cached("UPDATE leases SET expires = ?1 WHERE owner = ?2")?.execute(params![expires, owner])?;
         Ok(())
     }
 

@@ -12,8 +12,9 @@
 //!   again after a second, then after twice as long each time it fails
 //!   again (at most a minute): a server that comes back (Redis restarted)
 //!   serves again, with a note, and a cache that lives for hours in an
-//!   embedding program does not lose its shared tier to one outage. Warnings wait in a queue for an interpreter to print
-//!   them on its error output (`session::report_tier_warnings`).
+//!   embedding program does not lose its shared tier to one outage.
+//!   Warnings wait in a queue for an interpreter to print them on its
+//!   error output (`session::report_tier_warnings`).
 //! - Leases: one computation per key across processes. The farthest tier
 //!   with leases is asked; while another process holds the key, the caller
 //!   polls (with backoff) for the entry, and takes the lease over when it
