@@ -95,7 +95,7 @@ impl Interp {
             // Nested inside another function's walk: handled by `walk`.
             return self.nested_code_hash(clo);
         }
-        let hash_funcs = clo.cached.as_ref().map(|cf| cf.options.hash_funcs.clone()).unwrap_or_default();
+        let hash_funcs = hash_funcs_of(clo);
         if hash_funcs.is_empty() {
             if let Some(m) = sess!(self).code_memo.get_mut(&key) {
                 if m.epoch == self.global_epoch {
@@ -125,7 +125,7 @@ impl Interp {
 
     /// The code hash with every dependency recorded (for `--explain`).
     pub fn closure_deps(&mut self, clo: &Arc<Closure>) -> Result<(Hash32, Vec<Dep>)> {
-        let hash_funcs = clo.cached.as_ref().map(|cf| cf.options.hash_funcs.clone()).unwrap_or_default();
+        let hash_funcs = hash_funcs_of(clo);
         let mut w = Walk { record: Some(Vec::new()), hash_funcs, ..Default::default() };
         let (h, _) = self.walk(clo, &root_name(clo), &mut w)?;
         Ok((h, w.record.unwrap_or_default()))
@@ -264,6 +264,11 @@ impl Interp {
         }
         Ok(d)
     }
+}
+
+/// A cached fn's `hash_funcs` (empty for other functions).
+fn hash_funcs_of(clo: &Closure) -> Vec<(String, Value)> {
+    clo.cached.as_ref().map(|cf| cf.options.hash_funcs.clone()).unwrap_or_default()
 }
 
 /// The name a walk's root is shown as.

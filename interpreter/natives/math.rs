@@ -467,7 +467,7 @@ fn lcm(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
 }
 
 /// The numbers of a list or range argument, as floats.
-fn numbers(name: &str, v: &Value) -> Result<Vec<f64>> {
+pub(super) fn numbers(name: &str, v: &Value) -> Result<Vec<f64>> {
     match v {
         Value::List(l) => l
             .iter()

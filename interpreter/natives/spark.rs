@@ -69,16 +69,7 @@ fn spark(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
         }
     };
     let xs: Vec<f64> = match &args[0] {
-        Value::List(l) => l
-            .iter()
-            .map(|x| match x {
-                Value::Int(i) => Ok(*i as f64),
-                Value::Float(f) => Ok(f.get()),
-                other => {
-                    Err(MemoError::new("TypeError", format!("spark() expects numbers, got {} in the list", other.type_name())))
-                }
-            })
-            .collect::<Result<_>>()?,
+        list @ Value::List(_) => super::math::numbers("spark", list)?,
         other => return Err(bad_arg("spark", "a list of numbers", other)),
     };
     let max = interp.config.max_collection_len;
