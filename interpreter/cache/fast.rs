@@ -109,10 +109,10 @@ fn same(a: &Value, b: &Value) -> bool {
         (Value::Float(x), Value::Float(y)) => {
             crate::hashing::value_hash::float_bits(x.get()) == crate::hashing::value_hash::float_bits(y.get())
         }
-        (Value::Str(x), Value::Str(y)) => Arc::ptr_eq(x, y),
-        (Value::List(x), Value::List(y)) => Arc::ptr_eq(x, y),
-        (Value::Map(x), Value::Map(y)) => Arc::ptr_eq(x, y),
-        (Value::Struct(x), Value::Struct(y)) => Arc::ptr_eq(x, y),
+        (Value::Str(x), Value::Str(y)) => crate::value::UArc::ptr_eq(x, y),
+        (Value::List(x), Value::List(y)) => crate::value::UArc::ptr_eq(x, y),
+        (Value::Map(x), Value::Map(y)) => crate::value::UArc::ptr_eq(x, y),
+        (Value::Struct(x), Value::Struct(y)) => crate::value::UArc::ptr_eq(x, y),
         (Value::Range(x), Value::Range(y)) => Arc::ptr_eq(x, y),
         _ => false,
     }
@@ -125,10 +125,10 @@ fn word(v: &Value) -> u64 {
         Value::Int(i) => *i as u64,
         Value::Float(f) => f.get().to_bits(),
         Value::Bool(b) => b.get() as u64,
-        Value::Str(s) => Arc::as_ptr(s) as usize as u64,
-        Value::List(l) => Arc::as_ptr(l) as usize as u64,
-        Value::Map(m) => Arc::as_ptr(m) as usize as u64,
-        Value::Struct(s) => Arc::as_ptr(s) as usize as u64,
+        Value::Str(s) => crate::value::UArc::as_ptr(s) as usize as u64,
+        Value::List(l) => crate::value::UArc::as_ptr(l) as usize as u64,
+        Value::Map(m) => crate::value::UArc::as_ptr(m) as usize as u64,
+        Value::Struct(s) => crate::value::UArc::as_ptr(s) as usize as u64,
         Value::Range(r) => Arc::as_ptr(r) as usize as u64,
         // `none`, and values never remembered.
         _ => 0,

@@ -457,7 +457,7 @@ impl Decoder<'_, '_> {
         } else {
             std::str::from_utf8(b).map_err(|_| "invalid UTF-8".to_string())?
         };
-        Ok(Value::Str(Arc::new(StrObj { s: s.to_owned(), ascii, hash: OnceLock::new() })))
+        Ok(Value::Str(crate::value::UArc::new(StrObj { s: s.to_owned(), ascii, hash: OnceLock::new() })))
     }
 
     /// A string written by `Encoder::string`, after its tag.
@@ -572,7 +572,12 @@ impl Decoder<'_, '_> {
                 if v.capacity() > v.len() + v.len() / 4 {
                     v.shrink_to_fit();
                 }
-                Value::List(Arc::new(ListObj { items: v.into(), may_mutate: false, depth: nesting + 1, hash: OnceLock::new() }))
+                Value::List(crate::value::UArc::new(ListObj {
+                    items: v.into(),
+                    may_mutate: false,
+                    depth: nesting + 1,
+                    hash: OnceLock::new(),
+                }))
             }
             MAP => {
                 let n = self.count()?;
@@ -645,7 +650,7 @@ impl Decoder<'_, '_> {
 /// A map of decoded entries (nothing decoded can mutate) whose deepest
 /// key or value nests `nesting` levels.
 fn map_value(map: ValueMap, nesting: u32) -> Value {
-    Value::Map(Arc::new(MapObj { map, may_mutate: false, depth: nesting + 1, hash: OnceLock::new() }))
+    Value::Map(crate::value::UArc::new(MapObj { map, may_mutate: false, depth: nesting + 1, hash: OnceLock::new() }))
 }
 
 /// Decodes one value.
@@ -750,7 +755,7 @@ mod tests {
         let Value::List(l) = back else { panic!() };
         let key = |v: &Value| match v {
             Value::Map(m) => match m.map.iter().next() {
-                Some((Value::Str(s), _)) => Arc::as_ptr(s),
+                Some((Value::Str(s), _)) => crate::value::UArc::as_ptr(s),
                 _ => panic!(),
             },
             _ => panic!(),

@@ -36,13 +36,12 @@ use crate::interp::convert::{int_len, push_int, write_int};
 use crate::interp::{ops, Ctrl, Interp, R};
 use crate::source::Span;
 use crate::value::meter::defer_bytes;
-use crate::value::{unique, BuiltinType, StrObj, TypeValue, Value};
-use std::sync::Arc;
+use crate::value::{BuiltinType, StrObj, TypeValue, Value};
 
 /// One part of a chain.
 enum Part {
     /// A string literal.
-    Lit(Arc<StrObj>),
+    Lit(crate::value::UArc<StrObj>),
     StrCall(StrCall),
     /// Any other expression.
     Any(Operand),
@@ -112,7 +111,7 @@ fn parts_of(a: &Node, b: &Node, span: Span) -> Option<(Vec<Part>, Box<[Span]>)> 
     let parts = nodes
         .iter()
         .map(|(n, _)| match (n, str_call(n)) {
-            (Node::Const(Lit::Str(s)), _) => Part::Lit(Arc::new(StrObj::new(s.to_string()))),
+            (Node::Const(Lit::Str(s)), _) => Part::Lit(crate::value::UArc::new(StrObj::new(s.to_string()))),
             (Node::Call(callee, args, span), Some(g)) => Part::StrCall(StrCall::of(callee, &args[0], g, *span)),
             _ => Part::Any(Operand::of(n)),
         })
@@ -189,7 +188,7 @@ pub(crate) fn lower_append_str(slot: usize, rhs: &Node, span: Span) -> Option<Co
                 // was a copy, dropped by now.
                 if let Value::Str(cur) = &mut i.stack[at] {
                     let len = cur.s.len() + int_len(n);
-                    if let Some(m) = unique::get_mut(cur).filter(|_| len <= i.config.max_collection_len) {
+                    if let Some(m) = crate::value::UArc::get_mut(cur).filter(|_| len <= i.config.max_collection_len) {
                         push_int(&mut m.s, n);
                         m.hash = Default::default();
                         return Ok(Value::None);
@@ -207,7 +206,7 @@ pub(crate) fn lower_append_str(slot: usize, rhs: &Node, span: Span) -> Option<Co
 /// `name + ": "`): straight-line code, no array and no loop over parts.
 /// `LIT_FIRST`: the literal is the left operand.
 struct Pair<const LIT_FIRST: bool> {
-    lit: Arc<StrObj>,
+    lit: crate::value::UArc<StrObj>,
     other: Other,
     /// The `+`.
     span: Span,
@@ -275,7 +274,7 @@ impl<const LIT_FIRST: bool> Pair<LIT_FIRST> {
                     push_int(&mut s, n);
                     s.push_str(&lit.s);
                 }
-                return Ok(Value::Str(Arc::new(StrObj { s, ascii: lit.ascii, hash: Default::default() })));
+                return Ok(Value::Str(crate::value::UArc::new(StrObj { s, ascii: lit.ascii, hash: Default::default() })));
             }
             Got::Val(v) => v,
         };
@@ -293,7 +292,7 @@ impl<const LIT_FIRST: bool> Pair<LIT_FIRST> {
             return Err(too_long(len, max, self.span));
         }
         let ascii = lit.ascii && x.ascii;
-        if let Some(m) = unique::get_mut(&mut x) {
+        if let Some(m) = crate::value::UArc::get_mut(&mut x) {
             // An unshared string (a call's result) is extended in place:
             // appended to, or prefixed when it has the room.
             if !LIT_FIRST || m.s.capacity() - m.s.len() >= lit.s.len() {
@@ -319,7 +318,7 @@ impl<const LIT_FIRST: bool> Pair<LIT_FIRST> {
             s.push_str(&x.s);
             s.push_str(&lit.s);
         }
-        Ok(Value::Str(Arc::new(StrObj { s, ascii, hash: Default::default() })))
+        Ok(Value::Str(crate::value::UArc::new(StrObj { s, ascii, hash: Default::default() })))
     }
 
     /// The text of the pair written into `buf`, when the other part is an
@@ -488,11 +487,11 @@ impl Chain {
     /// The string of the evaluated parts `vals[..n]`, `len` bytes. A first
     /// part that is an unshared string is extended in place.
     #[inline(always)]
-    fn join(&self, vals: &mut [Value], len: usize, ascii: bool) -> Arc<StrObj> {
+    fn join(&self, vals: &mut [Value], len: usize, ascii: bool) -> crate::value::UArc<StrObj> {
         let n = vals.len().min(self.parts.len());
         if matches!(vals[0], Value::Str(_)) {
             let Value::Str(mut first) = std::mem::take(&mut vals[0]) else { unreachable!("matched above") };
-            if let Some(m) = unique::get_mut(&mut first) {
+            if let Some(m) = crate::value::UArc::get_mut(&mut first) {
                 // The bytes copied count against the budget (`meter::defer`).
                 defer_bytes(len - m.s.len());
                 m.s.reserve_exact(len - m.s.len());
@@ -506,7 +505,7 @@ impl Chain {
         defer_bytes(len);
         let mut s = String::with_capacity(len);
         self.write(&mut s, &vals[..n], 0);
-        Arc::new(StrObj { s, ascii, hash: Default::default() })
+        crate::value::UArc::new(StrObj { s, ascii, hash: Default::default() })
     }
 
     /// Appends parts `from..` (their values `vals`) to `s`.

@@ -146,7 +146,7 @@ fn lower_push_field(root: Place, f: &str, push: u32, elem: &Node, span: Span, ge
         let Some((o, at, mut held)) = field else { return general.run(i) };
         let v = elem.run(i)?;
         let max = i.config.max_collection_len;
-        let same = o.with_field(me, at, |x| matches!(x, Value::List(l) if std::sync::Arc::ptr_eq(l, &held)));
+        let same = o.with_field(me, at, |x| matches!(x, Value::List(l) if crate::value::UArc::ptr_eq(l, &held)));
         i.cell_writes += 1;
         if same != Some(true) {
             // The field changed while `v` ran: `push(o.f, v)` read the

@@ -122,7 +122,7 @@ impl FromValue for bool {
 impl FromValue for String {
     fn from_value(v: Value) -> Result<Self, MemoError> {
         match v {
-            Value::Str(s) => Ok(Arc::try_unwrap(s).map(|s| s.s).unwrap_or_else(|s| s.s.clone())),
+            Value::Str(s) => Ok(crate::value::UArc::try_unwrap(s).map(|s| s.s).unwrap_or_else(|s| s.s.clone())),
             other => Err(expected("a str", &other)),
         }
     }

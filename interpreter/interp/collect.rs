@@ -168,9 +168,9 @@ fn is_node(v: &Value, me: Reader) -> Option<usize> {
     match v {
         Value::Obj(o) if o.owned_by(me) => Some(Arc::as_ptr(o) as *const u8 as usize),
         Value::Cell(c) if c.owned_by(me) => Some(Arc::as_ptr(c) as *const u8 as usize),
-        Value::List(l) if l.may_mutate => Some(Arc::as_ptr(l) as *const u8 as usize),
-        Value::Map(m) if m.may_mutate => Some(Arc::as_ptr(m) as *const u8 as usize),
-        Value::Struct(s) if s.may_mutate => Some(Arc::as_ptr(s) as *const u8 as usize),
+        Value::List(l) if l.may_mutate => Some(crate::value::UArc::as_ptr(l) as *const u8 as usize),
+        Value::Map(m) if m.may_mutate => Some(crate::value::UArc::as_ptr(m) as *const u8 as usize),
+        Value::Struct(s) if s.may_mutate => Some(crate::value::UArc::as_ptr(s) as *const u8 as usize),
         Value::Func(f) if f.captures.iter().any(Value::may_mutate) => Some(Arc::as_ptr(f) as *const u8 as usize),
         _ => None,
     }
@@ -181,9 +181,9 @@ fn strong(v: &Value) -> usize {
     match v {
         Value::Obj(o) => Arc::strong_count(o),
         Value::Cell(c) => Arc::strong_count(c),
-        Value::List(l) => Arc::strong_count(l),
-        Value::Map(m) => Arc::strong_count(m),
-        Value::Struct(s) => Arc::strong_count(s),
+        Value::List(l) => crate::value::UArc::strong_count(l),
+        Value::Map(m) => crate::value::UArc::strong_count(m),
+        Value::Struct(s) => crate::value::UArc::strong_count(s),
         Value::Func(f) => Arc::strong_count(f),
         _ => 0,
     }

@@ -131,7 +131,7 @@ pub fn bad_arg(name: &str, what: &str, got: &Value) -> MemoError {
 pub(crate) fn int_str(n: i64) -> Value {
     let mut s = String::with_capacity(int_len(n));
     push_int(&mut s, n);
-    Value::Str(Arc::new(crate::value::StrObj { s, ascii: true, hash: Default::default() }))
+    Value::Str(crate::value::UArc::new(crate::value::StrObj { s, ascii: true, hash: Default::default() }))
 }
 
 /// The length of `n` in decimal, sign included: from the bit length, as

@@ -238,7 +238,7 @@ pub fn update_path(target: &mut Value, path: &mut [Key], op: Option<BinOp>, v: V
                 let o = o.clone();
                 return update_through(&o, rest, op, v, cx);
             }
-            let lm = crate::value::unique::make_mut(l);
+            let lm = crate::value::make_mut(l);
             lm.hash = Default::default();
             let slot = lm.items.get_mut(idx).expect("index checked above");
             update_path(slot, rest, op, v, cx)?;
@@ -253,12 +253,16 @@ pub fn update_path(target: &mut Value, path: &mut [Key], op: Option<BinOp>, v: V
                 Key::Field(f) => Value::str(f.as_str()),
             };
             ops::check_key(&key)?;
-            if let (Some(Value::Obj(o)), false) = (m.map.get(&key), rest.is_empty()) {
-                // `m[k].f = v`: the object changes, the map does not.
-                let o = o.clone();
-                return update_through(&o, rest, op, v, cx);
+            if !rest.is_empty() {
+                if let Some(Value::Obj(o)) = m.map.get(&key) {
+                    // `m[k].f = v`: the object changes, the map does not.
+                    // (Looked up only when the path goes on: `m[k] = v`
+                    // searches the map once, below.)
+                    let o = o.clone();
+                    return update_through(&o, rest, op, v, cx);
+                }
             }
-            let mm = crate::value::unique::make_mut(m);
+            let mm = crate::value::make_mut(m);
             mm.hash = Default::default();
             if rest.is_empty()
                 && op.is_none()
@@ -306,7 +310,7 @@ pub fn update_path(target: &mut Value, path: &mut [Key], op: Option<BinOp>, v: V
                 let o = o.clone();
                 return update_through(&o, rest, op, v, cx);
             }
-            let sm = crate::value::unique::make_mut(s);
+            let sm = crate::value::make_mut(s);
             sm.hash = Default::default();
             update_path(&mut sm.fields[i], rest, op, v, cx)?;
             sm.may_mutate |= sm.fields[i].may_mutate();

@@ -5,7 +5,6 @@ use crate::error::{MemoError, Result};
 use crate::value::meter::defer_bytes;
 use crate::value::{check_child, values_equal, ListObj, StrObj, Value};
 use std::cmp::Ordering;
-use std::sync::Arc;
 
 /// `x op y` on two ints, when the result is an int or bool that needs no
 /// error (no overflow, no division by zero or negative divisor): the
@@ -82,7 +81,11 @@ fn repeat(seq: &Value, n: i64, max: usize) -> Result<Value> {
             if len > max as u64 {
                 return Err(too_large("string", len.min(usize::MAX as u64) as usize, max));
             }
-            Ok(Value::Str(Arc::new(StrObj { s: s.s.repeat(n as usize), ascii: s.ascii, hash: Default::default() })))
+            Ok(Value::Str(crate::value::UArc::new(StrObj {
+                s: s.s.repeat(n as usize),
+                ascii: s.ascii,
+                hash: Default::default(),
+            })))
         }
         Value::List(l) => {
             let len = (l.items.len() as u64).saturating_mul(n);
@@ -95,7 +98,7 @@ fn repeat(seq: &Value, n: i64, max: usize) -> Result<Value> {
             }
             let depth = if items.is_empty() { 1 } else { l.depth };
             let may_mutate = l.may_mutate && !items.is_empty();
-            Ok(Value::List(Arc::new(ListObj { items: items.into(), may_mutate, depth, hash: Default::default() })))
+            Ok(Value::List(crate::value::UArc::new(ListObj { items: items.into(), may_mutate, depth, hash: Default::default() })))
         }
         _ => unreachable!("repeat of a list or string"),
     }
@@ -306,14 +309,14 @@ pub fn binary_owned(op: BinOp, a: Value, b: Value, max: usize) -> std::result::R
                     return Err((Value::Str(x), too_large("string", len, max)));
                 }
                 // The bytes copied count against the budget (`meter::defer`).
-                if let Some(xm) = crate::value::unique::get_mut(&mut x) {
+                if let Some(xm) = crate::value::UArc::get_mut(&mut x) {
                     defer_bytes(y.s.len());
                     xm.s.push_str(&y.s);
                     xm.ascii &= y.ascii;
                     xm.hash = Default::default();
                     return Ok(Value::Str(x));
                 }
-                match crate::value::unique::get_mut(&mut y) {
+                match crate::value::UArc::get_mut(&mut y) {
                     // `"k" + str(i)`: the right operand is a fresh string
                     // with room for the left one in front of it.
                     Some(ym) if ym.s.capacity() - ym.s.len() >= x.s.len() => {
@@ -328,7 +331,7 @@ pub fn binary_owned(op: BinOp, a: Value, b: Value, max: usize) -> std::result::R
                         let mut s = String::with_capacity(len);
                         s.push_str(&x.s);
                         s.push_str(&y.s);
-                        Ok(Value::Str(Arc::new(StrObj { s, ascii: x.ascii && y.ascii, hash: Default::default() })))
+                        Ok(Value::Str(crate::value::UArc::new(StrObj { s, ascii: x.ascii && y.ascii, hash: Default::default() })))
                     }
                 }
             }
@@ -338,7 +341,7 @@ pub fn binary_owned(op: BinOp, a: Value, b: Value, max: usize) -> std::result::R
                     return Err((Value::List(x), too_large("list", len, max)));
                 }
                 crate::value::meter::defer(y.items.len() as u64);
-                let xm: &mut ListObj = crate::value::unique::make_mut(&mut x);
+                let xm: &mut ListObj = crate::value::make_mut(&mut x);
                 xm.items.append(&y.items);
                 xm.may_mutate |= y.may_mutate;
                 xm.depth = xm.depth.max(y.depth);
@@ -359,12 +362,12 @@ pub fn binary_owned(op: BinOp, a: Value, b: Value, max: usize) -> std::result::R
 /// `push`'s work: appends `v` to the list `l` holds, in place when `l` is
 /// its only owner. Also run straight on a variable by `xs = push(xs, v)`.
 #[inline]
-pub(crate) fn push_onto(l: &mut Arc<ListObj>, v: Value, max: usize) -> Result<()> {
+pub(crate) fn push_onto(l: &mut crate::value::UArc<ListObj>, v: Value, max: usize) -> Result<()> {
     if l.items.len() >= max {
         return Err(too_large("list", l.items.len() + 1, max));
     }
     check_child(&v)?;
-    let lm = crate::value::unique::make_mut(l);
+    let lm = crate::value::make_mut(l);
     lm.note_child(&v);
     lm.items.push_back(v);
     Ok(())

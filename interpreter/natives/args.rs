@@ -6,7 +6,6 @@
 use crate::error::{MemoError, Result};
 use crate::interp::Interp;
 use crate::value::{StrObj, Value};
-use std::sync::Arc;
 
 /// Argument `i` as a number (an int or a float, not a bool).
 pub fn num(name: &str, args: &[Value], i: usize) -> Result<f64> {
@@ -26,7 +25,7 @@ pub fn int(name: &str, args: &[Value], i: usize) -> Result<i64> {
 }
 
 /// Argument `i` as a string.
-pub fn str<'a>(name: &str, args: &'a [Value], i: usize) -> Result<&'a Arc<StrObj>> {
+pub fn str<'a>(name: &str, args: &'a [Value], i: usize) -> Result<&'a crate::value::UArc<StrObj>> {
     match &args[i] {
         Value::Str(s) => Ok(s),
         other => Err(MemoError::new("TypeError", format!("{name}() expects a str{}, got {}", nth(i), other.type_name()))),

@@ -19,7 +19,6 @@ use crate::interp::ops::{check_key, too_large};
 use crate::interp::Interp;
 use crate::value::{check_child, cmp_in, equal_in, ListBuilder, ListItems, ListObj, MapObj, RangeObj, StrObj, Value};
 use std::cmp::Ordering;
-use std::sync::Arc;
 
 pub const NATIVES: &[(&str, Builtin)] = &[
     ("push", push),
@@ -51,7 +50,7 @@ fn take(v: &mut Value) -> Value {
     std::mem::replace(v, Value::None)
 }
 
-fn take_list(name: &str, args: &mut [Value], i: usize) -> Result<Arc<ListObj>> {
+fn take_list(name: &str, args: &mut [Value], i: usize) -> Result<crate::value::UArc<ListObj>> {
     match take(&mut args[i]) {
         Value::List(l) => Ok(l),
         other => Err(bad_arg(name, "a list", &other)),
@@ -60,7 +59,7 @@ fn take_list(name: &str, args: &mut [Value], i: usize) -> Result<Arc<ListObj>> {
 
 fn new_list(items: ListItems, may_mutate: bool) -> Value {
     let depth = items.iter().map(Value::nesting).max().unwrap_or(0) + 1;
-    Value::List(Arc::new(ListObj { items, may_mutate, depth, hash: Default::default() }))
+    Value::List(crate::value::UArc::new(ListObj { items, may_mutate, depth, hash: Default::default() }))
 }
 
 fn int_arg(name: &str, v: &Value, what: &str) -> Result<i64> {
@@ -88,10 +87,10 @@ fn refresh_may_mutate(lm: &mut ListObj, removed: &Value) {
 /// Something iterable element by element: a list, a range or a string
 /// (its characters).
 pub(crate) enum Seq {
-    List(Arc<ListObj>),
+    List(crate::value::UArc<ListObj>),
     /// start, exclusive end (an i128 so that `..=i64::MAX` keeps its last element)
     Range(i64, i128),
-    Str(Arc<StrObj>),
+    Str(crate::value::UArc<StrObj>),
 }
 
 impl Seq {
@@ -175,7 +174,7 @@ fn pop(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
         other => return Err(bad_arg("pop", "a list", other)),
     }
     let mut l = take_list("pop", args, 0)?;
-    let lm = crate::value::unique::make_mut(&mut l);
+    let lm = crate::value::make_mut(&mut l);
     lm.hash = Default::default();
     if let Some(removed) = lm.items.pop_back() {
         refresh_may_mutate(lm, &removed);
@@ -209,7 +208,7 @@ fn insert(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
             check_child(&args[2])?;
             let mut l = take_list("insert", args, 0)?;
             let v = take(&mut args[2]);
-            let lm = crate::value::unique::make_mut(&mut l);
+            let lm = crate::value::make_mut(&mut l);
             lm.note_child(&v);
             lm.items.insert(idx, v);
             Ok(Value::List(l))
@@ -225,7 +224,7 @@ fn insert(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
             let Value::Map(mut m) = take(&mut args[0]) else { unreachable!("checked above") };
             let k = take(&mut args[1]);
             let v = take(&mut args[2]);
-            let mm: &mut MapObj = crate::value::unique::make_mut(&mut m);
+            let mm: &mut MapObj = crate::value::make_mut(&mut m);
             mm.note_child(&k);
             mm.note_child(&v);
             mm.map.insert(k, v);
@@ -244,7 +243,7 @@ fn remove(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
             let i = int_arg("remove", &args[1], "index")?;
             let idx = norm_index(i, l.items.len(), "list")?;
             let mut l = take_list("remove", args, 0)?;
-            let lm = crate::value::unique::make_mut(&mut l);
+            let lm = crate::value::make_mut(&mut l);
             lm.hash = Default::default();
             let removed = lm.items.remove(idx);
             refresh_may_mutate(lm, &removed);
@@ -258,7 +257,7 @@ fn remove(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
             }
             let Value::Map(mut m) = take(&mut args[0]) else { unreachable!("checked above") };
             let k = &args[1];
-            let mm: &mut MapObj = crate::value::unique::make_mut(&mut m);
+            let mm: &mut MapObj = crate::value::make_mut(&mut m);
             mm.hash = Default::default();
             if let Some(removed) = mm.map.remove(k) {
                 if mm.may_mutate && removed.may_mutate() {
@@ -273,7 +272,7 @@ fn remove(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
 
 // ----- maps -----
 
-fn map_arg<'a>(name: &str, v: &'a Value) -> Result<&'a Arc<MapObj>> {
+fn map_arg<'a>(name: &str, v: &'a Value) -> Result<&'a crate::value::UArc<MapObj>> {
     match v {
         Value::Map(m) => Ok(m),
         other => Err(bad_arg(name, "a map", other)),

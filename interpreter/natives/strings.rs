@@ -12,7 +12,6 @@ use crate::error::{MemoError, Result};
 use crate::interp::ops::too_large;
 use crate::interp::Interp;
 use crate::value::{StrObj, Value};
-use std::sync::Arc;
 
 pub const NATIVES: &[(&str, Builtin)] = &[
     ("split", split),
@@ -25,7 +24,7 @@ pub const NATIVES: &[(&str, Builtin)] = &[
 ];
 
 /// Argument `i` of `name`, which must be a string.
-fn str_arg<'a>(name: &str, args: &'a [Value], i: usize) -> Result<&'a Arc<StrObj>> {
+fn str_arg<'a>(name: &str, args: &'a [Value], i: usize) -> Result<&'a crate::value::UArc<StrObj>> {
     match &args[i] {
         Value::Str(s) => Ok(s),
         other => {
@@ -189,7 +188,7 @@ fn ascii_case(args: &mut [Value], name: &str, upper: bool) -> Result<Option<Valu
         return Ok(Some(std::mem::replace(&mut args[0], Value::None)));
     }
     let out = if upper { s.s.to_ascii_uppercase() } else { s.s.to_ascii_lowercase() };
-    Ok(Some(Value::Str(Arc::new(StrObj { s: out, ascii: true, hash: Default::default() }))))
+    Ok(Some(Value::Str(crate::value::UArc::new(StrObj { s: out, ascii: true, hash: Default::default() }))))
 }
 
 /// `trim(s)`: s without leading and trailing whitespace.

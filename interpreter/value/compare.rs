@@ -77,7 +77,7 @@ pub fn equal_in<M: Meter>(a: &Value, b: &Value, m: &mut M) -> Result<bool, M::Er
             Ok(x.s == y.s)
         }
         (Value::List(x), Value::List(y)) => {
-            if Arc::ptr_eq(x, y) {
+            if crate::value::UArc::ptr_eq(x, y) {
                 return Ok(true);
             }
             if x.items.len() != y.items.len() {
@@ -93,7 +93,7 @@ pub fn equal_in<M: Meter>(a: &Value, b: &Value, m: &mut M) -> Result<bool, M::Er
             Ok(true)
         }
         (Value::Map(x), Value::Map(y)) => {
-            if Arc::ptr_eq(x, y) {
+            if crate::value::UArc::ptr_eq(x, y) {
                 return Ok(true);
             }
             if x.map.len() != y.map.len() {
@@ -109,7 +109,7 @@ pub fn equal_in<M: Meter>(a: &Value, b: &Value, m: &mut M) -> Result<bool, M::Er
             Ok(true)
         }
         (Value::Struct(x), Value::Struct(y)) => {
-            if Arc::ptr_eq(x, y) {
+            if crate::value::UArc::ptr_eq(x, y) {
                 return Ok(true);
             }
             if x.ty != y.ty {
@@ -234,14 +234,14 @@ pub fn cmp_in<M: Meter>(this: &Value, other: &Value, m: &mut M) -> Result<Orderi
             cmp_bytes(a.s.as_bytes(), b.s.as_bytes())
         }
         (Value::List(a), Value::List(b)) => {
-            if Arc::ptr_eq(a, b) {
+            if crate::value::UArc::ptr_eq(a, b) {
                 return Ok(Ordering::Equal);
             }
             m.descend()?;
             return cmp_seq(a.iter(), b.iter(), m);
         }
         (Value::Map(a), Value::Map(b)) => {
-            if Arc::ptr_eq(a, b) {
+            if crate::value::UArc::ptr_eq(a, b) {
                 return Ok(Ordering::Equal);
             }
             m.descend()?;
@@ -250,7 +250,7 @@ pub fn cmp_in<M: Meter>(this: &Value, other: &Value, m: &mut M) -> Result<Orderi
         }
         (Value::Struct(a), Value::Struct(b)) => {
             let o = a.ty.name.cmp(&b.ty.name).then_with(|| a.ty.fields.cmp(&b.ty.fields));
-            if o != Ordering::Equal || Arc::ptr_eq(a, b) {
+            if o != Ordering::Equal || crate::value::UArc::ptr_eq(a, b) {
                 return Ok(o);
             }
             m.descend()?;

@@ -19,7 +19,6 @@ pub(crate) mod map;
 pub mod meter;
 pub mod object;
 mod types;
-pub(crate) mod unique;
 mod word;
 
 pub use compare::{cmp_in, equal_in, values_equal, TypeRank};
@@ -33,21 +32,29 @@ pub use word::{BoolWord, FloatWord};
 
 use std::sync::{Arc, OnceLock};
 
+/// The `Arc` of the payloads that are updated in place when unshared
+/// (strings, lists, maps, structs): `triomphe::Arc`, which has no weak
+/// count, so `UArc::get_mut`/`make_mut` decide "unshared" by one load of
+/// the strong count that nothing can race. (With `std::sync::Arc`, deciding
+/// it by loads is unsound: a host could upgrade a `Weak` of a payload in
+/// another thread between them; its own check is a compare-exchange.)
+pub use triomphe::Arc as UArc;
+
 /// A 32-byte blake3 digest.
 pub type Hash32 = [u8; 32];
 
-#[derive(Clone, Default)]
+#[derive(Default)]
 pub enum Value {
     #[default]
     None,
     Bool(BoolWord),
     Int(i64),
     Float(FloatWord),
-    Str(Arc<StrObj>),
-    List(Arc<ListObj>),
-    Map(Arc<MapObj>),
+    Str(UArc<StrObj>),
+    List(UArc<ListObj>),
+    Map(UArc<MapObj>),
     Range(Arc<RangeObj>),
-    Struct(Arc<StructObj>),
+    Struct(UArc<StructObj>),
     Func(Arc<Closure>),
     Native(Arc<NativeFn>),
     Cell(Arc<CellObj>),
@@ -58,6 +65,49 @@ pub enum Value {
 }
 
 const _: () = assert!(std::mem::size_of::<Value>() == 16);
+
+/// `UArc::make_mut` with its copy out of line, so that the in-place case
+/// (a load and a compare) inlines where triomphe's whole function did not.
+#[inline(always)]
+pub fn make_mut<T: Clone>(a: &mut UArc<T>) -> &mut T {
+    if !a.is_unique() {
+        unshare(a);
+    }
+    UArc::get_mut(a).expect("a fresh copy is unshared")
+}
+
+#[cold]
+#[inline(never)]
+fn unshare<T: Clone>(a: &mut UArc<T>) {
+    *a = UArc::new(T::clone(a));
+}
+
+/// Inlined everywhere: a copy is a tag test and, for a heap value, one
+/// increment. (Derived, it was a call since issue 17: the payloads are two
+/// kinds of `Arc` whose increments LLVM no longer folds into one arm, and
+/// the call made the closures around it save more registers; `lists` +4 %.)
+impl Clone for Value {
+    #[inline(always)]
+    fn clone(&self) -> Value {
+        match self {
+            Value::None => Value::None,
+            Value::Bool(b) => Value::Bool(*b),
+            Value::Int(n) => Value::Int(*n),
+            Value::Float(f) => Value::Float(*f),
+            Value::Str(a) => Value::Str(UArc::clone(a)),
+            Value::List(a) => Value::List(UArc::clone(a)),
+            Value::Map(a) => Value::Map(UArc::clone(a)),
+            Value::Range(a) => Value::Range(Arc::clone(a)),
+            Value::Struct(a) => Value::Struct(UArc::clone(a)),
+            Value::Func(a) => Value::Func(Arc::clone(a)),
+            Value::Native(a) => Value::Native(Arc::clone(a)),
+            Value::Cell(a) => Value::Cell(Arc::clone(a)),
+            Value::Type(a) => Value::Type(Arc::clone(a)),
+            Value::Object(a) => Value::Object(Arc::clone(a)),
+            Value::Obj(a) => Value::Obj(Arc::clone(a)),
+        }
+    }
+}
 
 /// A string; `ascii` lets indexing and `len` skip the UTF-8 walk.
 ///
@@ -152,7 +202,7 @@ impl ListObj {
         let items = self.items.slice(r);
         let may_mutate = self.may_mutate && items.iter().any(Value::may_mutate);
         let depth = if self.depth <= SHALLOW { self.depth } else { items.iter().map(Value::nesting).max().unwrap_or(0) + 1 };
-        Value::List(Arc::new(ListObj { items, may_mutate, depth, hash: OnceLock::new() }))
+        Value::List(crate::value::UArc::new(ListObj { items, may_mutate, depth, hash: OnceLock::new() }))
     }
 }
 
@@ -185,7 +235,7 @@ impl ListBuilder {
         if items.capacity() > items.len() + items.len() / 4 {
             items.shrink_to_fit();
         }
-        Value::List(Arc::new(ListObj { items: items.into(), may_mutate, depth: depth + 1, hash: OnceLock::new() }))
+        Value::List(crate::value::UArc::new(ListObj { items: items.into(), may_mutate, depth: depth + 1, hash: OnceLock::new() }))
     }
 }
 
@@ -303,7 +353,7 @@ impl Clone for StructObj {
 
 impl Value {
     pub fn str(s: impl Into<String>) -> Value {
-        Value::Str(Arc::new(StrObj::new(s.into())))
+        Value::Str(crate::value::UArc::new(StrObj::new(s.into())))
     }
 
     pub fn list(items: ListItems) -> Value {
@@ -314,7 +364,7 @@ impl Value {
                 depth = depth.max(v.nesting());
             }
         }
-        Value::List(Arc::new(ListObj { items, may_mutate, depth: depth + 1, hash: OnceLock::new() }))
+        Value::List(crate::value::UArc::new(ListObj { items, may_mutate, depth: depth + 1, hash: OnceLock::new() }))
     }
 
     pub fn list_from(items: Vec<Value>) -> Value {
@@ -324,7 +374,7 @@ impl Value {
     pub fn map(map: ValueMap) -> Value {
         let may_mutate = map.iter().any(|(k, v)| k.may_mutate() || v.may_mutate());
         let depth = map.iter().map(|(k, v)| k.nesting().max(v.nesting())).max().unwrap_or(0) + 1;
-        Value::Map(Arc::new(MapObj { map, may_mutate, depth, hash: OnceLock::new() }))
+        Value::Map(crate::value::UArc::new(MapObj { map, may_mutate, depth, hash: OnceLock::new() }))
     }
 
     pub fn range(start: i64, end: i64, inclusive: bool) -> Value {
@@ -334,7 +384,7 @@ impl Value {
     pub fn new_struct(ty: Arc<StructType>, fields: Box<[Value]>) -> Value {
         let may_mutate = fields.iter().any(Value::may_mutate);
         let depth = fields.iter().map(Value::nesting).max().unwrap_or(0) + 1;
-        Value::Struct(Arc::new(StructObj { ty, fields, may_mutate, depth, hash: OnceLock::new() }))
+        Value::Struct(crate::value::UArc::new(StructObj { ty, fields, may_mutate, depth, hash: OnceLock::new() }))
     }
 
     /// Nesting depth: 0 for scalars, 1 for a flat list, map or struct.

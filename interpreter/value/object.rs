@@ -483,9 +483,9 @@ pub fn share(v: &Value, me: Reader) {
     let mut seen: std::collections::HashSet<usize> = std::collections::HashSet::new();
     while let Some(v) = todo.pop() {
         let container = match &v {
-            Value::List(l) => Some(Arc::as_ptr(l) as *const u8 as usize),
-            Value::Map(m) => Some(Arc::as_ptr(m) as *const u8 as usize),
-            Value::Struct(s) => Some(Arc::as_ptr(s) as *const u8 as usize),
+            Value::List(l) => Some(crate::value::UArc::as_ptr(l) as *const u8 as usize),
+            Value::Map(m) => Some(crate::value::UArc::as_ptr(m) as *const u8 as usize),
+            Value::Struct(s) => Some(crate::value::UArc::as_ptr(s) as *const u8 as usize),
             Value::Func(f) => Some(Arc::as_ptr(f) as *const u8 as usize),
             _ => None,
         };
