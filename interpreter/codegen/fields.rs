@@ -178,7 +178,49 @@ pub(super) fn lower_set_path(root: Place, path: &[PathStep], op: Option<BinOp>, 
             }
         }
     }
+    if let (true, None, Place::Local(s), [PathStep::Index(k)]) = (spec::on(), op, root, path) {
+        return lower_set_item_local(s, k, value, span);
+    }
     lower_set_path_general(root, path, op, value, span)
+}
+
+/// `m[k] = v`, `xs[n] = v` on a local: an int or string key of a map, or
+/// an int index in range of a list, written in the local's slot without
+/// the general path's key array and context (`index::set_map_item`,
+/// `set_list_item`); anything else goes to `index::update_path` as the
+/// general code does. `v` runs before `k`, as in the general code.
+fn lower_set_item_local(s: u32, key: &Node, value: &Node, span: Span) -> Code {
+    let (key, value) = (lower(key), lower(value));
+    code(move |i| {
+        let v = value.run(i)?;
+        let k = super::path_key(i, &key, span)?;
+        let slot = i.bp + s as usize;
+        let max = i.config.max_collection_len;
+        let (k, v) = match (&mut i.stack[slot], k) {
+            (Value::Map(m), k) => match index::set_map_item(m, k, v, max) {
+                Ok(()) => return Ok(Value::None),
+                Err(back) => back,
+            },
+            (Value::List(l), Value::Int(n)) => match index::set_list_item(l, n, v) {
+                Ok(()) => return Ok(Value::None),
+                Err(v) => (Value::Int(n), v),
+            },
+            (_, k) => (k, v),
+        };
+        set_item_general(i, slot, k, v, span)
+    })
+}
+
+/// `slot[k] = v` by the general path.
+#[inline(never)]
+fn set_item_general(i: &mut Interp, slot: usize, k: Value, v: Value, span: Span) -> R {
+    let mut cx = index::PathCx { max: i.config.max_collection_len, me: i.reader(), wrote_object: false };
+    let r = index::update_path(&mut i.stack[slot], &mut [Key::Index(k)], None, v, &mut cx);
+    if cx.wrote_object {
+        i.cell_writes += 1;
+    }
+    r.map_err(|e| e.or_at(span))?;
+    Ok(Value::None)
 }
 
 fn lower_set_path_general(root: Place, path: &[PathStep], op: Option<BinOp>, value: &Node, span: Span) -> Code {

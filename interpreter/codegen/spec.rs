@@ -58,6 +58,12 @@ pub const LIST: &[(&str, &str, &str, &str)] = &[
         "`m[\"k\" + str(i)]` on a local: the key looked up from a stack buffer",
         "concat_chains",
     ),
+    (
+        "item assignment on a local",
+        "fields::lower_set_item_local",
+        "`m[k] = v`, `xs[n] = v` on a local: an int or string map key, or a list index in range, written in the slot (`index::set_map_item`, `set_list_item`); anything else by `index::update_path`",
+        "indexing",
+    ),
     ("record literal", "lower_record", "a map literal with distinct string-constant keys: built sorted", "record_literals"),
     (
         "push in place",

@@ -189,6 +189,52 @@ fn update_through(o: &Arc<MutObj>, rest: &mut [Key], op: Option<BinOp>, v: Value
     update_path(&mut target, rest, op, v, cx)
 }
 
+/// `m[k] = v` with an int or string key: one search, whether the key is
+/// new or not. (Only for keys equal to no other representation: `m[1.0]`
+/// must keep an existing key `1`.) The key and the value come back, the
+/// map untouched, when this does not apply (another key, a new key past
+/// the size limit, a value nested too deeply): the general path decides.
+#[inline]
+pub(crate) fn set_map_item(
+    m: &mut crate::value::UArc<crate::value::MapObj>,
+    key: Value,
+    v: Value,
+    max: usize,
+) -> std::result::Result<(), (Value, Value)> {
+    if !matches!(key, Value::Int(_) | Value::Str(_))
+        || crate::value::check_child(&v).is_err()
+        || !(m.map.len() < max || m.map.contains_key(&key))
+    {
+        return Err((key, v));
+    }
+    let facts = (v.may_mutate() || key.may_mutate(), v.nesting().max(key.nesting()));
+    let mm = crate::value::make_mut(m);
+    mm.hash = Default::default();
+    mm.map.insert(key, v);
+    mm.may_mutate |= facts.0;
+    mm.depth = mm.depth.max(facts.1 + 1);
+    Ok(())
+}
+
+/// `xs[n] = v` with `n` an int in range: the element replaced. The value
+/// comes back, the list untouched, when this does not apply (the general
+/// path reports the error).
+#[inline]
+pub(crate) fn set_list_item(
+    l: &mut crate::value::UArc<crate::value::ListObj>,
+    n: i64,
+    v: Value,
+) -> std::result::Result<(), Value> {
+    let Ok(idx) = norm_index(n, l.items.len(), "list") else { return Err(v) };
+    if crate::value::check_child(&v).is_err() {
+        return Err(v);
+    }
+    let lm = crate::value::make_mut(l);
+    lm.note_child(&v);
+    *lm.items.get_mut(idx).expect("index checked above") = v;
+    Ok(())
+}
+
 /// Sets `target[path] (op)= v`, updating in place where the value is
 /// unshared and copying (persistently) where it is shared. On error the
 /// target is left unchanged.
@@ -262,22 +308,16 @@ pub fn update_path(target: &mut Value, path: &mut [Key], op: Option<BinOp>, v: V
                     return update_through(&o, rest, op, v, cx);
                 }
             }
+            let (key, v) = if rest.is_empty() && op.is_none() {
+                match set_map_item(m, key, v, max) {
+                    Ok(()) => return Ok(()),
+                    Err(back) => back,
+                }
+            } else {
+                (key, v)
+            };
             let mm = crate::value::make_mut(m);
             mm.hash = Default::default();
-            if rest.is_empty()
-                && op.is_none()
-                && matches!(key, Value::Int(_) | Value::Str(_))
-                && (mm.map.len() < max || mm.map.contains_key(&key))
-            {
-                // `m[k] = v`: one search, whether the key is new or not.
-                // (Only for keys equal to no other representation: `m[1.0]`
-                // must keep an existing key `1`, so it takes the path below.)
-                let facts = (v.may_mutate() || key.may_mutate(), v.nesting().max(key.nesting()));
-                mm.map.insert(key, v);
-                mm.may_mutate |= facts.0;
-                mm.depth = mm.depth.max(facts.1 + 1);
-                return Ok(());
-            }
             // One lookup for an update, two for an insert (`get_mut` then
             // `insert`), never a third for the bookkeeping.
             let (may_mutate, depth) = match mm.map.get_mut(&key) {
