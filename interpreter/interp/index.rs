@@ -299,11 +299,11 @@ pub fn update_path(target: &mut Value, path: &mut [Key], op: Option<BinOp>, v: V
                 Key::Field(f) => Value::str(f.as_str()),
             };
             ops::check_key(&key)?;
-            if !rest.is_empty() {
+            if !rest.is_empty() && !m.is_unique() {
                 if let Some(Value::Obj(o)) = m.map.get(&key) {
-                    // `m[k].f = v`: the object changes, the map does not.
-                    // (Looked up only when the path goes on: `m[k] = v`
-                    // searches the map once, below.)
+                    // `m[k].f = v`: the object changes, the map does not
+                    // (and a shared map is not copied). An unshared map
+                    // is searched once, below.
                     let o = o.clone();
                     return update_through(&o, rest, op, v, cx);
                 }
@@ -322,6 +322,11 @@ pub fn update_path(target: &mut Value, path: &mut [Key], op: Option<BinOp>, v: V
             // `insert`), never a third for the bookkeeping.
             let (may_mutate, depth) = match mm.map.get_mut(&key) {
                 Some(slot) => {
+                    if let (Value::Obj(o), false) = (&*slot, rest.is_empty()) {
+                        // `m[k].f = v` on an unshared map (see above).
+                        let o = o.clone();
+                        return update_through(&o, rest, op, v, cx);
+                    }
                     update_path(slot, rest, op, v, cx)?;
                     (slot.may_mutate(), slot.nesting())
                 }
