@@ -113,8 +113,9 @@ impl Clone for Value {
 ///
 /// Only strings of `value_hash::LONG_STR` bytes or more memoize their
 /// digest, so the digest cell holds a box: 16 bytes in every string instead
-/// of 40, and an `Arc<StrObj>` is 64 bytes, not 80 (200,000 string keys:
-/// 3 MB less to allocate and for the kernel to zero).
+/// of 40: 24 bytes less per string allocation (200,000 string keys: 3 MB
+/// less to allocate and for the kernel to zero). `UArc`'s header is one
+/// count, 8 bytes less again than `std::sync::Arc`'s two.
 #[derive(Debug, Default)]
 pub struct StrObj {
     pub s: String,
