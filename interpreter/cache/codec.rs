@@ -405,6 +405,14 @@ mod tests {
             assert_eq!(r.remaining(), 0);
         }
         assert!(Reader::new(&[0xff; 11]).varint().is_err());
+        // Cut short: an error, not a number read past the end.
+        for cut in [&[0x80][..], &[0xff, 0xff], &[0xff; 9]] {
+            let e = Reader::new(cut).varint().unwrap_err();
+            assert!(e.to_string().contains("truncated"), "{e}");
+        }
+        // Two values in a row: the first one's length is consumed exactly.
+        let mut r = Reader::new(&[0xac, 0x02, 0x05]);
+        assert_eq!((r.varint().unwrap(), r.varint().unwrap(), r.remaining()), (300, 5, 0));
         assert!(Reader::new(&[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02]).varint().is_err());
     }
 }
