@@ -311,3 +311,43 @@ fn fns_cells_and_persist_false_stay_in_memory() {
     let r = memo(dir.path(), &["run", "app.memo"]);
     assert_eq!(r.stdout, "made fn\nmade cell\nmade p\n1 1 1\n");
 }
+
+/// The spinner is for a terminal: with stderr piped, a miss slower than
+/// the spinner's 0.5 s delay writes nothing but what the script does
+/// (`tests/spinner.rs` checks the terminal side).
+#[test]
+fn no_spinner_when_stderr_is_not_a_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "slow.memo", "cached fn slow(n) {\n  sleep(0.8)\n  n * 2\n}\nprint(slow(21))\n");
+    let r = memo(dir.path(), &["run", "--no-disk-cache", "slow.memo"]);
+    assert_eq!((r.code, r.stdout.as_str(), r.stderr.as_str()), (0, "42\n", ""));
+}
+
+/// `persist: false` holds when an entry is stored again after a hit (the
+/// hit of `a` whose callee `b` changed without changing its result stores
+/// `a` with its facts as they hold now): the database never gets a row
+/// for `a`, only for `b`. One engine runs the two versions, as a REPL
+/// session re-running its script does.
+#[test]
+fn an_entry_stored_again_after_a_hit_keeps_persist_false() {
+    use memo::{Cache, DiskStore, Engine, OutputBuffer};
+    let dir = tempfile::tempdir().unwrap();
+    let script = |b: &str| {
+        format!(
+            "cached fn b(x) {{ {b} }}\ncached(persist: false) fn a(x) {{\n  print(\"a runs\")\n  b(x) + 1\n}}\nprint(a(20))\n"
+        )
+    };
+    let out = OutputBuffer::new();
+    let cache = Cache::with_disk(DiskStore::open(dir.path(), 1 << 20).unwrap());
+    let mut engine = Engine::builder().cache(cache).output(out.clone()).build();
+    engine.run(&script("x * 2")).unwrap();
+    assert_eq!(out.take(), "a runs\n41\n");
+    // `b` changed, its result did not: `a` hits, and is stored again.
+    engine.run(&script("x + x")).unwrap();
+    assert_eq!(out.take(), "41\n");
+    drop(engine);
+    let c = db(dir.path());
+    let mut st = c.prepare("SELECT fn FROM entries ORDER BY fn").unwrap();
+    let fns: Vec<String> = st.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+    assert_eq!(fns, ["b", "b"], "one row per version of `b`, none for `a`");
+}

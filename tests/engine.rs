@@ -631,3 +631,48 @@ fn host_natives_declare_inputs_and_impurity() {
     assert!(warnings.contains("cached fn `uses_dice` called dice(), whose result changes by itself"), "{warnings}");
     assert_eq!(warnings.matches("called dice()").count(), 1, "once, on the miss: {warnings}");
 }
+
+/// `run_stats` counts this engine's cached calls since the last reset:
+/// a miss per new argument, a hit per repeat (what the REPL's per-input
+/// line shows).
+#[test]
+fn run_stats_count_hits_and_misses_since_the_last_reset() {
+    let (mut engine, out) = engine_with_output();
+    let script = "cached fn sq(x) { x * x }\nprint(sq(2), sq(3), sq(2), sq(2), sq(4))";
+    engine.run(script).unwrap();
+    assert_eq!(out.take(), "4 9 4 4 16\n");
+    let s = engine.run_stats();
+    assert_eq!((s.hits, s.misses), (2, 3));
+    engine.reset();
+    // The cache outlives the reset: every call hits now.
+    engine.run(script).unwrap();
+    let s = engine.run_stats();
+    assert_eq!((s.hits, s.misses), (5, 0));
+}
+
+/// A limit met while memo hashes a cached fn's result (to check it for
+/// mutation later: a list holding a cell) is reported as that limit, not
+/// as an unhashable value. Operation limits from where the body fails to
+/// where the whole run fits are tried; those that stop the run at the call
+/// (the body ran, the hash did not finish) must say `LimitError`.
+#[test]
+fn a_limit_met_while_hashing_a_result_is_a_limit_error() {
+    let script = "cached fn big(n) {\n  let xs = list(0..n)\n  push(xs, cell(0))\n}\nprint(len(big(200000)))\n";
+    let mut at_the_call = 0;
+    for ops in (50_000..2_000_000).step_by(25_000) {
+        let out = OutputBuffer::new();
+        let mut engine = Engine::builder().max_ops(ops).output(out.clone()).build();
+        match engine.run(script) {
+            Ok(_) => {
+                assert_eq!(out.take(), "200001\n");
+                break;
+            }
+            Err(e) if e.line() == Some(5) => {
+                at_the_call += 1;
+                assert_eq!((e.kind(), e.message()), ("LimitError", format!("operation limit of {ops} exceeded").as_str()));
+            }
+            Err(e) => assert_eq!(e.kind(), "LimitError", "{}", e.render()),
+        }
+    }
+    assert!(at_the_call > 0, "some limit stops the run while the result is hashed");
+}
