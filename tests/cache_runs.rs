@@ -351,3 +351,27 @@ fn an_entry_stored_again_after_a_hit_keeps_persist_false() {
     let fns: Vec<String> = st.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
     assert_eq!(fns, ["b", "b"], "one row per version of `b`, none for `a`");
 }
+
+/// Earlier results are verified one by one: `f`'s earlier result holding
+/// (its param flipped back) says nothing about `g`'s, whose param took a
+/// third value (each earlier result's verification is remembered under a
+/// key of its own).
+#[test]
+fn earlier_results_of_two_fns_are_verified_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "o.memo",
+        "cached fn f() {\n  print(\"f runs\")\n  param(\"p\", 0) * 10\n}\ncached fn g() {\n  print(\"g runs\")\n  param(\"q\", 0) * 100\n}\nprint(f(), g())\n",
+    );
+    let run = |p: &str, q: &str| {
+        let r = memo(dir.path(), &["run", "--set", &format!("p={p}"), "--set", &format!("q={q}"), "o.memo"]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        r.stdout
+    };
+    assert_eq!(run("1", "1"), "f runs\ng runs\n10 100\n");
+    assert_eq!(run("2", "2"), "f runs\ng runs\n20 200\n");
+    // `f`'s earlier result (p = 1) holds again; `g`'s (q = 1) does not.
+    assert_eq!(run("1", "3"), "g runs\n10 300\n");
+    assert_eq!(run("2", "1"), "20 100\n");
+}
