@@ -676,3 +676,38 @@ fn a_limit_met_while_hashing_a_result_is_a_limit_error() {
     }
     assert!(at_the_call > 0, "some limit stops the run while the result is hashed");
 }
+
+/// A cached fn returning a value with an object of a type without a hash
+/// inside (so its result cannot be checked for mutation) is refused, and
+/// the message names that type, found inside lists, maps and structs,
+/// past objects of types that do hash.
+#[test]
+fn an_unhashable_result_names_the_type_inside_it() {
+    let (mut engine, out) = engine_with_output();
+    let hashable = engine.register_type::<Handle>("Handle", Some(|h: &Handle| h.id.to_le_bytes().to_vec()));
+    let opaque = engine.register_type::<Handle>("Opaque", None);
+    engine.register_fn("handle", move |id: i64| hashable.wrap(Handle { id: id as u32 }));
+    engine.register_fn("opaque", move |id: i64| opaque.wrap(Handle { id: id as u32 }));
+    engine
+        .run(
+            r#"
+            struct P { a, b }
+            cached fn in_list() { [handle(1), [opaque(2)]] }
+            cached fn in_map() { {"a": handle(1), "b": {"c": opaque(2)}} }
+            cached fn in_struct() { P(handle(1), P(0, opaque(2))) }
+            for f in [in_list, in_map, in_struct] {
+              try { f() } catch e { print(e["kind"], e["message"]) }
+            }
+            "#,
+        )
+        .unwrap();
+    let text = out.take();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    for (line, f) in lines.iter().zip(["in_list", "in_map", "in_struct"]) {
+        assert!(
+            line.starts_with(&format!("UnhashableTypeError cached fn `{f}` returned a `Opaque`, which has no hash")),
+            "{line}"
+        );
+    }
+}

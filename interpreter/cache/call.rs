@@ -393,8 +393,8 @@ fn unhashable_type(v: &Value) -> Option<String> {
         Value::List(l) => l.iter().find_map(unhashable_type),
         Value::Map(m) => m.map.iter().find_map(|(k, v)| unhashable_type(k).or_else(|| unhashable_type(v))),
         Value::Struct(s) => s.fields.iter().find_map(unhashable_type),
-        // (Only a message: objects, and their cycles, are not looked into.)
-        Value::Cell(_) | Value::Obj(_) => None,
+        // (Only a message: cells and objects, and their cycles, are not
+        // looked into.)
         _ => None,
     }
 }
