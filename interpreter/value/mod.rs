@@ -514,8 +514,8 @@ impl Value {
         Value::Float(FloatWord::new(x))
     }
 
-    /// A clone that copies scalars inline (one tag test instead of the
-    /// derived `clone`'s jump over every variant).
+    /// A clone that copies scalars inline (one tag test instead of
+    /// `clone`'s match over every variant).
     #[inline(always)]
     pub fn clone_fast(&self) -> Value {
         if self.is_scalar() {
