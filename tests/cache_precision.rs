@@ -89,6 +89,32 @@ fn a_rewritten_file_is_a_miss_even_with_the_same_size_and_mtime_window() {
     assert!(r.stderr.contains("cannot read `data.txt`"), "{}", r.stderr);
 }
 
+/// Sets `name`'s modification time to `secs` from the Unix epoch (negative:
+/// before it).
+fn set_mtime(dir: &Path, name: &str, secs: i64) {
+    use std::time::{Duration, UNIX_EPOCH};
+    let d = Duration::from_secs(secs.unsigned_abs());
+    let t = if secs < 0 { UNIX_EPOCH - d } else { UNIX_EPOCH + d };
+    std::fs::File::options().write(true).open(dir.join(name)).unwrap().set_modified(t).unwrap();
+}
+
+#[test]
+fn a_file_dated_before_1970_is_told_from_its_mirror_date() {
+    // Size, inode and device stay the same and the mtime is far from now
+    // (so the stat is trusted): only the sign of the mtime tells the two
+    // versions apart (cargo-mutants: `Stat::of` without its minus).
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "app.memo", LOAD);
+    write(dir.path(), "data.txt", "aaaa");
+    set_mtime(dir.path(), "data.txt", -1_000_000_000);
+    run_app(dir.path(), &[], "  load runs\naaaa\n");
+    run_app(dir.path(), &[], "aaaa\n");
+    write(dir.path(), "data.txt", "bbbb");
+    set_mtime(dir.path(), "data.txt", 1_000_000_000);
+    let r = run_app(dir.path(), &[], "  load runs\nbbbb\n");
+    assert!(explained(&r).contains(&"explain: miss load(\"data.txt\"): file \"data.txt\" changed".to_string()), "{}", r.stderr);
+}
+
 #[test]
 fn csv_exists_mtime_and_params_are_dependencies() {
     let dir = tempfile::tempdir().unwrap();
