@@ -94,7 +94,10 @@ fn a_rewritten_file_is_a_miss_even_with_the_same_size_and_mtime_window() {
 fn set_mtime(dir: &Path, name: &str, secs: i64) {
     use std::time::{Duration, UNIX_EPOCH};
     let d = Duration::from_secs(secs.unsigned_abs());
-    let t = if secs < 0 { UNIX_EPOCH - d } else { UNIX_EPOCH + d };
+    set_mtime_to(dir, name, if secs < 0 { UNIX_EPOCH - d } else { UNIX_EPOCH + d });
+}
+
+fn set_mtime_to(dir: &Path, name: &str, t: std::time::SystemTime) {
     std::fs::File::options().write(true).open(dir.join(name)).unwrap().set_modified(t).unwrap();
 }
 
@@ -188,9 +191,36 @@ print(total())
 "#,
     );
     assert_eq!(memo(dir.path(), &["run", "--no-disk-cache", "setup.memo"]).code, 0);
+    // Written an hour ago: its stat is trusted, and the next run hits (a
+    // database is checked by its stat alone, so a stat taken for racy
+    // would make every run a miss).
+    set_mtime(dir.path(), "app.db", unix_now() - 3600);
     run_app(dir.path(), &[], "  total runs\n1\n");
+    run_app(dir.path(), &[], "1\n");
     assert_eq!(memo(dir.path(), &["run", "--no-disk-cache", "--set", "v=5", "setup.memo"]).code, 0);
     run_app(dir.path(), &[], "  total runs\n6\n");
+}
+
+/// Seconds since the Unix epoch.
+fn unix_now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
+}
+
+#[test]
+fn a_file_read_in_its_mtime_tick_is_compared_by_content() {
+    // A file read right after it was written may change again within the
+    // same mtime tick: the second version has the same size, inode and
+    // mtime (set here explicitly), and only its content tells it apart.
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "app.memo", LOAD);
+    let t = std::time::SystemTime::now();
+    write(dir.path(), "data.txt", "aaaa");
+    set_mtime_to(dir.path(), "data.txt", t);
+    run_app(dir.path(), &[], "  load runs\naaaa\n");
+    write(dir.path(), "data.txt", "bbbb");
+    set_mtime_to(dir.path(), "data.txt", t);
+    let r = run_app(dir.path(), &[], "  load runs\nbbbb\n");
+    assert!(explained(&r).contains(&"explain: miss load(\"data.txt\"): file \"data.txt\" changed".to_string()), "{}", r.stderr);
 }
 
 // ----- cached callees: early cutoff -----
