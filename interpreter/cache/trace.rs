@@ -403,6 +403,8 @@ fn check_file(f: &FileFact) -> std::result::Result<(), String> {
         FileWhat::Mtime => match (now, f.stat) {
             (Some(a), Some(b)) if a.mtime_ns == b.mtime_ns => Ok(()),
             (None, None) => Ok(()),
+            (Some(_), None) => Err(format!("file \"{shown}\" was created")),
+            (None, Some(_)) => Err(format!("file \"{shown}\" was removed")),
             _ => Err(format!("file \"{shown}\" was modified")),
         },
         FileWhat::Stat => match (now, f.stat) {

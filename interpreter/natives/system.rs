@@ -164,6 +164,17 @@ fn read_file(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
 /// budget and the memory limit before the next, so that a file that never
 /// ends (`/dev/zero`, a pipe) stops at the limit.
 pub(crate) fn read_bounded(interp: &mut Interp, name: &str, path: &str) -> Result<Vec<u8>> {
+    let r = read_bounded_inner(interp, name, path);
+    if r.is_err() {
+        // A cached fn may catch the failure (`try`): it depends on the file
+        // all the same, so that creating or fixing it is a miss. (On
+        // success the caller records the content it read.)
+        note_file(interp, Path::new(path), FileWhat::Content, None);
+    }
+    r
+}
+
+fn read_bounded_inner(interp: &mut Interp, name: &str, path: &str) -> Result<Vec<u8>> {
     use std::io::Read;
     let max = interp.config.max_collection_len;
     let mut file = std::fs::File::open(path).map_err(|e| io_error("read", path, &e))?;
@@ -225,8 +236,11 @@ fn file_mtime(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     arity("file_mtime", args, 1, 1)?;
     need_fs(interp, "file_mtime")?;
     let path = path_arg("file_mtime", args)?;
-    let t = std::fs::metadata(path).and_then(|m| m.modified()).map_err(|e| io_error("stat", path, &e))?;
+    let t = std::fs::metadata(path).and_then(|m| m.modified());
+    // Recorded whether or not the file is there (a `try` may catch the
+    // failure).
     note_file(interp, Path::new(path), FileWhat::Mtime, None);
+    let t = t.map_err(|e| io_error("stat", path, &e))?;
     Ok(Value::float(epoch_secs(t)))
 }
 
