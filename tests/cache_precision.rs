@@ -161,6 +161,27 @@ print(m("x.csv"), c("x.csv"), t("x.csv"))
 }
 
 #[test]
+fn file_mtime_depends_on_the_mtime_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "app.memo",
+        "cached(suppress_warning: true) fn t(p) { print(\"  t runs\"); int(file_mtime(p)) }\nprint(t(\"f\"))\n",
+    );
+    write(dir.path(), "f", "one");
+    set_mtime(dir.path(), "f", 1_000_000_000);
+    run_app(dir.path(), &[], "  t runs\n1000000000\n");
+    run_app(dir.path(), &[], "1000000000\n");
+    // The content changes, the mtime does not: `t` read only the mtime.
+    write(dir.path(), "f", "two");
+    set_mtime(dir.path(), "f", 1_000_000_000);
+    run_app(dir.path(), &[], "1000000000\n");
+    set_mtime(dir.path(), "f", 1_000_000_100);
+    let r = run_app(dir.path(), &[], "  t runs\n1000000100\n");
+    assert!(explained(&r).contains(&"explain: miss t(\"f\"): file \"f\" was modified".to_string()), "{}", r.stderr);
+}
+
+#[test]
 fn csv_exists_mtime_and_params_are_dependencies() {
     let dir = tempfile::tempdir().unwrap();
     write(
