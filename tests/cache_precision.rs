@@ -508,6 +508,29 @@ fn a_file_edited_back_and_forth_hits_both_states() {
 }
 
 #[test]
+fn an_earlier_result_used_again_is_kept_before_older_ones() {
+    // An entry keeps four results, one per state of what its call read.
+    // One found among the earlier results becomes the newest again, so
+    // that the next new states drop results not used for longer (it was
+    // dropped by age of creation before: a spurious miss the differential
+    // test found at seed 211058).
+    let dir = tempfile::tempdir().unwrap();
+    let script = |states: &[&str]| {
+        let mut s = String::from("cached(suppress_warning: true) fn load(p) { print(\"  load runs\"); read_file(p) }\n");
+        for st in states {
+            s.push_str(&format!("write_file(\"d.txt\", \"{st}\")\nprint(load(\"d.txt\"))\n"));
+        }
+        s
+    };
+    write(dir.path(), "app.memo", &script(&["a", "b", "c"]));
+    run_app(dir.path(), &[], "  load runs\na\n  load runs\nb\n  load runs\nc\n");
+    write(dir.path(), "app.memo", &script(&["a", "d", "e", "a"]));
+    run_app(dir.path(), &[], "a\n  load runs\nd\n  load runs\ne\na\n");
+    // The same in a second run: every state is kept.
+    run_app(dir.path(), &[], "a\nd\ne\na\n");
+}
+
+#[test]
 fn one_param_read_with_two_defaults_is_two_facts() {
     // Found by the differential test: deduplicating the facts of a call's
     // subtree by (name, value) dropped the read whose default differs.

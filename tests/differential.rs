@@ -338,6 +338,8 @@ fn generator_covers_the_language_and_runs() {
         "read_file(\"",
         "exists(\"",
         "file_mtime(\"",
+        "try { int(trim(read_file(\"",
+        "} catch caught { ",
         "param(\"k0\"",
         "param(\"k2\"",
         "map([",

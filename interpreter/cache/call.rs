@@ -147,6 +147,9 @@ impl Interp {
             let Some(facts) = e.trace.clone() else { continue };
             let memo_key = older_memo_key(key, i);
             if let Verdict::Valid { cutoff, .. } = self.verify_entry(&memo_key, &facts, e.deep.as_deref()) {
+                if let Some(held) = &held {
+                    sess!(self).cache.promote_older(key, held, i);
+                }
                 let found = super::Hit {
                     value: e.value.clone(),
                     output_hash: e.output_hash,

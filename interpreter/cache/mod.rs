@@ -483,6 +483,28 @@ impl Cache {
         lock(&self.inner.store).entries.get(key).cloned()
     }
 
+    /// The earlier result `i` of the entry `held` (still the one at `key`)
+    /// was used: it becomes the entry's own result, and the others its
+    /// earlier ones, so that a new state drops the least recently used
+    /// result and not one just used. In memory only (the next store of the
+    /// key writes the new order through). Nothing when the entry was
+    /// replaced meanwhile.
+    fn promote_older(&self, key: &Key, held: &Entry, i: usize) {
+        let mut st = lock(&self.inner.store);
+        let Some(e) = st.entries.get(key) else { return };
+        if e.tick != held.tick {
+            return;
+        }
+        let Some(found) = e.older.as_ref().and_then(|o| o.get(i)).cloned() else { return };
+        let mut promoted = found.with_older(Some(e.clone()));
+        // The same tick: the entry keeps its place in the LRU order.
+        promoted.tick = held.tick;
+        st.entries.insert(*key, promoted);
+        // Earlier results are verified under their position (`older_memo_key`):
+        // the positions changed.
+        self.bump_generation();
+    }
+
     /// Drops this process's copy of an entry (the byte tiers keep theirs):
     /// the next lookup reads it from them again.
     fn forget_memory(&self, key: &Key, name: &Arc<str>) {

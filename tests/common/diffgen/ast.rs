@@ -68,6 +68,8 @@ pub enum Expr {
     /// `fn(v) { body }`, `cached fn(v) { body }` when the flag is set.
     Lambda(String, Box<Body>, bool),
     If(Box<Expr>, Box<Expr>, Box<Expr>),
+    /// `try { a } catch caught { b }`.
+    Try(Box<Expr>, Box<Expr>),
     /// A file's path: rendered as a string with the case's directory prefix.
     Path(String),
 }
@@ -188,6 +190,10 @@ impl Expr {
             Expr::Lambda(_, body, _) => body.walk_mut(f),
             Expr::If(c, a, b) => {
                 c.walk_mut(f);
+                a.walk_mut(f);
+                b.walk_mut(f);
+            }
+            Expr::Try(a, b) => {
                 a.walk_mut(f);
                 b.walk_mut(f);
             }

@@ -863,11 +863,23 @@ impl G {
         Expr::Path(self.rng.pick(&names).to_string())
     }
 
-    /// An expression reading a file (guarded by `exists`, so it never fails).
+    /// An expression reading a file: guarded by `exists`, or in a `try`
+    /// whose `catch` gives what the guard's `else` would (a read that
+    /// fails is a dependency too).
     fn file_expr(&mut self, ty: Ty) -> Expr {
         if self.w.files {
             return self.literal(&Cx::top(0), ty);
         }
+        let e = self.guarded_read(ty);
+        match e {
+            Expr::If(c, read, fallback) if matches!(&*c, Expr::Native("exists", _)) && self.rng.chance(35) => {
+                Expr::Try(read, fallback)
+            }
+            e => e,
+        }
+    }
+
+    fn guarded_read(&mut self, ty: Ty) -> Expr {
         match ty {
             Ty::Int if self.rng.chance(60) => {
                 let p = self.path(true);
@@ -1019,6 +1031,7 @@ impl G {
             Expr::Map(kv) => kv.iter().map(|(_, v)| self.expr_cost(v, me)).sum(),
             Expr::Lambda(_, b, _) => 12 * self.body_cost(b, me),
             Expr::If(c, a, b) => self.expr_cost(c, me) + self.expr_cost(a, me).max(self.expr_cost(b, me)),
+            Expr::Try(a, b) => self.expr_cost(a, me) + self.expr_cost(b, me),
         }
     }
 

@@ -194,6 +194,7 @@ impl R<'_> {
             Expr::If(c, a, b) => {
                 wrap(format!("if {} {{ {} }} else {{ {} }}", self.expr(c, true), self.expr(a, true), self.expr(b, true)))
             }
+            Expr::Try(a, b) => wrap(format!("try {{ {} }} catch caught {{ {} }}", self.expr(a, true), self.expr(b, true))),
             Expr::Path(name) => format!("\"{}{name}\"", self.style.dir),
         }
     }
@@ -201,7 +202,7 @@ impl R<'_> {
     /// An expression in front of `[..]` or `.f`.
     fn postfix(&self, e: &Expr) -> String {
         match e {
-            Expr::Bin(..) | Expr::Not(_) | Expr::Lambda(..) | Expr::If(..) => format!("({})", self.expr(e, true)),
+            Expr::Bin(..) | Expr::Not(_) | Expr::Lambda(..) | Expr::If(..) | Expr::Try(..) => format!("({})", self.expr(e, true)),
             _ => self.expr(e, true),
         }
     }

@@ -138,6 +138,7 @@ fn simpler(e: &Expr, alt: usize, rets: &[Ty]) -> Option<Expr> {
             Some(if alt == 0 { (**a).clone() } else { (**b).clone() })
         }
         Expr::If(_, a, b) => Some(if alt == 0 { (**a).clone() } else { (**b).clone() }),
+        Expr::Try(_, b) if alt == 0 => Some((**b).clone()),
         Expr::Not(a) if alt == 0 => Some((**a).clone()),
         Expr::Call(j, _) if alt == 0 => rets.get(*j).and_then(|t| plain(*t)),
         _ => None,
