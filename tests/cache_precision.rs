@@ -531,6 +531,23 @@ fn an_earlier_result_used_again_is_kept_before_older_ones() {
 }
 
 #[test]
+fn explain_tells_a_param_set_to_its_default_from_one_left_unset() {
+    // cargo-mutants on trace.rs: the wording of a changed param was
+    // untested ("its default" when `--set` no longer gives it).
+    const APP: &str = "cached fn scaled(x) { print(\"  scaled runs\"); x * param(\"k\", 1) }\nprint(scaled(10))\n";
+    let unset = tempfile::tempdir().unwrap();
+    write(unset.path(), "app.memo", APP);
+    run_app(unset.path(), &["--set", "k=3"], "  scaled runs\n30\n");
+    let r = run_app(unset.path(), &[], "  scaled runs\n10\n");
+    assert!(explained(&r).contains(&"explain: miss scaled(10): param \"k\" changed: 3 → its default".to_string()), "{}", r.stderr);
+    let set = tempfile::tempdir().unwrap();
+    write(set.path(), "app.memo", APP);
+    run_app(set.path(), &["--set", "k=3"], "  scaled runs\n30\n");
+    let r = run_app(set.path(), &["--set", "k=1"], "  scaled runs\n10\n");
+    assert!(explained(&r).contains(&"explain: miss scaled(10): param \"k\" changed: 3 → 1".to_string()), "{}", r.stderr);
+}
+
+#[test]
 fn one_param_read_with_two_defaults_is_two_facts() {
     // Found by the differential test: deduplicating the facts of a call's
     // subtree by (name, value) dropped the read whose default differs.
