@@ -360,6 +360,35 @@ fn editing_a_callee_reruns_the_caller_only_when_its_result_changed() {
 }
 
 #[test]
+fn a_recorded_call_whose_arguments_held_a_fn_is_checked_by_code() {
+    // On disk, a recorded call whose arguments held a fn keeps no
+    // arguments: it cannot be replayed, so a changed callee is a miss of
+    // the caller, and an unchanged one is checked by its entry
+    // (cargo-mutants on trace.rs: with that condition turned, the caller
+    // hit on the callee's old entry, or missed although nothing changed).
+    let dir = tempfile::tempdir().unwrap();
+    let app = |k: u32, b: &str| {
+        format!(
+            "cached(suppress_warning: true) fn apply(f, x) {{ f(x) * {k} }}\n\
+             cached(suppress_warning: true) fn b(x) {{ {b} }}\n\
+             cached(suppress_warning: true) fn outer(x) {{ print(\"  outer runs\"); apply(fn(v) {{ v + 1 }}, x) + b(x) }}\n\
+             print(outer(10))\n"
+        )
+    };
+    write(dir.path(), "app.memo", &app(2, "x * 2"));
+    run_app(dir.path(), &[], "  outer runs\n42\n");
+    run_app(dir.path(), &[], "42\n");
+    // `b` edited, its result the same: `apply`'s call, unchanged, is
+    // checked by its entry, and `outer` hits.
+    write(dir.path(), "app.memo", &app(2, "x + x"));
+    let r = run_app(dir.path(), &[], "42\n");
+    assert!(explained(&r).contains(&"explain: hit  outer(10) (b changed, its result did not)".to_string()), "{}", r.stderr);
+    write(dir.path(), "app.memo", &app(3, "x + x"));
+    let r = run_app(dir.path(), &[], "  outer runs\n53\n");
+    assert!(explained(&r).contains(&"explain: miss outer(10): code of `apply` changed".to_string()), "{}", r.stderr);
+}
+
+#[test]
 fn a_callee_that_assigns_state_gets_no_cutoff() {
     let dir = tempfile::tempdir().unwrap();
     let src = r#"
