@@ -389,6 +389,42 @@ fn a_recorded_call_whose_arguments_held_a_fn_is_checked_by_code() {
 }
 
 #[test]
+fn a_cached_lambda_called_by_a_cached_fn_is_checked_through_its_entry() {
+    // A cached fn held in a list is no global's cached fn: its code is
+    // in the caller's key, and the caller's recorded call is checked by
+    // the callee's entry — its facts, then its result (cargo-mutants on
+    // trace.rs: check_entry trusting either gave the old result).
+    const APP: &str = r#"
+cached(suppress_warning: true) fn h(p) { read_file(p) }
+let gs = [cached(suppress_warning: true) fn(p) { h(p) + "!" }]
+cached(suppress_warning: true) fn outer(p) { print("  outer runs"); gs[0](p) + "?" }
+if param("direct", false) { print(gs[0]("d.txt")) }
+print(outer("d.txt"))
+"#;
+    for direct in ["false", "true"] {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "app.memo", APP);
+        write(dir.path(), "d.txt", "a");
+        set_mtime(dir.path(), "d.txt", unix_now() - 3600);
+        let set = format!("direct={direct}");
+        let first = if direct == "true" { "a!\n  outer runs\na!?\n" } else { "  outer runs\na!?\n" };
+        run_app(dir.path(), &["--set", &set], first);
+        write(dir.path(), "d.txt", "b");
+        set_mtime(dir.path(), "d.txt", unix_now() - 1800);
+        // With `direct`, `g`'s entry is recomputed first (a new result under
+        // the same key); without, `outer`'s check finds its facts changed.
+        let then = if direct == "true" { "b!\n  outer runs\nb!?\n" } else { "  outer runs\nb!?\n" };
+        let r = run_app(dir.path(), &["--set", &set], then);
+        let why = if direct == "true" {
+            "explain: miss outer(\"d.txt\"): the result of <anonymous cached fn>(\"d.txt\") changed"
+        } else {
+            "explain: miss outer(\"d.txt\"): <anonymous cached fn>(\"d.txt\"): the result of h(\"d.txt\") changed"
+        };
+        assert!(explained(&r).iter().any(|l| l == why), "{why}\n{}", r.stderr);
+    }
+}
+
+#[test]
 fn a_callee_that_assigns_state_gets_no_cutoff() {
     let dir = tempfile::tempdir().unwrap();
     let src = r#"
