@@ -425,6 +425,33 @@ print(outer("d.txt"))
 }
 
 #[test]
+fn what_a_failing_callee_read_counts_for_the_caller_that_caught_it() {
+    // `b` fails, so it has no entry; `a` caught the failure, so its result
+    // depends on what `b` read (cargo-mutants on trace.rs: `adopt` doing
+    // nothing left `a`'s entry without the file).
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "app.memo",
+        r#"
+cached(suppress_warning: true) fn b(p) {
+    let t = read_file(p)
+    if t == "bad" { error("bad data") }
+    t
+}
+cached(suppress_warning: true) fn a(p) { print("  a runs"); try { b(p) } catch e { "caught: " + e["message"] } }
+print(a("d.txt"))
+"#,
+    );
+    write(dir.path(), "d.txt", "bad");
+    run_app(dir.path(), &[], "  a runs\ncaught: bad data\n");
+    run_app(dir.path(), &[], "caught: bad data\n");
+    write(dir.path(), "d.txt", "good");
+    let r = run_app(dir.path(), &[], "  a runs\ngood\n");
+    assert!(explained(&r).contains(&"explain: miss a(\"d.txt\"): file \"d.txt\" changed".to_string()), "{}", r.stderr);
+}
+
+#[test]
 fn a_callee_that_assigns_state_gets_no_cutoff() {
     let dir = tempfile::tempdir().unwrap();
     let src = r#"
