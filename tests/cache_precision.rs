@@ -449,6 +449,20 @@ print(a("d.txt"))
     write(dir.path(), "d.txt", "good");
     let r = run_app(dir.path(), &[], "  a runs\ngood\n");
     assert!(explained(&r).contains(&"explain: miss a(\"d.txt\"): file \"d.txt\" changed".to_string()), "{}", r.stderr);
+    // Back to the bad file (the first result holds again), then `b`'s
+    // message edited: `a` depends on the failing callee's code too
+    // (`note_code`).
+    write(dir.path(), "d.txt", "bad");
+    run_app(dir.path(), &[], "caught: bad data\n");
+    let app = std::fs::read_to_string(dir.path().join("app.memo")).unwrap();
+    write(dir.path(), "app.memo", &app.replace("bad data", "bad input"));
+    let r = run_app(dir.path(), &[], "  a runs\ncaught: bad input\n");
+    // (The reason given is the newest result's: its recorded call of `b`.)
+    assert!(
+        explained(&r).contains(&"explain: miss a(\"d.txt\"): b(\"d.txt\") failed while checking it: bad input".to_string()),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
