@@ -179,6 +179,11 @@ fn file_mtime_depends_on_the_mtime_alone() {
     set_mtime(dir.path(), "f", 1_000_000_100);
     let r = run_app(dir.path(), &[], "  t runs\n1000000100\n");
     assert!(explained(&r).contains(&"explain: miss t(\"f\"): file \"f\" was modified".to_string()), "{}", r.stderr);
+    // Removed: a miss that says so, and the call fails as it would uncached.
+    std::fs::remove_file(dir.path().join("f")).unwrap();
+    let r = memo(dir.path(), &["run", "--explain", "app.memo"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(explained(&r).contains(&"explain: miss t(\"f\"): file \"f\" was removed".to_string()), "{}", r.stderr);
 }
 
 #[test]
