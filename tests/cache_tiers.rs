@@ -101,6 +101,36 @@ fn two_processes_missing_the_same_key_run_the_body_once() {
 }
 
 #[test]
+fn a_lease_held_longer_than_its_ttl_is_renewed() {
+    // The holder computes for longer than a lease lasts unrenewed (10 s):
+    // its timer renews the lease, so the second process keeps waiting and
+    // then hits (cargo-mutants on tiers.rs: with `renew` doing nothing, the
+    // second process took the expired lease over and ran the body again).
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "app.memo", SLOW);
+    let a = spawn(dir.path(), &["run", "app.memo", "--set", "nap=13"], &[]);
+    let cache = dir.path().join(".memo-cache");
+    let t0 = Instant::now();
+    loop {
+        let leases = rusqlite::Connection::open_with_flags(cache.join("v3/cache.db"), rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .and_then(|c| c.query_row("SELECT count(*) FROM leases", [], |r| r.get::<_, i64>(0)));
+        if leases.is_ok_and(|n| n == 1) {
+            break;
+        }
+        assert!(t0.elapsed() < Duration::from_secs(20), "the first process never claimed the key");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let b = spawn(dir.path(), &["run", "app.memo", "--set", "nap=13"], &[]);
+    let (a, b) = (finish_within(a, 120), finish_within(b, 120));
+    for r in [&a, &b] {
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert!(r.stdout.ends_with("result 42\n"), "{}", r.stdout);
+    }
+    assert_eq!(a.stdout, "computing 21\nresult 42\n");
+    assert_eq!(b.stdout, "result 42\n", "the second process ran the body: {}", b.stderr);
+}
+
+#[test]
 fn a_lease_of_a_killed_process_blocks_nobody() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "app.memo", SLOW);
@@ -179,6 +209,27 @@ fn a_stale_persisted_entry_of_a_slow_fn_is_recomputed() {
 /// entry's row is the one the miss wrote. (Verifying such an entry took it
 /// for a replay and stored it again on every hit: a 200,000-row table was
 /// re-encoded by each run that hit it.)
+#[test]
+fn batched_writes_reach_the_database_while_the_cache_lives() {
+    // A cache in an embedding program is never flushed by hand: its timer
+    // writes the batched entries out (about every 100 ms), so that other
+    // processes see them while it lives (cargo-mutants on tiers.rs: the
+    // timer, or its flush, doing nothing went unseen).
+    use memo::{Cache, DiskStore, Engine, OutputBuffer};
+    let dir = tempfile::tempdir().unwrap();
+    let cache = Cache::with_disk(DiskStore::open(dir.path(), 1 << 20).unwrap());
+    let out = OutputBuffer::new();
+    let mut engine = Engine::builder().cache(cache).output(out.clone()).build();
+    engine.run("cached fn f(x) { x * 2 }\nprint(f(21))\n").unwrap();
+    assert_eq!(out.take(), "42\n");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while count(&db(dir.path()), "SELECT count(*) FROM entries") == 0 {
+        assert!(Instant::now() < deadline, "the entry never reached the database while the cache lived");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    drop(engine);
+}
+
 #[test]
 fn a_hit_whose_facts_hold_stores_nothing() {
     let dir = tempfile::tempdir().unwrap();

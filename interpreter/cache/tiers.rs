@@ -48,10 +48,11 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 const RETRY_FIRST: Duration = Duration::from_secs(1);
 const RETRY_MAX: Duration = Duration::from_secs(60);
 
-/// Nanoseconds since the first call (a clock that fits in an atomic).
+/// Nanoseconds since the first call (a clock that fits in an atomic; a
+/// retry time is this plus at least `RETRY_FIRST`, so never 0).
 fn now_nanos() -> u64 {
     static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
-    START.get_or_init(Instant::now).elapsed().as_nanos() as u64 + 1
+    START.get_or_init(Instant::now).elapsed().as_nanos() as u64
 }
 
 /// One tier and whether it works.
