@@ -354,15 +354,11 @@ impl Tiers {
         }
     }
 
-    /// Removes a function's entries (or all) from every tier; returns how
-    /// many the nearest tier had.
-    pub fn clear(&self, name: Option<&str>) -> u64 {
-        let mut first = None;
+    /// Removes a function's entries (or all) from every tier.
+    pub fn clear(&self, name: Option<&str>) {
         for s in self.shared.slots() {
-            let n = self.shared.run(&s, |t| t.clear(name));
-            first = first.or(n);
+            self.shared.run(&s, |t| t.clear(name));
         }
-        first.unwrap_or(0)
     }
 
     /// The key parts of the function's latest entry in a tier.
