@@ -231,6 +231,22 @@ fn batched_writes_reach_the_database_while_the_cache_lives() {
 }
 
 #[test]
+fn a_flush_makes_the_writes_so_far_visible_at_once() {
+    // `Cache::flush` (what `memo run` does before it exits) writes the
+    // batch out before it returns (cargo-mutants on tiers.rs: `flush`
+    // doing nothing was left to the timer and the drop).
+    use memo::{Cache, DiskStore, Engine, OutputBuffer};
+    let dir = tempfile::tempdir().unwrap();
+    let cache = Cache::with_disk(DiskStore::open(dir.path(), 1 << 20).unwrap());
+    let out = OutputBuffer::new();
+    let mut engine = Engine::builder().cache(cache.clone()).output(out.clone()).build();
+    engine.run("cached fn f(x) { x * 2 }\nprint(f(1), f(2), f(3))\n").unwrap();
+    cache.flush();
+    assert_eq!(count(&db(dir.path()), "SELECT count(*) FROM entries"), 3);
+    drop(engine);
+}
+
+#[test]
 fn a_hit_whose_facts_hold_stores_nothing() {
     let dir = tempfile::tempdir().unwrap();
     // `total`'s entry records a call of `load` (its deep facts hold, so no
