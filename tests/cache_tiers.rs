@@ -100,6 +100,21 @@ fn two_processes_missing_the_same_key_run_the_body_once() {
     assert_eq!(count(&db(&dir.path().join(".memo-cache")), "SELECT count(*) FROM leases"), 0);
 }
 
+/// Waits until a process holds a lease in the cache beside `dir`'s script.
+fn wait_for_a_lease(dir: &Path) {
+    let db = dir.join(".memo-cache/v3/cache.db");
+    let t0 = Instant::now();
+    loop {
+        let leases = rusqlite::Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .and_then(|c| c.query_row("SELECT count(*) FROM leases", [], |r| r.get::<_, i64>(0)));
+        if leases.is_ok_and(|n| n == 1) {
+            return;
+        }
+        assert!(t0.elapsed() < Duration::from_secs(20), "the first process never claimed the key");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 #[test]
 fn a_lease_held_longer_than_its_ttl_is_renewed() {
     // The holder computes for longer than a lease lasts unrenewed (10 s):
@@ -109,17 +124,7 @@ fn a_lease_held_longer_than_its_ttl_is_renewed() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "app.memo", SLOW);
     let a = spawn(dir.path(), &["run", "app.memo", "--set", "nap=13"], &[]);
-    let cache = dir.path().join(".memo-cache");
-    let t0 = Instant::now();
-    loop {
-        let leases = rusqlite::Connection::open_with_flags(cache.join("v3/cache.db"), rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .and_then(|c| c.query_row("SELECT count(*) FROM leases", [], |r| r.get::<_, i64>(0)));
-        if leases.is_ok_and(|n| n == 1) {
-            break;
-        }
-        assert!(t0.elapsed() < Duration::from_secs(20), "the first process never claimed the key");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_for_a_lease(dir.path());
     let b = spawn(dir.path(), &["run", "app.memo", "--set", "nap=13"], &[]);
     let (a, b) = (finish_within(a, 120), finish_within(b, 120));
     for r in [&a, &b] {
@@ -137,17 +142,7 @@ fn a_lease_of_a_killed_process_blocks_nobody() {
     // A param read inside the body is not part of the key: same key, long nap.
     let mut holder = spawn(dir.path(), &["run", "app.memo", "--set", "nap=30"], &[]);
     // Wait until it holds the lease, then kill it.
-    let cache = dir.path().join(".memo-cache");
-    let t0 = Instant::now();
-    loop {
-        let leases = rusqlite::Connection::open_with_flags(cache.join("v3/cache.db"), rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .and_then(|c| c.query_row("SELECT count(*) FROM leases", [], |r| r.get::<_, i64>(0)));
-        if leases.is_ok_and(|n| n == 1) {
-            break;
-        }
-        assert!(t0.elapsed() < Duration::from_secs(20), "the first process never claimed the key");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_for_a_lease(dir.path());
     holder.kill().unwrap();
     holder.wait().unwrap();
     let r = memo(dir.path(), &["run", "app.memo"]);
