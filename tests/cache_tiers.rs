@@ -200,21 +200,23 @@ fn a_stale_persisted_entry_of_a_slow_fn_is_recomputed() {
     assert_eq!(computed, 1, "the body ran {computed} times:\n{}{}\n{}{}", a.stdout, a.stderr, b.stdout, b.stderr);
 }
 
-/// A hit whose facts (here a file it read) still hold writes nothing: the
-/// entry's row is the one the miss wrote. (Verifying such an entry took it
-/// for a replay and stored it again on every hit: a 200,000-row table was
-/// re-encoded by each run that hit it.)
+/// An engine whose cache keeps its entries in `dir` (not flushed by hand),
+/// that cache, and the engine's output.
+fn engine_on_disk(dir: &Path) -> (memo::Engine, memo::Cache, memo::OutputBuffer) {
+    let cache = memo::Cache::with_disk(memo::DiskStore::open(dir, 1 << 20).unwrap());
+    let out = memo::OutputBuffer::new();
+    let engine = memo::Engine::builder().cache(cache.clone()).output(out.clone()).build();
+    (engine, cache, out)
+}
+
 #[test]
 fn batched_writes_reach_the_database_while_the_cache_lives() {
     // A cache in an embedding program is never flushed by hand: its timer
     // writes the batched entries out (about every 100 ms), so that other
     // processes see them while it lives (cargo-mutants on tiers.rs: the
     // timer, or its flush, doing nothing went unseen).
-    use memo::{Cache, DiskStore, Engine, OutputBuffer};
     let dir = tempfile::tempdir().unwrap();
-    let cache = Cache::with_disk(DiskStore::open(dir.path(), 1 << 20).unwrap());
-    let out = OutputBuffer::new();
-    let mut engine = Engine::builder().cache(cache).output(out.clone()).build();
+    let (mut engine, _, out) = engine_on_disk(dir.path());
     engine.run("cached fn f(x) { x * 2 }\nprint(f(21))\n").unwrap();
     assert_eq!(out.take(), "42\n");
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -230,17 +232,18 @@ fn a_flush_makes_the_writes_so_far_visible_at_once() {
     // `Cache::flush` (what `memo run` does before it exits) writes the
     // batch out before it returns (cargo-mutants on tiers.rs: `flush`
     // doing nothing was left to the timer and the drop).
-    use memo::{Cache, DiskStore, Engine, OutputBuffer};
     let dir = tempfile::tempdir().unwrap();
-    let cache = Cache::with_disk(DiskStore::open(dir.path(), 1 << 20).unwrap());
-    let out = OutputBuffer::new();
-    let mut engine = Engine::builder().cache(cache.clone()).output(out.clone()).build();
+    let (mut engine, cache, _) = engine_on_disk(dir.path());
     engine.run("cached fn f(x) { x * 2 }\nprint(f(1), f(2), f(3))\n").unwrap();
     cache.flush();
     assert_eq!(count(&db(dir.path()), "SELECT count(*) FROM entries"), 3);
     drop(engine);
 }
 
+/// A hit whose facts (here a file it read) still hold writes nothing: the
+/// entry's row is the one the miss wrote. (Verifying such an entry took it
+/// for a replay and stored it again on every hit: a 200,000-row table was
+/// re-encoded by each run that hit it.)
 #[test]
 fn a_hit_whose_facts_hold_stores_nothing() {
     let dir = tempfile::tempdir().unwrap();
