@@ -43,6 +43,12 @@ fn explained(r: &Run) -> Vec<String> {
     r.stderr.lines().filter(|l| l.starts_with("explain:")).map(String::from).collect()
 }
 
+/// `r`'s `explain:` lines include `line`.
+#[track_caller]
+fn assert_explains(r: &Run, line: &str) {
+    assert!(explained(r).iter().any(|l| l == line), "no line `{line}` in:\n{}", r.stderr);
+}
+
 /// Runs `app.memo` and checks the output.
 #[track_caller]
 fn run_app(dir: &Path, extra: &[&str], want_stdout: &str) -> Run {
@@ -77,7 +83,7 @@ fn a_rewritten_file_is_a_miss_even_with_the_same_size_and_mtime_window() {
     // content is compared, not only the stat.
     write(dir.path(), "data.txt", "bbbb");
     let r = run_app(dir.path(), &[], "  load runs\nbbbb\n");
-    assert!(explained(&r).contains(&"explain: miss load(\"data.txt\"): file \"data.txt\" changed".to_string()), "{}", r.stderr);
+    assert_explains(&r, "explain: miss load(\"data.txt\"): file \"data.txt\" changed");
     run_app(dir.path(), &[], "bbbb\n");
     // Rewritten with the same content: a hit (the content is the same).
     write(dir.path(), "data.txt", "bbbb");
@@ -118,7 +124,7 @@ fn a_file_dated_before_1970_is_told_from_its_mirror_date() {
     write(dir.path(), "data.txt", "bbbb");
     set_mtime(dir.path(), "data.txt", 1_000_000_000);
     let r = run_app(dir.path(), &[], "  load runs\nbbbb\n");
-    assert!(explained(&r).contains(&"explain: miss load(\"data.txt\"): file \"data.txt\" changed".to_string()), "{}", r.stderr);
+    assert_explains(&r, "explain: miss load(\"data.txt\"): file \"data.txt\" changed");
 }
 
 #[test]
@@ -143,7 +149,7 @@ print(m("x.csv"), c("x.csv"), t("x.csv"))
     let r = run_app(dir.path(), &[], "  m runs\n  c runs\n  t runs\na\n1\n 1 true\n");
     for f in ["m", "c", "t"] {
         let want = format!("explain: miss {f}(\"x.csv\"): file \"x.csv\" was created");
-        assert!(explained(&r).contains(&want), "{want}\n{}", r.stderr);
+        assert_explains(&r, &want);
     }
     run_app(dir.path(), &[], "a\n1\n 1 true\n");
     // Removed again: the results of the first run hold again.
@@ -156,7 +162,7 @@ print(m("x.csv"), c("x.csv"), t("x.csv"))
     set_mtime(dir.path(), "x.csv", unix_now() - 3600);
     let r = run_app(dir.path(), &[], "  m runs\n  c runs\n  t runs\nno file no csv true\n");
     // (Checked against the newest entry, the file's.)
-    assert!(explained(&r).contains(&"explain: miss m(\"x.csv\"): file \"x.csv\" changed".to_string()), "{}", r.stderr);
+    assert_explains(&r, "explain: miss m(\"x.csv\"): file \"x.csv\" changed");
     run_app(dir.path(), &[], "no file no csv true\n");
 }
 
@@ -178,12 +184,12 @@ fn file_mtime_depends_on_the_mtime_alone() {
     run_app(dir.path(), &[], "1000000000\n");
     set_mtime(dir.path(), "f", 1_000_000_100);
     let r = run_app(dir.path(), &[], "  t runs\n1000000100\n");
-    assert!(explained(&r).contains(&"explain: miss t(\"f\"): file \"f\" was modified".to_string()), "{}", r.stderr);
+    assert_explains(&r, "explain: miss t(\"f\"): file \"f\" was modified");
     // Removed: a miss that says so, and the call fails as it would uncached.
     std::fs::remove_file(dir.path().join("f")).unwrap();
     let r = memo(dir.path(), &["run", "--explain", "app.memo"]);
     assert_eq!(r.code, 1, "{}", r.stderr);
-    assert!(explained(&r).contains(&"explain: miss t(\"f\"): file \"f\" was removed".to_string()), "{}", r.stderr);
+    assert_explains(&r, "explain: miss t(\"f\"): file \"f\" was removed");
 }
 
 #[test]
@@ -290,7 +296,7 @@ print(rows())
     write(fresh.path(), "app.memo", ROWS);
     run_app(fresh.path(), &[], "  rows runs\n0\n");
     let r = run_app(fresh.path(), &[], "  rows runs\n0\n");
-    assert!(explained(&r).contains(&"explain: miss rows(): file \"x.db\" was created".to_string()), "{}", r.stderr);
+    assert_explains(&r, "explain: miss rows(): file \"x.db\" was created");
     // A database made beforehand (an hour old), then removed.
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "setup.memo", "execute(sqlite_open(\"x.db\"), \"create table t (a int)\")\n");
@@ -301,7 +307,7 @@ print(rows())
     run_app(dir.path(), &[], "0\n");
     std::fs::remove_file(dir.path().join("x.db")).unwrap();
     let r = run_app(dir.path(), &[], "  rows runs\n0\n");
-    assert!(explained(&r).contains(&"explain: miss rows(): file \"x.db\" was removed".to_string()), "{}", r.stderr);
+    assert_explains(&r, "explain: miss rows(): file \"x.db\" was removed");
 }
 
 /// Seconds since the Unix epoch.
@@ -323,7 +329,7 @@ fn a_file_read_in_its_mtime_tick_is_compared_by_content() {
     write(dir.path(), "data.txt", "bbbb");
     set_mtime_to(dir.path(), "data.txt", t);
     let r = run_app(dir.path(), &[], "  load runs\nbbbb\n");
-    assert!(explained(&r).contains(&"explain: miss load(\"data.txt\"): file \"data.txt\" changed".to_string()), "{}", r.stderr);
+    assert_explains(&r, "explain: miss load(\"data.txt\"): file \"data.txt\" changed");
 }
 
 // ----- cached callees: early cutoff -----
@@ -387,10 +393,10 @@ fn a_recorded_call_whose_arguments_held_a_fn_is_checked_by_code() {
     // checked by its entry, and `outer` hits.
     write(dir.path(), "app.memo", &app(2, "x + x"));
     let r = run_app(dir.path(), &[], "42\n");
-    assert!(explained(&r).contains(&"explain: hit  outer(10) (b changed, its result did not)".to_string()), "{}", r.stderr);
+    assert_explains(&r, "explain: hit  outer(10) (b changed, its result did not)");
     write(dir.path(), "app.memo", &app(3, "x + x"));
     let r = run_app(dir.path(), &[], "  outer runs\n53\n");
-    assert!(explained(&r).contains(&"explain: miss outer(10): code of `apply` changed".to_string()), "{}", r.stderr);
+    assert_explains(&r, "explain: miss outer(10): code of `apply` changed");
 }
 
 #[test]
@@ -425,7 +431,7 @@ print(outer("d.txt"))
         } else {
             "explain: miss outer(\"d.txt\"): <anonymous cached fn>(\"d.txt\"): the result of h(\"d.txt\") changed"
         };
-        assert!(explained(&r).iter().any(|l| l == why), "{why}\n{}", r.stderr);
+        assert_explains(&r, why);
     }
 }
 
@@ -453,7 +459,7 @@ print(a("d.txt"))
     run_app(dir.path(), &[], "caught: bad data\n");
     write(dir.path(), "d.txt", "good");
     let r = run_app(dir.path(), &[], "  a runs\ngood\n");
-    assert!(explained(&r).contains(&"explain: miss a(\"d.txt\"): file \"d.txt\" changed".to_string()), "{}", r.stderr);
+    assert_explains(&r, "explain: miss a(\"d.txt\"): file \"d.txt\" changed");
     // Back to the bad file (the first result holds again), then `b`'s
     // message edited: `a` depends on the failing callee's code too
     // (`note_code`).
@@ -463,11 +469,7 @@ print(a("d.txt"))
     write(dir.path(), "app.memo", &app.replace("bad data", "bad input"));
     let r = run_app(dir.path(), &[], "  a runs\ncaught: bad input\n");
     // (The reason given is the newest result's: its recorded call of `b`.)
-    assert!(
-        explained(&r).contains(&"explain: miss a(\"d.txt\"): b(\"d.txt\") failed while checking it: bad input".to_string()),
-        "{}",
-        r.stderr
-    );
+    assert_explains(&r, "explain: miss a(\"d.txt\"): b(\"d.txt\") failed while checking it: bad input");
 }
 
 #[test]
@@ -685,16 +687,12 @@ fn explain_tells_a_param_set_to_its_default_from_one_left_unset() {
     write(unset.path(), "app.memo", APP);
     run_app(unset.path(), &["--set", "k=3"], "  scaled runs\n30\n");
     let r = run_app(unset.path(), &[], "  scaled runs\n10\n");
-    assert!(
-        explained(&r).contains(&"explain: miss scaled(10): param \"k\" changed: 3 → its default".to_string()),
-        "{}",
-        r.stderr
-    );
+    assert_explains(&r, "explain: miss scaled(10): param \"k\" changed: 3 → its default");
     let set = tempfile::tempdir().unwrap();
     write(set.path(), "app.memo", APP);
     run_app(set.path(), &["--set", "k=3"], "  scaled runs\n30\n");
     let r = run_app(set.path(), &["--set", "k=1"], "  scaled runs\n10\n");
-    assert!(explained(&r).contains(&"explain: miss scaled(10): param \"k\" changed: 3 → 1".to_string()), "{}", r.stderr);
+    assert_explains(&r, "explain: miss scaled(10): param \"k\" changed: 3 → 1");
 }
 
 #[test]
