@@ -22,9 +22,9 @@
 //! identifier, two fields of one name) are refused. Any problem is an `Err`.
 
 use super::codec::{DecodeResult, Reader};
+use crate::value::map::Shape;
 use crate::value::{BuiltinType, ListObj, MapObj, StrObj, StructType, TypeValue, Value, ValueMap};
 use std::collections::HashMap;
-use std::rc::Rc;
 use std::sync::{Arc, OnceLock};
 
 const NONE: u8 = 0;
@@ -420,8 +420,8 @@ type Dr<T> = Result<T, Bad>;
 struct Decoder<'r, 'a> {
     r: &'r mut Reader<'a>,
     strings: Vec<Value>,
-    /// Each shape's keys (strings, strictly increasing).
-    shapes: Vec<Rc<[Value]>>,
+    /// The shapes defined so far: the maps of each share its keys.
+    shapes: Vec<Shape>,
     types: Vec<Arc<StructType>>,
 }
 
@@ -520,16 +520,15 @@ impl Decoder<'_, '_> {
 
     /// A map of the shape numbered `shape` (defined before): its values.
     fn shaped_map(&mut self, shape: usize, depth: usize) -> Dr<Value> {
-        // The shape was read already: at most SHAPE_MAX keys.
-        let keys = self.shapes[shape].clone();
-        let mut entries = Vec::with_capacity(keys.len());
+        let shape = self.shapes[shape].clone();
+        let mut values = Vec::with_capacity(shape.len());
         let mut nesting = 0;
-        for k in keys.iter() {
+        for _ in 0..shape.len() {
             let v = self.value(depth + 1)?;
             nesting = nesting.max(v.nesting());
-            entries.push((k.clone(), v));
+            values.push(v);
         }
-        Ok(map_value(ValueMap::from_sorted(entries), nesting))
+        Ok(map_value(ValueMap::shaped(shape, values.into_boxed_slice()), nesting))
     }
 
     /// One value: scalars inline, containers (which recurse) apart.
@@ -610,7 +609,8 @@ impl Decoder<'_, '_> {
                     }
                     keys.push(k);
                 }
-                self.shapes.push(keys.into());
+                // Strings, in order, 1..=SHAPE_MAX (= SMALL) of them.
+                self.shapes.push(Shape::new(&keys).ok_or("bad map shape")?);
                 self.shaped_map(self.shapes.len() - 1, depth)?
             }
             SHAPE_REF => {

@@ -262,8 +262,9 @@ pub(super) fn visit(n: &Node, f: &mut dyn FnMut(&Node)) {
 
 /// `{"id": i, "name": n}`: string-constant keys, all different
 /// (`record_keys`), so their order is known now; the values go straight into
-/// their sorted places (no search per key). Values run in source order.
-fn lower_record(keys: Vec<Value>, pairs: &[(Node, Node)], span: Span) -> Code {
+/// their sorted places (no search per key), and every map the literal makes
+/// shares its keys (a `Shape`). Values run in source order.
+fn lower_record(keys: Vec<Value>, pairs: &[(Node, Node)], span: Span) -> Option<Code> {
     let mut order: Vec<usize> = (0..keys.len()).collect();
     order.sort_by(|&a, &b| keys[a].cmp(&keys[b]));
     let mut place = vec![0; keys.len()];
@@ -271,17 +272,18 @@ fn lower_record(keys: Vec<Value>, pairs: &[(Node, Node)], span: Span) -> Code {
         place[j] = at;
     }
     let sorted: Vec<Value> = order.iter().map(|&j| keys[j].clone()).collect();
+    let shape = crate::value::map::Shape::new(&sorted)?;
     let values: Vec<(Code, usize)> = pairs.iter().zip(place).map(|((_, v), at)| (lower(v), at)).collect();
-    code(move |i| {
-        let mut m: Vec<(Value, Value)> = sorted.iter().map(|k| (k.clone(), Value::None)).collect();
+    Some(code(move |i| {
+        let mut m: Box<[Value]> = (0..values.len()).map(|_| Value::None).collect();
         for (v, at) in &values {
             let v = v.run(i)?;
             crate::value::check_child(&v).map_err(|e| e.or_at(span))?;
             // The slot holds a `none`: no drop glue for it.
-            std::mem::forget(std::mem::replace(&mut m[*at].1, v));
+            std::mem::forget(std::mem::replace(&mut m[*at], v));
         }
-        Ok(Value::map(crate::value::ValueMap::from_sorted(m)))
-    })
+        Ok(Value::map(crate::value::ValueMap::shaped(shape.clone(), m)))
+    }))
 }
 
 /// The keys of a map literal that is a record: 1 to `SMALL` entries whose
@@ -457,8 +459,8 @@ pub fn lower(n: &Node) -> Code {
             })
         }
         Node::Map(pairs, span) => {
-            if let Some(keys) = record_keys(pairs).filter(|_| spec::on()) {
-                return lower_record(keys, pairs, *span);
+            if let Some(c) = record_keys(pairs).filter(|_| spec::on()).and_then(|keys| lower_record(keys, pairs, *span)) {
+                return c;
             }
             let pairs: Vec<(Code, Code)> = pairs.iter().map(|(k, v)| (lower(k), lower(v))).collect();
             let span = *span;

@@ -369,10 +369,12 @@ fn read_csv(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
         }
     }
     // The columns in key order, so a row's map is built sorted, without a
-    // search per field (maps of up to 16 entries are sorted vectors).
+    // search per field.
     let mut order: Vec<usize> = (0..headers.len()).collect();
     order.sort_by(|a, b| headers[*a].cmp(&headers[*b]));
-    let sorted_small = headers.len() <= 16;
+    // The rows share their keys (when they are 1 to 16 names).
+    let sorted: Vec<Value> = order.iter().map(|&j| headers[j].clone()).collect();
+    let shape = crate::value::map::Shape::new(&sorted);
     let mut strings = Interned::default();
     let mut rows = Vec::new();
     let mut record = csv::StringRecord::new();
@@ -380,15 +382,17 @@ fn read_csv(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
         if rows.len() >= max {
             return Err(too_large("list", rows.len() + 1, max));
         }
-        let row = if sorted_small {
-            let mut entries = Vec::with_capacity(headers.len());
+        // Every row has the header's length (the reader is not flexible).
+        let row = if let Some(shape) = &shape {
+            let mut values = Vec::with_capacity(headers.len());
             for &j in &order {
-                if let Some(field) = record.get(j) {
-                    interp.step()?;
-                    entries.push((headers[j].clone(), csv_field_interned(field, &mut strings)));
-                }
+                interp.step()?;
+                let Some(field) = record.get(j) else {
+                    return Err(MemoError::new("ValueError", format!("read_csv(): `{path}`: a row is shorter than the header")));
+                };
+                values.push(csv_field_interned(field, &mut strings));
             }
-            crate::value::ValueMap::from_sorted(entries)
+            crate::value::ValueMap::shaped(shape.clone(), values.into_boxed_slice())
         } else {
             let mut row = crate::value::ValueMap::with_capacity(headers.len());
             for (h, field) in headers.iter().zip(record.iter()) {

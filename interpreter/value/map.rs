@@ -10,6 +10,12 @@
 //!   `{"id": 1, "region": "north", "qty": 3}` is the common map in data
 //!   scripts, and imbl's B-tree gives every map, however small, a 16-entry
 //!   node (~550 bytes) plus its bookkeeping.
+//! - **Shaped**: a small map whose keys are strings shared with other maps
+//!   of the same keys (a `Shape`): the rows of a CSV file or of a decoded
+//!   cache entry, the maps one record literal makes. Each map holds only
+//!   its values; its keys are one shared allocation, so making such a map
+//!   touches no key's reference count and takes half the memory. Any
+//!   change of its keys makes it small.
 //! - **Hash**: a bigger map whose keys are all ints and strings (an index by
 //!   id or by name: nearly every big map) is a hash table (`index_table`), so a
 //!   lookup or insert is one hash and a probe instead of a B-tree descent
@@ -37,9 +43,54 @@ pub struct ValueMap(Repr);
 
 enum Repr {
     Small(Vec<(Value, Value)>),
+    /// The values, one per key of the shape, in its order.
+    Shaped(Shape, Box<[Value]>),
     Hash(Box<HashForm>),
     Tree(Tree),
 }
+
+/// The keys that maps of one shape share: strings, sorted, no two equal,
+/// 1 to `SMALL` of them, in one allocation.
+#[derive(Clone)]
+pub struct Shape(triomphe::ThinArc<(), Value>);
+
+impl Shape {
+    /// The shape of these keys, if they are 1 to `SMALL` strings in
+    /// strictly increasing order.
+    pub fn new(keys: &[Value]) -> Option<Shape> {
+        let ok = (1..=SMALL).contains(&keys.len())
+            && keys.iter().all(|k| matches!(k, Value::Str(_)))
+            && keys.windows(2).all(|w| w[0] < w[1]);
+        ok.then(|| Shape(triomphe::ThinArc::from_header_and_iter((), keys.iter().cloned())))
+    }
+
+    #[inline]
+    pub(crate) fn keys(&self) -> &[Value] {
+        &self.0.slice
+    }
+
+    #[inline]
+    pub(crate) fn len(&self) -> usize {
+        self.0.slice.len()
+    }
+
+    /// Where the string key `name` is.
+    #[inline(always)]
+    fn position(&self, name: &str) -> Option<usize> {
+        self.keys().iter().position(|k| is_str_key(k, name))
+    }
+
+    /// Where the key `k` is: only a string can equal a shape's key.
+    #[inline]
+    fn find(&self, k: &Value) -> Option<usize> {
+        match k {
+            Value::Str(q) => self.position(&q.s),
+            _ => None,
+        }
+    }
+}
+
+const _: () = assert!(std::mem::size_of::<ValueMap>() == 32);
 
 /// A big map with int and string keys only.
 struct HashForm {
@@ -208,6 +259,7 @@ impl Clone for Repr {
     fn clone(&self) -> Self {
         match self {
             Repr::Small(v) => Repr::Small(v.clone()),
+            Repr::Shaped(s, v) => Repr::Shaped(s.clone(), v.clone()),
             Repr::Hash(h) => Repr::Tree(h.tree().clone()),
             Repr::Tree(t) => Repr::Tree(t.clone()),
         }
@@ -225,14 +277,20 @@ impl ValueMap {
         ValueMap::default()
     }
 
-    /// A small map of these entries, which must be sorted by key with no two
-    /// keys equal, at most `SMALL` of them: a record literal, whose keys are
-    /// constants sorted when it is compiled (`codegen::lower_record`). The
-    /// order is checked in debug builds only: checking it per literal cost
-    /// ~1 % of data_pipeline, for an order fixed at compile time.
-    pub(crate) fn from_sorted(entries: Vec<(Value, Value)>) -> ValueMap {
-        debug_assert!(entries.len() <= SMALL && entries.windows(2).all(|w| w[0].0 < w[1].0), "from_sorted: not sorted");
-        ValueMap(Repr::Small(entries))
+    /// A map of `shape` whose values, in the shape's key order, are
+    /// `values` (exactly one per key).
+    pub(crate) fn shaped(shape: Shape, values: Box<[Value]>) -> ValueMap {
+        assert_eq!(shape.len(), values.len(), "a shaped map has one value per key");
+        ValueMap(Repr::Shaped(shape, values))
+    }
+
+    /// A shaped map made small, before its keys change.
+    fn unshape(&mut self) {
+        if let Repr::Shaped(s, v) = &mut self.0 {
+            let keys = s.keys().iter().cloned();
+            let small = keys.zip(std::mem::take(v).into_vec()).collect();
+            self.0 = Repr::Small(small);
+        }
     }
 
     /// An empty map with room for `n` entries without reallocating (a map
@@ -245,6 +303,7 @@ impl ValueMap {
     pub fn len(&self) -> usize {
         match &self.0 {
             Repr::Small(v) => v.len(),
+            Repr::Shaped(_, v) => v.len(),
             Repr::Hash(h) => h.entries.len(),
             Repr::Tree(t) => t.len(),
         }
@@ -275,6 +334,7 @@ impl ValueMap {
     pub fn get(&self, k: &Value) -> Option<&Value> {
         match &self.0 {
             Repr::Small(v) => Self::search(v, k).ok().map(|i| &v[i].1),
+            Repr::Shaped(s, v) => s.find(k).map(|i| &v[i]),
             Repr::Hash(h) => h.get(&Query::of(k)?),
             Repr::Tree(t) => t.get(k),
         }
@@ -286,6 +346,7 @@ impl ValueMap {
     pub fn get_str(&self, name: &str) -> Option<&Value> {
         match &self.0 {
             Repr::Small(v) => v.iter().find(|(k, _)| is_str_key(k, name)).map(|(_, x)| x),
+            Repr::Shaped(s, v) => s.position(name).map(|i| &v[i]),
             Repr::Hash(h) => h.get(&Query::Str(name)),
             Repr::Tree(t) => t.get(&Value::str(name)),
         }
@@ -316,6 +377,7 @@ impl ValueMap {
                 Ok(i) => Some(&mut v[i].1),
                 Err(_) => None,
             },
+            Repr::Shaped(s, v) => s.find(k).map(|i| &mut v[i]),
             // No shadow now (settled), and the key order stays.
             Repr::Hash(h) => h.get_mut(&Query::of(k)?),
             Repr::Tree(t) => t.get_mut(k),
@@ -335,6 +397,14 @@ impl ValueMap {
             None => true,
         });
         match &mut self.0 {
+            // An equal key is the same string: only the value changes.
+            Repr::Shaped(s, v) => match s.find(&k) {
+                Some(i) => Some(std::mem::replace(&mut v[i], val)),
+                None => {
+                    self.unshape();
+                    self.insert(k, val)
+                }
+            },
             Repr::Small(v) => match Self::search(v, &k) {
                 Ok(i) => Some(std::mem::replace(&mut v[i], (k, val)).1),
                 Err(i) if v.len() < SMALL => {
@@ -385,6 +455,11 @@ impl ValueMap {
             None => false,
         });
         match &mut self.0 {
+            Repr::Shaped(s, _) => {
+                s.find(k)?;
+                self.unshape();
+                self.remove(k)
+            }
             Repr::Small(v) => Self::search(v, k).ok().map(|i| v.remove(i).1),
             Repr::Hash(h) => {
                 let old = h.swap_remove(&Query::of(k)?);
@@ -402,6 +477,7 @@ impl ValueMap {
     pub fn iter(&self) -> Iter<'_> {
         match &self.0 {
             Repr::Small(v) => Iter(IterRepr::Small(v.iter())),
+            Repr::Shaped(s, v) => Iter(IterRepr::Shaped(s.keys().iter().zip(v.iter()))),
             Repr::Hash(h) => Iter(IterRepr::Hash(&h.entries, h.order().iter())),
             Repr::Tree(t) => Iter(IterRepr::Tree(t.iter())),
         }
@@ -413,6 +489,7 @@ impl ValueMap {
     pub(crate) fn for_each_owned_value(&self, f: &mut dyn FnMut(&Value)) {
         match &self.0 {
             Repr::Small(v) => v.iter().for_each(|(_, x)| f(x)),
+            Repr::Shaped(_, v) => v.iter().for_each(f),
             Repr::Hash(h) => h.entries.iter().for_each(|(_, x)| f(x)),
             Repr::Tree(_) => {}
         }
@@ -442,6 +519,7 @@ pub struct Iter<'a>(IterRepr<'a>);
 
 enum IterRepr<'a> {
     Small(std::slice::Iter<'a, (Value, Value)>),
+    Shaped(std::iter::Zip<std::slice::Iter<'a, Value>, std::slice::Iter<'a, Value>>),
     Hash(&'a IndexTable<Value, Value>, std::slice::Iter<'a, u32>),
     Tree(imbl::ordmap::Iter<'a, Value, Value, imbl::shared_ptr::DefaultSharedPtr>),
 }
@@ -457,6 +535,7 @@ impl<'a> Iterator for Iter<'a> {
     fn next(&mut self) -> Option<Self::Item> {
         match &mut self.0 {
             IterRepr::Small(it) => it.next().map(|(k, v)| (k, v)),
+            IterRepr::Shaped(it) => it.next(),
             IterRepr::Hash(entries, it) => at(entries, it.next()?),
             IterRepr::Tree(it) => it.next(),
         }
@@ -466,6 +545,7 @@ impl<'a> Iterator for Iter<'a> {
     fn size_hint(&self) -> (usize, Option<usize>) {
         match &self.0 {
             IterRepr::Small(it) => it.size_hint(),
+            IterRepr::Shaped(it) => it.size_hint(),
             IterRepr::Hash(_, it) => it.size_hint(),
             IterRepr::Tree(it) => it.size_hint(),
         }
@@ -476,6 +556,7 @@ impl DoubleEndedIterator for Iter<'_> {
     fn next_back(&mut self) -> Option<Self::Item> {
         match &mut self.0 {
             IterRepr::Small(it) => it.next_back().map(|(k, v)| (k, v)),
+            IterRepr::Shaped(it) => it.next_back(),
             IterRepr::Hash(entries, it) => at(entries, it.next_back()?),
             IterRepr::Tree(it) => it.next_back(),
         }
@@ -495,6 +576,7 @@ mod tests {
     fn form(m: &ValueMap) -> &'static str {
         match &m.0 {
             Repr::Small(_) => "small",
+            Repr::Shaped(..) => "shaped",
             Repr::Hash(_) => "hash",
             Repr::Tree(_) => "tree",
         }
@@ -654,6 +736,48 @@ mod tests {
         assert_eq!(form(&m), "hash");
     }
 
+    /// A shaped map reads, updates and iterates like the small map of the
+    /// same entries, without copying its keys; a change of keys makes it
+    /// small; its copies keep the shape and are independent.
+    #[test]
+    fn shaped_maps_share_their_keys_until_a_key_changes() {
+        let keys = ["id", "name", "score"].map(Value::str);
+        let shape = Shape::new(&keys).expect("sorted strings");
+        assert!(Shape::new(&["b", "a"].map(Value::str)).is_none(), "out of order");
+        assert!(Shape::new(&["a", "a"].map(Value::str)).is_none(), "two equal keys");
+        assert!(Shape::new(&[Value::Int(1)]).is_none(), "not a string");
+        assert!(Shape::new(&[]).is_none(), "no keys");
+        let row = |id: i64| {
+            ValueMap::shaped(shape.clone(), vec![Value::Int(id), Value::str("ann"), Value::float(1.5)].into_boxed_slice())
+        };
+        let mut m = row(7);
+        assert_eq!(form(&m), "shaped");
+        assert!(matches!(m.get_str("id"), Some(Value::Int(7))));
+        assert!(matches!(m.get(&Value::str("name")), Some(Value::Str(s)) if s.s == "ann"));
+        assert!(m.get(&Value::Int(0)).is_none() && m.get_str("nope").is_none());
+        let small: ValueMap = m.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        assert!(m.iter().zip(small.iter()).all(|(a, b)| a.0 == b.0 && crate::value::values_equal(a.1, b.1)));
+        assert_eq!(m.iter().rev().map(|(k, _)| k.to_string()).collect::<Vec<_>>(), ["score", "name", "id"]);
+        // Values change in place: still shaped; the copy made before keeps its own.
+        let copy = m.clone();
+        *m.get_mut(&Value::str("id")).expect("present") = Value::Int(8);
+        assert!(m.insert(Value::str("score"), Value::float(2.5)).is_some());
+        assert!(m.remove(&Value::str("absent")).is_none());
+        assert_eq!((form(&m), form(&copy)), ("shaped", "shaped"));
+        assert!(matches!(copy.get_str("id"), Some(Value::Int(7))));
+        assert!(matches!(m.get_str("id"), Some(Value::Int(8))));
+        // A new key, or one removed: small, with the same entries otherwise.
+        let mut added = m.clone();
+        assert!(added.insert(Value::str("age"), Value::Int(40)).is_none());
+        assert_eq!(form(&added), "small");
+        assert_eq!(added.keys().map(|k| k.to_string()).collect::<Vec<_>>(), ["age", "id", "name", "score"]);
+        let mut removed = m.clone();
+        assert!(matches!(removed.remove(&Value::str("name")), Some(Value::Str(_))));
+        assert_eq!(form(&removed), "small");
+        assert_eq!(removed.len(), 2);
+        assert!(matches!(removed.get_str("id"), Some(Value::Int(8))));
+    }
+
     #[test]
     fn get_str_finds_string_keys_in_every_form() {
         let mut m: ValueMap = [(Value::str("b"), Value::Int(2)), (Value::str("a"), Value::Int(1))].into_iter().collect();
@@ -674,6 +798,8 @@ mod tests {
     /// against a `BTreeMap` of `Value`s (whose order is the language's)
     /// after every step.
     #[test]
+    // A `Value`'s interior mutability (its memoized hash) never changes its order.
+    #[allow(clippy::mutable_key_type)]
     fn random_operations_agree_with_an_ordered_model() {
         use std::collections::BTreeMap;
         let mut next = super::super::test_rng(0x2545_f491_4f6c_dd1d);
@@ -684,8 +810,12 @@ mod tests {
             3..=10 => Value::Int(n(60) as i64 - 10),
             _ => Value::str(format!("k{}", n(60))),
         };
-        let mut maps: Vec<(ValueMap, BTreeMap<Value, i64>)> = vec![(ValueMap::new(), BTreeMap::new())];
-        let mut seen = std::collections::BTreeSet::new();
+        // An empty map, and a shaped one (keys the generator makes too).
+        let shape = Shape::new(&["k1", "k2", "k30"].map(Value::str)).expect("sorted strings");
+        let shaped = ValueMap::shaped(shape, vec![Value::Int(1), Value::Int(2), Value::Int(30)].into_boxed_slice());
+        let model = [("k1", 1), ("k2", 2), ("k30", 30)].into_iter().map(|(k, v)| (Value::str(k), v)).collect();
+        let mut maps: Vec<(ValueMap, BTreeMap<Value, i64>)> = vec![(ValueMap::new(), BTreeMap::new()), (shaped, model)];
+        let mut seen: std::collections::BTreeSet<&str> = maps.iter().map(|(m, _)| form(m)).collect();
         for step in 0..6000i64 {
             let which = next(maps.len());
             let k = key(&mut next);
@@ -744,6 +874,6 @@ mod tests {
                 maps.remove(next(maps.len()));
             }
         }
-        assert!(seen.contains(&"hash") && seen.contains(&"tree") && seen.contains(&"small"), "{seen:?}");
+        assert!(["hash", "tree", "small", "shaped"].iter().all(|f| seen.contains(f)), "{seen:?}");
     }
 }
