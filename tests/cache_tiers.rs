@@ -136,6 +136,28 @@ fn a_lease_held_longer_than_its_ttl_is_renewed() {
 }
 
 #[test]
+fn a_result_is_shared_as_soon_as_it_is_computed() {
+    // The holder lives on after its computation (it sleeps for a minute):
+    // the waiter must get the entry then, not when the holder ends. So the
+    // lease is released once the computation is done, and the batch that
+    // holds the entry is flushed before it is (cargo-mutants on tiers.rs:
+    // with `release` doing nothing the waiter waited for the holder's exit;
+    // without that flush it found no entry and ran the body itself).
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "app.memo", &format!("{SLOW}sleep(param(\"linger\", 0))\n"));
+    let mut holder = spawn(dir.path(), &["run", "app.memo", "--set", "linger=60"], &[]);
+    wait_for_a_lease(dir.path());
+    let waiter = finish_within(spawn(dir.path(), &["run", "app.memo"], &[]), 45);
+    let holder_lives = holder.try_wait().expect("memo runs").is_none();
+    holder.kill().ok();
+    let holder = finish(holder);
+    assert_eq!(waiter.code, 0, "{}", waiter.stderr);
+    assert_eq!(waiter.stdout, "result 42\n", "the waiter ran the body: {}", waiter.stderr);
+    assert!(holder_lives, "the holder ended first: {}{}", holder.stdout, holder.stderr);
+    assert_eq!(holder.stdout, "computing 21\nresult 42\n");
+}
+
+#[test]
 fn a_lease_of_a_killed_process_blocks_nobody() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "app.memo", SLOW);
