@@ -423,6 +423,10 @@ struct Decoder<'r, 'a> {
     /// The shapes defined so far: the maps of each share its keys.
     shapes: Vec<Shape>,
     types: Vec<Arc<StructType>>,
+    /// List slots that may still be reserved up front: as many as the
+    /// input has bytes (each element takes one at least), over all lists,
+    /// so a claimed length reserves no more than the input could fill.
+    reserve_left: usize,
 }
 
 /// Is `s` a name the language can give a struct or a field?
@@ -561,7 +565,9 @@ impl Decoder<'_, '_> {
         Ok(match tag {
             LIST => {
                 let n = self.count()?;
-                let mut v = Vec::new();
+                let cap = n.min(self.reserve_left);
+                self.reserve_left -= cap;
+                let mut v = Vec::with_capacity(cap);
                 let mut nesting = 0;
                 for _ in 0..n {
                     let x = self.value(depth + 1)?;
@@ -656,7 +662,8 @@ fn map_value(map: ValueMap, nesting: u32) -> Value {
 /// Decodes one value.
 pub fn decode_value(r: &mut Reader) -> DecodeResult<Value> {
     crate::stack::ensure_limit();
-    let mut d = Decoder { r, strings: Vec::new(), shapes: Vec::new(), types: Vec::new() };
+    let reserve_left = r.remaining();
+    let mut d = Decoder { r, strings: Vec::new(), shapes: Vec::new(), types: Vec::new(), reserve_left };
     d.value(0).map_err(|b| *b.0)
 }
 
@@ -811,9 +818,10 @@ mod tests {
     }
 
     #[test]
-    fn claimed_lengths_allocate_nothing_up_front() {
+    fn claimed_lengths_reserve_no_more_than_the_input() {
         // Lists claiming as many elements as bytes remain, nested deep:
-        // with a capacity taken from each claim this reserved gigabytes.
+        // with a capacity taken from each claim this reserved gigabytes;
+        // all the lists together now reserve one slot per input byte.
         let mut b = Vec::new();
         for _ in 0..1500 {
             b.push(LIST);

@@ -21,7 +21,6 @@ pub use crate::compiler::code_hash::{float_bits, Sink};
 use crate::error::{MemoError, Result};
 use crate::interp::Interp;
 use crate::value::{Hash32, TypeValue, Value};
-use std::sync::OnceLock;
 
 /// Strings at least this long get a memoized digest of their own.
 const LONG_STR: usize = 256;
@@ -389,15 +388,15 @@ fn feed_type(h: &mut impl Sink, t: &TypeValue) {
     }
 }
 
-fn memo(cell: &OnceLock<Hash32>, can_memo: bool, compute: impl FnOnce() -> Result<Hash32>) -> Result<Hash32> {
+fn memo(cell: &crate::value::HashMemo, can_memo: bool, compute: impl FnOnce() -> Result<Hash32>) -> Result<Hash32> {
     if can_memo {
         if let Some(d) = cell.get() {
-            return Ok(*d);
+            return Ok(**d);
         }
     }
     let d = compute()?;
     if can_memo {
-        let _ = cell.set(d);
+        let _ = cell.set(Box::new(d));
     }
     Ok(d)
 }

@@ -43,6 +43,11 @@ pub use triomphe::Arc as UArc;
 /// A 32-byte blake3 digest.
 pub type Hash32 = [u8; 32];
 
+/// A container's value hash, once computed (`hashing::value_hash`): boxed,
+/// so a container that is never hashed carries one word for it, not 36
+/// bytes (a 4-column row map: 64 bytes instead of 96).
+pub type HashMemo = OnceLock<Box<Hash32>>;
+
 #[derive(Default)]
 pub enum Value {
     #[default]
@@ -120,7 +125,7 @@ impl Clone for Value {
 pub struct StrObj {
     pub s: String,
     pub ascii: bool,
-    pub hash: OnceLock<Box<Hash32>>,
+    pub hash: HashMemo,
 }
 
 const _: () = assert!(std::mem::size_of::<StrObj>() == 48);
@@ -152,7 +157,7 @@ pub struct ListObj {
     pub may_mutate: bool,
     /// Nesting depth (1 + the deepest element's); see [`MAX_NESTING`].
     pub depth: u32,
-    pub hash: OnceLock<Hash32>,
+    pub hash: HashMemo,
 }
 
 impl Drop for ListObj {
@@ -246,8 +251,10 @@ pub struct MapObj {
     pub may_mutate: bool,
     /// Nesting depth (1 + the deepest key's or value's).
     pub depth: u32,
-    pub hash: OnceLock<Hash32>,
+    pub hash: HashMemo,
 }
+
+const _: () = assert!(std::mem::size_of::<MapObj>() == 56);
 
 impl Drop for MapObj {
     /// Deep maps free without deep recursion (`drop.rs`).
@@ -322,7 +329,7 @@ pub struct StructObj {
     pub may_mutate: bool,
     /// Nesting depth (1 + the deepest field's).
     pub depth: u32,
-    pub hash: OnceLock<Hash32>,
+    pub hash: HashMemo,
 }
 
 impl Drop for StructObj {
