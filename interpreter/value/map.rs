@@ -74,6 +74,12 @@ impl Shape {
         self.0.slice.len()
     }
 
+    /// Identifies this shape while it lives (the maps of one shape share it).
+    #[inline]
+    pub(crate) fn addr(&self) -> usize {
+        self.keys().as_ptr() as usize
+    }
+
     /// Where the string key `name` is.
     #[inline(always)]
     fn position(&self, name: &str) -> Option<usize> {
@@ -282,6 +288,15 @@ impl ValueMap {
     pub(crate) fn shaped(shape: Shape, values: Box<[Value]>) -> ValueMap {
         assert_eq!(shape.len(), values.len(), "a shaped map has one value per key");
         ValueMap(Repr::Shaped(shape, values))
+    }
+
+    /// The keys this map shares with others, if it is shaped.
+    #[inline]
+    pub(crate) fn shape(&self) -> Option<&Shape> {
+        match &self.0 {
+            Repr::Shaped(s, _) => Some(s),
+            _ => None,
+        }
     }
 
     /// A shaped map made small, before its keys change.
