@@ -566,6 +566,28 @@ print(f([1, 2]))
 }
 
 #[test]
+fn explain_names_the_free_variable_that_changed_or_is_new() {
+    // Two free variables: only the second changes, and the line names it
+    // with its own old value (cargo-mutants on explain.rs: matching an old
+    // variable by kind alone compared `b` with `a`). Then the code reads a
+    // third one it did not read before.
+    let dir = tempfile::tempdir().unwrap();
+    let app = |b: i64, body: &str| {
+        let src =
+            format!("let a = 1\nlet b = {b}\nlet c = 5\ncached(suppress_warning: true) fn f(x) {{ {body} }}\nprint(f(10))\n");
+        write(dir.path(), "app.memo", &src)
+    };
+    app(2, "x + a + b");
+    run_app(dir.path(), &[], "13\n");
+    app(3, "x + a + b");
+    let r = run_app(dir.path(), &[], "14\n");
+    assert_eq!(explained(&r), vec!["explain: miss f(10): free variable `b` changed: 2 → 3"]);
+    app(3, "x + a + b + c");
+    let r = run_app(dir.path(), &[], "19\n");
+    assert_eq!(explained(&r), vec!["explain: miss f(10): code of `f` changed; free variable `c` is new: 5"]);
+}
+
+#[test]
 fn an_entry_copied_over_another_keys_entry_is_a_miss() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "app.memo", "cached(suppress_warning: true) fn f(x) { print(\"  f runs\"); x * 10 }\nprint(f(1), f(2))\n");
