@@ -588,6 +588,16 @@ fn explain_names_the_free_variable_that_changed_or_is_new() {
 }
 
 #[test]
+fn explain_names_a_parameter_the_fn_gained() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "app.memo", "cached(suppress_warning: true) fn f(x) { x }\nprint(f(1))\n");
+    run_app(dir.path(), &[], "1\n");
+    write(dir.path(), "app.memo", "cached(suppress_warning: true) fn f(x, y) { x + y }\nprint(f(1, 2))\n");
+    let r = run_app(dir.path(), &[], "3\n");
+    assert_eq!(explained(&r), vec!["explain: miss f(1, 2): code of `f` changed; argument `y` is new: 2"]);
+}
+
+#[test]
 fn an_entry_copied_over_another_keys_entry_is_a_miss() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "app.memo", "cached(suppress_warning: true) fn f(x) { print(\"  f runs\"); x * 10 }\nprint(f(1), f(2))\n");

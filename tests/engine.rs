@@ -278,6 +278,27 @@ fn one_cache_many_engines_on_threads() {
 }
 
 #[test]
+fn a_tier_warning_no_store_reported_is_printed_when_the_run_ends() {
+    // The cache directory cannot be used (its database path is a
+    // directory): the warning is queued when the cache opens. A store
+    // prints queued warnings; this run stores nothing (the cached fn
+    // fails), so the end of the run must print it, on the engine's error
+    // output (cargo-mutants on session.rs: `run_ended` doing nothing was
+    // not seen, because the standard library's run at `build` had printed
+    // the warning on the process's stderr already).
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("v3/cache.db")).unwrap();
+    let config = memo::CacheConfig { dir: Some(dir.path().to_path_buf()), ..Default::default() };
+    let (out, err) = (OutputBuffer::new(), OutputBuffer::new());
+    let mut engine = Engine::builder().cache_config(config).output(out.clone()).error_output(err.clone()).build();
+    engine.run("cached fn f(x) { error(\"no \" + str(x)) }\nprint(try { f(1) } catch e { e.message })\n").unwrap();
+    assert_eq!(out.take(), "no 1\n");
+    let warnings = err.take();
+    assert_eq!(warnings.matches("warning:").count(), 1, "{warnings}");
+    assert!(warnings.contains("cannot use cache directory"), "{warnings}");
+}
+
+#[test]
 fn disk_cache_shared_by_engines() {
     let dir = tempfile::tempdir().unwrap();
     let script = r#"cached fn cube(x) { x * x * x }

@@ -166,8 +166,8 @@ impl Memoizer for CacheMemoizer {
         interp.forget_hits();
         let s = sess!(interp);
         s.code_memo.clear();
+        // Every fact is checked again (its stamp is gone with `verified`).
         s.verified.clear();
-        s.fs_epoch += 1;
         s.warned_print.clear();
         s.warned_impure.clear();
         s.run_stats = RunStats::default();

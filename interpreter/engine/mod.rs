@@ -644,8 +644,12 @@ impl EngineBuilder {
 /// (what an [`Engine`] wraps; for code that drives an `Interp` directly).
 pub fn new_interp(cache: Cache) -> Interp {
     let mut interp = Interp::bare();
-    crate::cache::attach(&mut interp, cache);
+    // The standard library first, without the cache: the end of its run
+    // would print the cache's queued warnings (a tier that could not be
+    // opened) before the embedder's error output is installed. It declares
+    // no cached fn (`natives::tests::the_prelude_declares_no_cached_fn`).
     crate::natives::install(&mut interp);
+    crate::cache::attach(&mut interp, cache);
     interp
 }
 

@@ -122,3 +122,17 @@ fn run_prelude(interp: &mut Interp) {
     let proto = crate::codegen::lower_fn(ir);
     interp.run_proto(&proto).expect("the prelude runs");
 }
+
+#[cfg(test)]
+mod tests {
+    /// The prelude runs before an interpreter gets its cache
+    /// (`engine::new_interp`): a cached fn in it would never be cached.
+    #[test]
+    fn the_prelude_declares_no_cached_fn() {
+        let prog = crate::parser::parse_program(include_str!("../../stdlib/prelude.memo"), 0).expect("the prelude parses");
+        // Every fn declaration prints its `cached` options: `None` for a plain one.
+        assert!(!format!("{prog:?}").contains("cached: Some("), "a cached fn in the prelude");
+        let cached = crate::parser::parse_program("cached fn f() { 1 }", 0).expect("parses");
+        assert!(format!("{cached:?}").contains("cached: Some("), "the check above can see one");
+    }
+}
