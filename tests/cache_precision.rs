@@ -598,6 +598,43 @@ fn explain_names_a_parameter_the_fn_gained() {
 }
 
 #[test]
+fn in_one_run_a_ttl_expires_and_explain_names_evictions_and_earlier_arguments() {
+    // cargo-mutants on cache/mod.rs: the in-memory ttl check made `==`
+    // (an entry never expired within a run); the key just stored made the
+    // only one kept in the list of evicted keys (`f(1)` was then explained
+    // as an argument change); and with a disk tier, a second call asking
+    // the tier again for the fn's latest entry instead of comparing with
+    // the first call ("first call" twice).
+    let dir = tempfile::tempdir().unwrap();
+    let src = r#"
+cached(max_entries: 1, suppress_warning: true) fn f(x) { print("  f", x); x }
+cached(ttl: 0.2, suppress_warning: true) fn g(x) { print("  g", x); x }
+f(1)
+f(2)
+f(3)
+f(1)
+g(1)
+sleep(0.3)
+g(1)
+"#;
+    write(dir.path(), "app.memo", src);
+    let want = vec![
+        "explain: miss f(1): first call",
+        "explain: miss f(2): argument `x` changed: 1 → 2",
+        "explain: miss f(3): argument `x` changed: 2 → 3",
+        "explain: miss f(1): evicted (max_entries)",
+        "explain: miss g(1): first call",
+        "explain: miss g(1): expired (ttl 0.2s)",
+    ];
+    // In memory only (the evicted key is known from the memory's own list),
+    // then with the disk tier.
+    for extra in [&["--no-disk-cache"][..], &[]] {
+        let r = run_app(dir.path(), extra, "  f 1\n  f 2\n  f 3\n  f 1\n  g 1\n  g 1\n");
+        assert_eq!(explained(&r), want, "{extra:?}");
+    }
+}
+
+#[test]
 fn an_entry_copied_over_another_keys_entry_is_a_miss() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "app.memo", "cached(suppress_warning: true) fn f(x) { print(\"  f runs\"); x * 10 }\nprint(f(1), f(2))\n");
