@@ -635,6 +635,24 @@ g(1)
 }
 
 #[test]
+fn persist_false_neither_reads_nor_writes_the_disk() {
+    // An entry stored by an earlier run, when the fn still persisted, is
+    // not served once it says `persist: false`, and --explain compares
+    // with nothing on disk (cargo-mutants on cache/mod.rs: the tiers were
+    // asked whatever `persist` said).
+    let dir = tempfile::tempdir().unwrap();
+    let app = |opts: &str| {
+        let src = format!("cached({opts}suppress_warning: true) fn f(x) {{ print(\"  f\", x); x }}\nprint(f(1))\n");
+        write(dir.path(), "app.memo", &src)
+    };
+    app("");
+    run_app(dir.path(), &[], "  f 1\n1\n");
+    app("persist: false, ");
+    let r = run_app(dir.path(), &[], "  f 1\n1\n");
+    assert_eq!(explained(&r), vec!["explain: miss f(1): first call"]);
+}
+
+#[test]
 fn an_entry_copied_over_another_keys_entry_is_a_miss() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "app.memo", "cached(suppress_warning: true) fn f(x) { print(\"  f runs\"); x * 10 }\nprint(f(1), f(2))\n");
