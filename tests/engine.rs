@@ -299,6 +299,22 @@ fn a_tier_warning_no_store_reported_is_printed_when_the_run_ends() {
 }
 
 #[test]
+fn a_cached_fn_calling_itself_with_the_same_arguments_fails_instead_of_waiting_for_itself() {
+    // The inner call misses the key the outer call is computing, on the
+    // same thread: it must compute (and so recurse until the depth limit),
+    // not wait for its own result (cargo-mutants on cache/mod.rs: `claim`
+    // waiting whoever holds the key hung here). Run on a thread, so that a
+    // hang fails the test instead of stalling the suite.
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut engine = Engine::builder().max_call_depth(50).output(std::io::sink()).build();
+        let _ = tx.send(engine.run("cached fn f(x) { f(x) }\nf(1)\n").map_err(|e| e.kind().to_string()));
+    });
+    let r = rx.recv_timeout(Duration::from_secs(60)).expect("the run ends (it waited for itself)");
+    assert_eq!(r.unwrap_err(), "RecursionError");
+}
+
+#[test]
 fn disk_cache_shared_by_engines() {
     let dir = tempfile::tempdir().unwrap();
     let script = r#"cached fn cube(x) { x * x * x }
