@@ -289,53 +289,59 @@ impl<'v> Encoder<'v> {
 
     /// A map by shape, when it has 1..=SHAPE_MAX keys, all strings.
     fn shaped_map(&mut self, m: &'v ValueMap) -> bool {
-        if let Some(&id) = m.shape().and_then(|sh| self.shape_ids.get(&sh.addr())) {
-            self.out.push(SHAPE_REF);
-            put_varint(&mut self.out, id as u64);
-            for v in m.values() {
-                self.value(v);
+        // A shared shape written before is known by its address, without
+        // collecting and hashing its keys.
+        let known = m.shape().and_then(|sh| self.shape_ids.get(&sh.addr()).copied());
+        match known {
+            Some(id) => {
+                self.out.push(SHAPE_REF);
+                put_varint(&mut self.out, id as u64);
             }
-            return true;
+            None => {
+                let Some(id) = self.shape_of_keys(m) else { return false };
+                if let Some(sh) = m.shape() {
+                    self.shape_ids.insert(sh.addr(), id);
+                }
+            }
         }
+        for v in m.values() {
+            self.value(v);
+        }
+        true
+    }
+
+    /// Writes the shape of `m`'s keys (a reference to an equal one written
+    /// before, or its definition) and returns its number; `None`, writing
+    /// nothing, unless they are 1..=SHAPE_MAX strings.
+    fn shape_of_keys(&mut self, m: &'v ValueMap) -> Option<u32> {
         let n = m.len();
         if n == 0 || n > SHAPE_MAX {
-            return false;
+            return None;
         }
         let mut keys: [&str; SHAPE_MAX] = [""; SHAPE_MAX];
         for (slot, (k, _)) in keys.iter_mut().zip(m.iter()) {
             match k {
                 Value::Str(s) => *slot = s.s.as_str(),
-                _ => return false,
+                _ => return None,
             }
         }
         let keys = &keys[..n];
         let h = shape_hash(keys);
         let found = self.shapes.get(&h).and_then(|v| v.iter().find(|(_, ks)| ks.as_slice() == keys)).map(|(n, _)| *n);
-        let id = match found {
-            Some(id) => {
-                self.out.push(SHAPE_REF);
-                put_varint(&mut self.out, id as u64);
-                id
-            }
-            None => {
-                let id = self.shape_count;
-                self.shape_count += 1;
-                self.shapes.entry(h).or_default().push((id, keys.to_vec()));
-                self.out.push(SHAPE_NEW);
-                put_varint(&mut self.out, n as u64);
-                for k in keys {
-                    self.string(k);
-                }
-                id
-            }
-        };
-        if let Some(sh) = m.shape() {
-            self.shape_ids.insert(sh.addr(), id);
+        if let Some(id) = found {
+            self.out.push(SHAPE_REF);
+            put_varint(&mut self.out, id as u64);
+            return Some(id);
         }
-        for (_, v) in m.iter() {
-            self.value(v);
+        let id = self.shape_count;
+        self.shape_count += 1;
+        self.shapes.entry(h).or_default().push((id, keys.to_vec()));
+        self.out.push(SHAPE_NEW);
+        put_varint(&mut self.out, n as u64);
+        for k in keys {
+            self.string(k);
         }
-        true
+        Some(id)
     }
 
     fn value(&mut self, v: &'v Value) {
