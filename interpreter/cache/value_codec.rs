@@ -25,7 +25,7 @@ use super::codec::{DecodeResult, Reader};
 use crate::value::map::Shape;
 use crate::value::{BuiltinType, ListObj, MapObj, StrObj, StructType, TypeValue, Value, ValueMap};
 use hashbrown::HashMap;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 const NONE: u8 = 0;
 const FALSE: u8 = 1;
@@ -510,7 +510,7 @@ impl Decoder<'_, '_> {
         } else {
             std::str::from_utf8(b).map_err(|_| "invalid UTF-8".to_string())?
         };
-        Ok(Value::Str(crate::value::UArc::new(StrObj { s: s.to_owned(), ascii, hash: OnceLock::new() })))
+        Ok(Value::Str(crate::value::UArc::new(StrObj { s: s.to_owned(), ascii, hash: crate::value::HashMemo::new() })))
     }
 
     /// A string written by `Encoder::string`, after its tag.
@@ -630,7 +630,7 @@ impl Decoder<'_, '_> {
                     items: v.into(),
                     may_mutate: false,
                     depth: nesting + 1,
-                    hash: OnceLock::new(),
+                    hash: crate::value::HashMemo::new(),
                 }))
             }
             MAP => {
@@ -705,7 +705,12 @@ impl Decoder<'_, '_> {
 /// A map of decoded entries (nothing decoded can mutate) whose deepest
 /// key or value nests `nesting` levels.
 fn map_value(map: ValueMap, nesting: u32) -> Value {
-    Value::Map(crate::value::UArc::new(MapObj { map, may_mutate: false, depth: nesting + 1, hash: OnceLock::new() }))
+    Value::Map(crate::value::UArc::new(MapObj {
+        map,
+        may_mutate: false,
+        depth: nesting + 1,
+        hash: crate::value::HashMemo::new(),
+    }))
 }
 
 /// Decodes one value.

@@ -251,7 +251,7 @@ pub fn feed(interp: &mut Interp, h: &mut impl Sink, v: &Value, cx: &HashCx) -> R
                 feed_str(h, &s.s);
             } else {
                 let d = match s.hash.get() {
-                    Some(d) => **d,
+                    Some(d) => *d,
                     None => {
                         interp.charge_bytes(s.s.len())?;
                         let mut sh = blake3::Hasher::new();
@@ -391,7 +391,7 @@ fn feed_type(h: &mut impl Sink, t: &TypeValue) {
 fn memo(cell: &crate::value::HashMemo, can_memo: bool, compute: impl FnOnce() -> Result<Hash32>) -> Result<Hash32> {
     if can_memo {
         if let Some(d) = cell.get() {
-            return Ok(**d);
+            return Ok(*d);
         }
     }
     let d = compute()?;

@@ -45,8 +45,12 @@ pub type Hash32 = [u8; 32];
 
 /// A container's value hash, once computed (`hashing::value_hash`): boxed,
 /// so a container that is never hashed carries one word for it, not 36
-/// bytes (a 4-column row map: 64 bytes instead of 96).
-pub type HashMemo = OnceLock<Box<Hash32>>;
+/// bytes (a 4-column row map: 64 bytes instead of 96). One pointer, not
+/// `OnceLock`'s pointer and state word: a string is 40 bytes, its
+/// allocation 48 with the count (mimalloc's 48-byte class, not 64). Two
+/// threads hashing one value at once may both compute it; one result is
+/// kept (they are equal).
+pub type HashMemo = once_cell::race::OnceBox<Hash32>;
 
 #[derive(Default)]
 pub enum Value {
@@ -117,10 +121,10 @@ impl Clone for Value {
 /// A string; `ascii` lets indexing and `len` skip the UTF-8 walk.
 ///
 /// Only strings of `value_hash::LONG_STR` bytes or more memoize their
-/// digest, so the digest cell holds a box: 16 bytes in every string instead
-/// of 40: 24 bytes less per string allocation (200,000 string keys: 3 MB
-/// less to allocate and for the kernel to zero). `UArc`'s header is one
-/// count, 8 bytes less again than `std::sync::Arc`'s two.
+/// digest, so the digest cell holds a box: 8 bytes in every string instead
+/// of 40 (200,000 string keys: 6 MB less to allocate and for the kernel to
+/// zero). `UArc`'s header is one count, 8 bytes less again than
+/// `std::sync::Arc`'s two: 48 bytes per string allocation.
 #[derive(Debug, Default)]
 pub struct StrObj {
     pub s: String,
@@ -128,18 +132,18 @@ pub struct StrObj {
     pub hash: HashMemo,
 }
 
-const _: () = assert!(std::mem::size_of::<StrObj>() == 48);
+const _: () = assert!(std::mem::size_of::<StrObj>() == 40);
 
 impl Clone for StrObj {
     fn clone(&self) -> Self {
-        StrObj { s: self.s.clone(), ascii: self.ascii, hash: OnceLock::new() }
+        StrObj { s: self.s.clone(), ascii: self.ascii, hash: HashMemo::new() }
     }
 }
 
 impl StrObj {
     pub fn new(s: String) -> StrObj {
         let ascii = s.is_ascii();
-        StrObj { s, ascii, hash: OnceLock::new() }
+        StrObj { s, ascii, hash: HashMemo::new() }
     }
     /// Length in Unicode scalar values.
     pub fn char_len(&self) -> usize {
@@ -175,7 +179,7 @@ impl Drop for ListObj {
 
 impl Clone for ListObj {
     fn clone(&self) -> Self {
-        ListObj { items: self.items.clone(), may_mutate: self.may_mutate, depth: self.depth, hash: OnceLock::new() }
+        ListObj { items: self.items.clone(), may_mutate: self.may_mutate, depth: self.depth, hash: HashMemo::new() }
     }
 }
 
@@ -193,7 +197,7 @@ impl ListObj {
             self.may_mutate |= v.may_mutate();
             self.depth = self.depth.max(v.nesting() + 1);
         }
-        self.hash = OnceLock::new();
+        self.hash = HashMemo::new();
     }
 
     /// The list of elements `r.start` up to `r.end` (within bounds).
@@ -208,7 +212,7 @@ impl ListObj {
         let items = self.items.slice(r);
         let may_mutate = self.may_mutate && items.iter().any(Value::may_mutate);
         let depth = if self.depth <= SHALLOW { self.depth } else { items.iter().map(Value::nesting).max().unwrap_or(0) + 1 };
-        Value::List(crate::value::UArc::new(ListObj { items, may_mutate, depth, hash: OnceLock::new() }))
+        Value::List(crate::value::UArc::new(ListObj { items, may_mutate, depth, hash: HashMemo::new() }))
     }
 }
 
@@ -241,7 +245,7 @@ impl ListBuilder {
         if items.capacity() > items.len() + items.len() / 4 {
             items.shrink_to_fit();
         }
-        Value::List(crate::value::UArc::new(ListObj { items: items.into(), may_mutate, depth: depth + 1, hash: OnceLock::new() }))
+        Value::List(crate::value::UArc::new(ListObj { items: items.into(), may_mutate, depth: depth + 1, hash: HashMemo::new() }))
     }
 }
 
@@ -254,7 +258,7 @@ pub struct MapObj {
     pub hash: HashMemo,
 }
 
-const _: () = assert!(std::mem::size_of::<MapObj>() == 56);
+const _: () = assert!(std::mem::size_of::<MapObj>() == 48);
 
 impl Drop for MapObj {
     /// Deep maps free without deep recursion (`drop.rs`).
@@ -275,7 +279,7 @@ impl Drop for MapObj {
 
 impl Clone for MapObj {
     fn clone(&self) -> Self {
-        MapObj { map: self.map.clone(), may_mutate: self.may_mutate, depth: self.depth, hash: OnceLock::new() }
+        MapObj { map: self.map.clone(), may_mutate: self.may_mutate, depth: self.depth, hash: HashMemo::new() }
     }
 }
 
@@ -284,7 +288,7 @@ impl MapObj {
     pub fn note_child(&mut self, v: &Value) {
         self.may_mutate |= v.may_mutate();
         self.depth = self.depth.max(v.nesting() + 1);
-        self.hash = OnceLock::new();
+        self.hash = HashMemo::new();
     }
 }
 
@@ -354,7 +358,7 @@ impl Clone for StructObj {
             fields: self.fields.clone(),
             may_mutate: self.may_mutate,
             depth: self.depth,
-            hash: OnceLock::new(),
+            hash: HashMemo::new(),
         }
     }
 }
@@ -372,7 +376,7 @@ impl Value {
                 depth = depth.max(v.nesting());
             }
         }
-        Value::List(crate::value::UArc::new(ListObj { items, may_mutate, depth: depth + 1, hash: OnceLock::new() }))
+        Value::List(crate::value::UArc::new(ListObj { items, may_mutate, depth: depth + 1, hash: HashMemo::new() }))
     }
 
     pub fn list_from(items: Vec<Value>) -> Value {
@@ -382,7 +386,7 @@ impl Value {
     pub fn map(map: ValueMap) -> Value {
         let may_mutate = map.iter().any(|(k, v)| k.may_mutate() || v.may_mutate());
         let depth = map.iter().map(|(k, v)| k.nesting().max(v.nesting())).max().unwrap_or(0) + 1;
-        Value::Map(crate::value::UArc::new(MapObj { map, may_mutate, depth, hash: OnceLock::new() }))
+        Value::Map(crate::value::UArc::new(MapObj { map, may_mutate, depth, hash: HashMemo::new() }))
     }
 
     pub fn range(start: i64, end: i64, inclusive: bool) -> Value {
@@ -392,7 +396,7 @@ impl Value {
     pub fn new_struct(ty: Arc<StructType>, fields: Box<[Value]>) -> Value {
         let may_mutate = fields.iter().any(Value::may_mutate);
         let depth = fields.iter().map(Value::nesting).max().unwrap_or(0) + 1;
-        Value::Struct(crate::value::UArc::new(StructObj { ty, fields, may_mutate, depth, hash: OnceLock::new() }))
+        Value::Struct(crate::value::UArc::new(StructObj { ty, fields, may_mutate, depth, hash: HashMemo::new() }))
     }
 
     /// Nesting depth: 0 for scalars, 1 for a flat list, map or struct.
