@@ -232,19 +232,24 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// A varint of two bytes or more: at most ten, the tenth 0 or 1 (64
+    /// bits). One bounds check for the whole number, not one per byte.
     fn long_varint(&mut self) -> DecodeResult<u64> {
+        let rest = self.buf.get(self.pos..).unwrap_or_default();
         let mut n: u64 = 0;
-        for shift in (0..70).step_by(7) {
-            let b = self.u8()?;
-            if shift == 63 && b > 1 {
+        for (i, &b) in rest.iter().take(10).enumerate() {
+            if i == 9 && b > 1 {
                 return Err("varint overflows".into());
             }
-            n |= ((b & 0x7f) as u64) << shift;
+            n |= ((b & 0x7f) as u64) << (7 * i);
             if b < 0x80 {
+                self.pos += i + 1;
                 return Ok(n);
             }
         }
-        Err("varint too long".into())
+        // Fewer than ten bytes left, none of them the last of a varint
+        // (ten bytes end one or overflow above).
+        truncated()
     }
 
     pub fn string(&mut self) -> DecodeResult<String> {
