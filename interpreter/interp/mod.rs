@@ -448,11 +448,13 @@ impl Interp {
     /// `map` and by `hash_funcs`).
     #[inline(always)]
     pub fn call_value(&mut self, f: &Value, args: &mut [Value], span: Option<Span>) -> Result<Value> {
-        // A host calling in from outside a run: this interpreter reads its
-        // objects from here on (see `value::object::reader`).
-        let _running = (crate::value::object::reader().id() != self.id).then(|| crate::value::object::enter(self.id));
-        // The common case, inlined into the natives that call back per
-        // element (`map`, `filter`, `sort_by` ...): a plain function.
+        if self.run_depth == 0 {
+            return self.call_value_from_host(f, args, span);
+        }
+        // Inside a run (a native calling back, this interpreter is the
+        // thread's reader already): the common case, inlined into the
+        // natives that call back per element (`map`, `filter`, `sort_by`
+        // ...), is a plain function.
         if let Value::Func(clo) = f {
             if clo.cached.is_none() && args.len() == clo.proto.nparams as usize {
                 let base = self.stack.len();
@@ -460,22 +462,32 @@ impl Interp {
                     self.stack.push(std::mem::take(a));
                 }
                 return match self.call_plain(clo, base, span.unwrap_or(self.native_span)) {
-                    Ok(v) => Ok(self.to_caller(v)),
+                    Ok(v) => Ok(v),
                     Err(c) => Err(self.call_error(c)),
                 };
             }
         }
-        self.call_value_other(f, args, span).map(|v| self.to_caller(v))
+        self.call_value_other(f, args, span)
     }
 
-    /// A value `call_value` returns: shared when the caller is the host,
-    /// outside any run (see `value::object`).
-    #[inline(always)]
-    fn to_caller(&self, v: Value) -> Value {
-        if self.run_depth == 0 {
-            self.share(&v);
-        }
-        v
+    /// `call_value` by a host, outside any run: this interpreter reads its
+    /// objects while the call lasts, and the value returned is shared (see
+    /// `value::object`).
+    #[inline(never)]
+    fn call_value_from_host(&mut self, f: &Value, args: &mut [Value], span: Option<Span>) -> Result<Value> {
+        let _running = (crate::value::object::reader().id() != self.id).then(|| crate::value::object::enter(self.id));
+        let v = match f {
+            Value::Func(clo) if clo.cached.is_none() && args.len() == clo.proto.nparams as usize => {
+                let base = self.stack.len();
+                for a in args.iter_mut() {
+                    self.stack.push(std::mem::take(a));
+                }
+                self.call_plain(clo, base, span.unwrap_or(self.native_span)).map_err(|c| self.call_error(c))?
+            }
+            _ => self.call_value_other(f, args, span)?,
+        };
+        self.share(&v);
+        Ok(v)
     }
 
     /// The error a call of a function ended with, for Rust callers.
