@@ -33,6 +33,16 @@ fn thirty_nested_pushes() {
     check_in_time("nested.memo", &format!("fn g() {{\n{decls}let r = {e}\nr }}\nprint(g())\n"), "1\n");
 }
 
+/// `p.t[k]` of a local struct has a fast path and a fallback sharing `k`.
+#[test]
+fn sixty_nested_field_indexes() {
+    let mut e = String::from("0");
+    for _ in 0..60 {
+        e = format!("p.t[{e}]");
+    }
+    check_in_time("fields.memo", &format!("struct P {{ t }}\nfn g(p) {{ {e} }}\nprint(g(P([0, 1])))\n"), "0\n");
+}
+
 #[test]
 fn a_hundred_thousand_term_sum() {
     let terms = " + 1".repeat(100_000);

@@ -9,6 +9,7 @@
 use super::{boxes, code, lower, spec, Code};
 use crate::ast::BinOp;
 use crate::compiler::ir::{Node, PathStep, Place};
+use crate::error::MemoError;
 use crate::interp::index::{self, Key};
 use crate::interp::{Interp, R};
 use crate::source::Span;
@@ -101,6 +102,63 @@ pub(super) fn lower_field(t: &Node, name: &str, span: Span) -> Code {
             None => index::field(&v, &name, i.reader()).map_err(|e| e.or_at(span).into()),
         }
     })
+}
+
+/// `x.name[k]` with `x` a local that `k` does not assign: the field of a
+/// struct is indexed in place, without cloning it (`self.text[pos]` in a
+/// parser: a clone and a release of the text per character, two atomic
+/// operations, were a fifth of the run). `None` when specializations are
+/// off or `k` assigns `x`.
+pub(super) fn lower_index_field(slot: u32, name: &str, field_span: Span, ix: &Node, span: Span) -> Option<Code> {
+    if !spec::on() || super::writes_local(ix, slot) {
+        return None;
+    }
+    let ic = FieldIc::new(name);
+    let s = slot as usize;
+    // `x.name` the ordinary way, for any other shape (a `mut struct`, a
+    // missing field, not a struct); `k` is compiled once, for both ways.
+    let base = lower_field(&Node::Local(slot), name, field_span);
+    let ix = lower(ix);
+    Some(code(move |i| {
+        // Decided before the key is computed, which can change neither
+        // the local (checked above) nor a struct (immutable): evaluation
+        // order and errors stay those of `x.name`, then `k`.
+        let at = match &i.stack[i.bp + s] {
+            Value::Struct(st) => ic.index(&st.ty).filter(|&f| f < st.fields.len()),
+            _ => None,
+        };
+        let Some(f) = at else {
+            let t = base.run(i)?;
+            let k = ix.run(i)?;
+            return index_charged(i, &t, &k, span);
+        };
+        let k = ix.run(i)?;
+        if let Some(Value::Map(m)) = struct_field(i, s, f) {
+            let n = m.map.len();
+            i.charge_key(&k, n).map_err(|e| e.or_at(span))?;
+        }
+        match struct_field(i, s, f) {
+            Some(t) => index::index(t, &k).map_err(|e| e.or_at(span).into()),
+            None => Err(MemoError::new("InternalError", "a local changed while its index was computed").or_at(span).into()),
+        }
+    }))
+}
+
+/// Field `f` of the struct in local slot `s`.
+#[inline(always)]
+fn struct_field(i: &Interp, s: usize, f: usize) -> Option<&Value> {
+    match &i.stack[i.bp + s] {
+        Value::Struct(st) => st.fields.get(f),
+        _ => None,
+    }
+}
+
+/// `t[k]`, a map's search counted first.
+fn index_charged(i: &mut Interp, t: &Value, k: &Value, span: Span) -> R {
+    if let Value::Map(m) = t {
+        i.charge_key(k, m.map.len()).map_err(|e| e.or_at(span))?;
+    }
+    index::index(t, k).map_err(|e| e.or_at(span).into())
 }
 
 /// The assignment `root.path (op)= v` once `v` is computed.

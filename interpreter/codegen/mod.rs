@@ -523,6 +523,13 @@ pub fn lower(n: &Node) -> Code {
                     return c;
                 }
             }
+            if let Node::Field(x, name, field_span) = &**t {
+                if let Node::Local(s) = **x {
+                    if let Some(c) = fields::lower_index_field(s, name, *field_span, ix_node, span) {
+                        return c;
+                    }
+                }
+            }
             let ix = lower(ix_node);
             if let (Node::Local(s), true) = (&**t, spec::on()) {
                 let s = *s;
