@@ -669,6 +669,39 @@ fn host_natives_declare_inputs_and_impurity() {
     assert_eq!(warnings.matches("called dice()").count(), 1, "once, on the miss: {warnings}");
 }
 
+/// A host input read inside a cached fn is checked again on a later run from
+/// the disk: its arguments are stored with the entry when they can be (the
+/// input is called again with them), and when one is a function they are
+/// not, so the entry cannot be verified and the body runs again.
+#[test]
+fn host_inputs_are_verified_from_the_disk() {
+    use memo::Effect;
+    use std::sync::atomic::AtomicI64;
+    let dir = tempfile::tempdir().unwrap();
+    let setting = Arc::new(AtomicI64::new(5));
+    let out = OutputBuffer::new();
+    let run = |script: &str| {
+        let cache = Cache::with_disk(DiskStore::open(dir.path(), 1 << 20).unwrap());
+        let mut e = Engine::builder().cache(cache).output(out.clone()).build();
+        let s = setting.clone();
+        e.register_fn_with("setting", Effect::Input, move |k: i64| s.load(Ordering::SeqCst) * k);
+        let s = setting.clone();
+        // Ignores its argument: only a stored argument could call it again.
+        e.register_fn_with("setting_for", Effect::Input, move |_f: Value| s.load(Ordering::SeqCst));
+        e.run(script).unwrap();
+    };
+    let plain = "cached(suppress_warning: true) fn f() { print(\"f ran\"); setting(2) + 1 }\nprint(f())";
+    run(plain);
+    run(plain);
+    setting.store(7, Ordering::SeqCst);
+    run(plain);
+    assert_eq!(out.contents(), "f ran\n11\n11\nf ran\n15\n");
+    let with_fn = "cached(suppress_warning: true) fn g() { print(\"g ran\"); setting_for(fn() { 1 }) }\nprint(g())";
+    run(with_fn);
+    run(with_fn);
+    assert_eq!(out.contents(), "f ran\n11\n11\nf ran\n15\ng ran\n7\ng ran\n7\n");
+}
+
 /// `run_stats` counts this engine's cached calls since the last reset:
 /// a miss per new argument, a hit per repeat (what the REPL's per-input
 /// line shows).
