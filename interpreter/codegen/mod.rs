@@ -13,6 +13,7 @@
 
 mod arith;
 mod boxes;
+mod cells;
 mod concat;
 mod fields;
 mod globals;
@@ -883,6 +884,11 @@ impl std::ops::Deref for CalleeValue {
 /// A call. With `move_first`, the first argument is the local of that slot
 /// and a native callee receives it moved (the caller assigns the result back).
 fn lower_call(callee: &Node, args_nodes: &[Node], span: Span, move_first: Option<u32>) -> Code {
+    if move_first.is_none() {
+        if let Some(c) = cells::lower_cell_call(callee, args_nodes, span) {
+            return c;
+        }
+    }
     let args: Vec<Operand> = args_nodes.iter().map(Operand::of).collect();
     lower_call_with(callee, args, args_nodes, span, move_first)
 }

@@ -125,6 +125,9 @@ pub struct Interp {
     /// own: `xs = push(xs, v)` appends in place while the global `push` is
     /// still this one (`codegen::lower_set_local`).
     pub(crate) builtin_push: Option<Arc<NativeFn>>,
+    /// The standard library's `get` and `set` (`Builtin`), for the
+    /// specializations that call them in place.
+    pub(crate) builtins: [Option<Arc<NativeFn>>; 2],
     /// Global functions, natives and types replaced while a call of a
     /// global was in progress (see `bury`).
     graveyard: Vec<Value>,
@@ -143,6 +146,14 @@ pub struct Interp {
     memory_base: isize,
     /// The run ran out of operations or memory (see `budget`).
     budget_spent: bool,
+}
+
+/// Standard library functions some specializations call in place (see
+/// `Interp::is_builtin`).
+#[derive(Clone, Copy)]
+pub(crate) enum Builtin {
+    Get = 0,
+    Set = 1,
 }
 
 impl Interp {
@@ -176,6 +187,7 @@ impl Interp {
             graveyard: Vec::new(),
             lends: 0,
             builtin_push: None,
+            builtins: [None, None],
             run_depth: 0,
             ops: 0,
             flow: ctrl::Signal::None,
@@ -282,6 +294,15 @@ impl Interp {
             .map(|(i, _)| names::name_of(i as u32))
             .filter(|n| !n.is_empty())
             .collect()
+    }
+
+    /// Is global `id` the standard library's function `which`?
+    #[inline]
+    pub(crate) fn is_builtin(&self, id: u32, which: Builtin) -> bool {
+        match (self.globals.get(id as usize), &self.builtins[which as usize]) {
+            (Some(Some(Value::Native(f))), Some(p)) => Arc::ptr_eq(f, p),
+            _ => false,
+        }
     }
 
     /// Is global `id` the standard library's `push`?

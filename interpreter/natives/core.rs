@@ -238,7 +238,7 @@ fn set(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
 /// A cell another interpreter owns (a host moved it between engines).
 #[cold]
 fn foreign_cell() -> MemoError {
-    MemoError::new("ValueError", "this cell belongs to another interpreter (share it through the cache or the host API)")
+    crate::value::object::foreign_cell()
 }
 
 #[cfg(test)]

@@ -101,6 +101,11 @@ pub fn install(interp: &mut Interp) {
     if let Some(Value::Native(f)) = interp.global_named("push") {
         interp.builtin_push = Some(f);
     }
+    for (name, which) in [("get", crate::interp::Builtin::Get), ("set", crate::interp::Builtin::Set)] {
+        if let Some(Value::Native(f)) = interp.global_named(name) {
+            interp.builtins[which as usize] = Some(f);
+        }
+    }
     run_prelude(interp);
     interp.seal_base();
 }

@@ -514,6 +514,14 @@ pub fn share(v: &Value, me: Reader) {
     }
 }
 
+/// The error of reading or writing a cell another interpreter owns.
+pub(crate) fn foreign_cell() -> crate::error::MemoError {
+    crate::error::MemoError::new(
+        "ValueError",
+        "this cell belongs to another interpreter (share it through the cache or the host API)",
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
