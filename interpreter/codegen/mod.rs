@@ -13,11 +13,11 @@
 
 mod arith;
 mod boxes;
-mod cells;
 mod concat;
 mod fields;
 mod globals;
 mod liveness;
+mod place_calls;
 pub mod spec;
 mod tail;
 
@@ -885,7 +885,7 @@ impl std::ops::Deref for CalleeValue {
 /// and a native callee receives it moved (the caller assigns the result back).
 fn lower_call(callee: &Node, args_nodes: &[Node], span: Span, move_first: Option<u32>) -> Code {
     if move_first.is_none() {
-        if let Some(c) = cells::lower_cell_call(callee, args_nodes, span) {
+        if let Some(c) = place_calls::lower_place_call(callee, args_nodes, span) {
             return c;
         }
     }

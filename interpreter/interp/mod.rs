@@ -125,9 +125,9 @@ pub struct Interp {
     /// own: `xs = push(xs, v)` appends in place while the global `push` is
     /// still this one (`codegen::lower_set_local`).
     pub(crate) builtin_push: Option<Arc<NativeFn>>,
-    /// The standard library's `get` and `set` (`Builtin`), for the
+    /// The standard library's `get`, `set` and `len` (`Builtin`), for the
     /// specializations that call them in place.
-    pub(crate) builtins: [Option<Arc<NativeFn>>; 2],
+    pub(crate) builtins: [Option<Arc<NativeFn>>; 3],
     /// Global functions, natives and types replaced while a call of a
     /// global was in progress (see `bury`).
     graveyard: Vec<Value>,
@@ -154,6 +154,7 @@ pub struct Interp {
 pub(crate) enum Builtin {
     Get = 0,
     Set = 1,
+    Len = 2,
 }
 
 impl Interp {
@@ -187,7 +188,7 @@ impl Interp {
             graveyard: Vec::new(),
             lends: 0,
             builtin_push: None,
-            builtins: [None, None],
+            builtins: [None, None, None],
             run_depth: 0,
             ops: 0,
             flow: ctrl::Signal::None,

@@ -101,7 +101,9 @@ pub fn install(interp: &mut Interp) {
     if let Some(Value::Native(f)) = interp.global_named("push") {
         interp.builtin_push = Some(f);
     }
-    for (name, which) in [("get", crate::interp::Builtin::Get), ("set", crate::interp::Builtin::Set)] {
+    for (name, which) in
+        [("get", crate::interp::Builtin::Get), ("set", crate::interp::Builtin::Set), ("len", crate::interp::Builtin::Len)]
+    {
         if let Some(Value::Native(f)) = interp.global_named(name) {
             interp.builtins[which as usize] = Some(f);
         }

@@ -1,14 +1,17 @@
-//! A cell in a field of a local struct, read and written in place:
-//! `get(x.f)` and `set(x.f, v)`, usually written `x.f.get()` and
-//! `x.f.set(v)` (a parser's `self.pos`, a particle's `p.x`). The general
-//! call copies the cell out of the struct (an atomic increment), calls the
-//! native through the argument buffer, and releases the copy (an atomic
-//! decrement): two thirds of the cost of a `get`.
+//! Builtins called on a place, read where it is: a cell in a field of a
+//! local struct read and written (`get(x.f)` and `set(x.f, v)`, usually
+//! written `x.f.get()` and `x.f.set(v)`: a parser's `self.pos`), and the
+//! length of a local or of a field of a local struct (`len(xs)`,
+//! `len(self.text)`). The general call copies the argument out (an atomic
+//! increment for a string, list, map or cell), calls the native through
+//! its argument buffer, and releases the copy (an atomic decrement): two
+//! thirds of the cost of a `get`.
 //!
-//! Guards, checked at run time: `get`/`set` are still the standard
-//! library's (a script may define its own), the local holds a struct (not a
-//! `mut struct`, a map or anything else) whose field holds a cell. Anything
-//! else takes the general call, compiled from the same argument code.
+//! Guards, checked at run time: the callee is still the standard library's
+//! function (a script may define its own `get`), the place holds what the
+//! fast path handles (a struct, not a `mut struct` or a map, whose field
+//! holds a cell; for `len` an ASCII string, a list or a map). Anything else
+//! takes the general call, compiled from the same argument code.
 
 use super::fields::FieldIc;
 use super::{lower_call_with, spec, writes_local, Code, Operand};
@@ -31,13 +34,65 @@ fn cell_at<'a>(i: &'a Interp, s: usize, ic: &FieldIc) -> Option<&'a CellObj> {
     }
 }
 
-/// `get(x.f)` / `set(x.f, v)` with `x` a local, `get`/`set` globals: the
-/// specialized call, or `None` for any other call.
-pub(super) fn lower_cell_call(callee: &Node, args: &[Node], span: Span) -> Option<Code> {
+/// The value in local slot `s`, or in its struct's field `ic` (`None` for
+/// any other shape).
+#[inline(always)]
+fn place<'a>(i: &'a Interp, s: usize, ic: &Option<FieldIc>) -> Option<&'a Value> {
+    let v = &i.stack[i.bp + s];
+    match (ic, v) {
+        (None, v) => Some(v),
+        (Some(ic), Value::Struct(st)) => st.fields.get(ic.index(&st.ty)?),
+        _ => None,
+    }
+}
+
+/// `len(p)` of a place `p`, when it is quick: an ASCII string, a list, a
+/// map (a non-ASCII string's length is counted, and charged, by `len`).
+#[inline(always)]
+fn quick_len(v: &Value) -> Option<i64> {
+    let n = match v {
+        Value::Str(x) if x.ascii => x.s.len(),
+        Value::List(l) => l.items.len(),
+        Value::Map(m) => m.map.len(),
+        _ => return None,
+    };
+    i64::try_from(n).ok()
+}
+
+/// `len(x)` / `len(x.f)` with `x` a local, `len` a global.
+fn lower_len(callee: &Node, g: u32, arg: &Node, span: Span) -> Option<Code> {
+    let (s, ic) = match arg {
+        Node::Local(s) => (*s, None),
+        Node::Field(x, name, _) => match **x {
+            Node::Local(s) => (s, Some(FieldIc::new(name))),
+            _ => return None,
+        },
+        _ => return None,
+    };
+    let slot = s as usize;
+    let general = lower_call_with(callee, vec![Operand::of(arg)], std::slice::from_ref(arg), span, None);
+    Some(super::code(move |i| {
+        if i.is_builtin(g, crate::interp::Builtin::Len) {
+            if let Some(n) = place(i, slot, &ic).and_then(quick_len) {
+                return Ok(Value::Int(n));
+            }
+        }
+        general.run(i)
+    }))
+}
+
+/// `get(x.f)` / `set(x.f, v)` / `len(x)` / `len(x.f)` with `x` a local and
+/// the callee a global: the specialized call, or `None` for any other call.
+pub(super) fn lower_place_call(callee: &Node, args: &[Node], span: Span) -> Option<Code> {
     if !spec::on() {
         return None;
     }
     let Node::Global(g, _) = callee else { return None };
+    if let [arg] = args {
+        if crate::names::name_of(*g) == "len" {
+            return lower_len(callee, *g, arg, span);
+        }
+    }
     let (Node::Field(x, name, _), rest) = args.split_first()? else { return None };
     let Node::Local(s) = **x else { return None };
     let g = *g;
