@@ -1,6 +1,7 @@
-//! Builtins called on a place, read where it is: a cell in a field of a
-//! local struct read and written (`get(x.f)` and `set(x.f, v)`, usually
-//! written `x.f.get()` and `x.f.set(v)`: a parser's `self.pos`), and the
+//! Builtins called on a place, read where it is: a cell in a local or in a
+//! field of a local struct read and written (`get(x.f)` and `set(x.f, v)`,
+//! usually written `x.f.get()` and `x.f.set(v)`: a parser's `self.pos`; a
+//! counter `c.set(c.get() + 1)`, a closure's captured cell), and the
 //! length of a local or of a field of a local struct (`len(xs)`,
 //! `len(self.text)`). The general call copies the argument out (an atomic
 //! increment for a string, list, map or cell), calls the native through
@@ -21,15 +22,12 @@ use crate::interp::{Ctrl, Interp};
 use crate::source::Span;
 use crate::value::{CellObj, Value};
 
-/// The cell in field `ic` of the struct in local slot `s`, if that is what
-/// is there.
+/// The cell in local slot `s`, or in its struct's field `ic`, if that is
+/// what is there.
 #[inline(always)]
-fn cell_at<'a>(i: &'a Interp, s: usize, ic: &FieldIc) -> Option<&'a CellObj> {
-    match &i.stack[i.bp + s] {
-        Value::Struct(st) => match st.fields.get(ic.index(&st.ty)?) {
-            Some(Value::Cell(c)) => Some(c),
-            _ => None,
-        },
+fn cell_at<'a>(i: &'a Interp, s: usize, ic: &Option<FieldIc>) -> Option<&'a CellObj> {
+    match place(i, s, ic)? {
+        Value::Cell(c) => Some(c),
         _ => None,
     }
 }
@@ -81,8 +79,9 @@ fn lower_len(callee: &Node, g: u32, arg: &Node, span: Span) -> Option<Code> {
     }))
 }
 
-/// `get(x.f)` / `set(x.f, v)` / `len(x)` / `len(x.f)` with `x` a local and
-/// the callee a global: the specialized call, or `None` for any other call.
+/// `get(p)` / `set(p, v)` / `len(p)` with `p` a local `x` or a field `x.f`
+/// of one, and the callee a global: the specialized call, or `None` for any
+/// other call.
 pub(super) fn lower_place_call(callee: &Node, args: &[Node], span: Span) -> Option<Code> {
     if !spec::on() {
         return None;
@@ -93,10 +92,16 @@ pub(super) fn lower_place_call(callee: &Node, args: &[Node], span: Span) -> Opti
             return lower_len(callee, *g, arg, span);
         }
     }
-    let (Node::Field(x, name, _), rest) = args.split_first()? else { return None };
-    let Node::Local(s) = **x else { return None };
+    let (s, ic) = match args.first()? {
+        Node::Local(s) => (*s, None),
+        Node::Field(x, name, _) => match **x {
+            Node::Local(s) => (s, Some(FieldIc::new(name))),
+            _ => return None,
+        },
+        _ => return None,
+    };
+    let rest = &args[1..];
     let g = *g;
-    let ic = FieldIc::new(name);
     let slot = s as usize;
     match (crate::names::name_of(g).as_str(), rest) {
         ("get", []) => {
