@@ -801,3 +801,25 @@ print(f(1))
     run_app(dir.path(), &["--set", "k=-1"], "  f runs 1\n  f runs 0\n-2\n");
     run_app(dir.path(), &[], "  f runs 1\n4\n");
 }
+
+/// A cached fn calling one with a `ttl`: the call fact keeps the ttl, and
+/// the entry is read back from the disk on the next run (cargo-mutants on
+/// codec.rs: a call fact with a ttl was never decoded by any test).
+#[test]
+fn a_call_fact_with_a_ttl_is_read_back_from_the_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "app.memo",
+        r#"
+cached(ttl: 3600, suppress_warning: true) fn inner(x) { print("  inner runs")
+  x * 2 }
+cached(suppress_warning: true) fn outer(x) { print("  outer runs")
+  inner(x) + 1 }
+print(outer(20))
+"#,
+    );
+    run_app(dir.path(), &[], "  outer runs\n  inner runs\n41\n");
+    let r = run_app(dir.path(), &[], "41\n");
+    assert_explains(&r, "explain: hit  outer(20)");
+}
