@@ -680,9 +680,10 @@ fn host_inputs_are_verified_from_the_disk() {
     let dir = tempfile::tempdir().unwrap();
     let setting = Arc::new(AtomicI64::new(5));
     let out = OutputBuffer::new();
+    let err = OutputBuffer::new();
     let run = |script: &str| {
         let cache = Cache::with_disk(DiskStore::open(dir.path(), 1 << 20).unwrap());
-        let mut e = Engine::builder().cache(cache).output(out.clone()).build();
+        let mut e = Engine::builder().cache(cache).output(out.clone()).error_output(err.clone()).explain(true).build();
         let s = setting.clone();
         e.register_fn_with("setting", Effect::Input, move |k: i64| s.load(Ordering::SeqCst) * k);
         let s = setting.clone();
@@ -700,6 +701,9 @@ fn host_inputs_are_verified_from_the_disk() {
     run(with_fn);
     run(with_fn);
     assert_eq!(out.contents(), "f ran\n11\n11\nf ran\n15\ng ran\n7\ng ran\n7\n");
+    // The entry was read (the miss says why), not refused as damaged.
+    let explained = err.contents();
+    assert!(explained.contains("explain: miss g(): input setting_for() changed"), "{explained}");
 }
 
 /// `run_stats` counts this engine's cached calls since the last reset:
