@@ -64,8 +64,69 @@ fn read(v: &Value, ic: &FieldIc, me: Reader) -> Option<Value> {
     }
 }
 
+/// The value at the end of a field chain `v.f1.f2...` (one cache per
+/// field), each step read in place; only the last value is copied.
+/// `None` for any step that is not a struct's or an owned object's field.
+fn read_chain(v: &Value, ics: &[FieldIc], me: Reader) -> Option<Value> {
+    let (ic, rest) = ics.split_first()?;
+    match v {
+        Value::Struct(st) => {
+            let f = st.fields.get(ic.index(&st.ty)?)?;
+            if rest.is_empty() {
+                Some(f.clone_fast())
+            } else {
+                read_chain(f, rest, me)
+            }
+        }
+        Value::Obj(o) => {
+            let at = ic.index(&o.ty)?;
+            if rest.is_empty() {
+                o.get(me, at)
+            } else {
+                o.read_owned_field(me, at, |f| read_chain(f, rest, me))?
+            }
+        }
+        _ => None,
+    }
+}
+
+/// `x.f1.f2...fn`, x a local, n >= 2: the chain read in place (`c.output.mark`:
+/// no copy of `c.output` made and released), or `None` for another shape.
+fn lower_chain(t: &Node, name: &str, span: Span) -> Option<Code> {
+    let mut names = vec![name];
+    let mut at = t;
+    while let Node::Field(inner, f, _) = at {
+        names.push(f);
+        at = inner;
+    }
+    let Node::Local(s) = at else { return None };
+    if names.len() < 2 {
+        return None;
+    }
+    names.reverse();
+    let ics: Box<[FieldIc]> = names.iter().map(|n| FieldIc::new(n)).collect();
+    let s = *s as usize;
+    // The general way, for a step of another shape (and its error): the
+    // chain's parts are a local and field names, nothing compiled twice.
+    let general = lower_field_general(t, name, span);
+    Some(code(move |i| match read_chain(&i.stack[i.bp + s], &ics, i.reader()) {
+        Some(v) => Ok(v),
+        None => general.run(i),
+    }))
+}
+
 /// `t.name`.
 pub(super) fn lower_field(t: &Node, name: &str, span: Span) -> Code {
+    if spec::on() {
+        if let Some(c) = lower_chain(t, name, span) {
+            return c;
+        }
+    }
+    lower_field_general(t, name, span)
+}
+
+/// `t.name` without the chain read.
+fn lower_field_general(t: &Node, name: &str, span: Span) -> Code {
     let name: Box<str> = name.into();
     if !spec::on() {
         let t = lower(t);

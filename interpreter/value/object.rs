@@ -248,6 +248,21 @@ impl MutObj {
         self.slots.with(me, |fs| fs.get_mut(i).map(f)).flatten()
     }
 
+    /// Runs `f` on field `i`, read in place, when `me` owns the object;
+    /// `None` otherwise (another reader takes the lock through `get`).
+    /// `f` must not write this object (reading it again is fine: shared
+    /// references nest, as `get`'s do).
+    #[inline(always)]
+    pub(crate) fn read_owned_field<R>(&self, me: Reader, i: usize, f: impl FnOnce(&Value) -> R) -> Option<R> {
+        if !self.slots.owned_by(me) {
+            return None;
+        }
+        // SAFETY: `me` owns the object (see `Guarded::with`), so no other
+        // thread touches it, and nothing writes it while `f` runs (above).
+        let fs = unsafe { &*self.slots.data.get() };
+        fs.get(i).map(f)
+    }
+
     /// Runs `f` on field `i` when `me` owns the object (no lock to take:
     /// the hot path of `o.f op= v`); `None` otherwise.
     #[inline(always)]
