@@ -823,3 +823,76 @@ print(outer(20))
     let r = run_app(dir.path(), &[], "41\n");
     assert_explains(&r, "explain: hit  outer(20)");
 }
+
+/// A cached call's arguments are kept with its caller's entry when every
+/// part of them can be written, so that an edit of the callee that keeps
+/// its result is an early cutoff (the caller hits). A function inside a
+/// list, a map or a struct cannot be written: the caller then misses,
+/// "code of `inner` changed", rather than calling the callee again with
+/// the function written as `none`.
+#[test]
+fn a_function_inside_a_call_argument_is_not_written_as_none() {
+    for arg in ["[fn(x) { x + 1 }]", "{\"f\": fn(x) { x + 1 }}", "S(fn(x) { x + 1 })"] {
+        let dir = tempfile::tempdir().unwrap();
+        let get = match arg.chars().next() {
+            Some('[') => "fs[0]",
+            Some('{') => "fs[\"f\"]",
+            _ => "fs.f",
+        };
+        let app = |said: &str| {
+            format!(
+                r#"
+struct S {{ f }}
+cached(suppress_warning: true) fn inner(fs) {{ print("{said}")
+  let g = {get}
+  g(1) }}
+cached(suppress_warning: true) fn outer() {{ print("  outer runs")
+  inner({arg}) * 10 }}
+print(outer())
+"#
+            )
+        };
+        write(dir.path(), "app.memo", &app("  inner runs"));
+        run_app(dir.path(), &[], "  outer runs\n  inner runs\n20\n");
+        write(dir.path(), "app.memo", &app("  inner runs!"));
+        let r = run_app(dir.path(), &[], "  outer runs\n  inner runs!\n20\n");
+        assert_explains(&r, "explain: miss outer(): code of `inner` changed");
+    }
+}
+
+/// An argument nested exactly `MAX_DEPTH` (2,000) levels deep, alone or
+/// inside a map (as a value or a key) or a struct, is kept with the caller's entry (an edit of
+/// the callee that keeps its result is an early cutoff); one level more is
+/// not (cargo-mutants on value_codec.rs: `persistable`'s depth bound and
+/// its walk into lists, maps and structs).
+#[test]
+fn a_call_argument_nested_to_the_depth_bound_is_kept_and_one_deeper_is_not() {
+    // The deepest that is kept: 2,000 levels in all (a map or struct is one).
+    for (wrap, ok) in [("nest(n)", 2000), ("{\"v\": nest(n)}", 1999), ("B(nest(n))", 1999), ("{nest(n): 1}", 1999)] {
+        let bad = ok + 1;
+        let dir = tempfile::tempdir().unwrap();
+        let app = |said: &str| {
+            format!(
+                r#"
+struct B {{ v }}
+fn nest(n) {{
+  let v = 0
+  for _ in 0..n {{ v = [v] }}
+  v
+}}
+cached(suppress_warning: true) fn inner(v) {{ print("{said}")
+  type(v) != int }}
+cached(suppress_warning: true) fn outer(n) {{ print("  outer runs")
+  inner({wrap}) }}
+print(outer({ok}), outer({bad}))
+"#
+            )
+        };
+        write(dir.path(), "app.memo", &app("  inner runs"));
+        run_app(dir.path(), &[], "  outer runs\n  inner runs\n  outer runs\n  inner runs\ntrue true\n");
+        write(dir.path(), "app.memo", &app("  inner runs!"));
+        let r = run_app(dir.path(), &[], "  inner runs!\n  outer runs\n  inner runs!\ntrue true\n");
+        assert_explains(&r, &format!("explain: hit  outer({ok}) (inner changed, its result did not)"));
+        assert_explains(&r, &format!("explain: miss outer({bad}): code of `inner` changed"));
+    }
+}
