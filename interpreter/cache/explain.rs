@@ -130,6 +130,9 @@ fn change(old: &str, new: &str) -> String {
     }
     if new.starts_with("<fn") || new.starts_with("<cached fn") {
         format!("{new} (its code, or what it reads, changed)")
+    } else if new.ends_with("...") {
+        // Cut short (`deps::short`): the difference may be past the cut.
+        format!("{new} (it differs past what is shown)")
     } else {
         format!("{new} (it prints the same, but a function, cell or type inside it differs)")
     }
