@@ -899,3 +899,31 @@ print(outer({ok}), outer({bad}))
         assert_explains(&r, &format!("explain: miss outer({bad}): code of `inner` changed"));
     }
 }
+
+/// A result nested deeper than `MAX_DEPTH` is not written to the disk (it
+/// could not be read back): the next run misses it as never stored, and
+/// one exactly at the bound hits (cargo-mutants on value_codec.rs:
+/// `persistable_in`'s bound).
+#[test]
+fn a_result_deeper_than_the_bound_is_not_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "app.memo",
+        r#"
+cached(suppress_warning: true) fn nest(n) { print("  nest runs")
+  let v = 0
+  for _ in 0..n { v = [v] }
+  v }
+print(type(nest(2000)), type(nest(2001)))
+"#,
+    );
+    run_app(dir.path(), &[], "  nest runs\n  nest runs\nlist list\n");
+    let r = run_app(dir.path(), &[], "  nest runs\nlist list\n");
+    assert_eq!(
+        explained(&r),
+        ["explain: hit  nest(2000)", "explain: miss nest(2001): argument `n` changed: 2000 → 2001"],
+        "{}",
+        r.stderr
+    );
+}
