@@ -69,23 +69,12 @@ fn read(v: &Value, ic: &FieldIc, me: Reader) -> Option<Value> {
 /// `None` for any step that is not a struct's or an owned object's field.
 fn read_chain(v: &Value, ics: &[FieldIc], me: Reader) -> Option<Value> {
     let (ic, rest) = ics.split_first()?;
+    if rest.is_empty() {
+        return read(v, ic, me);
+    }
     match v {
-        Value::Struct(st) => {
-            let f = st.fields.get(ic.index(&st.ty)?)?;
-            if rest.is_empty() {
-                Some(f.clone_fast())
-            } else {
-                read_chain(f, rest, me)
-            }
-        }
-        Value::Obj(o) => {
-            let at = ic.index(&o.ty)?;
-            if rest.is_empty() {
-                o.get(me, at)
-            } else {
-                o.read_owned_field(me, at, |f| read_chain(f, rest, me))?
-            }
-        }
+        Value::Struct(st) => read_chain(st.fields.get(ic.index(&st.ty)?)?, rest, me),
+        Value::Obj(o) => o.read_owned_field(me, ic.index(&o.ty)?, |f| read_chain(f, rest, me))?,
         _ => None,
     }
 }
@@ -191,7 +180,7 @@ pub(super) fn lower_index_field(slot: u32, name: &str, field_span: Span, ix: &No
         let Some(f) = at else {
             let t = base.run(i)?;
             let k = ix.run(i)?;
-            return index_charged(i, &t, &k, span);
+            return super::index_charged(i, &t, &k, span);
         };
         let k = ix.run(i)?;
         if let Some(Value::Map(m)) = struct_field(i, s, f) {
@@ -212,14 +201,6 @@ fn struct_field(i: &Interp, s: usize, f: usize) -> Option<&Value> {
         Value::Struct(st) => st.fields.get(f),
         _ => None,
     }
-}
-
-/// `t[k]`, a map's search counted first.
-fn index_charged(i: &mut Interp, t: &Value, k: &Value, span: Span) -> R {
-    if let Value::Map(m) = t {
-        i.charge_key(k, m.map.len()).map_err(|e| e.or_at(span))?;
-    }
-    index::index(t, k).map_err(|e| e.or_at(span).into())
 }
 
 /// The assignment `root.path (op)= v` once `v` is computed.
@@ -254,7 +235,7 @@ fn lower_push_field(root: Place, f: &str, push: u32, elem: &Node, span: Span, ge
     code(move |i| {
         let me = i.reader();
         let field = match root_value(i, root) {
-            Some(Value::Obj(o)) if o.owned_by(me) && i.is_builtin_push(push) => {
+            Some(Value::Obj(o)) if o.owned_by(me) && i.is_builtin(push, crate::interp::Builtin::Push) => {
                 ic.index(&o.ty).and_then(|at| match o.get(me, at) {
                     Some(Value::List(held)) => Some((o.clone(), at, held)),
                     _ => None,

@@ -25,7 +25,7 @@ pub(super) fn lower_set_global(g: u32, v: &Node, span: Span) -> Code {
                 let Node::Global(push, _) = **callee else { unreachable!("matched above") };
                 let (elem, cspan) = (lower(&args[1]), *cspan);
                 return code(move |i| {
-                    if !i.is_builtin_push(push) {
+                    if !i.is_builtin(push, crate::interp::Builtin::Push) {
                         // `push` was redefined: an ordinary call.
                         let xs = i.read_global(g, span)?;
                         let v = elem.run(i)?;

@@ -548,10 +548,7 @@ pub fn lower(n: &Node) -> Code {
             code(move |i| {
                 let t = t.run(i)?;
                 let k = ix.run(i)?;
-                if let Value::Map(m) = &t {
-                    i.charge_key(&k, m.map.len()).map_err(|e| e.or_at(span))?;
-                }
-                index::index(&t, &k).map_err(|e| e.or_at(span).into())
+                index_charged(i, &t, &k, span)
             })
         }
         Node::Field(t, f, span) => fields::lower_field(t, f, *span),
@@ -770,7 +767,7 @@ fn lower_set_local(s: u32, v: &Node) -> Code {
             let call = lower_call_with(callee, vec![Operand::of(&args[0]), again], args, span, Some(s));
             code(move |i| {
                 let at = i.bp + slot;
-                if i.is_builtin_push(g) && matches!(i.stack[at], Value::List(_)) {
+                if i.is_builtin(g, crate::interp::Builtin::Push) && matches!(i.stack[at], Value::List(_)) {
                     let v = elem.run(i)?;
                     let max = i.config.max_collection_len;
                     // `e` neither reads nor assigns `xs`: the slot still holds the list.
@@ -879,6 +876,14 @@ impl std::ops::Deref for CalleeValue {
             CalleeValue::Lent(v) => v,
         }
     }
+}
+
+/// `t[k]`, a map's search counted first.
+pub(crate) fn index_charged(i: &mut Interp, t: &Value, k: &Value, span: Span) -> R {
+    if let Value::Map(m) = t {
+        i.charge_key(k, m.map.len()).map_err(|e| e.or_at(span))?;
+    }
+    index::index(t, k).map_err(|e| e.or_at(span).into())
 }
 
 /// A call. With `move_first`, the first argument is the local of that slot

@@ -57,16 +57,22 @@ fn quick_len(v: &Value) -> Option<i64> {
     i64::try_from(n).ok()
 }
 
+/// The place an argument names: a local's slot, and for `x.f` the cache
+/// of field `f`; `None` for any other expression.
+fn place_of(arg: &Node) -> Option<(u32, Option<FieldIc>)> {
+    match arg {
+        Node::Local(s) => Some((*s, None)),
+        Node::Field(x, name, _) => match **x {
+            Node::Local(s) => Some((s, Some(FieldIc::new(name)))),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// `len(x)` / `len(x.f)` with `x` a local, `len` a global.
 fn lower_len(callee: &Node, g: u32, arg: &Node, span: Span) -> Option<Code> {
-    let (s, ic) = match arg {
-        Node::Local(s) => (*s, None),
-        Node::Field(x, name, _) => match **x {
-            Node::Local(s) => (s, Some(FieldIc::new(name))),
-            _ => return None,
-        },
-        _ => return None,
-    };
+    let (s, ic) = place_of(arg)?;
     let slot = s as usize;
     let general = lower_call_with(callee, vec![Operand::of(arg)], std::slice::from_ref(arg), span, None);
     Some(super::code(move |i| {
@@ -92,14 +98,7 @@ pub(super) fn lower_place_call(callee: &Node, args: &[Node], span: Span) -> Opti
             return lower_len(callee, *g, arg, span);
         }
     }
-    let (s, ic) = match args.first()? {
-        Node::Local(s) => (*s, None),
-        Node::Field(x, name, _) => match **x {
-            Node::Local(s) => (s, Some(FieldIc::new(name))),
-            _ => return None,
-        },
-        _ => return None,
-    };
+    let (s, ic) = place_of(args.first()?)?;
     let rest = &args[1..];
     let g = *g;
     let slot = s as usize;

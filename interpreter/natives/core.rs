@@ -175,7 +175,7 @@ fn get(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
             if args.len() != 1 {
                 return Err(MemoError::new("TypeError", format!("get() on a cell takes no other argument, got {}", args.len())));
             }
-            return c.get(interp.reader()).ok_or_else(foreign_cell);
+            return c.get(interp.reader()).ok_or_else(crate::value::object::foreign_cell);
         }
         Value::Map(m) => {
             if args.len() < 2 {
@@ -229,16 +229,10 @@ fn set(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     // interpreter's collector, and printing and hashing cut them.
     match c.set(interp.reader(), v) {
         Ok(old) => drop(old),
-        Err(_) => return Err(foreign_cell()),
+        Err(_) => return Err(crate::value::object::foreign_cell()),
     }
     interp.cell_writes += 1;
     Ok(Value::None)
-}
-
-/// A cell another interpreter owns (a host moved it between engines).
-#[cold]
-fn foreign_cell() -> MemoError {
-    crate::value::object::foreign_cell()
 }
 
 #[cfg(test)]

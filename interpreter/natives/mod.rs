@@ -98,12 +98,8 @@ pub fn install(interp: &mut Interp) {
     }
     data::register_types(interp);
     math::register_constants(interp);
-    if let Some(Value::Native(f)) = interp.global_named("push") {
-        interp.builtin_push = Some(f);
-    }
-    for (name, which) in
-        [("get", crate::interp::Builtin::Get), ("set", crate::interp::Builtin::Set), ("len", crate::interp::Builtin::Len)]
-    {
+    use crate::interp::Builtin;
+    for (name, which) in [("push", Builtin::Push), ("get", Builtin::Get), ("set", Builtin::Set), ("len", Builtin::Len)] {
         if let Some(Value::Native(f)) = interp.global_named(name) {
             interp.builtins[which as usize] = Some(f);
         }

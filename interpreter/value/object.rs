@@ -529,7 +529,9 @@ pub fn share(v: &Value, me: Reader) {
     }
 }
 
-/// The error of reading or writing a cell another interpreter owns.
+/// The error of reading or writing a cell another interpreter owns (a
+/// host moved it between engines).
+#[cold]
 pub(crate) fn foreign_cell() -> crate::error::MemoError {
     crate::error::MemoError::new(
         "ValueError",
