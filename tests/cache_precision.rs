@@ -901,29 +901,46 @@ print(outer({ok}), outer({bad}))
 }
 
 /// A result nested deeper than `MAX_DEPTH` is not written to the disk (it
-/// could not be read back): the next run misses it as never stored, and
-/// one exactly at the bound hits (cargo-mutants on value_codec.rs:
-/// `persistable_in`'s bound).
+/// could not be read back), alone or inside a map (as a value or a key) or
+/// a struct: the next run misses it as never stored, and one exactly at the
+/// bound hits (cargo-mutants on value_codec.rs: `persistable_in`'s bound
+/// and its walk into lists, maps and structs).
 #[test]
 fn a_result_deeper_than_the_bound_is_not_stored() {
-    let dir = tempfile::tempdir().unwrap();
-    write(
-        dir.path(),
-        "app.memo",
-        r#"
-cached(suppress_warning: true) fn nest(n) { print("  nest runs")
+    for (wrap, ok) in [("v", 2000), ("{\"k\": v}", 1999), ("{v: 1}", 1999), ("B(v)", 1999)] {
+        let dir = tempfile::tempdir().unwrap();
+        write(
+            dir.path(),
+            "app.memo",
+            &format!(
+                r#"
+struct B {{ v }}
+cached(suppress_warning: true) fn nest(n) {{ print("  nest runs")
   let v = 0
-  for _ in 0..n { v = [v] }
-  v }
-print(type(nest(2000)), type(nest(2001)))
+  for _ in 0..n {{ v = [v] }}
+  {wrap} }}
+print(type(nest({ok})), type(nest({bad})))
 "#,
-    );
-    run_app(dir.path(), &[], "  nest runs\n  nest runs\nlist list\n");
-    let r = run_app(dir.path(), &[], "  nest runs\nlist list\n");
-    assert_eq!(
-        explained(&r),
-        ["explain: hit  nest(2000)", "explain: miss nest(2001): argument `n` changed: 2000 → 2001"],
-        "{}",
-        r.stderr
-    );
+                bad = ok + 1
+            ),
+        );
+        let ty = if wrap.starts_with('B') {
+            "B"
+        } else if wrap.starts_with('{') {
+            "map"
+        } else {
+            "list"
+        };
+        run_app(dir.path(), &[], &format!("  nest runs\n  nest runs\n{ty} {ty}\n"));
+        let r = run_app(dir.path(), &[], &format!("  nest runs\n{ty} {ty}\n"));
+        assert_eq!(
+            explained(&r),
+            [
+                format!("explain: hit  nest({ok})"),
+                format!("explain: miss nest({}): argument `n` changed: {ok} → {}", ok + 1, ok + 1)
+            ],
+            "{}",
+            r.stderr
+        );
+    }
 }
