@@ -1174,6 +1174,30 @@ fn lower_for(slot: u32, it: &Node, body: &Node, span: Span) -> Code {
             }
         }};
     }
+    // `for k in start..end` (`..=` when `inclusive`). The counter is an
+    // i64 (one register) unless the range ends at `i64::MAX` inclusive,
+    // whose end is past every i64.
+    macro_rules! count {
+        ($i:expr, $start:expr, $end:expr, $inclusive:expr) => {{
+            let (start, end): (i64, i64) = ($start, $end);
+            match end.checked_add($inclusive as i64) {
+                Some(end) => {
+                    let mut k = start;
+                    while k < end {
+                        run_body!($i, Value::Int(k));
+                        k += 1;
+                    }
+                }
+                None => {
+                    let mut k = start as i128;
+                    while k <= end as i128 {
+                        run_body!($i, Value::Int(k as i64));
+                        k += 1;
+                    }
+                }
+            }
+        }};
+    }
     // `for i in a..b` with int bounds: no range value is built.
     if let Node::Range(a, b, inclusive, rspan) = it {
         let (a, b, inclusive, rspan) = (lower(a), lower(b), *inclusive, *rspan);
@@ -1188,12 +1212,7 @@ fn lower_for(slot: u32, it: &Node, body: &Node, span: Span) -> Code {
                     ))
                 }
             };
-            let end = end as i128 + inclusive as i128;
-            let mut k = start as i128;
-            while k < end {
-                run_body!(i, Value::Int(k as i64));
-                k += 1;
-            }
+            count!(i, start, end, inclusive);
             Ok(Value::None)
         });
     }
@@ -1201,14 +1220,7 @@ fn lower_for(slot: u32, it: &Node, body: &Node, span: Span) -> Code {
     code(move |i| {
         let v = it.run(i)?;
         match &v {
-            Value::Range(r) => {
-                let end = r.end_exclusive_wide();
-                let mut k = r.start as i128;
-                while k < end {
-                    run_body!(i, Value::Int(k as i64));
-                    k += 1;
-                }
-            }
+            Value::Range(r) => count!(i, r.start, r.end, r.inclusive),
             Value::List(l) => {
                 for x in l.iter() {
                     run_body!(i, x.clone());
