@@ -9,7 +9,8 @@
 //! allocated and did not free; values it freed that were made before the
 //! run count in its favour). The interpreter compares it with the limit
 //! every 1,024 operations and before the big allocations of natives
-//! (`interp::budget`). The `memo` binary installs it over mimalloc:
+//! (`interp::budget`) and of operators with no interpreter at hand (`s * n`,
+//! `xs * n`: [`check_room`]). The `memo` binary installs it over mimalloc:
 //!
 //! ```ignore
 //! #[global_allocator]
@@ -29,6 +30,12 @@ thread_local! {
     /// constant initializer: reading it from the allocator never allocates
     /// and is valid for the whole life of the thread.
     static NET: Cell<isize> = const { Cell::new(0) };
+    /// The memory limit of the run on this thread: its count at the start
+    /// and the limit (`None`: no limit), for code that has no interpreter
+    /// at hand (`check_room`).
+    static LIMIT: Cell<Option<(isize, usize)>> = const { Cell::new(None) };
+    /// Did `check_room` refuse an allocation in this run?
+    static REFUSED: Cell<bool> = const { Cell::new(false) };
 }
 
 #[inline(always)]
@@ -93,6 +100,44 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for Counting<A> {
 #[inline]
 pub fn thread_net() -> isize {
     NET.with(|c| c.get())
+}
+
+/// Starts the memory limit of a run on this thread: `max` bytes beyond
+/// what the thread holds now (`None`: no limit).
+pub(crate) fn start_limit(max: Option<usize>) {
+    LIMIT.with(|l| l.set(max.map(|m| (thread_net(), m))));
+    REFUSED.with(|r| r.set(false));
+}
+
+/// Bytes the run on this thread holds now (0 without a limit).
+fn held(base: isize) -> usize {
+    thread_net().saturating_sub(base).max(0) as usize
+}
+
+/// Before making a value of about `bytes` bytes in one go (`s * n`, a
+/// padded string): an error if the run's memory limit would not allow it.
+/// For code with no interpreter at hand; the refusal ends the run as the
+/// interpreter's own check does (`was_refused`).
+pub(crate) fn check_room(bytes: usize) -> Result<(), crate::error::MemoError> {
+    match LIMIT.with(|l| l.get()) {
+        Some((base, max)) if held(base).saturating_add(bytes) > max => {
+            REFUSED.with(|r| r.set(true));
+            Err(limit_error(max, held(base), bytes))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Has `check_room` refused an allocation since the run started?
+pub(crate) fn was_refused() -> bool {
+    REFUSED.with(|r| r.get())
+}
+
+/// The error of a memory limit of `max` bytes with `held` held and `more`
+/// more asked for.
+pub(crate) fn limit_error(max: usize, held: usize, more: usize) -> crate::error::MemoError {
+    let what = if more > 0 { format!("{held} bytes held, {more} more asked for") } else { format!("{held} bytes held") };
+    crate::error::MemoError::new("LimitError", format!("memory limit of {max} bytes exceeded ({what})"))
 }
 
 /// Is [`Counting`] the global allocator? (An allocation moves the count.)

@@ -83,9 +83,7 @@ impl Interp {
     #[cold]
     fn memory_error(&mut self, max: usize, more: usize) -> MemoError {
         self.budget_spent = true;
-        let held = self.memory_used();
-        let what = if more > 0 { format!("{held} bytes held, {more} more asked for") } else { format!("{held} bytes held") };
-        MemoError::new("LimitError", format!("memory limit of {max} bytes exceeded ({what})"))
+        crate::alloc::limit_error(max, self.memory_used(), more)
     }
 
     /// After work that deferred its count (`meter::defer`: the `+` of long
@@ -137,6 +135,7 @@ impl Interp {
     /// (see `crate::alloc`).
     pub fn start_memory_budget(&mut self) -> Result<(), MemoError> {
         self.memory_base = crate::alloc::thread_net();
+        crate::alloc::start_limit(self.config.max_memory);
         self.budget_spent = false;
         crate::value::meter::take_deferred();
         if self.config.max_memory.is_some() && !crate::alloc::is_counting() {
@@ -151,7 +150,7 @@ impl Interp {
     /// Did the run spend its operations or memory? Its `LimitError` then
     /// ends the run: `try` does not catch it.
     pub(crate) fn budget_spent(&self) -> bool {
-        self.budget_spent || self.ops_exhausted()
+        self.budget_spent || self.ops_exhausted() || crate::alloc::was_refused()
     }
 
     /// Before a map lookup or update with key `k` in a map of `len`

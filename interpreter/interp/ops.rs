@@ -81,6 +81,9 @@ fn repeat(seq: &Value, n: i64, max: usize) -> Result<Value> {
             if len > max as u64 {
                 return Err(too_large("string", len.min(usize::MAX as u64) as usize, max));
             }
+            // Within the memory limit before it is made; counted as work.
+            crate::alloc::check_room(len as usize)?;
+            crate::value::meter::defer_bytes(len as usize);
             Ok(Value::Str(crate::value::UArc::new(StrObj {
                 s: s.s.repeat(n as usize),
                 ascii: s.ascii,
@@ -92,6 +95,8 @@ fn repeat(seq: &Value, n: i64, max: usize) -> Result<Value> {
             if len > max as u64 {
                 return Err(too_large("list", len.min(usize::MAX as u64) as usize, max));
             }
+            crate::alloc::check_room((len as usize).saturating_mul(std::mem::size_of::<Value>()))?;
+            crate::value::meter::defer(len);
             let mut items = Vec::with_capacity(len as usize);
             for _ in 0..n {
                 items.extend(l.iter().map(Value::clone_fast));

@@ -148,9 +148,11 @@ pub(crate) fn format_value(v: &Value, spec: &Spec, max: usize) -> Result<String>
     if spec.width > max {
         return Err(too_large("string", spec.width, max));
     }
+    crate::alloc::check_room(spec.width)?;
     if spec.precision.is_some_and(|p| p > max) {
         return Err(too_large("string", spec.precision.unwrap_or(0), max));
     }
+    crate::alloc::check_room(spec.precision.unwrap_or(0))?;
     let num = match (v, spec.ty) {
         (Value::Int(i), None | Some('d' | 'n' | 'b' | 'o' | 'x' | 'X')) => {
             if spec.precision.is_some() {
@@ -262,9 +264,40 @@ fn float_num(x: f64, spec: &Spec) -> Result<Num> {
     Ok(Num { neg, prefix: "", digits, rest, groupable: true })
 }
 
+/// The most decimals Rust's formatting is asked for: its precision is a
+/// `u16` (more panics), and a finite float's exact expansion ends within
+/// 1,074 decimals after the point and 767 significant digits, so every
+/// decimal past this many is a zero.
+const EXACT_DECIMALS: usize = 1_100;
+
+/// `a` with `p` decimals (`{a:.p$}`), for any `p`.
+fn with_decimals(a: f64, p: usize) -> String {
+    if p <= EXACT_DECIMALS || !a.is_finite() {
+        return format!("{a:.p$}");
+    }
+    let mut s = format!("{a:.EXACT_DECIMALS$}");
+    s.extend(std::iter::repeat_n('0', p - EXACT_DECIMALS));
+    s
+}
+
+/// `a` in scientific notation with `p` decimals in the mantissa
+/// (`{a:.p$e}`), for any `p`.
+fn with_decimals_sci(a: f64, p: usize) -> String {
+    if p <= EXACT_DECIMALS || !a.is_finite() {
+        return format!("{a:.p$e}");
+    }
+    let s = format!("{a:.EXACT_DECIMALS$e}");
+    let e = s.find('e').unwrap_or(s.len());
+    let mut out = String::with_capacity(s.len() + p - EXACT_DECIMALS);
+    out.push_str(&s[..e]);
+    out.extend(std::iter::repeat_n('0', p - EXACT_DECIMALS));
+    out.push_str(&s[e..]);
+    out
+}
+
 /// Fixed point with `p` decimals (exact, half to even).
 fn fixed(a: f64, p: usize, alt: bool) -> String {
-    let mut s = format!("{a:.p$}");
+    let mut s = with_decimals(a, p);
     if alt && p == 0 {
         s.push('.');
     }
@@ -273,7 +306,7 @@ fn fixed(a: f64, p: usize, alt: bool) -> String {
 
 /// Scientific with `p` decimals in the mantissa.
 fn sci(a: f64, p: usize, alt: bool, upper: bool) -> String {
-    let s = format!("{a:.p$e}");
+    let s = with_decimals_sci(a, p);
     let (m, e) = split_exp(&s);
     let mut out = m.to_string();
     if alt && p == 0 {
@@ -288,7 +321,7 @@ fn sci(a: f64, p: usize, alt: bool, upper: bool) -> String {
 /// one exponent earlier, as Python's `repr`-like rule does).
 fn general(a: f64, p: usize, alt: bool, upper: bool, plain: bool) -> String {
     let p = p.max(1);
-    let exp = if a == 0.0 { 0 } else { split_exp(&format!("{:.*e}", p - 1, a)).1 };
+    let exp = if a == 0.0 { 0 } else { split_exp(&with_decimals_sci(a, p - 1)).1 };
     let limit = if plain { p as i64 - 1 } else { p as i64 };
     let mut s = if -4 <= exp && exp < limit {
         fixed(a, (p as i64 - 1 - exp).max(0) as usize, false)
@@ -589,6 +622,8 @@ fn padded(interp: &mut Interp, args: &mut [Value], name: &str, left: bool) -> Re
         other => interp.repr_metered(other)?,
     };
     let n = width.saturating_sub(s.chars().count());
+    interp.reserve(n.saturating_mul(fill.len_utf8()))?;
+    interp.charge_bytes(n)?;
     if n == 0 {
         return Ok(match &args[0] {
             Value::Str(_) => std::mem::take(&mut args[0]),
@@ -619,6 +654,9 @@ fn repeat(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
             if len > max {
                 return Err(too_large("string", len, max));
             }
+            // Counted as work and as memory before it is made.
+            interp.charge_bytes(len)?;
+            interp.reserve(len)?;
             Ok(Value::str(s.s.repeat(n)))
         }
         Value::List(l) => {
@@ -626,6 +664,8 @@ fn repeat(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
             if len > max {
                 return Err(too_large("list", len, max));
             }
+            interp.charge(len as u64)?;
+            interp.reserve_values(len)?;
             let mut out = Vec::with_capacity(len);
             for _ in 0..n {
                 out.extend(l.iter().cloned());
