@@ -276,7 +276,7 @@ fn with_decimals(a: f64, p: usize) -> String {
         return format!("{a:.p$}");
     }
     let mut s = format!("{a:.EXACT_DECIMALS$}");
-    s.extend(std::iter::repeat_n('0', p - EXACT_DECIMALS));
+    s.extend(std::iter::repeat('0').take(p - EXACT_DECIMALS));
     s
 }
 
@@ -290,7 +290,7 @@ fn with_decimals_sci(a: f64, p: usize) -> String {
     let e = s.find('e').unwrap_or(s.len());
     let mut out = String::with_capacity(s.len() + p - EXACT_DECIMALS);
     out.push_str(&s[..e]);
-    out.extend(std::iter::repeat_n('0', p - EXACT_DECIMALS));
+    out.extend(std::iter::repeat('0').take(p - EXACT_DECIMALS));
     out.push_str(&s[e..]);
     out
 }
