@@ -900,6 +900,32 @@ print(outer({ok}), outer({bad}))
     }
 }
 
+/// A result whose shared parts make it more than `MAX_PERSIST_ELEMENTS`
+/// (2^26) elements when walked is not written to the disk (its walk and
+/// encoding must end in reasonable time): the next run misses it, while a
+/// small one hits (cargo-mutants on value_codec.rs: `persistable_in`
+/// leaving its count of elements unchanged).
+#[test]
+fn a_result_with_more_elements_than_the_bound_is_not_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "app.memo",
+        r#"
+cached(suppress_warning: true) fn doubled(n) { print("  doubled runs")
+  let x = [0]
+  for _ in 0..n { x = [x, x] }
+  x }
+// 3 * 2^n - 1 elements, counting each shared part as often as it appears.
+print(len(doubled(3)), len(doubled(25)))
+"#,
+    );
+    run_app(dir.path(), &[], "  doubled runs\n  doubled runs\n2 2\n");
+    let r = run_app(dir.path(), &[], "  doubled runs\n2 2\n");
+    assert_explains(&r, "explain: hit  doubled(3)");
+    assert!(explained(&r).iter().any(|l| l.starts_with("explain: miss doubled(25)")), "{}", r.stderr);
+}
+
 /// A result nested deeper than `MAX_DEPTH` is not written to the disk (it
 /// could not be read back), alone or inside a map (as a value or a key) or
 /// a struct: the next run misses it as never stored, and one exactly at the
