@@ -354,7 +354,7 @@ pub const EXIT_INTERRUPTED: i32 = 130;
 
 /// The exit code for a failed run: 130 when Ctrl-C stopped it, else 1.
 pub fn error_code(e: &memo::Error) -> i32 {
-    if e.kind() == "Interrupted" {
+    if *e.error_kind() == memo::ErrorKind::Interrupted {
         EXIT_INTERRUPTED
     } else {
         1

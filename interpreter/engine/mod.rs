@@ -143,6 +143,11 @@ impl Error {
         self.inner.kind.name()
     }
 
+    /// The kind, typed (for control flow: `ErrorKind::Interrupted`, ...).
+    pub fn error_kind(&self) -> &crate::error::ErrorKind {
+        &self.inner.kind
+    }
+
     /// The message, without kind or location.
     pub fn message(&self) -> &str {
         &self.inner.message
