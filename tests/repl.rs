@@ -314,6 +314,20 @@ fn ctrl_c_interrupts_an_evaluation_and_keeps_the_session() {
 }
 
 #[test]
+fn a_global_replaced_while_its_call_runs_lives_until_the_call_returns() {
+    // The call of `f` compiled in the first input borrows the global's
+    // closure; the second input's `swap` replaces it while that call runs
+    // (the graveyard keeps it), and the call still ends with its own code
+    // and captures.
+    let dir = tempfile::tempdir().unwrap();
+    let input = "fn swap() { 0 }\nlet tail = [1, 2, 3]\nfn f(k) { swap(); k + len(tail) }\nfn g() { f(1) }\n\
+                 fn swap() { f = fn(k) { -k } }\nprint(g(), g(), f(5))\n";
+    let (code, out, err) = session(dir.path(), &["--no-disk-cache"], input);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "4 -1 -5\n", "stderr: {err}");
+}
+
+#[test]
 fn the_operation_budget_is_per_input() {
     // Each input is a run of its own, as `memo run` and `Engine` make it:
     // three inputs of ~3,000 operations each fit in --max-ops 5000.

@@ -907,14 +907,19 @@ pub(crate) fn lower_call_of(callee: &Node, arg: Operand, arg_node: &Node, span: 
 
 fn lower_call_with(callee: &Node, args: Vec<Operand>, args_nodes: &[Node], span: Span, move_first: Option<u32>) -> Code {
     let callee_code = lower(callee);
-    let global = if let Node::Global(g, _) = callee { Some(*g) } else { None };
+    let named = if let Node::Global(g, _) = callee { Some(*g) } else { None };
+    // A global is borrowed for the call unless scripts assign it: then the
+    // call takes a reference count, and a replaced function is freed at
+    // once (`Interp::bury`).
+    let site = named.and_then(crate::names::lend_site);
+    let global = site.as_ref().and(named);
     // A function in a local (a parameter, a captured function) is borrowed
     // from its slot when no argument can reassign that slot.
     let local = match callee {
         Node::Local(s) if move_first.is_none() && !args_nodes.iter().any(|a| writes_local(a, *s)) => Some(*s),
         _ => None,
     };
-    let callee = Callee { global, local };
+    let callee = Callee { global, local, named, _site: site };
     // A fixed-size array for the usual argument counts lets the compiler
     // unroll the argument loops.
     fn fixed<const N: usize>(args: Vec<Operand>) -> [Operand; N] {
@@ -930,12 +935,16 @@ fn lower_call_with(callee: &Node, args: Vec<Operand>, args_nodes: &[Node], span:
 }
 
 /// What is known about a callee when its call is compiled.
-#[derive(Clone, Copy)]
 struct Callee {
     /// The callee is this global.
     global: Option<u32>,
     /// The callee is this frame slot, and no argument can assign it.
     local: Option<u32>,
+    /// The callee is this global (for errors; `global` is `None` when
+    /// the call does not borrow it).
+    named: Option<u32>,
+    /// Counts this call among those borrowing `global` while it lives.
+    _site: Option<crate::names::LendSite>,
 }
 
 /// Pushes the arguments of a call; the stack height before them (the new
@@ -998,8 +1007,10 @@ fn call_code<A: AsRef<[Operand]> + Send + Sync + 'static>(
     span: Span,
     move_first: Option<u32>,
 ) -> Code {
-    let Callee { global, local } = callee;
+    let Callee { global, local, named, _site: site } = callee;
     code(move |i| {
+        // The closure owns the site (it counts while the code lives).
+        let _site = &site;
         let args = args.as_ref();
         if let Some(g) = global {
             if let Some(Some(Value::Func(clo))) = i.globals.get(g as usize) {
@@ -1097,7 +1108,7 @@ fn call_code<A: AsRef<[Operand]> + Send + Sync + 'static>(
                     crate::interp::convert::call_type(i, t, buf, &[]).map_err(|e| e.or_at(span).into())
                 }
                 other => {
-                    let what = match global {
+                    let what = match named {
                         Some(g) => {
                             let t = other.type_name();
                             let article = if t.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };

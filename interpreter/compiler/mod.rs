@@ -581,7 +581,12 @@ impl Compiler<'_> {
             return Ok(match (place, op) {
                 (Place::Local(s), None) => Node::SetLocal(s, Box::new(v)),
                 (Place::Boxed(s), None) => Node::BoxSet(s, Box::new(v)),
-                (Place::Global(g), None) => Node::SetGlobal(g, Box::new(v), root.span),
+                (Place::Global(g), None) => {
+                    // Calls of a global the script rebinds take a reference
+                    // count, so that a replaced function is freed at once.
+                    names::note_assigned(g);
+                    Node::SetGlobal(g, Box::new(v), root.span)
+                }
                 (Place::Local(s), Some(op)) => Node::CompoundLocal(op, s, Box::new(v), span),
                 (Place::Boxed(s), Some(op)) => Node::BoxCompound(op, s, Box::new(v), span),
                 (Place::Global(g), Some(op)) => Node::CompoundGlobal(op, g, Box::new(v), span),

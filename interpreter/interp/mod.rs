@@ -232,21 +232,24 @@ impl Interp {
     pub(crate) fn define_global_id(&mut self, id: u32, v: Value) {
         self.ensure_global(id);
         let old = self.globals[id as usize].replace(v);
-        self.bury(old);
+        self.bury(id, old);
         self.global_versions[id as usize] += 1;
         self.global_epoch += 1;
     }
 
-    /// Keeps a replaced global function, native or type alive while a call
-    /// of a global is in progress: such calls borrow their callee without a
-    /// reference count (see `codegen::call_code`), so it must not be freed
-    /// while one may still be running. With no such call in progress it is
-    /// freed at once (2M rebinds of a global closure in a loop no longer
-    /// pile up until the run ends).
+    /// Keeps the replaced value of global `id`, a function, native or
+    /// type, alive while a call of a global is in progress: calls compiled
+    /// to borrow their callee do so without a reference count (see
+    /// `codegen::call_code`), so it must not be freed while one may still be
+    /// running. It is freed at once when no such call is in progress, or
+    /// when no code alive borrows `id`: calls of a global that scripts
+    /// assign take a reference count (`names::lend_site`), so
+    /// 2M rebinds of a global closure in a loop do not pile up, also inside
+    /// a function.
     #[inline]
-    fn bury(&mut self, old: Option<Value>) {
+    fn bury(&mut self, id: u32, old: Option<Value>) {
         if let Some(f @ (Value::Func(_) | Value::Native(_) | Value::Type(_))) = old {
-            if self.lends > 0 {
+            if self.lends > 0 && !names::never_lent(id) {
                 self.graveyard.push(f);
             }
         }
@@ -323,7 +326,7 @@ impl Interp {
         for k in 0..self.globals.len() {
             let base = self.base.get(k).cloned().flatten();
             let old = std::mem::replace(&mut self.globals[k], base);
-            self.bury(old);
+            self.bury(k as u32, old);
         }
         for v in self.global_versions.iter_mut() {
             *v += 1;
@@ -677,7 +680,7 @@ impl Interp {
         match self.globals.get_mut(id as usize) {
             Some(slot @ Some(_)) => {
                 let old = slot.replace(v);
-                self.bury(old);
+                self.bury(id, old);
                 self.global_versions[id as usize] += 1;
                 self.global_epoch += 1;
                 Ok(Value::None)

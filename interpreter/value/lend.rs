@@ -14,7 +14,10 @@
 //!      call (`Interp::call_plain`);
 //!    - a global function, native or type, lent as the callee of a call:
 //!      `Interp::bury` keeps a replaced global alive while any such call is
-//!      in progress (`Interp::lends` counts them; `codegen::call_code`);
+//!      in progress (`Interp::lends` counts them; `codegen::call_code`),
+//!      unless no code alive borrows that global (`names::lend_site`
+//!      counts it; calls of a global that scripts assign take a reference
+//!      count instead);
 //!    - a function in a local slot, lent as the callee of a call when no
 //!      argument can assign that slot (`codegen::writes_local`, checked when
 //!      compiling): the slot keeps it until the call returns.
