@@ -531,19 +531,34 @@ pub fn lower(n: &Node) -> Code {
                     }
                 }
             }
-            let ix = lower(ix_node);
             if let (Node::Local(s), true) = (&**t, spec::on()) {
-                let s = *s;
-                // Index a local in place (no clone of the container).
-                let s = s as usize;
+                // Index a local in place (no clone of the container); a list
+                // by an int inline, and a local index read in place.
+                let s = *s as usize;
+                if let Node::Local(k) = **ix_node {
+                    let k = k as usize;
+                    return code(move |i| {
+                        if let (Value::List(l), Value::Int(n)) = (&i.stack[i.bp + s], &i.stack[i.bp + k]) {
+                            if let Some(v) = list_item(l, *n) {
+                                return Ok(v.clone_fast());
+                            }
+                        }
+                        let key = i.stack[i.bp + k].clone();
+                        index_local(i, s, key, span)
+                    });
+                }
+                let ix = lower(ix_node);
                 return code(move |i| {
-                    let k = ix.run(i)?;
-                    if let Value::Map(m) = &i.stack[i.bp + s] {
-                        i.charge_key(&k, m.map.len()).map_err(|e| e.or_at(span))?;
+                    let key = ix.run(i)?;
+                    if let (Value::List(l), Value::Int(n)) = (&i.stack[i.bp + s], &key) {
+                        if let Some(v) = list_item(l, *n) {
+                            return Ok(v.clone_fast());
+                        }
                     }
-                    index::index(&i.stack[i.bp + s], &k).map_err(|e| e.or_at(span).into())
+                    index_local(i, s, key, span)
                 });
             }
+            let ix = lower(ix_node);
             let t = lower(t);
             code(move |i| {
                 let t = t.run(i)?;
@@ -903,6 +918,24 @@ fn lower_call(callee: &Node, args_nodes: &[Node], span: Span, move_first: Option
 /// double the work at every level of nesting).
 pub(crate) fn lower_call_of(callee: &Node, arg: Operand, arg_node: &Node, span: Span) -> Code {
     lower_call_with(callee, vec![arg], std::slice::from_ref(arg_node), span, None)
+}
+
+/// Item `n` of a list, counting from the end when negative; `None` out of
+/// range (the general path then gives the error).
+#[inline(always)]
+fn list_item(l: &crate::value::ListObj, n: i64) -> Option<&Value> {
+    let len = l.items.len();
+    let k = if n < 0 { n.checked_add(len as i64)? } else { n };
+    l.items.get(usize::try_from(k).ok()?)
+}
+
+/// `local[key]` past the list fast path: maps charge their key's work.
+#[inline(never)]
+fn index_local(i: &mut Interp, s: usize, key: Value, span: Span) -> R {
+    if let Value::Map(m) = &i.stack[i.bp + s] {
+        i.charge_key(&key, m.map.len()).map_err(|e| e.or_at(span))?;
+    }
+    index::index(&i.stack[i.bp + s], &key).map_err(|e| e.or_at(span).into())
 }
 
 fn lower_call_with(callee: &Node, args: Vec<Operand>, args_nodes: &[Node], span: Span, move_first: Option<u32>) -> Code {

@@ -102,7 +102,12 @@ pub const LIST: &[(&str, &str, &str, &str)] = &[
         "`g = push(g, v)` (push the builtin), `g = g + e` on a global: updated in its slot when the global's version shows nothing wrote it while v or e ran",
         "path_compound",
     ),
-    ("read a local in place", "lower (Index), fields::lower_field", "`xs[i]`, `p.f` on a local: no clone of the container", "indexing"),
+    (
+        "read a local in place",
+        "lower (Index), fields::lower_field",
+        "`xs[i]`, `p.f` on a local: no clone of the container; a list by an int (a local index read in place too) without the general `index`",
+        "indexing",
+    ),
 ];
 
 thread_local! {
