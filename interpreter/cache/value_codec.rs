@@ -743,6 +743,42 @@ mod tests {
         decode_value(&mut Reader::new(b))
     }
 
+    /// The bytes of a value with a string once and a string twice in each
+    /// kind of container (a list, a map by shape and one with an int key, a
+    /// struct and its type): a string that occurs once is written inline
+    /// (`STR`), one that occurs twice once (`STR_NEW`) and then by number
+    /// (`STR_REF`). Pins the format (an entry written by another encoding
+    /// must not be read as this one) and the counting pass, whose mistakes
+    /// decode to the same value (cargo-mutants on `Encoder::count`).
+    #[test]
+    fn strings_once_are_inline_and_strings_twice_are_numbered() {
+        let ty = Arc::new(StructType::new("P".into(), vec!["x".into(), "y".into()], false));
+        let mut shaped = ValueMap::new();
+        shaped.insert(Value::str("k"), Value::str("m1"));
+        let mut keyed = ValueMap::new();
+        keyed.insert(Value::Int(1), Value::str("m2"));
+        let v = Value::list_from(vec![
+            Value::str("l1"),
+            Value::str("tw"),
+            Value::list_from(vec![Value::str("l2")]),
+            Value::map(shaped),
+            Value::map(keyed),
+            Value::new_struct(ty.clone(), vec![Value::str("s1"), Value::str("tw")].into_boxed_slice()),
+            Value::Type(Arc::new(TypeValue::Struct(ty))),
+            Value::builtin_type(BuiltinType::Map),
+        ]);
+        let b = bytes(&v);
+        let small = |i: u8| SMALL_INT_TAG + 64 + i;
+        let mut want = vec![LIST, 8, STR, 2, b'l', b'1', STR_NEW, 2, b't', b'w', LIST, 1, STR, 2, b'l', b'2'];
+        want.extend([SHAPE_NEW, 1, STR, 1, b'k', STR, 2, b'm', b'1']);
+        want.extend([MAP, 1, small(1), STR, 2, b'm', b'2']);
+        // The struct's type, first written: its name and fields, numbered.
+        want.extend([STRUCT, 0, STR_NEW, 1, b'P', 2, STR_NEW, 1, b'x', STR_NEW, 1, b'y', STR, 2, b's', b'1', STR_REF, 0]);
+        want.extend([TYPE_STRUCT, 1, TYPE_BUILTIN, STR, 3, b'm', b'a', b'p']);
+        assert_eq!(b, want, "{b:?}");
+        assert_eq!(crate::value::repr(&roundtrip(&v)), crate::value::repr(&v));
+    }
+
     #[test]
     fn values_roundtrip() {
         let ty = Arc::new(StructType::new("P".into(), vec!["x".into(), "y".into()], false));
