@@ -779,6 +779,23 @@ mod tests {
         assert_eq!(crate::value::repr(&roundtrip(&v)), crate::value::repr(&v));
     }
 
+    /// Maps sharing one shape: the shape's keys are written once, counted
+    /// once per map (so a key of a shape two maps share is numbered), and
+    /// the second map refers to the shape (cargo-mutants on
+    /// `Encoder::count`: the count of a shared shape's uses).
+    #[test]
+    fn a_shared_shape_is_written_once_and_its_keys_counted_per_map() {
+        let sh = crate::value::map::Shape::new(&[Value::str("sk")]).unwrap();
+        let v = Value::list_from(vec![
+            Value::map(ValueMap::shaped(sh.clone(), vec![Value::str("a")].into_boxed_slice())),
+            Value::map(ValueMap::shaped(sh, vec![Value::str("b")].into_boxed_slice())),
+        ]);
+        let b = bytes(&v);
+        let want = vec![LIST, 2, SHAPE_NEW, 1, STR_NEW, 2, b's', b'k', STR, 1, b'a', SHAPE_REF, 0, STR, 1, b'b'];
+        assert_eq!(b, want, "{b:?}");
+        assert_eq!(crate::value::repr(&roundtrip(&v)), crate::value::repr(&v));
+    }
+
     #[test]
     fn values_roundtrip() {
         let ty = Arc::new(StructType::new("P".into(), vec!["x".into(), "y".into()], false));
