@@ -777,6 +777,10 @@ mod tests {
         want.extend([TYPE_STRUCT, 1, TYPE_BUILTIN, STR, 3, b'm', b'a', b'p']);
         assert_eq!(b, want, "{b:?}");
         assert_eq!(crate::value::repr(&roundtrip(&v)), crate::value::repr(&v));
+        // A struct alone: its type's name and fields occur once, inline.
+        let q = Arc::new(StructType::new("Q".into(), vec!["f".into()], false));
+        let lone = Value::new_struct(q, vec![Value::str("z")].into_boxed_slice());
+        assert_eq!(bytes(&lone), [STRUCT, 0, STR, 1, b'Q', 1, STR, 1, b'f', STR, 1, b'z']);
     }
 
     /// Maps sharing one shape: the shape's keys are written once, counted
