@@ -109,6 +109,18 @@ pub(crate) fn start_limit(max: Option<usize>) {
     REFUSED.with(|r| r.set(false));
 }
 
+/// The limit state of the run on this thread, to put back with
+/// [`restore_limit`] when a run started inside it (a host's engine run from
+/// a native, on the same thread) ends.
+pub(crate) fn save_limit() -> (Option<(isize, usize)>, bool) {
+    (LIMIT.with(|l| l.get()), REFUSED.with(|r| r.get()))
+}
+
+pub(crate) fn restore_limit(saved: (Option<(isize, usize)>, bool)) {
+    LIMIT.with(|l| l.set(saved.0));
+    REFUSED.with(|r| r.set(saved.1));
+}
+
 /// Bytes the run on this thread holds now (0 without a limit).
 fn held(base: isize) -> usize {
     thread_net().saturating_sub(base).max(0) as usize

@@ -376,3 +376,29 @@ fn interrupt_stops_metered_walks() {
         }
     }
 }
+
+/// A run started inside a run on the same thread (a host's engine run from
+/// a native it registered) gives the outer run its memory limit back when
+/// it ends: `"y" * n` is still refused before it is made, and a refusal
+/// inside the inner run does not stop the outer run's `try` from catching.
+#[test]
+fn a_nested_run_gives_the_outer_run_its_memory_limit_back() {
+    let mut outer = Engine::builder().run_on_current_thread().max_memory(32 << 20).build();
+    outer.register_fn("inner", |limited: bool| {
+        let mut b = Engine::builder().run_on_current_thread();
+        if limited {
+            b = b.max_memory(1 << 20);
+        }
+        b.build().run(r#"let s = "y" * 10000000"#).is_ok()
+    });
+    let err = outer.run("inner(false)\nlet s = \"y\" * 100000000").unwrap_err();
+    assert_eq!(err.kind(), "LimitError");
+    assert!(err.message().contains("more asked for"), "refused before it was made: {}", err.message());
+    let mut out = Engine::builder().run_on_current_thread().max_memory(32 << 20).build();
+    out.register_fn("inner", |_: bool| {
+        Engine::builder().run_on_current_thread().max_memory(1 << 20).build().run(r#"let s = "y" * 10000000"#).is_ok()
+    });
+    let v =
+        out.eval::<String>("let ok = inner(true)\ntry { error(\"boom\") } catch e { str(ok) + \" \" + e[\"message\"] }").unwrap();
+    assert_eq!(v, "false boom");
+}

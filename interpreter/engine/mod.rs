@@ -730,10 +730,14 @@ impl Engine {
         interp.tick = crate::interp::CHECK_EVERY;
         // A call from the host starts with nothing unwinding (see interp::ctrl).
         interp.clear_flow();
-        // The memory count is per thread: it starts on the thread that runs.
+        // The memory count is per thread: it starts on the thread that runs
+        // (and a run inside a run on that thread gives the outer one its
+        // limit back when it ends).
         let f = move |interp: &mut Interp| {
-            interp.start_memory_budget()?;
-            f(interp)
+            let outer = crate::alloc::save_limit();
+            let r = interp.start_memory_budget().and_then(|()| f(interp));
+            crate::alloc::restore_limit(outer);
+            r
         };
         let r = match size {
             None => {

@@ -97,6 +97,10 @@ fn repeat(seq: &Value, n: i64, max: usize) -> Result<Value> {
             }
             crate::alloc::check_room((len as usize).saturating_mul(std::mem::size_of::<Value>()))?;
             crate::value::meter::defer(len);
+            if len == 0 {
+                // (`[] * n` for any n: no loop of n empty steps.)
+                return Ok(Value::list_from(Vec::new()));
+            }
             let mut items = Vec::with_capacity(len as usize);
             for _ in 0..n {
                 items.extend(l.iter().map(Value::clone_fast));

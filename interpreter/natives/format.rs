@@ -148,11 +148,17 @@ pub(crate) fn format_value(v: &Value, spec: &Spec, max: usize) -> Result<String>
     if spec.width > max {
         return Err(too_large("string", spec.width, max));
     }
-    crate::alloc::check_room(spec.width)?;
+    crate::alloc::check_room(spec.width.saturating_mul(spec.fill.map_or(1, char::len_utf8)))?;
     if spec.precision.is_some_and(|p| p > max) {
         return Err(too_large("string", spec.precision.unwrap_or(0), max));
     }
-    crate::alloc::check_room(spec.precision.unwrap_or(0))?;
+    // A number as long as its precision: the types that keep every digit
+    // (a string's precision only cuts it; `g` drops trailing zeros).
+    let keeps_digits =
+        matches!(spec.ty, Some('e' | 'E' | 'f' | 'F' | '%')) || (spec.alt && matches!(spec.ty, None | Some('g' | 'G' | 'n')));
+    if keeps_digits && matches!(v, Value::Int(_) | Value::Float(_)) {
+        crate::alloc::check_room(spec.precision.unwrap_or(0))?;
+    }
     let num = match (v, spec.ty) {
         (Value::Int(i), None | Some('d' | 'n' | 'b' | 'o' | 'x' | 'X')) => {
             if spec.precision.is_some() {
@@ -272,7 +278,12 @@ const EXACT_DECIMALS: usize = 1_100;
 
 /// `a` with `p` decimals (`{a:.p$}`), for any `p`.
 fn with_decimals(a: f64, p: usize) -> String {
-    if p <= EXACT_DECIMALS || !a.is_finite() {
+    if !a.is_finite() {
+        // `inf`, `NaN`: no digits to give (and Rust panics past a `u16`
+        // precision even here).
+        return format!("{a}");
+    }
+    if p <= EXACT_DECIMALS {
         return format!("{a:.p$}");
     }
     let mut s = format!("{a:.EXACT_DECIMALS$}");
@@ -283,7 +294,10 @@ fn with_decimals(a: f64, p: usize) -> String {
 /// `a` in scientific notation with `p` decimals in the mantissa
 /// (`{a:.p$e}`), for any `p`.
 fn with_decimals_sci(a: f64, p: usize) -> String {
-    if p <= EXACT_DECIMALS || !a.is_finite() {
+    if !a.is_finite() {
+        return format!("{a:e}");
+    }
+    if p <= EXACT_DECIMALS {
         return format!("{a:.p$e}");
     }
     let s = format!("{a:.EXACT_DECIMALS$e}");
@@ -320,7 +334,10 @@ fn sci(a: f64, p: usize, alt: bool, upper: bool) -> String {
 /// (`plain`: fixed notation keeps one decimal, and switches to scientific
 /// one exponent earlier, as Python's `repr`-like rule does).
 fn general(a: f64, p: usize, alt: bool, upper: bool, plain: bool) -> String {
-    let p = p.max(1);
+    // Without `#` the trailing zeros go: past the digits a float has
+    // (`EXACT_DECIMALS` is more than its 767 significant digits and its
+    // largest exponent), a larger precision gives the same string.
+    let p = if alt { p.max(1) } else { p.clamp(1, EXACT_DECIMALS) };
     let exp = if a == 0.0 { 0 } else { split_exp(&with_decimals_sci(a, p - 1)).1 };
     let limit = if plain { p as i64 - 1 } else { p as i64 };
     let mut s = if -4 <= exp && exp < limit {
@@ -666,6 +683,10 @@ fn repeat(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
             }
             interp.charge(len as u64)?;
             interp.reserve_values(len)?;
+            if len == 0 {
+                // (`repeat([], n)` for any n: no loop of n empty steps.)
+                return Ok(Value::list_from(Vec::new()));
+            }
             let mut out = Vec::with_capacity(len);
             for _ in 0..n {
                 out.extend(l.iter().cloned());
