@@ -800,6 +800,37 @@ mod tests {
         assert_eq!(crate::value::repr(&roundtrip(&v)), crate::value::repr(&v));
     }
 
+    /// Maps by shape: two shapes, each used twice, keep their own numbers
+    /// (a reference to the second is not read as the first); a map with
+    /// `SHAPE_MAX` string keys is written by shape, one with more as a
+    /// plain map; a string exactly `SHORT` bytes long that occurs twice is
+    /// numbered (cargo-mutants on `shape_of_keys` and `Encoder::string`).
+    #[test]
+    fn shapes_keep_their_numbers_and_bounds() {
+        let rec = |k: &str, v: i64| {
+            let mut m = ValueMap::new();
+            m.insert(Value::str(k), Value::Int(v));
+            Value::map(m)
+        };
+        let v = Value::list_from(vec![rec("a", 1), rec("b", 2), rec("a", 3), rec("b", 4)]);
+        let back = roundtrip(&v);
+        assert_eq!(crate::value::repr(&back), r#"[{"a": 1}, {"b": 2}, {"a": 3}, {"b": 4}]"#);
+        let wide = |n: usize| {
+            let mut m = ValueMap::new();
+            for i in 0..n {
+                m.insert(Value::str(format!("k{i:03}")), Value::Int(i as i64));
+            }
+            Value::map(m)
+        };
+        assert_eq!(bytes(&wide(SHAPE_MAX))[0], SHAPE_NEW);
+        let more = wide(SHAPE_MAX + 1);
+        assert_eq!(bytes(&more)[0], MAP);
+        assert!(crate::value::values_equal(&roundtrip(&more), &more));
+        let s64 = "s".repeat(SHORT);
+        let b = bytes(&Value::list_from(vec![Value::str(s64.clone()), Value::str(s64)]));
+        assert_eq!((b[2], b[2 + 2 + SHORT]), (STR_NEW, STR_REF), "{b:?}");
+    }
+
     #[test]
     fn values_roundtrip() {
         let ty = Arc::new(StructType::new("P".into(), vec!["x".into(), "y".into()], false));
