@@ -742,6 +742,45 @@ fn a_file_edited_back_and_forth_hits_both_states() {
     run_app(dir.path(), &[], "two\n");
 }
 
+/// A cached callee reached through a function value (no global name: its
+/// call fact is checked against its entry) that gives a different result
+/// in each of two states within one run: the caller's facts are checked
+/// against the callee's result for the state they recorded, not only its
+/// newest one. Found by the differential test (seed 310,009): after the
+/// file was removed, `outer` missed twice in every later run.
+#[test]
+fn a_callee_with_one_result_per_state_is_checked_against_the_right_one() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "app.memo",
+        r#"
+let g = 2
+let seen = false
+cached(suppress_warning: true) fn look() {
+  seen = exists("flag.txt")
+  {"a": 1}
+}
+cached(suppress_warning: true) fn pick(x) { if has(look(), "b") { 1 } else { g } }
+let h = [cached(suppress_warning: true) fn(x) { pick(x) }]
+cached(suppress_warning: true) fn outer(x) { print("  outer runs")
+  h[0](x) }
+print(outer(1))
+g = 0
+print(outer(1))
+"#,
+    );
+    write(dir.path(), "flag.txt", "");
+    run_app(dir.path(), &[], "  outer runs\n2\n  outer runs\n0\n");
+    run_app(dir.path(), &[], "2\n0\n");
+    std::fs::remove_file(dir.path().join("flag.txt")).unwrap();
+    // `look` runs again (its file is gone) and gives the same result.
+    let r = run_app(dir.path(), &[], "2\n0\n");
+    assert_explains(&r, "explain: miss look(): file \"flag.txt\" was removed");
+    let r = run_app(dir.path(), &[], "2\n0\n");
+    assert!(explained(&r).iter().all(|l| l.starts_with("explain: hit")), "{}", r.stderr);
+}
+
 #[test]
 fn an_earlier_result_used_again_is_kept_before_older_ones() {
     // An entry keeps four results, one per state of what its call read.

@@ -572,7 +572,8 @@ fn verify_call(interp: &mut Interp, c: &CallFact) -> std::result::Result<Option<
     let code_now = interp.closure_code_hash(&clo).map_err(|e| e.message.clone())?;
     let changed = code_now != c.code;
     if changed && c.wrote_state {
-        return Err(format!("code of `{global}` changed (and it assigns globals or cells)"));
+        // (Its code hash covers the globals it reads: either changed.)
+        return Err(format!("code of `{global}`, or a global it reads, changed (and it assigns globals or cells)"));
     }
     let Some(args) = &c.args else {
         // Arguments not kept: only an unchanged callee can be checked.
@@ -600,23 +601,35 @@ fn check_entry(interp: &mut Interp, c: &CallFact) -> std::result::Result<(), Str
         super::Lookup::Hit(h) => h,
         super::Lookup::Miss(_) => return Err(format!("the entry of {} is gone", c.label())),
     };
-    if let Some(facts) = &hit.trace {
-        // The callee's facts are its own: checked without recording.
-        let v = quietly(interp, |i| match hit.deep.as_deref() {
-            Some(deep) if matches!(verify_facts(i, deep), Verdict::Valid { .. }) => valid(),
-            _ => verify_facts(i, facts),
-        });
-        if let Verdict::Invalid(why) = v {
-            return Err(format!("{}: {why}", c.label()));
+    // The entry's own result, then its earlier ones (one per state of what
+    // the callee read), as a call of it would choose: the first whose facts
+    // hold is what the callee gives now. (A callee called in two states
+    // within one run gave the caller's facts one result each: checking only
+    // the newest made the caller miss in every run.)
+    let variants = std::iter::once((hit.trace.clone(), hit.deep.clone(), hit.value.clone()))
+        .chain(hit.older.iter().flat_map(|o| o.iter()).map(|e| (e.trace.clone(), e.deep.clone(), e.value.clone())));
+    let mut first_why = None;
+    for (trace, deep, value) in variants {
+        if let Some(facts) = &trace {
+            // The callee's facts are its own: checked without recording.
+            let v = quietly(interp, |i| match deep.as_deref() {
+                Some(deep) if matches!(verify_facts(i, deep), Verdict::Valid { .. }) => valid(),
+                _ => verify_facts(i, facts),
+            });
+            if let Verdict::Invalid(why) = v {
+                first_why.get_or_insert(why);
+                continue;
+            }
         }
+        return match (plain_digest(interp, &value), c.result) {
+            (Some(a), Some(b)) if a == b => {
+                note_call(interp, c.clone(), trace.as_deref(), deep.as_deref());
+                Ok(())
+            }
+            _ => Err(format!("the result of {} changed", c.label())),
+        };
     }
-    match (plain_digest(interp, &hit.value), c.result) {
-        (Some(a), Some(b)) if a == b => {
-            note_call(interp, c.clone(), hit.trace.as_deref(), hit.deep.as_deref());
-            Ok(())
-        }
-        _ => Err(format!("the result of {} changed", c.label())),
-    }
+    Err(format!("{}: {}", c.label(), first_why.unwrap_or_default()))
 }
 
 /// The digest of a cached call's result for a call fact (`None`: no hash).
