@@ -831,6 +831,50 @@ mod tests {
         assert_eq!((b[2], b[2 + 2 + SHORT]), (STR_NEW, STR_REF), "{b:?}");
     }
 
+    /// The decoder's depth bound, exactly, for lists and for maps by shape
+    /// (cargo-mutants on `Decoder::container` and `shaped_map`: a bound one
+    /// off, or a shape's values not one level deeper).
+    #[test]
+    fn the_decoder_takes_values_nested_to_its_bound_and_not_deeper() {
+        // (A big stack, as the interpreter's thread has, with its guard.)
+        crate::stack::run_with_stack(256 << 20, decoder_bound_cases);
+    }
+
+    fn decoder_bound_cases() {
+        let nest = |n: usize, wrap: &dyn Fn(Value) -> Value| {
+            let mut v = Value::Int(0);
+            for _ in 0..n {
+                v = wrap(v);
+            }
+            v
+        };
+        let list = |v: Value| Value::list_from(vec![v]);
+        let map = |v: Value| {
+            let mut m = ValueMap::new();
+            m.insert(Value::str("k"), v);
+            Value::map(m)
+        };
+        for wrap in [&list as &dyn Fn(Value) -> Value, &map] {
+            let ok = nest(MAX_DEPTH + 1, wrap);
+            assert!(crate::value::values_equal(&roundtrip(&ok), &ok));
+            let deeper = bytes(&nest(MAX_DEPTH + 2, wrap));
+            assert!(decode(&deeper).is_err(), "one level deeper than the bound is refused");
+        }
+    }
+
+    /// A string longer than `SHORT` marked as one to number is refused (the
+    /// encoder never writes one), and one exactly `SHORT` long is taken.
+    #[test]
+    fn a_long_string_marked_short_is_refused() {
+        let marked = |n: usize| {
+            let mut b = vec![STR_NEW, n as u8];
+            b.extend(std::iter::repeat(b'a').take(n));
+            b
+        };
+        assert!(decode(&marked(SHORT + 1)).is_err());
+        assert_eq!(crate::value::repr(&decode(&marked(SHORT)).unwrap()), format!("\"{}\"", "a".repeat(SHORT)));
+    }
+
     #[test]
     fn values_roundtrip() {
         let ty = Arc::new(StructType::new("P".into(), vec!["x".into(), "y".into()], false));
