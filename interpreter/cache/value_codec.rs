@@ -1068,6 +1068,21 @@ mod tests {
         assert!(decode(&b).is_err());
     }
 
+    /// The slots reserved up front are counted off the input's bytes, list
+    /// by list (cargo-mutants on `Decoder::container`: the count not going
+    /// down let every nested claim reserve as much as the whole input).
+    #[test]
+    fn each_list_reserves_its_slots_from_one_budget() {
+        let v = Value::list_from(vec![Value::Int(1), Value::list_from(vec![Value::Int(2), Value::Int(3)])]);
+        let b = bytes(&v);
+        let mut r = Reader::new(&b);
+        let left = r.remaining();
+        let mut d = Decoder { r: &mut r, strings: Vec::new(), shapes: Vec::new(), types: Vec::new(), reserve_left: left };
+        let back = d.value(0).map_err(|b| *b.0).unwrap();
+        assert_eq!(crate::value::repr(&back), "[1, [2, 3]]");
+        assert_eq!(d.reserve_left, left - 4, "two slots for each list");
+    }
+
     #[test]
     fn garbage_never_panics() {
         let mut seed = 12345u64;
