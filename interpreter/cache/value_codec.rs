@@ -854,9 +854,23 @@ mod tests {
             m.insert(Value::str("k"), v);
             Value::map(m)
         };
-        for wrap in [&list as &dyn Fn(Value) -> Value, &map] {
+        // By a map's key and by a map's value, written as a plain map.
+        let key = |v: Value| {
+            let mut m = ValueMap::new();
+            m.insert(v, Value::Int(1));
+            Value::map(m)
+        };
+        let value = |v: Value| {
+            let mut m = ValueMap::new();
+            m.insert(Value::Int(1), v);
+            Value::map(m)
+        };
+        for wrap in [&list as &dyn Fn(Value) -> Value, &map, &key, &value] {
             let ok = nest(MAX_DEPTH + 1, wrap);
-            assert!(crate::value::values_equal(&roundtrip(&ok), &ok));
+            let back = roundtrip(&ok);
+            assert!(crate::value::values_equal(&back, &ok));
+            // The nesting the value knows it has (for the nesting limit).
+            assert_eq!(back.nesting(), ok.nesting());
             let deeper = bytes(&nest(MAX_DEPTH + 2, wrap));
             assert!(decode(&deeper).is_err(), "one level deeper than the bound is refused");
         }
