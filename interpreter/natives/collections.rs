@@ -549,6 +549,16 @@ fn sort(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
 fn reverse(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     arity("reverse", args, 1, 1)?;
     match &args[0] {
+        Value::List(l) if l.is_unique() => {
+            // Nothing else holds it (`reverse(xs[a..b])`, or a last use
+            // moved in): reversed where it is.
+            interp.charge(l.items.len() as u64)?;
+            let mut l = take_list("reverse", args, 0)?;
+            let lm = crate::value::make_mut(&mut l);
+            lm.hash = Default::default();
+            lm.items.reverse();
+            Ok(Value::List(l))
+        }
         Value::List(l) => {
             interp.charge(l.items.len() as u64)?;
             interp.reserve_values(l.items.len())?;

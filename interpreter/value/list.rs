@@ -161,6 +161,16 @@ impl ListItems {
         }
     }
 
+    /// Reverses the elements where they are (a flat list; a tree is
+    /// rebuilt reversed).
+    pub fn reverse(&mut self) {
+        self.settle();
+        match &mut self.0 {
+            Repr::Flat { v, .. } => v.reverse(),
+            Repr::Tree(t) => *t = t.iter().rev().cloned().collect(),
+        }
+    }
+
     /// Inserts `x` before index `i` (`i <= len`).
     pub fn insert(&mut self, i: usize, x: Value) {
         self.treeify_if_long();
@@ -387,6 +397,17 @@ mod tests {
     }
 
     #[test]
+    fn reverse_flat_and_tree() {
+        let mut f = flat(5);
+        f.reverse();
+        assert_eq!(ints(&f), [4, 3, 2, 1, 0]);
+        let mut t = flat(1000).clone();
+        assert!(!t.is_flat());
+        t.reverse();
+        assert_eq!(ints(&t), (0..1000).rev().collect::<Vec<_>>());
+    }
+
+    #[test]
     fn copies_of_long_lists_are_trees_and_short_ones_flat() {
         assert!(flat(SMALL as i64).clone().is_flat());
         let long = flat(1000);
@@ -415,8 +436,9 @@ mod tests {
     #[test]
     fn every_edit_after_a_copy_reaches_the_next_copy() {
         type Edit = fn(&mut ListItems);
-        let edits: [(&str, Edit); 7] = [
+        let edits: [(&str, Edit); 8] = [
             ("push_back", |l| l.push_back(Value::Int(-1))),
+            ("reverse", |l| l.reverse()),
             ("pop_back", |l| {
                 l.pop_back();
             }),
