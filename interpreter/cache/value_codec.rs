@@ -865,7 +865,9 @@ mod tests {
             m.insert(Value::Int(1), v);
             Value::map(m)
         };
-        for wrap in [&list as &dyn Fn(Value) -> Value, &map, &key, &value] {
+        let ty = Arc::new(StructType::new("S".into(), vec!["v".into()], false));
+        let field = |v: Value| Value::new_struct(ty.clone(), vec![v].into_boxed_slice());
+        for wrap in [&list as &dyn Fn(Value) -> Value, &map, &key, &value, &field] {
             let ok = nest(MAX_DEPTH + 1, wrap);
             let back = roundtrip(&ok);
             assert!(crate::value::values_equal(&back, &ok));
