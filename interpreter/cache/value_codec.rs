@@ -822,7 +822,9 @@ mod tests {
             }
             Value::map(m)
         };
-        assert_eq!(bytes(&wide(SHAPE_MAX))[0], SHAPE_NEW);
+        let full = wide(SHAPE_MAX);
+        assert_eq!(bytes(&full)[0], SHAPE_NEW);
+        assert!(crate::value::values_equal(&roundtrip(&full), &full));
         let more = wide(SHAPE_MAX + 1);
         assert_eq!(bytes(&more)[0], MAP);
         assert!(crate::value::values_equal(&roundtrip(&more), &more));
@@ -926,6 +928,7 @@ mod tests {
             Value::list_from(vec![Value::str(long.clone()), Value::str(long), Value::str("a"), Value::str("a")]),
             Value::list_from(vec![Value::Int(1), Value::str("a")]),
             Value::range(-3, 10, true),
+            Value::range(5, -2, false),
             Value::new_struct(ty.clone(), vec![Value::Int(1), Value::Int(2)].into_boxed_slice()),
             Value::list_from(vec![
                 Value::new_struct(ty.clone(), vec![Value::Int(1), Value::Int(2)].into_boxed_slice()),
