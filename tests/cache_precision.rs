@@ -966,6 +966,28 @@ print(len(doubled(3)), len(doubled(25)))
     assert_explains(&r, "explain: miss doubled(25): argument `n` changed: 3 → 25");
 }
 
+/// Without a byte tier (`--no-disk-cache`) a result is not walked to see
+/// whether it could be written: a cached fn returning a value that shares
+/// its parts (3 * 2^25 elements walked) runs under a small operation
+/// budget, where with a cache directory the walk spends it
+/// (cargo-mutants on cache/mod.rs: `has_tiers` made `true`).
+#[test]
+fn without_a_tier_a_result_is_not_walked_for_writing() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "app.memo",
+        r#"
+cached(suppress_warning: true) fn doubled(n) {
+  let x = [0]
+  for _ in 0..n { x = [x, x] }
+  x }
+print(len(doubled(25)))
+"#,
+    );
+    run_app(dir.path(), &["--no-disk-cache", "--max-ops", "100000"], "2\n");
+}
+
 /// A result nested deeper than `MAX_DEPTH` is not written to the disk (it
 /// could not be read back), alone or inside a map (as a value or a key) or
 /// a struct: the next run misses it as never stored, and one exactly at the
