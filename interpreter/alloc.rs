@@ -109,14 +109,18 @@ pub(crate) fn start_limit(max: Option<usize>) {
     REFUSED.with(|r| r.set(false));
 }
 
+/// A run's limit (its start count and the limit) and whether `check_room`
+/// refused an allocation in it.
+pub(crate) type LimitState = (Option<(isize, usize)>, bool);
+
 /// The limit state of the run on this thread, to put back with
 /// [`restore_limit`] when a run started inside it (a host's engine run from
 /// a native, on the same thread) ends.
-pub(crate) fn save_limit() -> (Option<(isize, usize)>, bool) {
+pub(crate) fn save_limit() -> LimitState {
     (LIMIT.with(|l| l.get()), REFUSED.with(|r| r.get()))
 }
 
-pub(crate) fn restore_limit(saved: (Option<(isize, usize)>, bool)) {
+pub(crate) fn restore_limit(saved: LimitState) {
     LIMIT.with(|l| l.set(saved.0));
     REFUSED.with(|r| r.set(saved.1));
 }

@@ -94,7 +94,7 @@ pub fn lend_site(id: u32) -> Option<LendSite> {
 /// Is no compiled code alive that borrows global `id`'s value? (A replaced
 /// value of it can then be freed at once, even while calls run: no call in
 /// progress can be borrowing it.)
-pub fn never_lent(id: u32) -> bool {
+pub fn no_code_borrows(id: u32) -> bool {
     interner()
         .read()
         .unwrap_or_else(|e| e.into_inner())
@@ -120,13 +120,13 @@ mod tests {
     #[test]
     fn a_global_is_lent_until_code_assigns_it_and_counted_while_its_sites_live() {
         let id = intern("__names_test_lend");
-        assert!(never_lent(id));
+        assert!(no_code_borrows(id));
         let site = lend_site(id).expect("calls borrow a global no code assigns");
-        assert!(!never_lent(id));
+        assert!(!no_code_borrows(id));
         note_assigned(id);
         assert!(lend_site(id).is_none(), "calls compiled after an assignment take a count");
-        assert!(!never_lent(id), "the first call's code still lives");
+        assert!(!no_code_borrows(id), "the first call's code still lives");
         drop(site);
-        assert!(never_lent(id));
+        assert!(no_code_borrows(id));
     }
 }

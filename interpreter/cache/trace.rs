@@ -606,11 +606,11 @@ fn check_entry(interp: &mut Interp, c: &CallFact) -> std::result::Result<(), Str
     // hold is what the callee gives now. (A callee called in two states
     // within one run gave the caller's facts one result each: checking only
     // the newest made the caller miss in every run.)
-    let variants = std::iter::once((hit.trace.clone(), hit.deep.clone(), hit.value.clone()))
-        .chain(hit.older.iter().flat_map(|o| o.iter()).map(|e| (e.trace.clone(), e.deep.clone(), e.value.clone())));
+    let variants = std::iter::once((&hit.trace, &hit.deep, &hit.value))
+        .chain(hit.older.iter().flat_map(|o| o.iter()).map(|e| (&e.trace, &e.deep, &e.value)));
     let mut first_why = None;
     for (trace, deep, value) in variants {
-        if let Some(facts) = &trace {
+        if let Some(facts) = trace {
             // The callee's facts are its own: checked without recording.
             let v = quietly(interp, |i| match deep.as_deref() {
                 Some(deep) if matches!(verify_facts(i, deep), Verdict::Valid { .. }) => valid(),
@@ -621,7 +621,7 @@ fn check_entry(interp: &mut Interp, c: &CallFact) -> std::result::Result<(), Str
                 continue;
             }
         }
-        return match (plain_digest(interp, &value), c.result) {
+        return match (plain_digest(interp, value), c.result) {
             (Some(a), Some(b)) if a == b => {
                 note_call(interp, c.clone(), trace.as_deref(), deep.as_deref());
                 Ok(())

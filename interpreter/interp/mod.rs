@@ -249,7 +249,7 @@ impl Interp {
     #[inline]
     fn bury(&mut self, id: u32, old: Option<Value>) {
         if let Some(f @ (Value::Func(_) | Value::Native(_) | Value::Type(_))) = old {
-            if self.lends > 0 && !names::never_lent(id) {
+            if self.lends > 0 && !names::no_code_borrows(id) {
                 self.graveyard.push(f);
             }
         }
