@@ -361,3 +361,16 @@ fn underscore_is_the_last_value_and_doc_shows_signatures() {
 
 /// The first line of `len`'s documentation (its doc comment in natives/).
 const LEN_DOC: &str = "characters of a string, elements of a list, map or range.";
+
+#[test]
+fn a_function_left_with_no_entries_is_not_listed() {
+    // The entry of `t` expires, and the call that would replace it fails:
+    // `t` has no entries left, and the last input called no cached fn, so
+    // `:cache` has nothing to list.
+    let dir = tempfile::tempdir().unwrap();
+    let input = "cached(ttl: 0.01) fn t() { int(read_file(\"n.txt\")) }\nwrite_file(\"n.txt\", \"1\")\nt()\nsleep(0.05)\n\
+                 write_file(\"n.txt\", \"x\")\nt()\n0\n:cache\n";
+    let (_, out, err) = session(dir.path(), &["--no-disk-cache"], input);
+    assert!(err.contains("error[ValueError]: invalid int literal: \"x\""), "the second call fails:\n{err}");
+    assert!(out.ends_with("0\ncache: memory only\nno cached entries\nlast run (<repl:7>): 0 hits, 0 misses\n"), "{out}\n{err}");
+}
