@@ -939,6 +939,15 @@ print(outer({ok}), outer({bad}))
     }
 }
 
+/// A cached fn whose result shares its parts: 2 elements, 3 * 2^n - 1 when
+/// each shared part is counted as often as it appears.
+const DOUBLED: &str = r#"
+cached(suppress_warning: true) fn doubled(n) { print("  doubled runs")
+  let x = [0]
+  for _ in 0..n { x = [x, x] }
+  x }
+"#;
+
 /// A result whose shared parts make it more than `MAX_PERSIST_ELEMENTS`
 /// (2^26) elements when walked is not written to the disk (its walk and
 /// encoding must end in reasonable time): the next run misses it, while a
@@ -950,14 +959,7 @@ fn a_result_with_more_elements_than_the_bound_is_not_stored() {
     write(
         dir.path(),
         "app.memo",
-        r#"
-cached(suppress_warning: true) fn doubled(n) { print("  doubled runs")
-  let x = [0]
-  for _ in 0..n { x = [x, x] }
-  x }
-// 3 * 2^n - 1 elements, counting each shared part as often as it appears.
-print(len(doubled(3)), len(doubled(25)))
-"#,
+        &format!("{DOUBLED}print(len(doubled(3)), len(doubled(25)))\n"),
     );
     run_app(dir.path(), &[], "  doubled runs\n  doubled runs\n2 2\n");
     let r = run_app(dir.path(), &[], "  doubled runs\n2 2\n");
@@ -977,15 +979,9 @@ fn without_a_tier_a_result_is_not_walked_for_writing() {
     write(
         dir.path(),
         "app.memo",
-        r#"
-cached(suppress_warning: true) fn doubled(n) {
-  let x = [0]
-  for _ in 0..n { x = [x, x] }
-  x }
-print(len(doubled(25)))
-"#,
+        &format!("{DOUBLED}print(len(doubled(25)))\n"),
     );
-    run_app(dir.path(), &["--no-disk-cache", "--max-ops", "100000"], "2\n");
+    run_app(dir.path(), &["--no-disk-cache", "--max-ops", "100000"], "  doubled runs\n2\n");
 }
 
 /// A result nested deeper than `MAX_DEPTH` is not written to the disk (it

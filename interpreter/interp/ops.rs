@@ -72,42 +72,58 @@ pub fn bit_not(v: Value) -> Result<Value> {
 }
 
 /// `xs * n`, `s * n` (and `n * xs`): the list or string repeated `n`
-/// times (empty when `n <= 0`), within the collection limit.
+/// times (empty when `n <= 0`), within the collection limit. The work is
+/// counted later (deferred); the memory is checked before it is made.
 fn repeat(seq: &Value, n: i64, max: usize) -> Result<Value> {
     let n = n.max(0) as u64;
+    let len = repeated_len(seq, n, max)?;
+    if matches!(seq, Value::Str(_)) {
+        crate::alloc::check_room(len)?;
+        crate::value::meter::defer_bytes(len);
+    } else {
+        crate::alloc::check_room(len.saturating_mul(std::mem::size_of::<Value>()))?;
+        crate::value::meter::defer(len as u64);
+    }
+    Ok(build_repeat(seq, n as usize))
+}
+
+/// The size of a string (bytes) or list (elements) repeated `n` times,
+/// or a `LimitError` when it would pass `max`. Shared by the operator and
+/// the `repeat()` native, which count the work and memory each their way.
+pub(crate) fn repeated_len(seq: &Value, n: u64, max: usize) -> Result<usize> {
+    let (what, one) = match seq {
+        Value::Str(s) => ("string", s.s.len()),
+        Value::List(l) => ("list", l.items.len()),
+        _ => unreachable!("repeat of a list or string"),
+    };
+    let len = (one as u64).saturating_mul(n);
+    if len > max as u64 {
+        return Err(too_large(what, len.min(usize::MAX as u64) as usize, max));
+    }
+    Ok(len as usize)
+}
+
+/// A string or list repeated `n` times, once `repeated_len` allowed it.
+pub(crate) fn build_repeat(seq: &Value, n: usize) -> Value {
     match seq {
         Value::Str(s) => {
-            let len = (s.s.len() as u64).saturating_mul(n);
-            if len > max as u64 {
-                return Err(too_large("string", len.min(usize::MAX as u64) as usize, max));
-            }
-            // Within the memory limit before it is made; counted as work.
-            crate::alloc::check_room(len as usize)?;
-            crate::value::meter::defer_bytes(len as usize);
-            Ok(Value::Str(crate::value::UArc::new(StrObj {
-                s: s.s.repeat(n as usize),
-                ascii: s.ascii,
-                hash: Default::default(),
-            })))
+            Value::Str(crate::value::UArc::new(StrObj { s: s.s.repeat(n), ascii: s.ascii, hash: Default::default() }))
         }
         Value::List(l) => {
-            let len = (l.items.len() as u64).saturating_mul(n);
-            if len > max as u64 {
-                return Err(too_large("list", len.min(usize::MAX as u64) as usize, max));
-            }
-            crate::alloc::check_room((len as usize).saturating_mul(std::mem::size_of::<Value>()))?;
-            crate::value::meter::defer(len);
-            if len == 0 {
+            if l.items.is_empty() || n == 0 {
                 // (`[] * n` for any n: no loop of n empty steps.)
-                return Ok(Value::list_from(Vec::new()));
+                return Value::list_from(Vec::new());
             }
-            let mut items = Vec::with_capacity(len as usize);
+            let mut items = Vec::with_capacity(l.items.len() * n);
             for _ in 0..n {
                 items.extend(l.iter().map(Value::clone_fast));
             }
-            let depth = if items.is_empty() { 1 } else { l.depth };
-            let may_mutate = l.may_mutate && !items.is_empty();
-            Ok(Value::List(crate::value::UArc::new(ListObj { items: items.into(), may_mutate, depth, hash: Default::default() })))
+            Value::List(crate::value::UArc::new(ListObj {
+                items: items.into(),
+                may_mutate: l.may_mutate,
+                depth: l.depth,
+                hash: Default::default(),
+            }))
         }
         _ => unreachable!("repeat of a list or string"),
     }

@@ -664,37 +664,20 @@ fn repeat(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     arity("repeat", args, 2, 2)?;
     let n = int("repeat", args, 1)?;
     let n = usize::try_from(n).map_err(|_| err(format!("repeat() count must be >= 0, got {n}")))?;
-    let max = interp.config.max_collection_len;
-    match &args[0] {
-        Value::Str(s) => {
-            let len = s.s.len().saturating_mul(n);
-            if len > max {
-                return Err(too_large("string", len, max));
-            }
-            // Counted as work and as memory before it is made.
-            interp.charge_bytes(len)?;
-            interp.reserve(len)?;
-            Ok(Value::str(s.s.repeat(n)))
-        }
-        Value::List(l) => {
-            let len = l.items.len().saturating_mul(n);
-            if len > max {
-                return Err(too_large("list", len, max));
-            }
-            interp.charge(len as u64)?;
-            interp.reserve_values(len)?;
-            if len == 0 {
-                // (`repeat([], n)` for any n: no loop of n empty steps.)
-                return Ok(Value::list_from(Vec::new()));
-            }
-            let mut out = Vec::with_capacity(len);
-            for _ in 0..n {
-                out.extend(l.iter().cloned());
-            }
-            Ok(Value::list_from(out))
-        }
-        other => Err(super::bad_arg("repeat", "a str or list", other)),
+    let seq = &args[0];
+    if !matches!(seq, Value::Str(_) | Value::List(_)) {
+        return Err(super::bad_arg("repeat", "a str or list", seq));
     }
+    let len = crate::interp::ops::repeated_len(seq, n as u64, interp.config.max_collection_len)?;
+    // Counted as work and as memory before it is made, so an error points here.
+    if matches!(seq, Value::Str(_)) {
+        interp.charge_bytes(len)?;
+        interp.reserve(len)?;
+    } else {
+        interp.charge(len as u64)?;
+        interp.reserve_values(len)?;
+    }
+    Ok(crate::interp::ops::build_repeat(seq, n))
 }
 
 #[cfg(test)]
