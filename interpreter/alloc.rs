@@ -102,6 +102,14 @@ pub fn thread_net() -> isize {
     NET.with(|c| c.get())
 }
 
+/// Counts on the current thread `bytes` that another thread allocated
+/// (minus what it freed) for it: the values a decoding thread made and
+/// handed over (`cache::value_codec`), which this thread now holds and
+/// will free.
+pub(crate) fn adopt(bytes: isize) {
+    NET.with(|c| c.set(c.get() + bytes));
+}
+
 /// Starts the memory limit of a run on this thread: `max` bytes beyond
 /// what the thread holds now (`None`: no limit).
 pub(crate) fn start_limit(max: Option<usize>) {

@@ -657,7 +657,7 @@ fn an_entry_copied_over_another_keys_entry_is_a_miss() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "app.memo", "cached(suppress_warning: true) fn f(x) { print(\"  f runs\"); x * 10 }\nprint(f(1), f(2))\n");
     run_app(dir.path(), &[], "  f runs\n  f runs\n10 20\n");
-    let db = rusqlite::Connection::open(dir.path().join(".memo-cache/v3/cache.db")).unwrap();
+    let db = rusqlite::Connection::open(dir.path().join(".memo-cache/v4/cache.db")).unwrap();
     let ids: Vec<i64> = db
         .prepare("SELECT id FROM entries ORDER BY id")
         .unwrap()
@@ -956,11 +956,7 @@ cached(suppress_warning: true) fn doubled(n) { print("  doubled runs")
 #[test]
 fn a_result_with_more_elements_than_the_bound_is_not_stored() {
     let dir = tempfile::tempdir().unwrap();
-    write(
-        dir.path(),
-        "app.memo",
-        &format!("{DOUBLED}print(len(doubled(3)), len(doubled(25)))\n"),
-    );
+    write(dir.path(), "app.memo", &format!("{DOUBLED}print(len(doubled(3)), len(doubled(25)))\n"));
     run_app(dir.path(), &[], "  doubled runs\n  doubled runs\n2 2\n");
     let r = run_app(dir.path(), &[], "  doubled runs\n2 2\n");
     assert_explains(&r, "explain: hit  doubled(3)");
@@ -976,11 +972,7 @@ fn a_result_with_more_elements_than_the_bound_is_not_stored() {
 #[test]
 fn without_a_tier_a_result_is_not_walked_for_writing() {
     let dir = tempfile::tempdir().unwrap();
-    write(
-        dir.path(),
-        "app.memo",
-        &format!("{DOUBLED}print(len(doubled(25)))\n"),
-    );
+    write(dir.path(), "app.memo", &format!("{DOUBLED}print(len(doubled(25)))\n"));
     run_app(dir.path(), &["--no-disk-cache", "--max-ops", "100000"], "  doubled runs\n2\n");
 }
 

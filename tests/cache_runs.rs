@@ -149,7 +149,7 @@ fn cache_dir_flag_env_and_no_disk_cache() {
 
 /// The cache directory's database (docs/cache-format.md).
 fn db(cache: &Path) -> rusqlite::Connection {
-    rusqlite::Connection::open(cache.join("v3").join("cache.db")).unwrap()
+    rusqlite::Connection::open(cache.join("v4").join("cache.db")).unwrap()
 }
 
 /// The ids of the stored entries.
@@ -374,4 +374,62 @@ fn earlier_results_of_two_fns_are_verified_apart() {
     // `f`'s earlier result (p = 1) holds again; `g`'s (q = 1) does not.
     assert_eq!(run("1", "3"), "g runs\n10 300\n");
     assert_eq!(run("2", "1"), "20 100\n");
+}
+
+/// A long list (written in parts, read back on several threads) comes back
+/// from the disk as the very list the function made: equal to a fresh
+/// computation, element by element and in order.
+#[test]
+fn a_long_list_comes_back_from_the_disk_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = r#"
+fn make(n) {
+  let rows = []
+  for i in 0..n {
+    let x = if i % 997 == 0 { [[i], "deep"] } else { i * 0.25 }
+    rows = push(rows, {"id": i, "name": "user_" + str(i * 7919 % 10007), "cat": ["n", "s", "e"][i % 3], "x": x})
+  }
+  rows
+}
+cached(suppress_warning: true) fn load(n) { print("miss"); make(n) }
+let rows = load(50000)
+print(len(rows), rows[0], rows[49999], rows == make(50000))
+"#;
+    write(dir.path(), "app.memo", app);
+    let want = "50000 {\"cat\": \"n\", \"id\": 0, \"name\": \"user_0\", \"x\": [[0], \"deep\"]} \
+                {\"cat\": \"s\", \"id\": 49999, \"name\": \"user_5119\", \"x\": 12499.75} true\n";
+    let r1 = memo(dir.path(), &["run", "app.memo"]);
+    assert_eq!((r1.code, r1.stdout.as_str()), (0, &*format!("miss\n{want}")), "{}", r1.stderr);
+    let r2 = memo(dir.path(), &["run", "--explain", "app.memo"]);
+    assert_eq!((r2.code, r2.stdout.as_str()), (0, want), "{}", r2.stderr);
+    assert!(r2.stderr.contains("explain: hit  load(50000)"), "{}", r2.stderr);
+}
+
+/// The memory a hit's value takes counts against `--max-memory` however it
+/// was decoded (a long list is decoded on several threads, which hand the
+/// memory over to the script's): a table of ~10 MB stored by a run without
+/// a limit fails a run limited to 6 MB, where half of it would fit.
+#[test]
+fn a_hit_decoded_in_parts_counts_against_the_memory_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = r#"
+cached(suppress_warning: true) fn load(n) {
+  let rows = []
+  for i in 0..n { rows = push(rows, str(i) + "." * 200) }
+  rows
+}
+let rows = load(40000)
+let t = 0
+for i in 0..5000 { t += i }
+print(len(rows), t)
+"#;
+    write(dir.path(), "app.memo", app);
+    let r1 = memo(dir.path(), &["run", "app.memo"]);
+    assert_eq!((r1.code, r1.stdout.as_str()), (0, "40000 12497500\n"), "{}", r1.stderr);
+    let r2 = memo(dir.path(), &["run", "--explain", "--max-memory", "6M", "app.memo"]);
+    assert!(r2.stderr.contains("explain: hit  load(40000)"), "{}", r2.stderr);
+    assert_ne!(r2.code, 0, "{}\n{}", r2.stdout, r2.stderr);
+    assert!(r2.stderr.contains("LimitError") && r2.stderr.contains("memory"), "{}", r2.stderr);
+    let r3 = memo(dir.path(), &["run", "--max-memory", "64M", "app.memo"]);
+    assert_eq!((r3.code, r3.stdout.as_str()), (0, "40000 12497500\n"), "{}", r3.stderr);
 }

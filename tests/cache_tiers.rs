@@ -65,7 +65,7 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
 }
 
 fn db(cache: &Path) -> rusqlite::Connection {
-    rusqlite::Connection::open(cache.join("v3").join("cache.db")).unwrap()
+    rusqlite::Connection::open(cache.join("v4").join("cache.db")).unwrap()
 }
 
 fn count(db: &rusqlite::Connection, sql: &str) -> i64 {
@@ -102,7 +102,7 @@ fn two_processes_missing_the_same_key_run_the_body_once() {
 
 /// Waits until a process holds a lease in the cache beside `dir`'s script.
 fn wait_for_a_lease(dir: &Path) {
-    let db = dir.join(".memo-cache/v3/cache.db");
+    let db = dir.join(".memo-cache/v4/cache.db");
     let t0 = Instant::now();
     loop {
         let leases = rusqlite::Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
@@ -360,6 +360,9 @@ fn old_cache_directories_are_never_read_and_clear_removes_them() {
         std::fs::write(cache.join(old).join("latest"), "../../../../etc/passwd").unwrap();
         std::fs::write(cache.join(old).join(format!("{}.entry", "ab".repeat(32))), b"MEMOCACH garbage").unwrap();
     }
+    // Format 3: the database of this layout, with values written whole.
+    std::fs::create_dir_all(cache.join("v3")).unwrap();
+    std::fs::write(cache.join("v3").join("cache.db"), b"SQLite format 3\0 garbage").unwrap();
     write(dir.path(), "app.memo", "cached fn f(x) { print(\"computed\"); x }\nprint(f(1))\n");
     let r = memo(dir.path(), &["run", "app.memo", "--explain"]);
     assert_eq!((r.code, r.stdout.as_str()), (0, "computed\n1\n"), "{}", r.stderr);
@@ -367,14 +370,15 @@ fn old_cache_directories_are_never_read_and_clear_removes_them() {
     assert_eq!(memo(dir.path(), &["run", "app.memo"]).stdout, "1\n");
     let r = memo(dir.path(), &["cache", "clear"]);
     assert!(r.stdout.contains("removed 1 entries"), "{}", r.stdout);
-    assert!(!cache.join("v1").exists() && !cache.join("v2").exists());
+    assert!(!cache.join("v1").exists() && !cache.join("v2").exists() && !cache.join("v3").exists());
+    assert!(cache.join("v4").join("cache.db").exists());
 }
 
 #[test]
 fn a_cache_directory_that_cannot_be_used_warns_once_and_the_run_completes() {
     let dir = tempfile::tempdir().unwrap();
     // The database's path is a directory.
-    std::fs::create_dir_all(dir.path().join(".memo-cache/v3/cache.db")).unwrap();
+    std::fs::create_dir_all(dir.path().join(".memo-cache/v4/cache.db")).unwrap();
     write(dir.path(), "app.memo", "cached fn f(x) { x * 2 }\nlet t = 0\nfor i in 0..50 { t += f(i) }\nprint(t)\n");
     let r = memo(dir.path(), &["run", "app.memo"]);
     assert_eq!((r.code, r.stdout.as_str()), (0, "2450\n"), "{}", r.stderr);
@@ -428,7 +432,7 @@ print("wrong", wrong)
     }
     // Only the database's own files, and it is whole.
     let mut names: Vec<String> =
-        std::fs::read_dir(cache.join("v3")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        std::fs::read_dir(cache.join("v4")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     names.sort();
     assert!(names.iter().all(|n| n.starts_with("cache.db")), "{names:?}");
     let d = db(&cache);
@@ -515,7 +519,7 @@ impl Redis {
     }
 
     fn entry_keys(&self) -> Vec<String> {
-        let mut keys: Vec<String> = redis::cmd("KEYS").arg("memo:v3:e:*").query(&mut self.client()).unwrap();
+        let mut keys: Vec<String> = redis::cmd("KEYS").arg("memo:v4:e:*").query(&mut self.client()).unwrap();
         keys.sort();
         keys
     }
@@ -747,7 +751,7 @@ fn machines_missing_the_same_key_through_redis_run_the_body_once() {
     }
     let computed: usize = runs.iter().map(|r| r.stdout.matches("computing").count()).sum();
     assert_eq!(computed, 1, "the body ran {computed} times");
-    let leases: Vec<String> = redis::cmd("KEYS").arg("memo:v3:lease:*").query(&mut redis.client()).unwrap();
+    let leases: Vec<String> = redis::cmd("KEYS").arg("memo:v4:lease:*").query(&mut redis.client()).unwrap();
     assert!(leases.is_empty(), "{leases:?}");
 }
 

@@ -287,7 +287,7 @@ fn a_tier_warning_no_store_reported_is_printed_when_the_run_ends() {
     // not seen, because the standard library's run at `build` had printed
     // the warning on the process's stderr already).
     let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join("v3/cache.db")).unwrap();
+    std::fs::create_dir_all(dir.path().join("v4/cache.db")).unwrap();
     let config = memo::CacheConfig { dir: Some(dir.path().to_path_buf()), ..Default::default() };
     let (out, err) = (OutputBuffer::new(), OutputBuffer::new());
     let mut engine = Engine::builder().cache_config(config).output(out.clone()).error_output(err.clone()).build();

@@ -17,7 +17,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 const MAGIC: &[u8; 8] = b"MEMOCACH";
 /// Version of the entry encoding (and of the cache directory layout).
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 const FLAG_MAC: u8 = 1;
 const FLAG_OUTPUT_HASH: u8 = 2;
 
@@ -72,12 +72,12 @@ pub fn encode(key: &Key, e: &Entry, seal: &Seal) -> Vec<u8> {
         None => out.push(0),
     }
     out.push(e.wrote_state as u8);
-    value_codec::encode_value(&mut out, &e.value);
+    value_codec::encode_entry_value(&mut out, &e.value);
     // Earlier results (Entry::older), those that can be persisted.
     let older: Vec<&Entry> = e.older.iter().flat_map(|o| o.iter()).filter(|o| value_codec::persistable(&o.value)).collect();
     out.push(older.len() as u8);
     for o in older {
-        value_codec::encode_value(&mut out, &o.value);
+        value_codec::encode_entry_value(&mut out, &o.value);
         match &o.output_hash {
             Some(h) => {
                 out.push(1);
@@ -224,7 +224,7 @@ pub fn decode(bytes: &[u8], expect: Option<(&str, &Key)>, seal: &Seal) -> Result
         1 => true,
         _ => return Err("bad entry".into()),
     };
-    let value = value_codec::decode_value(pr)?;
+    let value = value_codec::decode_entry_value(pr)?;
     let name: Arc<str> = Arc::from(fn_name.as_str());
     let n_older = pr.u8()? as usize;
     if n_older > super::MAX_OLDER {
@@ -232,7 +232,7 @@ pub fn decode(bytes: &[u8], expect: Option<(&str, &Key)>, seal: &Seal) -> Result
     }
     let mut older = Vec::new();
     for _ in 0..n_older {
-        let value = value_codec::decode_value(pr)?;
+        let value = value_codec::decode_entry_value(pr)?;
         let output_hash = match pr.u8()? {
             0 => None,
             1 => Some(pr.hash()?),

@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! DIR/CACHEDIR.TAG       marks the folder as a cache for backup tools
-//! DIR/v3/cache.db        the database (WAL mode: cache.db-wal, cache.db-shm beside it)
+//! DIR/v4/cache.db        the database (WAL mode: cache.db-wal, cache.db-shm beside it)
 //! ```
 //!
 //! - WAL with `synchronous=NORMAL`: readers never wait for the writer, and
@@ -451,8 +451,8 @@ impl Tier for LocalTier {
         tx.commit()?;
         if fn_name.is_none() {
             // Entries of older formats are never read: clearing removes them.
-            for old in ["v1", "v2"] {
-                let _ = std::fs::remove_dir_all(self.dir.join(old));
+            for old in 1..super::entry::FORMAT_VERSION {
+                let _ = std::fs::remove_dir_all(self.dir.join(format!("v{old}")));
             }
             let _ = self.conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)");
         }

@@ -3,11 +3,11 @@
 //! synchronous client. Keys (docs/cache-format.md, "Redis"):
 //!
 //! ```text
-//! memo:v3:e:<key hex>       the entry's bytes (as in every tier)
-//! memo:v3:fn:<name>         sorted set of the function's keys, scored by last use (ms)
-//! memo:v3:fns               set of function names with entries
-//! memo:v3:rm:<key hex>      why the entry was removed (1 max_entries, 2 size, 3 ttl), for 30 days
-//! memo:v3:lease:<key hex>   the owner computing it (SET NX PX; renewed, released by compare-and-delete)
+//! memo:v4:e:<key hex>       the entry's bytes (as in every tier)
+//! memo:v4:fn:<name>         sorted set of the function's keys, scored by last use (ms)
+//! memo:v4:fns               set of function names with entries
+//! memo:v4:rm:<key hex>      why the entry was removed (1 max_entries, 2 size, 3 ttl), for 30 days
+//! memo:v4:lease:<key hex>   the owner computing it (SET NX PX; renewed, released by compare-and-delete)
 //! ```
 //!
 //! The connection is made on first use, with short timeouts; any error
@@ -20,7 +20,7 @@ use super::tier::{FnTierStats, Got, Lease, Listed, Meta, Removal, StorageError, 
 use super::Key;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-const PREFIX: &str = "memo:v3:";
+const PREFIX: &str = "memo:v4:";
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 const IO_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a removal reason is kept.
@@ -73,7 +73,7 @@ fn lease_key(k: &Key) -> String {
     format!("{PREFIX}lease:{}", hex(k))
 }
 
-const FNS: &str = "memo:v3:fns";
+const FNS: &str = "memo:v4:fns";
 
 impl RedisTier {
     /// A tier for `url` (connected on first use).

@@ -423,6 +423,12 @@ impl<'v> Encoder<'v> {
 
 /// Appends the encoding of a persistable value.
 pub fn encode_value(out: &mut Vec<u8>, v: &Value) {
+    encode_values(out, || std::iter::once(v));
+}
+
+/// Appends the encodings of values, one after the other, sharing their
+/// strings, shapes and types (one counting pass over all of them).
+fn encode_values<'v, I: Iterator<Item = &'v Value>>(out: &mut Vec<u8>, vs: impl Fn() -> I) {
     let mut e = Encoder {
         out: std::mem::take(out),
         counts: HashMap::new(),
@@ -433,10 +439,52 @@ pub fn encode_value(out: &mut Vec<u8>, v: &Value) {
         shape_uses: HashMap::new(),
         types: HashMap::new(),
     };
-    e.count(v);
+    for v in vs() {
+        e.count(v);
+    }
     e.count_shape_keys();
-    e.value(v);
+    for v in vs() {
+        e.value(v);
+    }
     *out = e.out;
+}
+
+/// A list with at least `2 * PART_ITEMS` elements is written in parts of
+/// at least `PART_ITEMS` each (at most `MAX_PARTS`), so that a hit of a
+/// big table decodes on several threads.
+const PART_ITEMS: usize = 4096;
+const MAX_PARTS: usize = 8;
+
+/// Appends the encoding of an entry's value (its result, and each earlier
+/// result): a byte saying in how many parts, then the value, or, for a
+/// long list, its length and its parts. Each part is a count of elements,
+/// a byte length and the elements, written on their own (their own
+/// strings, shapes and types), so that the parts decode independently.
+pub fn encode_entry_value(out: &mut Vec<u8>, v: &Value) {
+    let parts = match v {
+        Value::List(l) => (l.items.len() / PART_ITEMS).min(MAX_PARTS),
+        _ => 0,
+    };
+    let Value::List(l) = v else {
+        out.push(0);
+        return encode_value(out, v);
+    };
+    if parts < 2 {
+        out.push(0);
+        return encode_value(out, v);
+    }
+    out.push(parts as u8);
+    let n = l.items.len();
+    put_varint(out, n as u64);
+    let mut part = Vec::new();
+    for p in 0..parts {
+        let (a, b) = (n * p / parts, n * (p + 1) / parts);
+        part.clear();
+        encode_values(&mut part, || l.iter().skip(a).take(b - a));
+        put_varint(out, (b - a) as u64);
+        put_varint(out, part.len() as u64);
+        out.extend_from_slice(&part);
+    }
 }
 
 // ----- reading -----
@@ -719,6 +767,112 @@ pub fn decode_value(r: &mut Reader) -> DecodeResult<Value> {
     let reserve_left = r.remaining();
     let mut d = Decoder { r, strings: Vec::new(), shapes: Vec::new(), types: Vec::new(), reserve_left };
     d.value(0).map_err(|b| *b.0)
+}
+
+/// Decodes an entry's value (`encode_entry_value`): the parts of a long
+/// list on as many threads as the machine has cores (up to one a part).
+pub fn decode_entry_value(r: &mut Reader) -> DecodeResult<Value> {
+    crate::stack::ensure_limit();
+    let parts = r.u8()? as usize;
+    if parts == 0 {
+        return decode_value(r);
+    }
+    if !(2..=MAX_PARTS).contains(&parts) {
+        return Err(format!("a value in {parts} parts"));
+    }
+    let n = r.varint()?;
+    let mut slices: Vec<(usize, &[u8])> = Vec::with_capacity(parts);
+    let mut total: u64 = 0;
+    for _ in 0..parts {
+        let count = r.varint()?;
+        let len = r.varint()?;
+        if len > r.remaining() as u64 || count > len {
+            return Err("a part longer than the data".into());
+        }
+        slices.push((count as usize, r.bytes(len as usize)?));
+        total += count;
+    }
+    if total != n {
+        return Err("parts that do not add up to the list".into());
+    }
+    let threads = std::thread::available_parallelism().map_or(1, |t| t.get()).min(parts);
+    let decoded = decode_parts(&slices, threads)?;
+    let mut items = Vec::with_capacity(n as usize);
+    let mut nesting = 0;
+    for (values, deepest) in decoded {
+        nesting = nesting.max(deepest);
+        items.extend(values);
+    }
+    Ok(Value::List(crate::value::UArc::new(ListObj {
+        items: items.into(),
+        may_mutate: false,
+        depth: nesting + 1,
+        hash: crate::value::HashMemo::new(),
+    })))
+}
+
+/// The stack of a thread decoding parts: room for `MAX_DEPTH` levels.
+const PART_STACK: usize = 64 << 20;
+
+/// Decodes the parts, the first share on this thread and the others on
+/// `threads - 1` more; the memory they allocate is counted on this
+/// thread (`alloc::adopt`), which holds the values from now on.
+fn decode_parts(slices: &[(usize, &[u8])], threads: usize) -> DecodeResult<Vec<(Vec<Value>, u32)>> {
+    let share = |t: usize| &slices[slices.len() * t / threads..slices.len() * (t + 1) / threads];
+    let run = |group: &[(usize, &[u8])]| -> DecodeResult<Vec<(Vec<Value>, u32)>> {
+        group.iter().map(|&(count, bytes)| decode_part(count, bytes)).collect()
+    };
+    if threads < 2 {
+        return run(slices);
+    }
+    std::thread::scope(|s| {
+        let others: Vec<_> = (1..threads)
+            .map(|t| {
+                let group = share(t);
+                let spawned =
+                    std::thread::Builder::new().name("memo-decode".into()).stack_size(PART_STACK).spawn_scoped(s, move || {
+                        crate::stack::set_stack_size(PART_STACK);
+                        let before = crate::alloc::thread_net();
+                        let out = run(group);
+                        (out, crate::alloc::thread_net() - before)
+                    });
+                (group, spawned.ok())
+            })
+            .collect();
+        let mut all = run(share(0))?;
+        for (group, handle) in others {
+            // A thread that could not start: its share is decoded here.
+            let out = match handle.map(|h| h.join()) {
+                Some(Ok((out, held))) => {
+                    crate::alloc::adopt(held);
+                    out
+                }
+                Some(Err(p)) => std::panic::resume_unwind(p),
+                None => run(group),
+            };
+            all.extend(out?);
+        }
+        Ok(all)
+    })
+}
+
+/// One part: `count` values that fill `bytes` exactly, and how deep the
+/// deepest of them nests.
+fn decode_part(count: usize, bytes: &[u8]) -> DecodeResult<(Vec<Value>, u32)> {
+    let mut r = Reader::new(bytes);
+    let mut d = Decoder { r: &mut r, strings: Vec::new(), shapes: Vec::new(), types: Vec::new(), reserve_left: bytes.len() };
+    // (`count <= bytes.len()`: each element takes a byte at least.)
+    let mut values = Vec::with_capacity(count);
+    let mut nesting = 0;
+    for _ in 0..count {
+        let v = d.value(1).map_err(|b| *b.0)?;
+        nesting = nesting.max(v.nesting());
+        values.push(v);
+    }
+    if r.remaining() != 0 {
+        return Err("a part with bytes left over".into());
+    }
+    Ok((values, nesting))
 }
 
 #[cfg(test)]
@@ -1114,6 +1268,113 @@ mod tests {
                 buf.push(if b < 200 { b % 20 } else { b });
             }
             let _ = decode(&buf);
+        }
+    }
+
+    /// A table: `n` rows, each a map of one shape with an int, a string
+    /// of its own, a float and one of three repeated strings, and every
+    /// 1,000th row a nested list (deeper than the others).
+    fn table(n: usize) -> Value {
+        let sh =
+            crate::value::map::Shape::new(&[Value::str("cat"), Value::str("id"), Value::str("name"), Value::str("x")]).unwrap();
+        let rows = (0..n)
+            .map(|i| {
+                let x = if i % 1000 == 7 {
+                    Value::list_from(vec![Value::list_from(vec![Value::Int(1)])])
+                } else {
+                    Value::float(i as f64 / 3.0)
+                };
+                let cat = Value::str(["north", "south", "east"][i % 3]);
+                let vals = vec![cat, Value::Int(i as i64 * 1_000), Value::str(&format!("user_{i}")), x];
+                Value::map(ValueMap::shaped(sh.clone(), vals.into_boxed_slice()))
+            })
+            .collect();
+        Value::list_from(rows)
+    }
+
+    fn entry_bytes(v: &Value) -> Vec<u8> {
+        let mut out = Vec::new();
+        encode_entry_value(&mut out, v);
+        out
+    }
+
+    /// A long list is written in parts, each on its own (its own shapes and
+    /// strings), and read back as the same list with the same depth, on
+    /// one thread or several; a shorter one is written whole.
+    #[test]
+    fn a_long_list_is_written_in_parts_and_read_back_whole() {
+        let short = table(2 * PART_ITEMS - 1);
+        let b = entry_bytes(&short);
+        assert_eq!(b[0], 0, "one part");
+        assert_eq!(b[1..], bytes(&short)[..]);
+        for (n, parts) in [(2 * PART_ITEMS, 2), (3 * PART_ITEMS + 5, 3), (20 * PART_ITEMS, MAX_PARTS)] {
+            let v = table(n);
+            let b = entry_bytes(&v);
+            assert_eq!(b[0] as usize, parts, "{n} elements");
+            let mut r = Reader::new(&b);
+            let back = decode_entry_value(&mut r).unwrap();
+            assert_eq!(r.remaining(), 0);
+            assert_eq!(back, v);
+            assert_eq!(back.nesting(), v.nesting());
+            assert_eq!(crate::value::repr(&back), crate::value::repr(&v));
+            // Every part defines the shape (and the repeated strings) anew.
+            let defined = b.windows(2).filter(|w| w[0] == SHAPE_NEW && w[1] == 4).count();
+            assert_eq!(defined, parts, "{n} elements");
+        }
+        // The same values whatever the number of threads.
+        let v = table(4 * PART_ITEMS);
+        let b = entry_bytes(&v);
+        let mut r = Reader::new(&b[1..]);
+        let n = r.varint().unwrap();
+        let mut slices = Vec::new();
+        for _ in 0..b[0] {
+            let count = r.varint().unwrap() as usize;
+            let len = r.varint().unwrap() as usize;
+            slices.push((count, r.bytes(len).unwrap()));
+        }
+        for threads in 1..=5 {
+            let parts = decode_parts(&slices, threads).unwrap();
+            let items: Vec<Value> = parts.into_iter().flat_map(|(vs, _)| vs).collect();
+            assert_eq!(items.len() as u64, n);
+            assert_eq!(Value::list_from(items), v, "{threads} threads");
+        }
+    }
+
+    /// Parts that do not describe the list are refused: a count of parts
+    /// out of range, counts that do not add up, a part longer than the
+    /// data, a part with a byte left over, a part claiming more elements
+    /// than bytes, and a bad value inside a part.
+    #[test]
+    fn bad_parts_are_refused() {
+        let two = |a: &[u8], b: &[u8], counts: (u8, u8), total: u8| {
+            let mut out = vec![2, total, counts.0, a.len() as u8];
+            out.extend_from_slice(a);
+            out.extend([counts.1, b.len() as u8]);
+            out.extend_from_slice(b);
+            out
+        };
+        let one = SMALL_INT_TAG + 65;
+        let ok = two(&[one], &[one, one], (1, 2), 3);
+        assert_eq!(decode_entry_value(&mut Reader::new(&ok)).unwrap(), Value::list_from(vec![Value::Int(1); 3]));
+        let cases: Vec<(Vec<u8>, &str)> = vec![
+            (vec![1, 1, 1, 1, one], "parts"),
+            (vec![MAX_PARTS as u8 + 1], "parts"),
+            (two(&[one], &[one, one], (1, 2), 4), "add up"),
+            (two(&[one], &[one, one], (1, 1), 2), "left over"),
+            (two(&[one], &[one], (1, 2), 3), "longer than the data"),
+            (two(&[one], &[LIST], (1, 1), 2), "truncated"),
+            (
+                {
+                    let mut b = two(&[one], &[one], (1, 1), 2);
+                    b[3] = 9;
+                    b
+                },
+                "longer than the data",
+            ),
+        ];
+        for (b, want) in cases {
+            let e = decode_entry_value(&mut Reader::new(&b)).unwrap_err();
+            assert!(e.contains(want), "{b:?}: {e}");
         }
     }
 }
