@@ -1285,7 +1285,7 @@ mod tests {
                     Value::float(i as f64 / 3.0)
                 };
                 let cat = Value::str(["north", "south", "east"][i % 3]);
-                let vals = vec![cat, Value::Int(i as i64 * 1_000), Value::str(&format!("user_{i}")), x];
+                let vals = vec![cat, Value::Int(i as i64 * 1_000), Value::str(format!("user_{i}")), x];
                 Value::map(ValueMap::shaped(sh.clone(), vals.into_boxed_slice()))
             })
             .collect();
