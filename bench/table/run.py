@@ -119,7 +119,9 @@ def main():
             res["pickle_load"].append(py["pickle_load_s"])
             res["parse_csv"].append(py["parse_csv_s"])
             sizes["pickle"] = py["pickle_bytes"]
-            db = sqlite3.connect(os.path.join(work, "a", "v3", "cache.db"))
+            # The newest format's directory (v3, v4, ...).
+            vdir = max((d for d in os.listdir(os.path.join(work, "a")) if re.fullmatch(r"v\d+", d)), key=lambda d: int(d[1:]))
+            db = sqlite3.connect(os.path.join(work, "a", vdir, "cache.db"))
             sizes["entry"] = db.execute("SELECT sum(length(bytes)) FROM data").fetchone()[0]
             db.close()
             shutil.rmtree(os.path.join(work, "m"), ignore_errors=True)
