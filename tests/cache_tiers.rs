@@ -573,6 +573,125 @@ fn machines_share_entries_through_redis() {
     assert_eq!(b2.stdout, "42\n");
 }
 
+/// Network namespaces of this test's own (`ip netns`, as root): a server
+/// host and two machines, each machine joined to the server by its own
+/// veth link, with no route to the other link. Removed on drop.
+struct Hosts {
+    names: [String; 3],
+}
+
+impl Hosts {
+    /// `None` (after saying why) where namespaces cannot be made: not
+    /// root, or no `ip`; the loopback tests cover the same behaviour there.
+    fn new() -> Option<Hosts> {
+        let tag = format!("{}{}", std::process::id() % 100_000, Instant::now().elapsed().subsec_nanos() % 100);
+        let names = [format!("memo{tag}s"), format!("memo{tag}a"), format!("memo{tag}b")];
+        let ip = |args: &[&str]| Command::new("ip").args(args).stderr(Stdio::null()).status().is_ok_and(|s| s.success());
+        if !ip(&["netns", "add", &names[0]]) {
+            eprintln!("SKIPPED: cannot create network namespaces here (needs root and iproute2); loopback tests cover this");
+            return None;
+        }
+        let hosts = Hosts { names };
+        let [srv, a, b] = &hosts.names;
+        let mut ok = ip(&["netns", "add", a]) && ip(&["netns", "add", b]);
+        for (i, machine) in [a, b].into_iter().enumerate() {
+            let (here, there) = (format!("v{tag}{i}m"), format!("v{tag}{i}s"));
+            let net = format!("10.77.{}", i + 1);
+            ok = ok
+                && ip(&["link", "add", &here, "netns", machine, "type", "veth", "peer", "name", &there, "netns", srv])
+                && ip(&["-n", machine, "addr", "add", &format!("{net}.2/24"), "dev", &here])
+                && ip(&["-n", srv, "addr", "add", &format!("{net}.1/24"), "dev", &there])
+                && ip(&["-n", machine, "link", "set", &here, "up"])
+                && ip(&["-n", srv, "link", "set", &there, "up"])
+                && ip(&["-n", machine, "link", "set", "lo", "up"]);
+        }
+        ok = ok && ip(&["-n", srv, "link", "set", "lo", "up"]);
+        assert!(ok, "setting up the namespaces failed");
+        Some(hosts)
+    }
+
+    /// A command run on host `i` (0: the server, 1 and 2: the machines).
+    fn on(&self, i: usize, program: &str) -> Command {
+        let mut c = Command::new("ip");
+        c.args(["netns", "exec", &self.names[i], program]);
+        c
+    }
+}
+
+impl Drop for Hosts {
+    fn drop(&mut self) {
+        for n in &self.names {
+            let _ = Command::new("ip").args(["netns", "del", n]).stderr(Stdio::null()).status();
+        }
+    }
+}
+
+/// Two machines that reach one Redis host over their own network links
+/// (network namespaces joined by veth, as separate hosts): the second hits
+/// what the first stored, and a machine whose Redis is not reachable
+/// computes, with a warning, instead of failing.
+#[test]
+fn machines_on_separate_hosts_share_entries_through_redis() {
+    if Redis::start().is_none() {
+        return;
+    }
+    let Some(hosts) = Hosts::new() else { return };
+    let mut server = hosts
+        .on(0, "redis-server")
+        .args(["--port", "6379", "--bind", "0.0.0.0", "--protected-mode", "no", "--save", "", "--appendonly", "no"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("redis-server starts");
+    struct Kill<'a>(&'a mut Child);
+    impl Drop for Kill<'_> {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let _server = Kill(&mut server);
+    let work = tempfile::tempdir().unwrap();
+    write(work.path(), "app.memo", SHARED);
+    let run = |machine: usize, url: &str| {
+        let out = hosts
+            .on(machine, env!("CARGO_BIN_EXE_memo"))
+            .args(["run", "app.memo", "--cache-dir", &format!("m{machine}"), "--cache-url", url, "--explain"])
+            .current_dir(work.path())
+            .env_remove("MEMO_CACHE_DIR")
+            .env_remove("MEMO_CACHE_URL")
+            .env_remove("MEMO_CACHE_SECRET")
+            .output()
+            .expect("memo runs");
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    };
+    // Wait for the server, as machine 1 sees it.
+    let t0 = Instant::now();
+    while !hosts.on(1, "redis-cli").args(["-h", "10.77.1.1", "ping"]).output().is_ok_and(|o| o.stdout.starts_with(b"PONG")) {
+        assert!(t0.elapsed() < Duration::from_secs(10), "redis-server did not start in its namespace");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let a = run(1, "redis://10.77.1.1:6379/0");
+    assert_eq!((a.code, a.stdout.as_str()), (0, "computed 6 7\n42\n"), "{}", a.stderr);
+    let b = run(2, "redis://10.77.2.1:6379/0");
+    assert_eq!((b.code, b.stdout.as_str()), (0, "42\n"), "machine 2 hits what machine 1 stored: {}", b.stderr);
+    assert!(b.stderr.contains("explain: hit  area(6, 7)"), "{}", b.stderr);
+    // They are separate hosts: machine 2 has no route to machine 1's link,
+    // and no server on its own loopback. It computes, and says why.
+    std::fs::remove_dir_all(work.path().join("m2")).unwrap();
+    let far = run(2, "redis://10.77.1.1:6379/0");
+    assert_eq!((far.code, far.stdout.as_str()), (0, "computed 6 7\n42\n"), "{}", far.stderr);
+    assert!(
+        far.stderr.contains("warning: cache tier redis redis://10.77.1.1:6379/0 failed (Network is unreachable"),
+        "{}",
+        far.stderr
+    );
+}
+
 #[test]
 fn cache_commands_work_on_the_redis_tier() {
     let Some(redis) = Redis::start() else { return };
