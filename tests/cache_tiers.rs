@@ -387,6 +387,55 @@ fn a_cache_directory_that_cannot_be_used_warns_once_and_the_run_completes() {
 }
 
 /// Runs `memo run` and kills it (SIGKILL) after `ms` milliseconds.
+/// The cache directory is marked for backup tools (CACHEDIR.TAG, with the
+/// signature the spec gives), and a tag the user edited is left alone.
+#[test]
+fn the_cache_directory_is_tagged_for_backup_tools() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "app.memo", "cached fn f(x) { x * 2 }\nprint(f(1))\n");
+    assert_eq!(memo(dir.path(), &["run", "app.memo"]).stdout, "2\n");
+    let tag = dir.path().join(".memo-cache/CACHEDIR.TAG");
+    let text = std::fs::read_to_string(&tag).unwrap();
+    assert!(text.starts_with("Signature: 8a477f597d28d172789f06886806bc55\n"), "{text}");
+    std::fs::write(&tag, "Signature: 8a477f597d28d172789f06886806bc55\n# mine\n").unwrap();
+    assert_eq!(memo(dir.path(), &["run", "app.memo"]).stdout, "2\n");
+    assert_eq!(std::fs::read_to_string(&tag).unwrap(), "Signature: 8a477f597d28d172789f06886806bc55\n# mine\n");
+}
+
+/// A database file that is not a database (a crash, a disk error, a
+/// stray copy) is a cache lost: the run starts a new one without a
+/// warning, and the next run hits what it stored.
+#[test]
+fn a_damaged_database_is_started_anew() {
+    let dir = tempfile::tempdir().unwrap();
+    let v = dir.path().join(".memo-cache/v4");
+    std::fs::create_dir_all(&v).unwrap();
+    std::fs::write(v.join("cache.db"), vec![0x5a; 8192]).unwrap();
+    write(dir.path(), "app.memo", "cached(suppress_warning: true) fn f(x) { print(\"computed\"); x * 2 }\nprint(f(1))\n");
+    let r = memo(dir.path(), &["run", "app.memo"]);
+    assert_eq!((r.code, r.stdout.as_str(), r.stderr.as_str()), (0, "computed\n2\n", ""));
+    let r = memo(dir.path(), &["run", "app.memo"]);
+    assert_eq!((r.code, r.stdout.as_str()), (0, "2\n"), "{}", r.stderr);
+}
+
+/// A database that cannot be used for another reason than damage (here:
+/// another schema, as a newer memo would write) is not deleted: the run
+/// warns and computes, and the database keeps its schema and its entries.
+#[test]
+fn a_database_of_another_schema_is_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "app.memo", "cached(suppress_warning: true) fn f(x) { print(\"computed\"); x * 2 }\nprint(f(1))\n");
+    assert_eq!(memo(dir.path(), &["run", "app.memo"]).stdout, "computed\n2\n");
+    let cache = dir.path().join(".memo-cache");
+    db(&cache).pragma_update(None, "user_version", 99).unwrap();
+    let r = memo(dir.path(), &["run", "app.memo"]);
+    assert_eq!((r.code, r.stdout.as_str()), (0, "computed\n2\n"), "{}", r.stderr);
+    assert!(r.stderr.contains("warning: cannot use cache directory") && r.stderr.contains("schema 99"), "{}", r.stderr);
+    let d = db(&cache);
+    assert_eq!(d.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0)).unwrap(), 99);
+    assert_eq!(count(&d, "SELECT count(*) FROM entries"), 1);
+}
+
 fn run_and_kill(dir: &Path, ms: u64) {
     let mut c = cmd(dir, &["run", "app.memo"], &[]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
     std::thread::sleep(Duration::from_millis(ms));
