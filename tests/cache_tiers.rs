@@ -344,6 +344,9 @@ fn cache_ls_lists_entries() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stdout.lines().any(|l| l.starts_with("f(1) ")), "{}", r.stdout);
     assert!(r.stdout.lines().any(|l| l.starts_with("f(2) ")), "{}", r.stdout);
+    // Made and used seconds ago (the times read back from the database).
+    let row = r.stdout.lines().find(|l| l.starts_with("f(1) ")).unwrap();
+    assert_eq!(row.matches(" s ago").count(), 2, "{}", r.stdout);
     assert!(r.stdout.lines().any(|l| l.starts_with("g(\"a long argument") && l.contains("...)")), "{}", r.stdout);
     assert!(r.stdout.ends_with("3 entries\n"), "{}", r.stdout);
     let r = memo(dir.path(), &["cache", "ls", "f"]);
