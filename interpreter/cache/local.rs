@@ -586,6 +586,28 @@ mod tests {
         }
     }
 
+    /// Small puts wait in the queue and are written in one transaction;
+    /// a put that makes the queue hold more than `FLUSH_BYTES`, or one
+    /// with `max_entries`, writes it out at once.
+    #[test]
+    fn small_puts_are_batched_and_a_big_queue_is_written_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut t = LocalTier::open(dir.path(), 1 << 30).unwrap();
+        for i in 0..3u8 {
+            t.put(&[i; 32], &meta("f", None), &[i; 100]).unwrap();
+        }
+        assert_eq!((t.flushes, t.queue.len()), (0, 3));
+        t.put(&[3; 32], &meta("f", None), &vec![3; FLUSH_BYTES.saturating_sub(300)]).unwrap();
+        assert_eq!((t.flushes, t.queue.len()), (0, 4), "exactly FLUSH_BYTES queued: not yet");
+        t.put(&[4; 32], &meta("f", None), &[4; 1]).unwrap();
+        assert_eq!((t.flushes, t.queue.len()), (1, 0));
+        t.put(&[5; 32], &meta("f", Some(10)), &[5; 1]).unwrap();
+        assert_eq!((t.flushes, t.queue.len()), (2, 0));
+        for i in 0..6u8 {
+            assert!(bytes_of(&mut t, &[i; 32]).is_some(), "{i}");
+        }
+    }
+
     #[test]
     fn queued_writes_are_read_back_and_survive_a_reopen() {
         let dir = tempfile::tempdir().unwrap();
