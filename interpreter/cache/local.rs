@@ -608,6 +608,19 @@ mod tests {
         }
     }
 
+    /// Use stamps strictly increase, even when the clock goes back (an
+    /// NTP step): the LRU order is the order of use.
+    #[test]
+    fn use_stamps_increase_when_the_clock_goes_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut t = LocalTier::open(dir.path(), 1 << 30).unwrap();
+        let a = t.stamp();
+        assert!(t.stamp() > a);
+        let ahead = a + 3_600_000_000_000; // the last stamp, an hour ahead of the clock
+        t.last_used = ahead;
+        assert_eq!((t.stamp(), t.stamp()), (ahead + 1, ahead + 2));
+    }
+
     #[test]
     fn queued_writes_are_read_back_and_survive_a_reopen() {
         let dir = tempfile::tempdir().unwrap();
