@@ -608,6 +608,27 @@ mod tests {
         }
     }
 
+    /// An entry counts, for the size bound and `memo cache stats`, its
+    /// bytes, its label and function name, and 64 bytes for its row.
+    #[test]
+    fn an_entry_counts_its_bytes_label_name_and_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut t = LocalTier::open(dir.path(), 1 << 30).unwrap();
+        let m = Meta {
+            fn_name: "load",
+            label: "load(\"a.csv\")",
+            created: SystemTime::now(),
+            compute: Duration::ZERO,
+            max_entries: None,
+        };
+        t.put(&[1; 32], &m, &[7; 1000]).unwrap();
+        t.put(&[2; 32], &meta("f", None), &[7; 10]).unwrap();
+        let want = (1000 + 13 + 4 + 64) + (10 + 1 + 1 + 64);
+        assert_eq!(t.total_bytes().unwrap(), want as u64);
+        let stats = t.stats().unwrap();
+        assert_eq!(stats.iter().map(|s| (s.name.as_str(), s.bytes)).collect::<Vec<_>>(), [("f", 76), ("load", 1081)]);
+    }
+
     /// Use stamps strictly increase, even when the clock goes back (an
     /// NTP step): the LRU order is the order of use.
     #[test]
