@@ -926,6 +926,28 @@ fn machines_missing_the_same_key_through_redis_run_the_body_once() {
     assert!(leases.is_empty(), "{leases:?}");
 }
 
+/// An entry Redis drops for `max_entries` leaves its reason there for 30
+/// days (so that any machine's `--explain` says "evicted"), and the reason
+/// is what a later run on another machine reports.
+#[test]
+fn redis_keeps_a_removal_reason_for_thirty_days() {
+    let Some(redis) = Redis::start() else { return };
+    let url = redis.url();
+    let work = tempfile::tempdir().unwrap();
+    write(work.path(), "app.memo", "cached(max_entries: 1) fn f(x) { x * 2 }\nprint(f(1), f(2))\n");
+    let r = memo(work.path(), &["run", "app.memo", "--cache-dir", "a", "--cache-url", &url]);
+    assert_eq!((r.code, r.stdout.as_str()), (0, "2 4\n"), "{}", r.stderr);
+    let mut c = redis.client();
+    let rm: Vec<String> = redis::cmd("KEYS").arg("memo:v4:rm:*").query(&mut c).unwrap();
+    assert_eq!(rm.len(), 1, "{rm:?}");
+    let ttl: i64 = redis::cmd("PTTL").arg(&rm[0]).query(&mut c).unwrap();
+    let days = 24 * 3600 * 1000;
+    assert!(ttl > 30 * days - 60_000 && ttl <= 30 * days, "{ttl} ms");
+    write(work.path(), "app.memo", "cached(max_entries: 1) fn f(x) { x * 2 }\nprint(f(1))\n");
+    let r = memo(work.path(), &["run", "app.memo", "--cache-dir", "b", "--cache-url", &url, "--explain"]);
+    assert!(r.stderr.contains("explain: miss f(1): evicted (max_entries)"), "{}", r.stderr);
+}
+
 #[test]
 fn entries_over_the_size_limit_stay_local() {
     let Some(redis) = Redis::start() else { return };
