@@ -433,3 +433,27 @@ print(len(rows), t)
     let r3 = memo(dir.path(), &["run", "--max-memory", "64M", "app.memo"]);
     assert_eq!((r3.code, r3.stdout.as_str()), (0, "40000 12497500\n"), "{}", r3.stderr);
 }
+
+/// The decoder fuzz target's seeds (`fuzz/corpus/decode_entry`) are real
+/// entries of the current format: each decodes and encodes back to the
+/// same bytes (so a format change that leaves them stale fails here, not
+/// silently in the fuzzer), and the long list among them is in parts.
+#[test]
+fn the_decoder_fuzz_seeds_are_entries_of_this_format() {
+    use memo::cache::entry::{decode, encode, sealed, Seal};
+    let seal = Seal::checksum();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/decode_entry");
+    let mut seen = 0;
+    for f in std::fs::read_dir(&dir).unwrap() {
+        let path = f.unwrap().path();
+        let bytes = sealed(&std::fs::read(&path).unwrap(), &seal);
+        let e = decode(&bytes, None, &seal).unwrap_or_else(|why| panic!("{}: {why}", path.display()));
+        let key: [u8; 32] = bytes[bytes.len() - std::fs::read(&path).unwrap().len()..][..32].try_into().unwrap();
+        assert_eq!(encode(&key, &e, &seal), bytes, "{}", path.display());
+        if path.ends_with("seed-list-in-parts") {
+            assert_eq!(memo::value::repr(&e.value).matches("\"cat\"").count(), 8200);
+        }
+        seen += 1;
+    }
+    assert_eq!(seen, 4);
+}
