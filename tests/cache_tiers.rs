@@ -15,7 +15,7 @@ use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 struct Run {
     code: i32,
@@ -946,6 +946,33 @@ fn redis_keeps_a_removal_reason_for_thirty_days() {
     write(work.path(), "app.memo", "cached(max_entries: 1) fn f(x) { x * 2 }\nprint(f(1))\n");
     let r = memo(work.path(), &["run", "app.memo", "--cache-dir", "b", "--cache-url", &url, "--explain"]);
     assert!(r.stderr.contains("explain: miss f(1): evicted (max_entries)"), "{}", r.stderr);
+}
+
+/// Redis orders a function's entries by their last use (Unix ms, the
+/// sorted set's score): a store sets it to now, and a hit from another
+/// machine moves it forward, so `max_entries` evicts the least recently
+/// used across machines.
+#[test]
+fn redis_scores_entries_by_their_last_use() {
+    let Some(redis) = Redis::start() else { return };
+    let url = redis.url();
+    let work = tempfile::tempdir().unwrap();
+    write(work.path(), "app.memo", SHARED);
+    let now = || SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis() as i64;
+    let score = || -> i64 {
+        let mut c = redis.client();
+        let keys: Vec<String> = redis::cmd("ZRANGE").arg("memo:v4:fn:area").arg(0).arg(-1).query(&mut c).unwrap();
+        assert_eq!(keys.len(), 1, "{keys:?}");
+        redis::cmd("ZSCORE").arg("memo:v4:fn:area").arg(&keys[0]).query(&mut c).unwrap()
+    };
+    let before = now();
+    assert_eq!(memo(work.path(), &["run", "app.memo", "--cache-dir", "a", "--cache-url", &url]).stdout, "computed 6 7\n42\n");
+    let stored = score();
+    assert!(stored >= before && stored <= now(), "{before} <= {stored} <= now");
+    std::thread::sleep(Duration::from_millis(20));
+    assert_eq!(memo(work.path(), &["run", "app.memo", "--cache-dir", "b", "--cache-url", &url]).stdout, "42\n");
+    let used = score();
+    assert!(used >= stored + 20 && used <= now(), "{stored} + 20 <= {used} <= now");
 }
 
 #[test]
