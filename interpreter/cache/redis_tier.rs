@@ -299,5 +299,7 @@ mod tests {
     fn passwords_are_not_shown() {
         assert_eq!(super::redact("redis://:hunter2@10.0.0.1:6379/0"), "redis://…@10.0.0.1:6379/0");
         assert_eq!(super::redact("redis://127.0.0.1:6379"), "redis://127.0.0.1:6379");
+        // An '@' before the scheme's "://" is no password's end.
+        assert_eq!(super::redact("a@b://host:6379"), "a@b://host:6379");
     }
 }
