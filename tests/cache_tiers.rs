@@ -753,34 +753,34 @@ fn cache_commands_work_on_the_redis_tier() {
     write(
         work.path(),
         "two.memo",
-        "cached(suppress_warning: true) fn twice(x) {\n  print(\"computing\", x)\n  x * 2\n}\nprint(twice(1), twice(2))\n",
+        "cached(suppress_warning: true) fn twice(x) {\n  print(\"computing\", x)\n  x * 2\n}\nprint(twice(1), twice(2), twice(3))\n",
     );
     assert_eq!(memo(work.path(), &["run", "app.memo", "--cache-dir", "a", "--cache-url", &url]).stdout, "computed 6 7\n42\n");
     assert_eq!(
         memo(work.path(), &["run", "two.memo", "--cache-dir", "a", "--cache-url", &url]).stdout,
-        "computing 1\ncomputing 2\n2 4\n"
+        "computing 1\ncomputing 2\ncomputing 3\n2 4 6\n"
     );
     // Another machine hits what the server holds.
-    assert_eq!(memo(work.path(), &["run", "two.memo", "--cache-dir", "c", "--cache-url", &url]).stdout, "2 4\n");
+    assert_eq!(memo(work.path(), &["run", "two.memo", "--cache-dir", "c", "--cache-url", &url]).stdout, "2 4 6\n");
     let stats = memo(work.path(), &["cache", "stats", "--cache-url", &url]);
     assert_eq!(stats.code, 0, "{}", stats.stderr);
     let rows: Vec<Vec<&str>> = stats.stdout.lines().map(|l| l.split_whitespace().collect()).collect();
     assert!(rows[0].join(" ").starts_with("cache: redis redis://127.0.0.1:"), "{}", stats.stdout);
-    assert!(rows.iter().any(|r| r[..2] == ["area", "1"]) && rows.iter().any(|r| r[..2] == ["twice", "2"]), "{}", stats.stdout);
-    assert!(rows.iter().any(|r| r[..2] == ["total", "3"]), "{}", stats.stdout);
+    assert!(rows.iter().any(|r| r[..2] == ["area", "1"]) && rows.iter().any(|r| r[..2] == ["twice", "3"]), "{}", stats.stdout);
+    assert!(rows.iter().any(|r| r[..2] == ["total", "4"]), "{}", stats.stdout);
     let ls = memo(work.path(), &["cache", "ls", "twice", "--cache-url", &url]);
-    assert!(ls.code == 0 && ls.stdout.ends_with("2 entries\n"), "{}{}", ls.stdout, ls.stderr);
+    assert!(ls.code == 0 && ls.stdout.ends_with("3 entries\n"), "{}{}", ls.stdout, ls.stderr);
     let typo = memo(work.path(), &["cache", "stats", "twcie", "--cache-url", &url]);
     assert!(typo.code == 1 && typo.stderr.contains("did you mean `twice`?"), "{}", typo.stderr);
     let clear = memo(work.path(), &["cache", "clear", "twice", "--cache-url", &url]);
     assert_eq!(clear.code, 0, "{}", clear.stderr);
-    assert!(clear.stdout.starts_with("removed 2 entries of `twice` from redis "), "{}", clear.stdout);
+    assert!(clear.stdout.starts_with("removed 3 entries of `twice` from redis "), "{}", clear.stdout);
     // Gone from the server: a machine with a new directory computes again,
     // while `area` still hits.
     let b = memo(work.path(), &["run", "two.memo", "--cache-dir", "b", "--cache-url", &url]);
-    assert_eq!(b.stdout, "computing 1\ncomputing 2\n2 4\n");
+    assert_eq!(b.stdout, "computing 1\ncomputing 2\ncomputing 3\n2 4 6\n");
     let all = memo(work.path(), &["cache", "clear", "--cache-url", &url]);
-    assert!(all.stdout.starts_with("removed 3 entries from redis "), "{}", all.stdout);
+    assert!(all.stdout.starts_with("removed 4 entries from redis "), "{}", all.stdout);
     // A server that is not there: an error naming it, exit 1.
     drop(redis);
     let down = memo(work.path(), &["cache", "stats", "--cache-url", &url]);
