@@ -975,6 +975,38 @@ fn redis_scores_entries_by_their_last_use() {
     assert!(used >= stored + 20 && used <= now(), "{stored} + 20 <= {used} <= now");
 }
 
+/// Machines computing different keys through one Redis do not wait for
+/// each other: each key has its own lease. Each body announces that it
+/// started and waits (up to 10 s) for the other's announcement; with one
+/// lease for both, the second would not start until the first ended.
+#[test]
+fn machines_computing_different_keys_through_redis_do_not_wait_for_each_other() {
+    let Some(redis) = Redis::start() else { return };
+    let url = redis.url();
+    let work = tempfile::tempdir().unwrap();
+    write(
+        work.path(),
+        "app.memo",
+        r#"
+cached(suppress_warning: true) fn work(me, other) {
+  write_file(me + ".started", "1")
+  let tries = 0
+  while not exists(other + ".started") and tries < 500 {
+    sleep(0.02)
+    tries += 1
+  }
+  if exists(other + ".started") { "together" } else { "alone" }
+}
+print(work(param("me", "a"), param("other", "b")))
+"#,
+    );
+    let a = spawn(work.path(), &["run", "app.memo", "--cache-dir", "a", "--cache-url", &url, "--set", "me=a", "--set", "other=b"], &[]);
+    let b = spawn(work.path(), &["run", "app.memo", "--cache-dir", "b", "--cache-url", &url, "--set", "me=b", "--set", "other=a"], &[]);
+    for r in [finish(a), finish(b)] {
+        assert_eq!((r.code, r.stdout.as_str()), (0, "together\n"), "{}", r.stderr);
+    }
+}
+
 #[test]
 fn entries_over_the_size_limit_stay_local() {
     let Some(redis) = Redis::start() else { return };
