@@ -439,6 +439,20 @@ fn a_database_of_another_schema_is_kept() {
     assert_eq!(count(&d, "SELECT count(*) FROM entries"), 1);
 }
 
+/// `max_entries: 1` in the local tier keeps the newest entry and removes
+/// only the one before it, recording why.
+#[test]
+fn max_entries_of_one_keeps_the_newest_entry_on_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "app.memo", "cached(max_entries: 1, suppress_warning: true) fn f(x) { print(\"computed\", x); x * 2 }\nprint(f(1), f(2))\n");
+    assert_eq!(memo(dir.path(), &["run", "app.memo"]).stdout, "computed 1\ncomputed 2\n2 4\n");
+    let d = db(&dir.path().join(".memo-cache"));
+    assert_eq!(count(&d, "SELECT count(*) FROM entries"), 1);
+    assert_eq!(count(&d, "SELECT count(*) FROM removed WHERE reason = 1"), 1);
+    write(dir.path(), "app.memo", "cached(max_entries: 1, suppress_warning: true) fn f(x) { print(\"computed\", x); x * 2 }\nprint(f(2))\n");
+    assert_eq!(memo(dir.path(), &["run", "app.memo"]).stdout, "4\n", "f(2) was kept");
+}
+
 fn run_and_kill(dir: &Path, ms: u64) {
     let mut c = cmd(dir, &["run", "app.memo"], &[]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
     std::thread::sleep(Duration::from_millis(ms));
