@@ -440,17 +440,24 @@ fn a_database_of_another_schema_is_kept() {
 }
 
 /// `max_entries: 1` in the local tier keeps the newest entry and removes
-/// only the one before it, recording why.
+/// only the one before it, recording why, also when the older one was
+/// stored by an earlier run (the process's memory does not know it: the
+/// tier's own bound removes it).
 #[test]
 fn max_entries_of_one_keeps_the_newest_entry_on_disk() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "app.memo", "cached(max_entries: 1, suppress_warning: true) fn f(x) { print(\"computed\", x); x * 2 }\nprint(f(1), f(2))\n");
-    assert_eq!(memo(dir.path(), &["run", "app.memo"]).stdout, "computed 1\ncomputed 2\n2 4\n");
+    let app = |x: i64| format!("cached(max_entries: 1, suppress_warning: true) fn f(x) {{ print(\"computed\", x); x * 2 }}\nprint(f({x}))\n");
+    write(dir.path(), "app.memo", &app(1));
+    assert_eq!(memo(dir.path(), &["run", "app.memo"]).stdout, "computed 1\n2\n");
+    write(dir.path(), "app.memo", &app(2));
+    assert_eq!(memo(dir.path(), &["run", "app.memo"]).stdout, "computed 2\n4\n");
     let d = db(&dir.path().join(".memo-cache"));
     assert_eq!(count(&d, "SELECT count(*) FROM entries"), 1);
     assert_eq!(count(&d, "SELECT count(*) FROM removed WHERE reason = 1"), 1);
-    write(dir.path(), "app.memo", "cached(max_entries: 1, suppress_warning: true) fn f(x) { print(\"computed\", x); x * 2 }\nprint(f(2))\n");
     assert_eq!(memo(dir.path(), &["run", "app.memo"]).stdout, "4\n", "f(2) was kept");
+    write(dir.path(), "app.memo", &app(1));
+    let r = memo(dir.path(), &["run", "--explain", "app.memo"]);
+    assert!(r.stderr.contains("explain: miss f(1): evicted (max_entries)"), "{}", r.stderr);
 }
 
 fn run_and_kill(dir: &Path, ms: u64) {
