@@ -446,7 +446,9 @@ fn a_database_of_another_schema_is_kept() {
 #[test]
 fn max_entries_of_one_keeps_the_newest_entry_on_disk() {
     let dir = tempfile::tempdir().unwrap();
-    let app = |x: i64| format!("cached(max_entries: 1, suppress_warning: true) fn f(x) {{ print(\"computed\", x); x * 2 }}\nprint(f({x}))\n");
+    let app = |x: i64| {
+        format!("cached(max_entries: 1, suppress_warning: true) fn f(x) {{ print(\"computed\", x); x * 2 }}\nprint(f({x}))\n")
+    };
     write(dir.path(), "app.memo", &app(1));
     assert_eq!(memo(dir.path(), &["run", "app.memo"]).stdout, "computed 1\n2\n");
     write(dir.path(), "app.memo", &app(2));
@@ -1021,8 +1023,16 @@ cached(suppress_warning: true) fn work(me, other) {
 print(work(param("me", "a"), param("other", "b")))
 "#,
     );
-    let a = spawn(work.path(), &["run", "app.memo", "--cache-dir", "a", "--cache-url", &url, "--set", "me=a", "--set", "other=b"], &[]);
-    let b = spawn(work.path(), &["run", "app.memo", "--cache-dir", "b", "--cache-url", &url, "--set", "me=b", "--set", "other=a"], &[]);
+    let a = spawn(
+        work.path(),
+        &["run", "app.memo", "--cache-dir", "a", "--cache-url", &url, "--set", "me=a", "--set", "other=b"],
+        &[],
+    );
+    let b = spawn(
+        work.path(),
+        &["run", "app.memo", "--cache-dir", "b", "--cache-url", &url, "--set", "me=b", "--set", "other=a"],
+        &[],
+    );
     for r in [finish(a), finish(b)] {
         assert_eq!((r.code, r.stdout.as_str()), (0, "together\n"), "{}", r.stderr);
     }

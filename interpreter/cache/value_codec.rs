@@ -461,20 +461,17 @@ const MAX_PARTS: usize = 8;
 /// a byte length and the elements, written on their own (their own
 /// strings, shapes and types), so that the parts decode independently.
 pub fn encode_entry_value(out: &mut Vec<u8>, v: &Value) {
-    let parts = match v {
-        Value::List(l) => (l.items.len() / PART_ITEMS).min(MAX_PARTS),
-        _ => 0,
-    };
     let Value::List(l) = v else {
         out.push(0);
         return encode_value(out, v);
     };
+    let n = l.items.len();
+    let parts = (n / PART_ITEMS).min(MAX_PARTS);
     if parts < 2 {
         out.push(0);
         return encode_value(out, v);
     }
     out.push(parts as u8);
-    let n = l.items.len();
     put_varint(out, n as u64);
     let mut part = Vec::new();
     for p in 0..parts {
@@ -839,18 +836,23 @@ fn decode_parts(slices: &[(usize, &[u8])], threads: usize) -> DecodeResult<Vec<(
                 (group, spawned.ok())
             })
             .collect();
-        let mut all = run(share(0))?;
+        let mut results = vec![run(share(0))];
+        // Every thread is joined and its memory adopted, also after an
+        // error (the values it made are freed here).
         for (group, handle) in others {
-            // A thread that could not start: its share is decoded here.
-            let out = match handle.map(|h| h.join()) {
+            results.push(match handle.map(|h| h.join()) {
                 Some(Ok((out, held))) => {
                     crate::alloc::adopt(held);
                     out
                 }
                 Some(Err(p)) => std::panic::resume_unwind(p),
+                // A thread that could not start: its share is decoded here.
                 None => run(group),
-            };
-            all.extend(out?);
+            });
+        }
+        let mut all = Vec::with_capacity(slices.len());
+        for r in results {
+            all.extend(r?);
         }
         Ok(all)
     })
