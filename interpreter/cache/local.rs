@@ -629,6 +629,24 @@ mod tests {
         assert_eq!(stats.iter().map(|s| (s.name.as_str(), s.bytes)).collect::<Vec<_>>(), [("f", 76), ("load", 1081)]);
     }
 
+    /// The size bound holds entries up to it exactly, and once passed
+    /// removes the least recently used down to 90 % of it, recording why.
+    #[test]
+    fn the_size_bound_is_exact_and_evicts_to_nine_tenths() {
+        let dir = tempfile::tempdir().unwrap();
+        let one = 10 + 1 + 1 + 64; // bytes, label, name, row
+        let mut t = LocalTier::open(dir.path(), 2 * one).unwrap();
+        t.put(&[1; 32], &meta("f", None), &[1; 10]).unwrap();
+        t.put(&[2; 32], &meta("f", None), &[2; 10]).unwrap();
+        assert_eq!(t.total_bytes().unwrap(), 2 * one, "at the bound: both kept");
+        assert!(bytes_of(&mut t, &[1; 32]).is_some() && bytes_of(&mut t, &[2; 32]).is_some());
+        t.put(&[3; 32], &meta("f", None), &[3; 10]).unwrap();
+        assert_eq!(t.total_bytes().unwrap(), one, "down to 90 % of the bound: one left");
+        assert!(bytes_of(&mut t, &[3; 32]).is_some());
+        let why: i64 = t.conn.query_row("SELECT count(*) FROM removed WHERE reason = 2", [], |r| r.get(0)).unwrap();
+        assert_eq!(why, 2);
+    }
+
     /// Use stamps strictly increase, even when the clock goes back (an
     /// NTP step): the LRU order is the order of use.
     #[test]
