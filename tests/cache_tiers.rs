@@ -971,6 +971,30 @@ fn redis_keeps_a_removal_reason_for_thirty_days() {
     assert!(r.stderr.contains("explain: miss f(1): evicted (max_entries)"), "{}", r.stderr);
 }
 
+/// `max_entries` holds in Redis across machines: a machine that stores
+/// a function's second entry (knowing nothing of the first, stored by
+/// another machine) makes Redis drop the older one, and only that one.
+#[test]
+fn redis_applies_max_entries_across_machines() {
+    let Some(redis) = Redis::start() else { return };
+    let url = redis.url();
+    let work = tempfile::tempdir().unwrap();
+    let app = |x: i64| format!("cached(max_entries: 1, suppress_warning: true) fn f(x) {{ print(\"computed\", x); x * 2 }}\nprint(f({x}))\n");
+    let run = |machine: &str, x: i64| {
+        write(work.path(), "app.memo", &app(x));
+        memo(work.path(), &["run", "app.memo", "--cache-dir", machine, "--cache-url", &url, "--explain"])
+    };
+    assert_eq!(run("a", 1).stdout, "computed 1\n2\n");
+    assert_eq!(run("b", 2).stdout, "computed 2\n4\n");
+    let members: Vec<String> = redis::cmd("ZRANGE").arg("memo:v4:fn:f").arg(0).arg(-1).query(&mut redis.client()).unwrap();
+    assert_eq!(members.len(), 1, "{members:?}");
+    assert_eq!(redis.entry_keys().len(), 1);
+    assert_eq!(run("c", 2).stdout, "4\n", "the newer entry is kept");
+    let d = run("d", 1);
+    assert_eq!(d.stdout, "computed 1\n2\n");
+    assert!(d.stderr.contains("explain: miss f(1): evicted (max_entries)"), "{}", d.stderr);
+}
+
 /// Redis orders a function's entries by their last use (Unix ms, the
 /// sorted set's score): a store sets it to now, and a hit from another
 /// machine moves it forward, so `max_entries` evicts the least recently
