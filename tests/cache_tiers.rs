@@ -793,6 +793,8 @@ fn cache_commands_work_on_the_redis_tier() {
     assert!(rows.iter().any(|r| r[..2] == ["total", "4"]), "{}", stats.stdout);
     let ls = memo(work.path(), &["cache", "ls", "twice", "--cache-url", &url]);
     assert!(ls.code == 0 && ls.stdout.ends_with("3 entries\n"), "{}{}", ls.stdout, ls.stderr);
+    // Each used seconds ago (the sorted set's scores, read back).
+    assert_eq!(ls.stdout.lines().filter(|l| l.matches(" s ago").count() == 2).count(), 3, "{}", ls.stdout);
     let typo = memo(work.path(), &["cache", "stats", "twcie", "--cache-url", &url]);
     assert!(typo.code == 1 && typo.stderr.contains("did you mean `twice`?"), "{}", typo.stderr);
     let clear = memo(work.path(), &["cache", "clear", "twice", "--cache-url", &url]);
