@@ -997,6 +997,42 @@ fn redis_applies_max_entries_across_machines() {
     assert!(d.stderr.contains("explain: miss f(1): evicted (max_entries)"), "{}", d.stderr);
 }
 
+/// A machine with nothing of a function in its own directory explains a
+/// miss against the function's most recently used entry in Redis.
+#[test]
+fn explain_compares_with_the_latest_entry_in_redis() {
+    let Some(redis) = Redis::start() else { return };
+    let url = redis.url();
+    let work = tempfile::tempdir().unwrap();
+    write(work.path(), "app.memo", "cached fn f(x) { x * 2 }\nprint(f(1), f(3), f(5))\n");
+    assert_eq!(memo(work.path(), &["run", "app.memo", "--cache-dir", "a", "--cache-url", &url]).stdout, "2 6 10\n");
+    write(work.path(), "app.memo", "cached fn f(x) { x * 2 }\nprint(f(2))\n");
+    let r = memo(work.path(), &["run", "app.memo", "--cache-dir", "b", "--cache-url", &url, "--explain"]);
+    assert_eq!(r.stdout, "4\n");
+    assert!(r.stderr.contains("explain: miss f(2): argument `x` changed: 5 → 2"), "{}", r.stderr);
+}
+
+/// A lease is the owner's until released or expired: claiming it again
+/// (a retry) grants it again and renews it; another owner is told who
+/// holds it; once released, another owner gets it.
+#[test]
+fn a_redis_lease_is_granted_again_to_its_owner() {
+    use memo::cache::redis_tier::RedisTier;
+    use memo::cache::tier::{Lease, Tier};
+    let Some(redis) = Redis::start() else { return };
+    let mut t = RedisTier::open(&redis.url(), 1 << 20).unwrap();
+    let key = [7u8; 32];
+    let ttl = Duration::from_secs(30);
+    assert!(matches!(t.claim(&key, "p1@h#1", ttl).unwrap(), Some(Lease::Granted)));
+    assert!(matches!(t.claim(&key, "p1@h#1", ttl).unwrap(), Some(Lease::Granted)), "the owner again");
+    match t.claim(&key, "p2@h#1", ttl).unwrap() {
+        Some(Lease::Held(owner)) => assert_eq!(owner, "p1@h#1"),
+        _ => panic!("another owner must wait"),
+    }
+    t.release(&key, "p1@h#1", false).unwrap();
+    assert!(matches!(t.claim(&key, "p2@h#1", ttl).unwrap(), Some(Lease::Granted)));
+}
+
 /// Redis orders a function's entries by their last use (Unix ms, the
 /// sorted set's score): a store sets it to now, and a hit from another
 /// machine moves it forward, so `max_entries` evicts the least recently
