@@ -981,7 +981,9 @@ fn redis_applies_max_entries_across_machines() {
     let Some(redis) = Redis::start() else { return };
     let url = redis.url();
     let work = tempfile::tempdir().unwrap();
-    let app = |x: i64| format!("cached(max_entries: 1, suppress_warning: true) fn f(x) {{ print(\"computed\", x); x * 2 }}\nprint(f({x}))\n");
+    let app = |x: i64| {
+        format!("cached(max_entries: 1, suppress_warning: true) fn f(x) {{ print(\"computed\", x); x * 2 }}\nprint(f({x}))\n")
+    };
     let run = |machine: &str, x: i64| {
         write(work.path(), "app.memo", &app(x));
         memo(work.path(), &["run", "app.memo", "--cache-dir", machine, "--cache-url", &url, "--explain"])

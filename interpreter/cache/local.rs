@@ -259,8 +259,10 @@ impl LocalTier {
         }
         if self.flushes % 64 == 1 {
             tx.execute(
+                // Older than the 10,000th newest (and a few more kept when
+                // several share its time): one walk of the index.
                 "DELETE FROM removed WHERE at < (SELECT at FROM removed ORDER BY at DESC LIMIT 1 OFFSET ?1)",
-                params![REMEMBER_REMOVED],
+                params![REMEMBER_REMOVED - 1],
             )?;
             tx.execute("DELETE FROM leases WHERE expires < ?1", params![now - 60_000])?;
         }
@@ -645,6 +647,36 @@ mod tests {
         assert!(bytes_of(&mut t, &[3; 32]).is_some());
         let why: i64 = t.conn.query_row("SELECT count(*) FROM removed WHERE reason = 2", [], |r| r.get(0)).unwrap();
         assert_eq!(why, 2);
+    }
+
+    /// The first write of a process (and every 64th after it) prunes: the
+    /// newest 10,000 removal reasons are kept, and leases that expired
+    /// over a minute ago (of killed processes) are deleted.
+    #[test]
+    fn the_first_write_prunes_old_reasons_and_expired_leases() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut t = LocalTier::open(dir.path(), 1 << 30).unwrap();
+        let now = now_ms();
+        {
+            let tx = t.conn.transaction().unwrap();
+            for i in 0..REMEMBER_REMOVED + 5 {
+                tx.execute(
+                    "INSERT INTO removed(key, fn, reason, at) VALUES (?1, 'f', 1, ?2)",
+                    params![&i.to_le_bytes()[..], now - 100_000 + i],
+                )
+                .unwrap();
+            }
+            tx.execute("INSERT INTO leases(key, owner, expires) VALUES (x'01', 'gone', ?1)", params![now - 61_000]).unwrap();
+            tx.execute("INSERT INTO leases(key, owner, expires) VALUES (x'02', 'live', ?1)", params![now + 60_000]).unwrap();
+            tx.commit().unwrap();
+        }
+        t.put(&[1; 32], &meta("f", None), b"x").unwrap();
+        t.flush().unwrap();
+        let count = |sql: &str| -> i64 { t.conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+        assert_eq!(count("SELECT count(*) FROM removed"), REMEMBER_REMOVED);
+        assert_eq!(count("SELECT min(at) FROM removed"), now - 100_000 + 5, "the oldest five went");
+        assert_eq!(count("SELECT count(*) FROM leases"), 1);
+        assert_eq!(count("SELECT count(*) FROM leases WHERE owner = 'live'"), 1);
     }
 
     /// Use stamps strictly increase, even when the clock goes back (an
