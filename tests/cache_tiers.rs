@@ -1035,6 +1035,40 @@ fn a_redis_lease_is_granted_again_to_its_owner() {
     assert!(matches!(t.claim(&key, "p2@h#1", ttl).unwrap(), Some(Lease::Granted)));
 }
 
+/// A Redis server on a Unix socket (`redis+unix:///path`), as on a
+/// machine whose server listens on no port: entries are shared as over
+/// TCP.
+#[test]
+fn machines_share_entries_through_a_redis_unix_socket() {
+    if Redis::start().is_none() {
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let sock = work.path().join("redis.sock");
+    let mut server = Command::new("redis-server")
+        .args(["--port", "0", "--unixsocket"])
+        .arg(&sock)
+        .args(["--unixsocketperm", "700", "--save", "", "--appendonly", "no"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("redis-server starts");
+    let t0 = Instant::now();
+    while !sock.exists() {
+        assert!(t0.elapsed() < Duration::from_secs(10), "redis-server made no socket");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let url = format!("redis+unix://{}", sock.display());
+    write(work.path(), "app.memo", SHARED);
+    let a = memo(work.path(), &["run", "app.memo", "--cache-dir", "a", "--cache-url", &url]);
+    let b = memo(work.path(), &["run", "app.memo", "--cache-dir", "b", "--cache-url", &url, "--explain"]);
+    let _ = server.kill();
+    let _ = server.wait();
+    assert_eq!((a.code, a.stdout.as_str()), (0, "computed 6 7\n42\n"), "{}", a.stderr);
+    assert_eq!((b.code, b.stdout.as_str()), (0, "42\n"), "{}", b.stderr);
+    assert!(b.stderr.contains("explain: hit  area(6, 7)"), "{}", b.stderr);
+}
+
 /// Redis orders a function's entries by their last use (Unix ms, the
 /// sorted set's score): a store sets it to now, and a hit from another
 /// machine moves it forward, so `max_entries` evicts the least recently
