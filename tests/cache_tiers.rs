@@ -1035,6 +1035,22 @@ fn a_redis_lease_is_granted_again_to_its_owner() {
     assert!(matches!(t.claim(&key, "p2@h#1", ttl).unwrap(), Some(Lease::Granted)));
 }
 
+/// An empty `MEMO_CACHE_URL` or `MEMO_CACHE_SECRET` is as if unset (a
+/// shell's `export MEMO_CACHE_URL=` turns the remote tier off): no
+/// warning, entries stored and read as usual.
+#[test]
+fn empty_cache_variables_count_as_unset() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "app.memo", SHARED);
+    let env = [("MEMO_CACHE_URL", ""), ("MEMO_CACHE_SECRET", "")];
+    let r = memo_env(dir.path(), &["run", "app.memo"], &env);
+    assert_eq!((r.code, r.stdout.as_str(), r.stderr.as_str()), (0, "computed 6 7\n42\n", ""));
+    let r = memo_env(dir.path(), &["run", "app.memo"], &env);
+    assert_eq!((r.code, r.stdout.as_str(), r.stderr.as_str()), (0, "42\n", ""));
+    // An entry written without a secret is read without one.
+    assert_eq!(memo(dir.path(), &["run", "app.memo"]).stdout, "42\n");
+}
+
 /// A Redis server on a Unix socket (`redis+unix:///path`), as on a
 /// machine whose server listens on no port: entries are shared as over
 /// TCP.
