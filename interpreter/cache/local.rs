@@ -760,6 +760,38 @@ mod tests {
         }
     }
 
+    /// A lease lasts its ttl from the claim, or from the last renewal:
+    /// then another process takes it over.
+    #[test]
+    fn a_lease_expires_its_ttl_after_the_claim_or_renewal() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut a = LocalTier::open(dir.path(), 1 << 30).unwrap();
+        let mut b = LocalTier::open(dir.path(), 1 << 30).unwrap();
+        let me = format!("{}@{}#a", std::process::id(), hostname());
+        let other = format!("{}@{}#b", std::process::id(), hostname());
+        let short = Duration::from_millis(50);
+        assert_eq!(a.claim(&[1; 32], &me, short).unwrap(), Some(Lease::Granted));
+        assert_eq!(a.claim(&[2; 32], &me, Duration::from_secs(3600)).unwrap(), Some(Lease::Granted));
+        a.renew(&[[2; 32]], &me, short).unwrap();
+        std::thread::sleep(Duration::from_millis(120));
+        assert_eq!(b.claim(&[1; 32], &other, short).unwrap(), Some(Lease::Granted), "expired after its ttl");
+        assert_eq!(b.claim(&[2; 32], &other, short).unwrap(), Some(Lease::Granted), "expired after the renewal's ttl");
+    }
+
+    /// The latest entry of a function, for `--explain`, may still be in the
+    /// write queue, behind later puts of other functions.
+    #[test]
+    fn the_latest_entry_of_a_function_is_found_in_the_queue() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut t = LocalTier::open(dir.path(), 1 << 30).unwrap();
+        t.put(&[1; 32], &meta("f", None), b"f's").unwrap();
+        t.put(&[2; 32], &meta("g", None), b"g's").unwrap();
+        assert_eq!(t.flushes, 0, "both queued");
+        assert_eq!(t.latest("f").unwrap().as_deref(), Some(&b"f's"[..]));
+        assert_eq!(t.latest("g").unwrap().as_deref(), Some(&b"g's"[..]));
+        assert_eq!(t.latest("h").unwrap(), None);
+    }
+
     #[test]
     fn storage_errors_say_what_failed() {
         // A cache directory that is a file: the directory cannot be made.
