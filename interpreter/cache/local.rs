@@ -771,8 +771,10 @@ mod tests {
         let other = format!("{}@{}#b", std::process::id(), hostname());
         let short = Duration::from_millis(50);
         assert_eq!(a.claim(&[1; 32], &me, short).unwrap(), Some(Lease::Granted));
-        assert_eq!(a.claim(&[2; 32], &me, Duration::from_secs(3600)).unwrap(), Some(Lease::Granted));
-        a.renew(&[[2; 32]], &me, short).unwrap();
+        // (A renewal renews every lease of its owner: another owner here.)
+        let me2 = format!("{}@{}#c", std::process::id(), hostname());
+        assert_eq!(a.claim(&[2; 32], &me2, Duration::from_secs(3600)).unwrap(), Some(Lease::Granted));
+        a.renew(&[[2; 32]], &me2, short).unwrap();
         std::thread::sleep(Duration::from_millis(120));
         assert_eq!(b.claim(&[1; 32], &other, short).unwrap(), Some(Lease::Granted), "expired after its ttl");
         assert_eq!(b.claim(&[2; 32], &other, short).unwrap(), Some(Lease::Granted), "expired after the renewal's ttl");
