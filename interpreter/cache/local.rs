@@ -780,6 +780,20 @@ mod tests {
         assert_eq!(b.claim(&[2; 32], &other, short).unwrap(), Some(Lease::Granted), "expired after the renewal's ttl");
     }
 
+    /// The timer flushes a queue held at least `age`, and nothing when
+    /// the queue is empty.
+    #[test]
+    fn the_timer_flushes_a_queue_held_long_enough() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut t = LocalTier::open(dir.path(), 1 << 30).unwrap();
+        assert!(!t.wants_flush(Duration::ZERO), "nothing queued");
+        t.put(&[1; 32], &meta("f", None), b"x").unwrap();
+        assert!(t.wants_flush(Duration::ZERO));
+        assert!(!t.wants_flush(Duration::from_secs(3600)), "held less than an hour");
+        t.flush().unwrap();
+        assert!(!t.wants_flush(Duration::ZERO), "written");
+    }
+
     /// The latest entry of a function, for `--explain`, may still be in the
     /// write queue, behind later puts of other functions.
     #[test]
