@@ -40,6 +40,9 @@ fn output_during_a_spinner_erases_it_first() {
     assert!(status.success(), "{}", String::from_utf8_lossy(&out));
     let raw = String::from_utf8_lossy(&out);
     assert!(raw.contains("Running outer(1)…"), "the spinner was drawn: {raw:?}");
+    // It turns: over the 0.7 s it runs, several of its frames are drawn.
+    let frames: std::collections::BTreeSet<char> = raw.chars().filter(|c| ('⠀'..='⣿').contains(c)).collect();
+    assert!(frames.len() >= 3, "frames drawn: {frames:?} in {raw:?}");
     let lines = screen(&out);
     let shown: Vec<&str> = lines.iter().map(|l| l.trim_end()).filter(|l| !l.is_empty()).collect();
     // The cached fn printed (a miss), so memo warns once on stderr.

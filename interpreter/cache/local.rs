@@ -780,6 +780,18 @@ mod tests {
         assert_eq!(b.claim(&[2; 32], &other, short).unwrap(), Some(Lease::Granted), "expired after the renewal's ttl");
     }
 
+    /// A lease held by a process of another host is never taken as dead,
+    /// whatever its pid (pids are per host).
+    #[test]
+    fn a_lease_of_another_host_is_not_taken_as_dead() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut a = LocalTier::open(dir.path(), 1 << 30).unwrap();
+        let far = format!("{}@not-{}#x", u32::MAX - 7, hostname());
+        let me = format!("{}@{}#a", std::process::id(), hostname());
+        assert_eq!(a.claim(&[1; 32], &far, Duration::from_secs(60)).unwrap(), Some(Lease::Granted));
+        assert_eq!(a.claim(&[1; 32], &me, Duration::from_secs(60)).unwrap(), Some(Lease::Held(far)));
+    }
+
     /// The timer flushes a queue held at least `age`, and nothing when
     /// the queue is empty.
     #[test]
