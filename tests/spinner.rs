@@ -16,7 +16,7 @@ fn output_during_a_spinner_erases_it_first() {
     let dir = tempfile::tempdir().unwrap();
     // The spinner shows after 0.5 s; the fn prints in the middle of it, and
     // again after it would have drawn more frames.
-    let script = "cached fn outer(n) {\n  sleep(0.8)\n  print(\"step 1\")\n  sleep(0.4)\n  print(\"step 2\")\n  n\n}\nprint(\"result\", outer(1))\n";
+    let script = "cached fn outer(n) {\n  sleep(0.8)\n  print(\"step 1\")\n  sleep(0.4)\n  print(\"step 2\")\n  n\n}\nprint(\"result\", outer(1))\nsleep(0.3)\nprint(\"end\")\n";
     std::fs::write(dir.path().join("app.memo"), script).unwrap();
     let (mut master, slave) = openpty();
     let mut child = Command::new(env!("CARGO_BIN_EXE_memo"))
@@ -47,5 +47,8 @@ fn output_during_a_spinner_erases_it_first() {
     let shown: Vec<&str> = lines.iter().map(|l| l.trim_end()).filter(|l| !l.is_empty()).collect();
     // The cached fn printed (a miss), so memo warns once on stderr.
     let printed: Vec<&str> = shown.iter().copied().filter(|l| !l.starts_with("warning:")).collect();
-    assert_eq!(printed, ["step 1", "step 2", "result 1"], "no spinner text is left: {raw:?}");
+    assert_eq!(printed, ["step 1", "step 2", "result 1", "end"], "no spinner text is left: {raw:?}");
+    // The spinner stopped with its call: nothing of it after the result.
+    let after = &raw[raw.find("result 1").expect("the result")..];
+    assert!(!after.contains("Running"), "the spinner went on after its call: {raw:?}");
 }

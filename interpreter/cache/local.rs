@@ -780,6 +780,20 @@ mod tests {
         assert_eq!(b.claim(&[2; 32], &other, short).unwrap(), Some(Lease::Granted), "expired after the renewal's ttl");
     }
 
+    /// Past the size bound, entries go until 90 % of it is reached, and
+    /// not one more: here exactly two of eleven.
+    #[test]
+    fn the_size_bound_evicts_no_more_than_needed() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut t = LocalTier::open(dir.path(), 1000).unwrap();
+        for i in 0..11u8 {
+            t.put(&[i; 32], &meta("f", None), &[i; 34]).unwrap(); // 100 bytes counted
+        }
+        t.flush().unwrap();
+        assert_eq!(t.total_bytes().unwrap(), 900);
+        assert_eq!((0..11u8).filter(|i| bytes_of(&mut t, &[*i; 32]).is_some()).count(), 9);
+    }
+
     /// A lease held by a process of another host is never taken as dead,
     /// whatever its pid (pids are per host).
     #[test]

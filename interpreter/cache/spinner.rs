@@ -102,3 +102,19 @@ impl<W: Write> Write for Coordinated<W> {
         self.0.flush()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A spinner counts as running until it is dropped: while one runs,
+    /// output is written through the erase-and-flush path.
+    #[test]
+    fn a_spinner_runs_until_dropped() {
+        let before = RUNNING.load(Ordering::SeqCst);
+        let s = Spinner::start("x()".into());
+        assert_eq!(RUNNING.load(Ordering::SeqCst), before + 1);
+        drop(s);
+        assert_eq!(RUNNING.load(Ordering::SeqCst), before);
+    }
+}

@@ -218,3 +218,21 @@ pub trait Tier: Send {
         None
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Removal;
+
+    /// The codes written to the `removed` table and Redis read back as the
+    /// same reasons (docs/cache-format.md: 1, 2, 3), and no other code does.
+    #[test]
+    fn removal_codes_read_back() {
+        for (r, code) in [(Removal::MaxEntries, 1), (Removal::SizeLimit, 2), (Removal::Expired, 3)] {
+            assert_eq!(r.code(), code);
+            assert_eq!(Removal::from_code(code), Some(r));
+        }
+        for code in [-1, 0, 4] {
+            assert_eq!(Removal::from_code(code), None);
+        }
+    }
+}
