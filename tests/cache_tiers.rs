@@ -421,6 +421,25 @@ fn a_damaged_database_is_started_anew() {
     assert_eq!((r.code, r.stdout.as_str()), (0, "2\n"), "{}", r.stderr);
 }
 
+/// A database another process holds locked when a run starts (here for
+/// half a second) is waited for, not given up: the run then hits what an
+/// earlier run stored, with no warning.
+#[test]
+fn a_locked_database_is_waited_for() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "app.memo", "cached(suppress_warning: true) fn f(x) { print(\"computed\"); x * 2 }\nprint(f(21))\n");
+    assert_eq!(memo(dir.path(), &["run", "app.memo"]).stdout, "computed\n42\n");
+    let d = db(&dir.path().join(".memo-cache"));
+    d.pragma_update(None, "locking_mode", "EXCLUSIVE").unwrap();
+    d.execute_batch("BEGIN EXCLUSIVE; UPDATE totals SET bytes = bytes WHERE id = 0;").unwrap();
+    let child = spawn(dir.path(), &["run", "app.memo"], &[]);
+    std::thread::sleep(Duration::from_millis(500));
+    d.execute_batch("COMMIT").unwrap();
+    drop(d);
+    let r = finish(child);
+    assert_eq!((r.code, r.stdout.as_str(), r.stderr.as_str()), (0, "42\n", ""));
+}
+
 /// A database that cannot be used for another reason than damage (here:
 /// another schema, as a newer memo would write) is not deleted: the run
 /// warns and computes, and the database keeps its schema and its entries.
