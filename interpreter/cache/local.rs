@@ -794,6 +794,25 @@ mod tests {
         assert_eq!((0..11u8).filter(|i| bytes_of(&mut t, &[*i; 32]).is_some()).count(), 9);
     }
 
+    /// The database is in WAL mode (several processes read while one
+    /// writes), also when it is created.
+    #[test]
+    fn the_database_is_in_wal_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let t = LocalTier::open(dir.path(), 1 << 30).unwrap();
+        let mode: String = t.conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+        assert_eq!(mode, "wal");
+    }
+
+    /// Lease owners name this machine as the system does (`hostname`), so
+    /// that a lease of another host's process is told apart.
+    #[test]
+    fn lease_owners_name_this_host() {
+        let Ok(out) = std::process::Command::new("hostname").output() else { return };
+        assert_eq!(hostname(), String::from_utf8_lossy(&out.stdout).trim());
+        assert!(!hostname().is_empty());
+    }
+
     /// A lease held by a process of another host is never taken as dead,
     /// whatever its pid (pids are per host).
     #[test]
