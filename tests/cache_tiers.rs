@@ -23,22 +23,31 @@ struct Run {
     stderr: String,
 }
 
+/// A command that runs in `dir` with none of the cache's variables of
+/// the environment the tests run in.
+fn without_cache_env<'c>(c: &'c mut Command, dir: &Path) -> &'c mut Command {
+    c.current_dir(dir).env_remove("MEMO_CACHE_DIR").env_remove("MEMO_CACHE_URL").env_remove("MEMO_CACHE_SECRET")
+}
+
 fn cmd(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_memo"));
-    c.args(args).current_dir(dir).env_remove("MEMO_CACHE_DIR").env_remove("MEMO_CACHE_URL").env_remove("MEMO_CACHE_SECRET");
+    without_cache_env(c.args(args), dir);
     for (k, v) in env {
         c.env(k, v);
     }
     c
 }
 
-fn memo_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
-    let out = cmd(dir, args, env).output().expect("memo runs");
+fn outcome(out: std::process::Output) -> Run {
     Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
+}
+
+fn memo_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    outcome(cmd(dir, args, env).output().expect("memo runs"))
 }
 
 fn memo(dir: &Path, args: &[&str]) -> Run {
@@ -50,12 +59,7 @@ fn spawn(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Child {
 }
 
 fn finish(c: Child) -> Run {
-    let out = c.wait_with_output().expect("memo ends");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    outcome(c.wait_with_output().expect("memo ends"))
 }
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
@@ -748,20 +752,9 @@ fn machines_on_separate_hosts_share_entries_through_redis() {
     let work = tempfile::tempdir().unwrap();
     write(work.path(), "app.memo", SHARED);
     let run = |machine: usize, url: &str| {
-        let out = hosts
-            .on(machine, env!("CARGO_BIN_EXE_memo"))
-            .args(["run", "app.memo", "--cache-dir", &format!("m{machine}"), "--cache-url", url, "--explain"])
-            .current_dir(work.path())
-            .env_remove("MEMO_CACHE_DIR")
-            .env_remove("MEMO_CACHE_URL")
-            .env_remove("MEMO_CACHE_SECRET")
-            .output()
-            .expect("memo runs");
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        let mut c = hosts.on(machine, env!("CARGO_BIN_EXE_memo"));
+        c.args(["run", "app.memo", "--cache-dir", &format!("m{machine}"), "--cache-url", url, "--explain"]);
+        outcome(without_cache_env(&mut c, work.path()).output().expect("memo runs"))
     };
     // Wait for the server, as machine 1 sees it.
     let t0 = Instant::now();
