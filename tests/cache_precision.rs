@@ -340,6 +340,20 @@ cached(suppress_warning: true) fn a(x) { print("  a runs"); b(x) + 1 }
 print(a(20))
 "#;
 
+/// A callee that is no longer cached is part of its caller's code again:
+/// the caller misses and says why, even when the result would be the
+/// same.
+#[test]
+fn a_callee_no_longer_cached_makes_its_caller_miss() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "app.memo", &CUTOFF.replace("BODY", "x * 2"));
+    run_app(dir.path(), &[], "  a runs\n  b runs\n41\n");
+    let plain = CUTOFF.replace("BODY", "x * 2").replace("cached(suppress_warning: true) fn b", "fn b");
+    write(dir.path(), "app.memo", &plain);
+    let r = run_app(dir.path(), &[], "  a runs\n  b runs\n41\n");
+    assert_explains(&r, "explain: miss a(20): `a` now uses `b`");
+}
+
 #[test]
 fn editing_a_callee_reruns_the_caller_only_when_its_result_changed() {
     let dir = tempfile::tempdir().unwrap();
