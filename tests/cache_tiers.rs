@@ -462,6 +462,12 @@ fn a_database_of_another_schema_is_kept() {
     assert_eq!(count(&d, "SELECT count(*) FROM entries"), 1);
 }
 
+/// A script calling `f(x)`, a cached fn that keeps one entry and says
+/// when it computes.
+fn max_one_app(x: i64) -> String {
+    format!("cached(max_entries: 1, suppress_warning: true) fn f(x) {{ print(\"computed\", x); x * 2 }}\nprint(f({x}))\n")
+}
+
 /// `max_entries: 1` in the local tier keeps the newest entry and removes
 /// only the one before it, recording why, also when the older one was
 /// stored by an earlier run (the process's memory does not know it: the
@@ -469,18 +475,15 @@ fn a_database_of_another_schema_is_kept() {
 #[test]
 fn max_entries_of_one_keeps_the_newest_entry_on_disk() {
     let dir = tempfile::tempdir().unwrap();
-    let app = |x: i64| {
-        format!("cached(max_entries: 1, suppress_warning: true) fn f(x) {{ print(\"computed\", x); x * 2 }}\nprint(f({x}))\n")
-    };
-    write(dir.path(), "app.memo", &app(1));
+    write(dir.path(), "app.memo", &max_one_app(1));
     assert_eq!(memo(dir.path(), &["run", "app.memo"]).stdout, "computed 1\n2\n");
-    write(dir.path(), "app.memo", &app(2));
+    write(dir.path(), "app.memo", &max_one_app(2));
     assert_eq!(memo(dir.path(), &["run", "app.memo"]).stdout, "computed 2\n4\n");
     let d = db(&dir.path().join(".memo-cache"));
     assert_eq!(count(&d, "SELECT count(*) FROM entries"), 1);
     assert_eq!(count(&d, "SELECT count(*) FROM removed WHERE reason = 1"), 1);
     assert_eq!(memo(dir.path(), &["run", "app.memo"]).stdout, "4\n", "f(2) was kept");
-    write(dir.path(), "app.memo", &app(1));
+    write(dir.path(), "app.memo", &max_one_app(1));
     let r = memo(dir.path(), &["run", "--explain", "app.memo"]);
     assert!(r.stderr.contains("explain: miss f(1): evicted (max_entries)"), "{}", r.stderr);
 }
@@ -993,11 +996,8 @@ fn redis_applies_max_entries_across_machines() {
     let Some(redis) = Redis::start() else { return };
     let url = redis.url();
     let work = tempfile::tempdir().unwrap();
-    let app = |x: i64| {
-        format!("cached(max_entries: 1, suppress_warning: true) fn f(x) {{ print(\"computed\", x); x * 2 }}\nprint(f({x}))\n")
-    };
     let run = |machine: &str, x: i64| {
-        write(work.path(), "app.memo", &app(x));
+        write(work.path(), "app.memo", &max_one_app(x));
         memo(work.path(), &["run", "app.memo", "--cache-dir", machine, "--cache-url", &url, "--explain"])
     };
     assert_eq!(run("a", 1).stdout, "computed 1\n2\n");

@@ -777,21 +777,7 @@ pub fn decode_entry_value(r: &mut Reader) -> DecodeResult<Value> {
     if !(2..=MAX_PARTS).contains(&parts) {
         return Err(format!("a value in {parts} parts"));
     }
-    let n = r.varint()?;
-    let mut slices: Vec<(usize, &[u8])> = Vec::with_capacity(parts);
-    let mut total: u64 = 0;
-    for _ in 0..parts {
-        let count = r.varint()?;
-        let len = r.varint()?;
-        if len > r.remaining() as u64 || count > len {
-            return Err("a part longer than the data".into());
-        }
-        slices.push((count as usize, r.bytes(len as usize)?));
-        total += count;
-    }
-    if total != n {
-        return Err("parts that do not add up to the list".into());
-    }
+    let (n, slices) = part_slices(r, parts)?;
     let threads = std::thread::available_parallelism().map_or(1, |t| t.get()).min(parts);
     let decoded = decode_parts(&slices, threads)?;
     let mut items = Vec::with_capacity(n as usize);
@@ -808,15 +794,39 @@ pub fn decode_entry_value(r: &mut Reader) -> DecodeResult<Value> {
     })))
 }
 
+/// A part: its count of elements and its bytes.
+type Part<'a> = (usize, &'a [u8]);
+
+/// After the count of parts: the list's length and each part's element
+/// count and bytes, checked to add up and to fit in the data.
+fn part_slices<'a>(r: &mut Reader<'a>, parts: usize) -> DecodeResult<(u64, Vec<Part<'a>>)> {
+    let n = r.varint()?;
+    let mut slices = Vec::with_capacity(parts);
+    let mut total: u64 = 0;
+    for _ in 0..parts {
+        let count = r.varint()?;
+        let len = r.varint()?;
+        if len > r.remaining() as u64 || count > len {
+            return Err("a part longer than the data".into());
+        }
+        slices.push((count as usize, r.bytes(len as usize)?));
+        total += count;
+    }
+    if total != n {
+        return Err("parts that do not add up to the list".into());
+    }
+    Ok((n, slices))
+}
+
 /// The stack of a thread decoding parts: room for `MAX_DEPTH` levels.
 const PART_STACK: usize = 64 << 20;
 
 /// Decodes the parts, the first share on this thread and the others on
 /// `threads - 1` more; the memory they allocate is counted on this
 /// thread (`alloc::adopt`), which holds the values from now on.
-fn decode_parts(slices: &[(usize, &[u8])], threads: usize) -> DecodeResult<Vec<(Vec<Value>, u32)>> {
+fn decode_parts(slices: &[Part], threads: usize) -> DecodeResult<Vec<(Vec<Value>, u32)>> {
     let share = |t: usize| &slices[slices.len() * t / threads..slices.len() * (t + 1) / threads];
-    let run = |group: &[(usize, &[u8])]| -> DecodeResult<Vec<(Vec<Value>, u32)>> {
+    let run = |group: &[Part]| -> DecodeResult<Vec<(Vec<Value>, u32)>> {
         group.iter().map(|&(count, bytes)| decode_part(count, bytes)).collect()
     };
     if threads < 2 {
@@ -1326,14 +1336,7 @@ mod tests {
         // The same values whatever the number of threads.
         let v = table(4 * PART_ITEMS);
         let b = entry_bytes(&v);
-        let mut r = Reader::new(&b[1..]);
-        let n = r.varint().unwrap();
-        let mut slices = Vec::new();
-        for _ in 0..b[0] {
-            let count = r.varint().unwrap() as usize;
-            let len = r.varint().unwrap() as usize;
-            slices.push((count, r.bytes(len).unwrap()));
-        }
+        let (n, slices) = part_slices(&mut Reader::new(&b[1..]), b[0] as usize).unwrap();
         for threads in 1..=5 {
             let parts = decode_parts(&slices, threads).unwrap();
             let items: Vec<Value> = parts.into_iter().flat_map(|(vs, _)| vs).collect();
