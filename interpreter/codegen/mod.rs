@@ -1272,7 +1272,7 @@ fn lower_for(slot: u32, it: &Node, body: &Node, span: Span) -> Code {
             }
             Value::Str(s) => {
                 for c in s.s.chars() {
-                    run_body!(i, Value::str(c.to_string()));
+                    run_body!(i, Value::char_str(c));
                 }
             }
             Value::Map(m) => {

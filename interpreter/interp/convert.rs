@@ -373,7 +373,7 @@ fn to_list(interp: &mut Interp, v: Value) -> Result<Value> {
             let end = r.end as i128 + r.inclusive as i128;
             Ok(Value::list((r.start as i128..end).map(|i| Value::Int(i as i64)).collect()))
         }
-        Value::Str(s) => Ok(Value::list(s.s.chars().map(|c| Value::str(c.to_string())).collect())),
+        Value::Str(s) => Ok(Value::list(s.s.chars().map(Value::char_str).collect())),
         Value::Map(m) => Ok(Value::list(m.map.keys().cloned().collect())),
         other => Err(bad_arg("list", "a list, range, str or map", &other)),
     }

@@ -68,10 +68,16 @@ pub fn index(t: &Value, i: &Value) -> Result<Value> {
             match i {
                 Value::Range(r) => {
                     let (a, b) = slice_bounds(r, len, "string")?;
+                    if s.ascii && b == a + 1 {
+                        return Ok(Value::char_str(char::from(s.s.as_bytes()[a])));
+                    }
                     Ok(Value::str(substr(s, a, b)))
                 }
                 _ => {
                     let idx = norm_index(int_index(i, "string")?, len, "string")?;
+                    if s.ascii {
+                        return Ok(Value::char_str(char::from(s.s.as_bytes()[idx])));
+                    }
                     Ok(Value::str(substr(s, idx, idx + 1)))
                 }
             }

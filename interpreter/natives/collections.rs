@@ -123,7 +123,7 @@ impl Seq {
         match self {
             Seq::List(l) => Box::new(l.iter().cloned()),
             Seq::Range(a, b) => Box::new((*a as i128..*b).map(|i| Value::Int(i as i64))),
-            Seq::Str(s) => Box::new(s.s.chars().map(|c| Value::str(c.to_string()))),
+            Seq::Str(s) => Box::new(s.s.chars().map(Value::char_str)),
         }
     }
 

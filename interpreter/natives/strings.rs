@@ -63,7 +63,7 @@ fn split(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
         let sep = str_arg("split", args, 1)?;
         if sep.s.is_empty() {
             for c in s.s.chars() {
-                parts.push(interp, Value::str(c.to_string()))?;
+                parts.push(interp, Value::char_str(c))?;
             }
         } else {
             for p in pieces(&s.s, &sep.s) {

@@ -65,7 +65,7 @@ fn ord(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
 fn chr(_: &mut Interp, args: &mut [Value]) -> Result<Value> {
     arity("chr", args, 1, 1)?;
     let i = int("chr", args, 0)?;
-    u32::try_from(i).ok().and_then(char::from_u32).map(|c| Value::str(c.to_string())).ok_or_else(|| {
+    u32::try_from(i).ok().and_then(char::from_u32).map(Value::char_str).ok_or_else(|| {
         MemoError::new("ValueError", format!("chr() of {i}: not a Unicode code point (0..=0x10FFFF, no surrogates)"))
     })
 }

@@ -140,6 +140,12 @@ impl Clone for StrObj {
     }
 }
 
+/// The one-character ASCII strings, shared (see [`Value::char_str`]).
+fn ascii_strs() -> &'static [UArc<StrObj>; 128] {
+    static TABLE: std::sync::OnceLock<[UArc<StrObj>; 128]> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| std::array::from_fn(|b| UArc::new(StrObj::new(char::from(b as u8).to_string()))))
+}
+
 impl StrObj {
     pub fn new(s: String) -> StrObj {
         let ascii = s.is_ascii();
@@ -366,6 +372,18 @@ impl Clone for StructObj {
 impl Value {
     pub fn str(s: impl Into<String>) -> Value {
         Value::Str(crate::value::UArc::new(StrObj::new(s.into())))
+    }
+
+    /// The string of one character. The 128 ASCII ones are made once per
+    /// process and shared (CPython does the same for Latin-1), so `s[i]`,
+    /// `for c in s` and `chr(i)` allocate nothing for them. Sharing is
+    /// invisible: a string is a value, and an update of a shared one copies.
+    #[inline]
+    pub fn char_str(c: char) -> Value {
+        if c.is_ascii() {
+            return Value::Str(ascii_strs()[c as usize].clone());
+        }
+        Value::str(c.to_string())
     }
 
     pub fn list(items: ListItems) -> Value {
