@@ -168,13 +168,21 @@ pub(super) fn lower_index_field(slot: u32, name: &str, field_span: Span, ix: &No
     // `x.name` the ordinary way, for any other shape (a `mut struct`, a
     // missing field, not a struct); `k` is compiled once, for both ways.
     let base = lower_field(&Node::Local(slot), name, field_span);
+    let ix_node = ix;
     let ix = lower(ix);
+    // A key that runs no code that could write an object (no call, no
+    // assignment) also lets a `mut struct`'s field be indexed in place.
+    let objects = pure(ix_node);
     Some(code(move |i| {
         // Decided before the key is computed, which can change neither
         // the local (checked above) nor a struct (immutable): evaluation
         // order and errors stay those of `x.name`, then `k`.
         let at = match &i.stack[i.bp + s] {
             Value::Struct(st) => ic.index(&st.ty).filter(|&f| f < st.fields.len()),
+            Value::Obj(o) if objects && o.owned_by(i.reader()) => match ic.index(&o.ty) {
+                Some(f) => return index_object_field(i, s, f, &ix, span),
+                None => None,
+            },
             _ => None,
         };
         let Some(f) = at else {
@@ -192,6 +200,53 @@ pub(super) fn lower_index_field(slot: u32, name: &str, field_span: Span, ix: &No
             None => Err(MemoError::new("InternalError", "a local changed while its index was computed").or_at(span).into()),
         }
     }))
+}
+
+/// `x.name[k]` where local `s` holds an object this interpreter owns whose
+/// field `f` is `name`, and `k` is pure: `k` runs first (nothing it does
+/// can change the object or the local, and `x.name` cannot fail), then the
+/// field is indexed where it is.
+#[inline(always)]
+fn index_object_field(i: &mut Interp, s: usize, f: usize, ix: &Code, span: Span) -> R {
+    let k = ix.run(i)?;
+    let me = i.reader();
+    let Value::Obj(o) = &i.stack[i.bp + s] else {
+        return Err(MemoError::new("InternalError", "a local changed while its index was computed").or_at(span).into());
+    };
+    let n = o.read_owned_field(me, f, |t| match t {
+        Value::Map(m) => Some(m.map.len()),
+        _ => None,
+    });
+    if let Some(Some(n)) = n {
+        i.charge_key(&k, n).map_err(|e| e.or_at(span))?;
+    }
+    let Value::Obj(o) = &i.stack[i.bp + s] else { unreachable!("checked above") };
+    match o.read_owned_field(me, f, |t| index::index(t, &k)) {
+        Some(r) => r.map_err(|e| e.or_at(span).into()),
+        None => Err(MemoError::new("InternalError", "an object changed hands while its field was indexed").or_at(span).into()),
+    }
+}
+
+/// Does `n` run without calling anything or assigning anything (so that
+/// it cannot change an object)? Reads, operators, literals, ranges.
+fn pure(n: &Node) -> bool {
+    let mut ok = true;
+    super::visit(n, &mut |m| {
+        ok &= matches!(
+            m,
+            Node::Const(_)
+                | Node::Local(_)
+                | Node::Global(..)
+                | Node::Unary(..)
+                | Node::Binary(..)
+                | Node::And(..)
+                | Node::Or(..)
+                | Node::Index(..)
+                | Node::Field(..)
+                | Node::Range(..)
+        );
+    });
+    ok
 }
 
 /// Field `f` of the struct in local slot `s`.
@@ -326,6 +381,29 @@ fn set_item_general(i: &mut Interp, slot: usize, k: Value, v: Value, span: Span)
 fn lower_set_path_general(root: Place, path: &[PathStep], op: Option<BinOp>, value: &Node, span: Span) -> Code {
     let value = lower(value);
     let general = general_set_path(root, path, op, span);
+    if let (true, Place::Local(_) | Place::Global(_), Some(ics)) = (spec::on(), root, field_chain(path)) {
+        // `o.a.b = v`, `o.a.b op= v`: through owned objects, in place.
+        return code(move |i| {
+            let v = value.run(i)?;
+            let me = i.reader();
+            let target: Option<&Value> = match root {
+                Place::Local(s) => Some(&i.stack[i.bp + s as usize]),
+                Place::Global(g) => i.globals.get(g as usize).and_then(Option::as_ref),
+                Place::Boxed(_) => None,
+            };
+            let v = match target {
+                Some(t) => match set_chain(t, &ics, op, v, me) {
+                    Ok(()) => {
+                        i.cell_writes += 1;
+                        return Ok(Value::None);
+                    }
+                    Err(v) => v,
+                },
+                None => v,
+            };
+            general(i, v)
+        });
+    }
     if let (true, Place::Local(_) | Place::Global(_), [PathStep::Field(f)]) = (spec::on(), root, path) {
         // `o.f = v`, `o.f op= v` on an object in a local or a global: in
         // place (the variable still holds the same object: no write of it).
@@ -366,8 +444,14 @@ fn lower_set_path_general(root: Place, path: &[PathStep], op: Option<BinOp>, val
 pub(super) fn lower_set_path_on(target: &Node, path: &[PathStep], op: Option<BinOp>, value: &Node, span: Span) -> Code {
     let (value, target) = (lower(value), lower(target));
     let steps = lower_steps(path);
+    // `f().x = v`, `f().a.b = v`: a chain of one field is enough here.
+    let chain: Option<Box<[FieldIc]>> = match path {
+        [PathStep::Field(f)] if spec::on() => Some(Box::new([FieldIc::new(f)])),
+        _ if spec::on() => field_chain(path),
+        _ => None,
+    };
     code(move |i| {
-        let v = value.run(i)?;
+        let mut v = value.run(i)?;
         let mut t = target.run(i)?;
         if !matches!(t, Value::Obj(_)) {
             let what = t.type_name().to_string();
@@ -376,6 +460,15 @@ pub(super) fn lower_set_path_on(target: &Node, path: &[PathStep], op: Option<Bin
                 format!("cannot assign to a field of a temporary `{what}`: only a mutable object (a `mut struct` instance) changes in place"),
                 span,
             )));
+        }
+        if let Some(ics) = &chain {
+            match set_chain(&t, ics, op, v, i.reader()) {
+                Ok(()) => {
+                    i.cell_writes += 1;
+                    return Ok(Value::None);
+                }
+                Err(back) => v = back,
+            }
         }
         let mut keys = run_steps(i, &steps, span)?;
         let mut cx = index::PathCx { max: i.config.max_collection_len, me: i.reader(), wrote_object: false };
@@ -430,6 +523,50 @@ fn store_op(slot: &mut Value, op: Option<BinOp>, v: Value) -> Result<(), Value> 
             }
             None => Err(v),
         },
+    }
+}
+
+/// The inline caches of a path of two or more fields (`o.a.b`), or `None`
+/// for a path with an index step or a single field.
+fn field_chain(path: &[PathStep]) -> Option<Box<[FieldIc]>> {
+    if path.len() < 2 {
+        return None;
+    }
+    path.iter()
+        .map(|p| match p {
+            PathStep::Field(f) => Some(FieldIc::new(f)),
+            PathStep::Index(_) => None,
+        })
+        .collect()
+}
+
+/// `t.f1.f2... (op)= v` where `t` and every object on the way is a `mut
+/// struct` instance and the last one is owned by `me`: the last field is
+/// written in place (`self.out.mark = m`: no path of keys built). `Err(v)`
+/// hands the value back for the general path, which reads the same fields
+/// again (no code runs between) and reports any error.
+fn set_chain(t: &Value, ics: &[FieldIc], op: Option<BinOp>, v: Value, me: Reader) -> Result<(), Value> {
+    let Value::Obj(o) = t else { return Err(v) };
+    let (last, mid) = ics.split_last().expect("a field chain has fields");
+    let mut cur = o.clone();
+    for ic in mid {
+        let Some(at) = ic.index(&cur.ty) else { return Err(v) };
+        match cur.get(me, at) {
+            Some(Value::Obj(next)) => cur = next,
+            Some(other) => {
+                super::discard(other);
+                return Err(v);
+            }
+            None => return Err(v),
+        }
+    }
+    let Some(at) = last.index(&cur.ty) else { return Err(v) };
+    if !cur.owned_by(me) {
+        return Err(v);
+    }
+    match cur.with_owned_field(me, at, |slot| store_op(slot, op, v)) {
+        Some(r) => r,
+        None => unreachable!("an owned object's field is writable"),
     }
 }
 

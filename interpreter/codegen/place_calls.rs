@@ -2,8 +2,8 @@
 //! field of a local struct read and written (`get(x.f)` and `set(x.f, v)`,
 //! usually written `x.f.get()` and `x.f.set(v)`: a parser's `self.pos`; a
 //! counter `c.set(c.get() + 1)`, a closure's captured cell), and the
-//! length of a local or of a field of a local struct (`len(xs)`,
-//! `len(self.text)`). The general call copies the argument out (an atomic
+//! length of a local or of a field of a local struct or owned object
+//! (`len(xs)`, `len(self.text)`). The general call copies the argument out (an atomic
 //! increment for a string, list, map or cell), calls the native through
 //! its argument buffer, and releases the copy (an atomic decrement): two
 //! thirds of the cost of a `get`.
@@ -11,7 +11,8 @@
 //! Guards, checked at run time: the callee is still the standard library's
 //! function (a script may define its own `get`), the place holds what the
 //! fast path handles (a struct, not a `mut struct` or a map, whose field
-//! holds a cell; for `len` an ASCII string, a list or a map). Anything else
+//! holds a cell; for `len` an ASCII string, a list or a map, also in a
+//! field of a `mut struct` instance the interpreter owns). Anything else
 //! takes the general call, compiled from the same argument code.
 
 use super::fields::FieldIc;
@@ -79,6 +80,13 @@ fn lower_len(callee: &Node, g: u32, arg: &Node, span: Span) -> Option<Code> {
         if i.is_builtin(g, crate::interp::Builtin::Len) {
             if let Some(n) = place(i, slot, &ic).and_then(quick_len) {
                 return Ok(Value::Int(n));
+            }
+            if let (Some(ic), Value::Obj(o)) = (&ic, &i.stack[i.bp + slot]) {
+                // A field of an object this interpreter owns, read where
+                // it is (nothing runs while it is borrowed).
+                if let Some(Some(n)) = ic.index(&o.ty).and_then(|at| o.read_owned_field(i.reader(), at, quick_len)) {
+                    return Ok(Value::Int(n));
+                }
             }
         }
         general.run(i)

@@ -103,6 +103,18 @@ pub const LIST: &[(&str, &str, &str, &str)] = &[
         "path_compound",
     ),
     (
+        "field chain writes",
+        "fields::set_chain (lower_set_path, lower_set_path_on)",
+        "`o.a.b = v`, `o.a.b op= v`, `f().a.b = v` (two or more fields, or one on a call's object): every step a `mut struct` instance, the last owned by the interpreter: the last field written in place without the general path's keys",
+        "field_chain_writes",
+    ),
+    (
+        "index an object's field in place",
+        "fields::lower_index_field (index_object_field)",
+        "`x.f[k]`, x a local holding an owned `mut struct` instance, k running no call and no assignment (`fields::pure`): k first, then the field indexed where it is",
+        "field_index",
+    ),
+    (
         "read a local in place",
         "lower (Index), fields::lower_field",
         "`xs[i]`, `p.f` on a local: no clone of the container; a list by an int (a local index read in place too) without the general `index`",
