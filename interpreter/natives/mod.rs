@@ -23,6 +23,7 @@ mod format;
 mod group_index;
 #[cfg(feature = "net")]
 mod http;
+mod itertools;
 mod math;
 mod output;
 #[cfg(feature = "regex")]
@@ -57,6 +58,7 @@ const TABLES: &[&[(&str, Builtin)]] = &[
     math::NATIVES,
     format::NATIVES,
     seq::NATIVES,
+    itertools::NATIVES,
     text::NATIVES,
     output::NATIVES,
     spark::NATIVES,

@@ -96,7 +96,7 @@ fn field(x: &Value, k: &Value) -> Result<Value> {
     }
 }
 
-fn seq(name: &str, v: &Value, max: usize) -> Result<Seq> {
+pub(super) fn seq(name: &str, v: &Value, max: usize) -> Result<Seq> {
     let s = Seq::of(name, v)?;
     s.check_len("list", max)?;
     Ok(s)
@@ -366,7 +366,7 @@ fn count(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     Ok(Value::Int(n))
 }
 
-fn count_arg(name: &str, args: &[Value]) -> Result<usize> {
+pub(super) fn count_arg(name: &str, args: &[Value]) -> Result<usize> {
     let n = int(name, args, 1)?;
     usize::try_from(n).map_err(|_| MemoError::new("ValueError", format!("{name}() count must be >= 0, got {n}")))
 }
