@@ -7,8 +7,7 @@
 # pyperformance's raytrace benchmark (no code from it is copied here).
 # Vectors and points are classes with operator overloading (+, -, ==) as in
 # the Lua port; surfaces take keyword arguments. math.sqrt and math.tan are
-# the C library's, as Lua's (the memo port writes sqrt as `** 0.5` and the
-# one tan(pi / 8) as a literal; the three print the same).
+# the C library's, as Lua's and memo's sqrt and tan.
 
 import math
 
