@@ -283,6 +283,26 @@ pub fn update_path(target: &mut Value, path: &mut [Key], op: Option<BinOp>, v: V
         return Ok(());
     };
     match (target, &mut *first) {
+        (Value::List(l), Key::Index(Value::Range(r))) if rest.is_empty() => {
+            // `xs[a..b] = ys`: the elements a up to b replaced by ys's.
+            let (a, b) = slice_bounds(r, l.items.len(), "list")?;
+            let Value::List(with) = &v else {
+                return Err(MemoError::new("TypeError", format!("a slice of a list is assigned a list, got {}", v.type_name())));
+            };
+            if op.is_some() {
+                return Err(MemoError::new("TypeError", "a slice cannot be updated with an operator: assign it a list"));
+            }
+            let len = l.items.len() - (b - a) + with.items.len();
+            if len > max {
+                return Err(ops::too_large("list", len, max));
+            }
+            let lm = crate::value::make_mut(l);
+            lm.items.splice(a..b, &with.items);
+            lm.may_mutate |= with.may_mutate;
+            lm.depth = lm.depth.max(with.depth);
+            lm.hash = Default::default();
+            Ok(())
+        }
         (Value::List(l), Key::Index(i)) => {
             let idx = norm_index(int_index(i, "list")?, l.items.len(), "list")?;
             if let (Value::Obj(o), false) = (&l.items[idx], rest.is_empty()) {

@@ -205,6 +205,26 @@ impl ListItems {
         }
     }
 
+    /// Replaces the elements `r.start` up to `r.end` (within bounds) with
+    /// copies of `with`'s (`xs[a..b] = ys`): in place for a short list, by
+    /// splitting and joining the tree of a long one.
+    pub fn splice(&mut self, r: Range<usize>, with: &ListItems) {
+        self.treeify_if_long();
+        match &mut self.0 {
+            Repr::Flat { v, .. } if v.len() - r.len() + with.len() <= SMALL => {
+                v.splice(r, with.iter().cloned());
+            }
+            _ => {
+                let mut t = self.take_tree();
+                let right = t.split_off(r.end);
+                t.truncate(r.start);
+                t.append(with.tree().clone());
+                t.append(right);
+                *self = ListItems(Repr::Tree(t));
+            }
+        }
+    }
+
     /// The elements `r.start` up to `r.end` (within bounds).
     pub fn slice(&self, r: Range<usize>) -> ListItems {
         match &self.0 {
