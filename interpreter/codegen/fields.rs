@@ -386,11 +386,7 @@ fn lower_set_path_general(root: Place, path: &[PathStep], op: Option<BinOp>, val
         return code(move |i| {
             let v = value.run(i)?;
             let me = i.reader();
-            let target: Option<&Value> = match root {
-                Place::Local(s) => Some(&i.stack[i.bp + s as usize]),
-                Place::Global(g) => i.globals.get(g as usize).and_then(Option::as_ref),
-                Place::Boxed(_) => None,
-            };
+            let target = root_value(i, root);
             let v = match target {
                 Some(t) => match set_chain(t, &ics, op, v, me) {
                     Ok(()) => {
@@ -411,11 +407,7 @@ fn lower_set_path_general(root: Place, path: &[PathStep], op: Option<BinOp>, val
         return code(move |i| {
             let v = value.run(i)?;
             let me = i.reader();
-            let target: Option<&Value> = match root {
-                Place::Local(s) => Some(&i.stack[i.bp + s as usize]),
-                Place::Global(g) => i.globals.get(g as usize).and_then(Option::as_ref),
-                Place::Boxed(_) => None,
-            };
+            let target = root_value(i, root);
             let v = match target {
                 Some(Value::Obj(o)) if o.owned_by(me) => match ic.index(&o.ty) {
                     Some(at) => match o.with_owned_field(me, at, |slot| store_op(slot, op, v)) {
