@@ -62,6 +62,14 @@ fn finish(c: Child) -> Run {
     outcome(c.wait_with_output().expect("memo ends"))
 }
 
+/// `memo run SCRIPT` as one machine of a shared Redis: its own cache
+/// directory `machine` (in `dir`), the server at `url`, then `extra`.
+fn on_machine(dir: &Path, script: &str, machine: &str, url: &str, extra: &[&str]) -> Run {
+    let mut args = vec!["run", script, "--cache-dir", machine, "--cache-url", url];
+    args.extend_from_slice(extra);
+    memo(dir, &args)
+}
+
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let p = dir.join(name);
     std::fs::write(&p, text).unwrap();
@@ -558,6 +566,14 @@ fn dir_size(p: &Path) -> u64 {
 
 // ----- Redis -----
 
+/// A Redis server, its URL and a temporary directory for the machines'
+/// cache directories and scripts; `None` where `Redis::start` skips.
+fn redis_and_dir() -> Option<(Redis, String, tempfile::TempDir)> {
+    let redis = Redis::start()?;
+    let url = redis.url();
+    Some((redis, url, tempfile::tempdir().unwrap()))
+}
+
 /// A `redis-server` of this test's own, on a free loopback port.
 struct Redis {
     child: Child,
@@ -655,12 +671,10 @@ print(area(6, 7))
 
 #[test]
 fn machines_share_entries_through_redis() {
-    let Some(redis) = Redis::start() else { return };
-    let url = redis.url();
-    let work = tempfile::tempdir().unwrap();
+    let Some((redis, url, work)) = redis_and_dir() else { return };
     write(work.path(), "app.memo", SHARED);
     // Three machines: three cache directories, one server.
-    let run = |machine: &str| memo(work.path(), &["run", "app.memo", "--cache-dir", machine, "--cache-url", &url, "--explain"]);
+    let run = |machine: &str| on_machine(work.path(), "app.memo", machine, &url, &["--explain"]);
     let a = run("a");
     assert_eq!((a.code, a.stdout.as_str()), (0, "computed 6 7\n42\n"), "{}", a.stderr);
     let b = run("b");
@@ -784,22 +798,17 @@ fn machines_on_separate_hosts_share_entries_through_redis() {
 
 #[test]
 fn cache_commands_work_on_the_redis_tier() {
-    let Some(redis) = Redis::start() else { return };
-    let url = redis.url();
-    let work = tempfile::tempdir().unwrap();
+    let Some((redis, url, work)) = redis_and_dir() else { return };
     write(work.path(), "app.memo", SHARED);
     write(
         work.path(),
         "two.memo",
         "cached(suppress_warning: true) fn twice(x) {\n  print(\"computing\", x)\n  x * 2\n}\nprint(twice(1), twice(2), twice(3))\n",
     );
-    assert_eq!(memo(work.path(), &["run", "app.memo", "--cache-dir", "a", "--cache-url", &url]).stdout, "computed 6 7\n42\n");
-    assert_eq!(
-        memo(work.path(), &["run", "two.memo", "--cache-dir", "a", "--cache-url", &url]).stdout,
-        "computing 1\ncomputing 2\ncomputing 3\n2 4 6\n"
-    );
+    assert_eq!(on_machine(work.path(), "app.memo", "a", &url, &[]).stdout, "computed 6 7\n42\n");
+    assert_eq!(on_machine(work.path(), "two.memo", "a", &url, &[]).stdout, "computing 1\ncomputing 2\ncomputing 3\n2 4 6\n");
     // Another machine hits what the server holds.
-    assert_eq!(memo(work.path(), &["run", "two.memo", "--cache-dir", "c", "--cache-url", &url]).stdout, "2 4 6\n");
+    assert_eq!(on_machine(work.path(), "two.memo", "c", &url, &[]).stdout, "2 4 6\n");
     let stats = memo(work.path(), &["cache", "stats", "--cache-url", &url]);
     assert_eq!(stats.code, 0, "{}", stats.stderr);
     let rows: Vec<Vec<&str>> = stats.stdout.lines().map(|l| l.split_whitespace().collect()).collect();
@@ -817,7 +826,7 @@ fn cache_commands_work_on_the_redis_tier() {
     assert!(clear.stdout.starts_with("removed 3 entries of `twice` from redis "), "{}", clear.stdout);
     // Gone from the server: a machine with a new directory computes again,
     // while `area` still hits.
-    let b = memo(work.path(), &["run", "two.memo", "--cache-dir", "b", "--cache-url", &url]);
+    let b = on_machine(work.path(), "two.memo", "b", &url, &[]);
     assert_eq!(b.stdout, "computing 1\ncomputing 2\ncomputing 3\n2 4 6\n");
     let all = memo(work.path(), &["cache", "clear", "--cache-url", &url]);
     assert!(all.stdout.starts_with("removed 4 entries from redis "), "{}", all.stdout);
@@ -902,9 +911,7 @@ fn a_redis_that_comes_back_is_used_again() {
 
 #[test]
 fn poisoned_redis_entries_are_misses_reported_by_explain() {
-    let Some(redis) = Redis::start() else { return };
-    let url = redis.url();
-    let work = tempfile::tempdir().unwrap();
+    let Some((redis, url, work)) = redis_and_dir() else { return };
     write(work.path(), "app.memo", SHARED);
     let secret = |s: &'static str| [("MEMO_CACHE_SECRET", s)];
     let run = |machine: &str, env: &[(&str, &str)]| {
@@ -929,13 +936,13 @@ fn poisoned_redis_entries_are_misses_reported_by_explain() {
     assert_eq!(e.stdout, "computed 6 7\n42\n", "{}", e.stderr);
     assert!(e.stderr.contains("explain: miss area(6, 7): cache entry was unreadable (redis"), "{}", e.stderr);
     write(work.path(), "other.memo", &SHARED.replace("area(6, 7)", "area(2, 3)"));
-    memo(work.path(), &["run", "other.memo", "--cache-dir", "x", "--cache-url", &url]);
+    on_machine(work.path(), "other.memo", "x", &url, &[]);
     let keys = redis.entry_keys();
     let (k1, k2) = (&keys[0], &keys[1]);
     let v: Vec<u8> = redis::cmd("GET").arg(k1).query(&mut con).unwrap();
     redis::cmd("SET").arg(k2).arg(v).query::<()>(&mut con).unwrap();
     let f1 = run("f", &[]);
-    let f2 = memo(work.path(), &["run", "other.memo", "--cache-dir", "f", "--cache-url", &url, "--explain"]);
+    let f2 = on_machine(work.path(), "other.memo", "f", &url, &["--explain"]);
     let computed = f1.stdout.matches("computed").count() + f2.stdout.matches("computed").count();
     assert_eq!(
         computed, 1,
@@ -948,9 +955,7 @@ fn poisoned_redis_entries_are_misses_reported_by_explain() {
 
 #[test]
 fn machines_missing_the_same_key_through_redis_run_the_body_once() {
-    let Some(redis) = Redis::start() else { return };
-    let url = redis.url();
-    let work = tempfile::tempdir().unwrap();
+    let Some((redis, url, work)) = redis_and_dir() else { return };
     write(work.path(), "app.memo", SLOW);
     let a = spawn(work.path(), &["run", "app.memo", "--cache-dir", "a", "--cache-url", &url], &[]);
     let b = spawn(work.path(), &["run", "app.memo", "--cache-dir", "b", "--cache-url", &url], &[]);
@@ -971,11 +976,9 @@ fn machines_missing_the_same_key_through_redis_run_the_body_once() {
 /// is what a later run on another machine reports.
 #[test]
 fn redis_keeps_a_removal_reason_for_thirty_days() {
-    let Some(redis) = Redis::start() else { return };
-    let url = redis.url();
-    let work = tempfile::tempdir().unwrap();
+    let Some((redis, url, work)) = redis_and_dir() else { return };
     write(work.path(), "app.memo", "cached(max_entries: 1) fn f(x) { x * 2 }\nprint(f(1), f(2))\n");
-    let r = memo(work.path(), &["run", "app.memo", "--cache-dir", "a", "--cache-url", &url]);
+    let r = on_machine(work.path(), "app.memo", "a", &url, &[]);
     assert_eq!((r.code, r.stdout.as_str()), (0, "2 4\n"), "{}", r.stderr);
     let mut c = redis.client();
     let rm: Vec<String> = redis::cmd("KEYS").arg("memo:v4:rm:*").query(&mut c).unwrap();
@@ -984,7 +987,7 @@ fn redis_keeps_a_removal_reason_for_thirty_days() {
     let days = 24 * 3600 * 1000;
     assert!(ttl > 30 * days - 60_000 && ttl <= 30 * days, "{ttl} ms");
     write(work.path(), "app.memo", "cached(max_entries: 1) fn f(x) { x * 2 }\nprint(f(1))\n");
-    let r = memo(work.path(), &["run", "app.memo", "--cache-dir", "b", "--cache-url", &url, "--explain"]);
+    let r = on_machine(work.path(), "app.memo", "b", &url, &["--explain"]);
     assert!(r.stderr.contains("explain: miss f(1): evicted (max_entries)"), "{}", r.stderr);
 }
 
@@ -993,12 +996,10 @@ fn redis_keeps_a_removal_reason_for_thirty_days() {
 /// another machine) makes Redis drop the older one, and only that one.
 #[test]
 fn redis_applies_max_entries_across_machines() {
-    let Some(redis) = Redis::start() else { return };
-    let url = redis.url();
-    let work = tempfile::tempdir().unwrap();
+    let Some((redis, url, work)) = redis_and_dir() else { return };
     let run = |machine: &str, x: i64| {
         write(work.path(), "app.memo", &max_one_app(x));
-        memo(work.path(), &["run", "app.memo", "--cache-dir", machine, "--cache-url", &url, "--explain"])
+        on_machine(work.path(), "app.memo", machine, &url, &["--explain"])
     };
     assert_eq!(run("a", 1).stdout, "computed 1\n2\n");
     assert_eq!(run("b", 2).stdout, "computed 2\n4\n");
@@ -1015,13 +1016,11 @@ fn redis_applies_max_entries_across_machines() {
 /// miss against the function's most recently used entry in Redis.
 #[test]
 fn explain_compares_with_the_latest_entry_in_redis() {
-    let Some(redis) = Redis::start() else { return };
-    let url = redis.url();
-    let work = tempfile::tempdir().unwrap();
+    let Some((_redis, url, work)) = redis_and_dir() else { return };
     write(work.path(), "app.memo", "cached fn f(x) { x * 2 }\nprint(f(1), f(3), f(5))\n");
-    assert_eq!(memo(work.path(), &["run", "app.memo", "--cache-dir", "a", "--cache-url", &url]).stdout, "2 6 10\n");
+    assert_eq!(on_machine(work.path(), "app.memo", "a", &url, &[]).stdout, "2 6 10\n");
     write(work.path(), "app.memo", "cached fn f(x) { x * 2 }\nprint(f(2))\n");
-    let r = memo(work.path(), &["run", "app.memo", "--cache-dir", "b", "--cache-url", &url, "--explain"]);
+    let r = on_machine(work.path(), "app.memo", "b", &url, &["--explain"]);
     assert_eq!(r.stdout, "4\n");
     assert!(r.stderr.contains("explain: miss f(2): argument `x` changed: 5 → 2"), "{}", r.stderr);
 }
@@ -1088,8 +1087,8 @@ fn machines_share_entries_through_a_redis_unix_socket() {
     }
     let url = format!("redis+unix://{}", sock.display());
     write(work.path(), "app.memo", SHARED);
-    let a = memo(work.path(), &["run", "app.memo", "--cache-dir", "a", "--cache-url", &url]);
-    let b = memo(work.path(), &["run", "app.memo", "--cache-dir", "b", "--cache-url", &url, "--explain"]);
+    let a = on_machine(work.path(), "app.memo", "a", &url, &[]);
+    let b = on_machine(work.path(), "app.memo", "b", &url, &["--explain"]);
     let _ = server.kill();
     let _ = server.wait();
     assert_eq!((a.code, a.stdout.as_str()), (0, "computed 6 7\n42\n"), "{}", a.stderr);
@@ -1103,9 +1102,7 @@ fn machines_share_entries_through_a_redis_unix_socket() {
 /// used across machines.
 #[test]
 fn redis_scores_entries_by_their_last_use() {
-    let Some(redis) = Redis::start() else { return };
-    let url = redis.url();
-    let work = tempfile::tempdir().unwrap();
+    let Some((redis, url, work)) = redis_and_dir() else { return };
     write(work.path(), "app.memo", SHARED);
     let now = || SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis() as i64;
     let score = || -> i64 {
@@ -1115,11 +1112,11 @@ fn redis_scores_entries_by_their_last_use() {
         redis::cmd("ZSCORE").arg("memo:v4:fn:area").arg(&keys[0]).query(&mut c).unwrap()
     };
     let before = now();
-    assert_eq!(memo(work.path(), &["run", "app.memo", "--cache-dir", "a", "--cache-url", &url]).stdout, "computed 6 7\n42\n");
+    assert_eq!(on_machine(work.path(), "app.memo", "a", &url, &[]).stdout, "computed 6 7\n42\n");
     let stored = score();
     assert!(stored >= before && stored <= now(), "{before} <= {stored} <= now");
     std::thread::sleep(Duration::from_millis(20));
-    assert_eq!(memo(work.path(), &["run", "app.memo", "--cache-dir", "b", "--cache-url", &url]).stdout, "42\n");
+    assert_eq!(on_machine(work.path(), "app.memo", "b", &url, &[]).stdout, "42\n");
     let used = score();
     assert!(used >= stored + 20 && used <= now(), "{stored} + 20 <= {used} <= now");
 }
@@ -1130,9 +1127,7 @@ fn redis_scores_entries_by_their_last_use() {
 /// lease for both, the second would not start until the first ended.
 #[test]
 fn machines_computing_different_keys_through_redis_do_not_wait_for_each_other() {
-    let Some(redis) = Redis::start() else { return };
-    let url = redis.url();
-    let work = tempfile::tempdir().unwrap();
+    let Some((_redis, url, work)) = redis_and_dir() else { return };
     write(
         work.path(),
         "app.memo",
@@ -1166,9 +1161,7 @@ print(work(param("me", "a"), param("other", "b")))
 
 #[test]
 fn entries_over_the_size_limit_stay_local() {
-    let Some(redis) = Redis::start() else { return };
-    let url = redis.url();
-    let work = tempfile::tempdir().unwrap();
+    let Some((redis, url, work)) = redis_and_dir() else { return };
     write(
         work.path(),
         "app.memo",
