@@ -168,11 +168,10 @@ pub(super) fn lower_index_field(slot: u32, name: &str, field_span: Span, ix: &No
     // `x.name` the ordinary way, for any other shape (a `mut struct`, a
     // missing field, not a struct); `k` is compiled once, for both ways.
     let base = lower_field(&Node::Local(slot), name, field_span);
-    let ix_node = ix;
-    let ix = lower(ix);
     // A key that runs no code that could write an object (no call, no
     // assignment) also lets a `mut struct`'s field be indexed in place.
-    let objects = pure(ix_node);
+    let objects = pure(ix);
+    let ix = lower(ix);
     Some(code(move |i| {
         // Decided before the key is computed, which can change neither
         // the local (checked above) nor a struct (immutable): evaluation
