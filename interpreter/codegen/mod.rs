@@ -17,6 +17,7 @@ mod concat;
 mod fields;
 mod globals;
 mod liveness;
+mod peek;
 mod place_calls;
 pub mod spec;
 mod tail;

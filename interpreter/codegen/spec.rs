@@ -29,6 +29,12 @@ pub const LIST: &[(&str, &str, &str, &str)] = &[
         "equality_order",
     ),
     (
+        "equality in place",
+        "peek::lower_equality",
+        "`a == b`, `a != b` on locals, globals, constants and field chains of them, and `type(p) == T` with `type` the builtin: compared where they are when no walk is needed (numbers, kinds, identity, types, string lengths, a constant string's bytes); anything else by the general comparison",
+        "equality_in_place",
+    ),
+    (
         "field cache",
         "fields::lower_field, lower_set_path",
         "`x.f`, `x.f = v`, `x.f op= v`: the field's index cached per site by the struct type's uid; a field of a local or global read in place; an object the interpreter owns in a local or global written in place",

@@ -101,7 +101,9 @@ pub fn install(interp: &mut Interp) {
     data::register_types(interp);
     math::register_constants(interp);
     use crate::interp::Builtin;
-    for (name, which) in [("push", Builtin::Push), ("get", Builtin::Get), ("set", Builtin::Set), ("len", Builtin::Len)] {
+    for (name, which) in
+        [("push", Builtin::Push), ("get", Builtin::Get), ("set", Builtin::Set), ("len", Builtin::Len), ("type", Builtin::Type)]
+    {
         if let Some(Value::Native(f)) = interp.global_named(name) {
             interp.builtins[which as usize] = Some(f);
         }

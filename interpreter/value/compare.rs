@@ -29,7 +29,7 @@ pub enum TypeRank {
     Object,
 }
 
-fn rank(v: &Value) -> TypeRank {
+pub(crate) fn rank(v: &Value) -> TypeRank {
     match v {
         Value::None => TypeRank::None,
         Value::Bool(_) => TypeRank::Bool,

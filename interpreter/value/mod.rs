@@ -8,7 +8,7 @@
 //! by `crate::hashing::value_hash`) and a `may_mutate` bit (true when a cell or
 //! native object is reachable from them, so their hash can change).
 
-mod compare;
+pub(crate) mod compare;
 mod display;
 mod drop;
 mod function;

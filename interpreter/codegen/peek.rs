@@ -1,0 +1,177 @@
+//! Equality tests read in place. `a == b` and `a != b` whose operands are
+//! places (a local, a global, a constant, or a field chain `x.f.g` of one)
+//! compare the values where they are: no copy made and released, which
+//! for a string, an object or a type is an atomic increment and decrement
+//! each (`c != determining`, `self.kind == "scale"`, `x.left == none`).
+//! `type(p) == T` compares `p`'s type with `T` without making a type value
+//! (the usual way to dispatch on a struct's type).
+//!
+//! Only answers that need no walk are taken here: numbers, bools, `none`,
+//! values of different kinds, objects and cells (identity), types, strings
+//! of different lengths, and for a constant string the bytes (no longer than
+//! the constant). Anything else, any step that is not a struct's field or
+//! an owned object's, and every error go to the general comparison,
+//! compiled from the same nodes: a place runs no code, so reading it twice
+//! changes nothing.
+
+use super::arith::lower_compare_shapes;
+use super::fields::FieldIc;
+use super::Cond;
+use crate::ast::BinOp;
+use crate::compiler::ir::Node;
+use crate::interp::{Builtin, Interp};
+use crate::source::Span;
+use crate::value::{compare, Reader, TypeValue, Value};
+use std::sync::Arc;
+
+/// Where a place's chain starts.
+enum Root {
+    Local(usize),
+    Global(usize),
+    Const(Value),
+}
+
+/// A value read in place: a root and the fields below it.
+struct Place {
+    root: Root,
+    fields: Box<[FieldIc]>,
+}
+
+impl Place {
+    /// The place `n` names, if it is one.
+    fn of(n: &Node) -> Option<Place> {
+        let mut names = Vec::new();
+        let mut at = n;
+        while let Node::Field(inner, f, _) = at {
+            names.push(f);
+            at = inner;
+        }
+        let root = match at {
+            Node::Local(s) => Root::Local(*s as usize),
+            Node::Global(g, _) => Root::Global(*g as usize),
+            Node::Const(k) => Root::Const(super::lit_value(k)),
+            _ => return None,
+        };
+        names.reverse();
+        Some(Place { root, fields: names.iter().map(|f| FieldIc::new(f)).collect() })
+    }
+
+    fn is_const(&self) -> bool {
+        matches!(self.root, Root::Const(_))
+    }
+
+    /// Runs `f` on the value in place; `None` when a step is not a field
+    /// read in place (or the global is not defined).
+    #[inline(always)]
+    fn with<T>(&self, i: &Interp, f: impl FnOnce(&Value) -> T) -> Option<T> {
+        let root = match &self.root {
+            Root::Local(s) => &i.stack[i.bp + s],
+            Root::Global(g) => i.globals.get(*g)?.as_ref()?,
+            Root::Const(v) => v,
+        };
+        walk(root, &self.fields, i.reader(), f)
+    }
+}
+
+fn walk<T, F: FnOnce(&Value) -> T>(v: &Value, fields: &[FieldIc], me: Reader, f: F) -> Option<T> {
+    let Some((ic, rest)) = fields.split_first() else {
+        return Some(f(v));
+    };
+    match v {
+        Value::Struct(st) => walk(st.fields.get(ic.index(&st.ty)?)?, rest, me, f),
+        Value::Obj(o) => o.read_owned_field(me, ic.index(&o.ty)?, |x| walk(x, rest, me, f))?,
+        _ => None,
+    }
+}
+
+/// `a == b` when it needs no walk of either value (see the module's doc);
+/// `None` for the general comparison to decide (and meter).
+#[inline(always)]
+fn quick_equal(a: &Value, b: &Value) -> Option<bool> {
+    match (a, b) {
+        (Value::Int(x), Value::Int(y)) => Some(x == y),
+        _ if a.is_scalar() && b.is_scalar() => Some(compare::values_equal(a, b)),
+        (Value::Obj(x), Value::Obj(y)) => Some(Arc::ptr_eq(x, y)),
+        (Value::Cell(x), Value::Cell(y)) => Some(Arc::ptr_eq(x, y)),
+        (Value::Type(x), Value::Type(y)) => Some(Arc::ptr_eq(x, y) || x == y),
+        (Value::Str(x), Value::Str(y)) if x.s.len() != y.s.len() => Some(false),
+        _ if compare::rank(a) != compare::rank(b) => Some(false),
+        _ => None,
+    }
+}
+
+/// Is `t` the type of `v` (`type(v) == t`)? `None` when `t` is no type.
+#[inline(always)]
+fn type_is(v: &Value, t: &Value) -> Option<bool> {
+    let Value::Type(t) = t else { return None };
+    let ty = match v {
+        Value::Struct(s) => &s.ty,
+        Value::Obj(o) => &o.ty,
+        _ => return Some(v.type_of() == **t),
+    };
+    Some(match &**t {
+        TypeValue::Struct(st) => Arc::ptr_eq(st, ty) || **st == **ty,
+        _ => false,
+    })
+}
+
+/// `a == b` / `a != b` on places, or `type(p) == T` with `p` and `T`
+/// places (either way round); `None` for any other shape.
+pub(super) fn lower_equality(op: BinOp, a: &Node, b: &Node, what: &'static str, span: Span) -> Option<Cond> {
+    if !matches!(op, BinOp::Eq | BinOp::Ne) {
+        return None;
+    }
+    let want = op == BinOp::Eq;
+    if let Some(c) = lower_type_test(a, b, want).or_else(|| lower_type_test(b, a, want)) {
+        let general = lower_compare_shapes(op, a, b, what, span);
+        return Some(Box::new(move |i| match c(i) {
+            Some(yes) => Ok(yes),
+            None => general(i),
+        }));
+    }
+    let (x, y) = (Place::of(a)?, Place::of(b)?);
+    // Two locals, a local and a constant, or two constants: the operand
+    // shapes of `arith` already read them in place.
+    let plain = |p: &Place| matches!(p.root, Root::Local(_) | Root::Const(_)) && p.fields.is_empty();
+    if plain(&x) && plain(&y) {
+        return None;
+    }
+    let general = lower_compare_shapes(op, a, b, what, span);
+    // A constant string's bytes are compared directly: a walk no longer
+    // than the constant, as `arith::none_test` does (not metered).
+    let against_const = x.is_const() || y.is_const();
+    Some(Box::new(move |i| {
+        let quick = x
+            .with(i, |l| {
+                y.with(i, |r| match quick_equal(l, r) {
+                    Some(yes) => Some(yes),
+                    None if against_const => Some(compare::values_equal(l, r)),
+                    None => None,
+                })
+            })
+            .flatten()
+            .flatten();
+        match quick {
+            Some(yes) => Ok(yes == want),
+            None => general(i),
+        }
+    }))
+}
+
+/// A test that reads in place, `None` when it cannot decide.
+type Quick = Box<dyn Fn(&Interp) -> Option<bool> + Send + Sync>;
+
+/// `type(p) == t`: the test, or `None` (at run time) for the general
+/// comparison: `type` is not the standard library's, or `t` is no type.
+fn lower_type_test(call: &Node, t: &Node, want: bool) -> Option<Quick> {
+    let Node::Call(callee, args, _) = call else { return None };
+    let (Node::Global(g, _), [p]) = (&**callee, args.as_slice()) else { return None };
+    let g = *g;
+    let (p, t) = (Place::of(p)?, Place::of(t)?);
+    Some(Box::new(move |i| {
+        if !i.is_builtin(g, Builtin::Type) {
+            return None;
+        }
+        p.with(i, |v| t.with(i, |t| type_is(v, t)).flatten()).flatten().map(|yes| yes == want)
+    }))
+}
