@@ -1,5 +1,6 @@
 //! Equality tests read in place. `a == b` and `a != b` whose operands are
-//! places (a local, a global, a constant, or a field chain `x.f.g` of one)
+//! places (a local, a global, a constant, and below it fields and list
+//! items with an int index in a local or a constant: `x.f.g`, `xs[i].f`)
 //! compare the values where they are: no copy made and released, which
 //! for a string, an object or a type is an atomic increment and decrement
 //! each (`c != determining`, `self.kind == "scale"`, `x.left == none`).
@@ -18,10 +19,10 @@ use super::arith::lower_compare_shapes;
 use super::fields::FieldIc;
 use super::Cond;
 use crate::ast::BinOp;
-use crate::compiler::ir::Node;
+use crate::compiler::ir::{Lit, Node};
 use crate::interp::{Builtin, Interp};
 use crate::source::Span;
-use crate::value::{compare, Reader, TypeValue, Value};
+use crate::value::{compare, TypeValue, Value};
 use std::sync::Arc;
 
 /// Where a place's chain starts.
@@ -31,20 +32,49 @@ enum Root {
     Const(Value),
 }
 
-/// A value read in place: a root and the fields below it.
+/// One step below a place's root.
+enum Step {
+    /// `.name`: a struct's field, or an owned object's.
+    Field(FieldIc),
+    /// `[k]`: a list's item, `k` an int in a local or a constant
+    /// (negative from the end).
+    Item(Key),
+}
+
+enum Key {
+    Local(usize),
+    Const(i64),
+}
+
+/// A value read in place: a root and the steps below it. Reading one runs
+/// no code and changes nothing.
 struct Place {
     root: Root,
-    fields: Box<[FieldIc]>,
+    steps: Box<[Step]>,
 }
 
 impl Place {
     /// The place `n` names, if it is one.
     fn of(n: &Node) -> Option<Place> {
-        let mut names = Vec::new();
+        let mut steps = Vec::new();
         let mut at = n;
-        while let Node::Field(inner, f, _) = at {
-            names.push(f);
-            at = inner;
+        loop {
+            match at {
+                Node::Field(inner, f, _) => {
+                    steps.push(Step::Field(FieldIc::new(f)));
+                    at = inner;
+                }
+                Node::Index(inner, k, _) => {
+                    let key = match &**k {
+                        Node::Local(s) => Key::Local(*s as usize),
+                        Node::Const(Lit::Int(c)) => Key::Const(*c),
+                        _ => return None,
+                    };
+                    steps.push(Step::Item(key));
+                    at = inner;
+                }
+                _ => break,
+            }
         }
         let root = match at {
             Node::Local(s) => Root::Local(*s as usize),
@@ -52,35 +82,54 @@ impl Place {
             Node::Const(k) => Root::Const(super::lit_value(k)),
             _ => return None,
         };
-        names.reverse();
-        Some(Place { root, fields: names.iter().map(|f| FieldIc::new(f)).collect() })
+        steps.reverse();
+        Some(Place { root, steps: steps.into_boxed_slice() })
     }
 
     fn is_const(&self) -> bool {
         matches!(self.root, Root::Const(_))
     }
 
-    /// Runs `f` on the value in place; `None` when a step is not a field
-    /// read in place (or the global is not defined).
+    /// A local or a constant, with no step below it.
+    fn is_plain(&self) -> bool {
+        matches!(self.root, Root::Local(_) | Root::Const(_)) && self.steps.is_empty()
+    }
+
+    /// Runs `f` on the value in place; `None` when a step is not read in
+    /// place (another shape, an index out of range: the general code
+    /// decides, with its errors) or the global is not defined.
     #[inline(always)]
     fn with<T>(&self, i: &Interp, f: impl FnOnce(&Value) -> T) -> Option<T> {
-        let root = match &self.root {
+        let mut v = match &self.root {
             Root::Local(s) => &i.stack[i.bp + s],
             Root::Global(g) => i.globals.get(*g)?.as_ref()?,
             Root::Const(v) => v,
         };
-        walk(root, &self.fields, i.reader(), f)
-    }
-}
-
-fn walk<T, F: FnOnce(&Value) -> T>(v: &Value, fields: &[FieldIc], me: Reader, f: F) -> Option<T> {
-    let Some((ic, rest)) = fields.split_first() else {
-        return Some(f(v));
-    };
-    match v {
-        Value::Struct(st) => walk(st.fields.get(ic.index(&st.ty)?)?, rest, me, f),
-        Value::Obj(o) => o.read_owned_field(me, ic.index(&o.ty)?, |x| walk(x, rest, me, f))?,
-        _ => None,
+        for step in self.steps.iter() {
+            v = match (step, v) {
+                (Step::Field(ic), Value::Struct(st)) => st.fields.get(ic.index(&st.ty)?)?,
+                (Step::Field(ic), Value::Obj(o)) if o.owned_by(i.reader()) => {
+                    let at = ic.index(&o.ty)?;
+                    // SAFETY: this interpreter owns the object, and nothing
+                    // runs that could change it while `i` is borrowed
+                    // (`f` gets a shared reference and runs no code).
+                    unsafe { o.peek() }.get(at)?
+                }
+                (Step::Item(k), Value::List(l)) => {
+                    let n = match k {
+                        Key::Local(s) => match i.stack[i.bp + s] {
+                            Value::Int(n) => n,
+                            _ => return None,
+                        },
+                        Key::Const(n) => *n,
+                    };
+                    let at = if n < 0 { n.checked_add(l.items.len() as i64)? } else { n };
+                    l.items.get(usize::try_from(at).ok()?)?
+                }
+                _ => return None,
+            };
+        }
+        Some(f(v))
     }
 }
 
@@ -132,8 +181,7 @@ pub(super) fn lower_equality(op: BinOp, a: &Node, b: &Node, what: &'static str, 
     let (x, y) = (Place::of(a)?, Place::of(b)?);
     // Two locals, a local and a constant, or two constants: the operand
     // shapes of `arith` already read them in place.
-    let plain = |p: &Place| matches!(p.root, Root::Local(_) | Root::Const(_)) && p.fields.is_empty();
-    if plain(&x) && plain(&y) {
+    if x.is_plain() && y.is_plain() {
         return None;
     }
     let general = lower_compare_shapes(op, a, b, what, span);
