@@ -344,6 +344,9 @@ pub(super) fn lower_set_path(root: Place, path: &[PathStep], op: Option<BinOp>, 
 /// `set_list_item`); anything else goes to `index::update_path` as the
 /// general code does. `v` runs before `k`, as in the general code.
 fn lower_set_item_local(s: u32, key: &Node, value: &Node, span: Span) -> Code {
+    if let Node::Range(a, b, inclusive, rspan) = key {
+        return lower_set_slice_local(s, a, b, *inclusive, *rspan, value, span);
+    }
     let (key, value) = (lower(key), lower(value));
     code(move |i| {
         let v = value.run(i)?;
@@ -362,6 +365,24 @@ fn lower_set_item_local(s: u32, key: &Node, value: &Node, span: Span) -> Code {
             (_, k) => (k, v),
         };
         set_item_general(i, slot, k, v, span)
+    })
+}
+
+/// `xs[a..b] = v` on a local: the bounds evaluated, the local's list
+/// spliced in its slot (`index::assign_slice`), without making a range
+/// value; anything but a list takes the general path with the range.
+fn lower_set_slice_local(s: u32, a: &Node, b: &Node, inclusive: bool, rspan: Span, value: &Node, span: Span) -> Code {
+    let (a, b, value) = (lower(a), lower(b), lower(value));
+    code(move |i| {
+        let v = value.run(i)?;
+        let r = super::range_of(i, &a, &b, inclusive, rspan)?;
+        let slot = i.bp + s as usize;
+        let max = i.config.max_collection_len;
+        if let Value::List(l) = &mut i.stack[slot] {
+            index::assign_slice(l, &r, v, false, max).map_err(|e| e.or_at(span))?;
+            return Ok(Value::None);
+        }
+        set_item_general(i, slot, Value::Range(std::sync::Arc::new(r)), v, span)
     })
 }
 

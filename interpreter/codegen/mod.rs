@@ -30,7 +30,7 @@ use crate::interp::index;
 use crate::interp::{ops, CachedFn, Ctrl, Flow, Interp, R};
 use crate::source::Span;
 use crate::value::lend::{lend_arc, lend_value, Lent};
-use crate::value::{Closure, NativeFn, StructType, Value};
+use crate::value::{Closure, NativeFn, RangeObj, StructType, Value};
 use std::sync::Arc;
 
 /// A function ready to run: its compiled body and what a call needs to set
@@ -484,12 +484,7 @@ pub fn lower(n: &Node) -> Code {
         }
         Node::Range(a, b, inclusive, span) => {
             let (a, b, inclusive, span) = (lower(a), lower(b), *inclusive, *span);
-            code(move |i| match (a.run(i)?, b.run(i)?) {
-                (Value::Int(a), Value::Int(b)) => Ok(Value::range(a, b, inclusive)),
-                (a, b) => {
-                    Err(err("TypeError", format!("range bounds must be ints, got {} and {}", a.type_name(), b.type_name()), span))
-                }
-            })
+            code(move |i| Ok(Value::Range(Arc::new(range_of(i, &a, &b, inclusive, span)?))))
         }
         Node::Call(callee, args, span) => lower_call(callee, args, *span, None),
         Node::CallNamed(callee, args, span) => {
@@ -536,6 +531,9 @@ pub fn lower(n: &Node) -> Code {
                 // Index a local in place (no clone of the container); a list
                 // by an int inline, and a local index read in place.
                 let s = *s as usize;
+                if let Node::Range(a, b, inclusive, rspan) = &**ix_node {
+                    return lower_slice_local(s, a, b, *inclusive, *rspan, span);
+                }
                 if let Node::Local(k) = **ix_node {
                     let k = k as usize;
                     return code(move |i| {
@@ -919,6 +917,29 @@ fn lower_call(callee: &Node, args_nodes: &[Node], span: Span, move_first: Option
 /// double the work at every level of nesting).
 pub(crate) fn lower_call_of(callee: &Node, arg: Operand, arg_node: &Node, span: Span) -> Code {
     lower_call_with(callee, vec![arg], std::slice::from_ref(arg_node), span, None)
+}
+
+/// The range `a..b` (`a..=b`): its bounds evaluated, in order.
+#[inline(always)]
+pub(crate) fn range_of(i: &mut Interp, a: &Code, b: &Code, inclusive: bool, span: Span) -> Result<RangeObj, Ctrl> {
+    match (a.run(i)?, b.run(i)?) {
+        (Value::Int(start), Value::Int(end)) => Ok(RangeObj { start, end, inclusive }),
+        (a, b) => Err(err("TypeError", format!("range bounds must be ints, got {} and {}", a.type_name(), b.type_name()), span)),
+    }
+}
+
+/// `xs[a..b]` on a local: the bounds evaluated, the local sliced where it
+/// is (`index::slice`), without making a range value; anything but a
+/// list, string or range (a map's range key) takes `index_local`.
+fn lower_slice_local(s: usize, a: &Node, b: &Node, inclusive: bool, rspan: Span, span: Span) -> Code {
+    let (a, b) = (lower(a), lower(b));
+    code(move |i| {
+        let r = range_of(i, &a, &b, inclusive, rspan)?;
+        match index::slice(&i.stack[i.bp + s], &r) {
+            Some(v) => v.map_err(|e| e.or_at(span).into()),
+            None => index_local(i, s, Value::Range(Arc::new(r)), span),
+        }
+    })
 }
 
 /// Item `n` of a list, counting from the end when negative; `None` out of

@@ -35,6 +35,12 @@ pub const LIST: &[(&str, &str, &str, &str)] = &[
         "equality_in_place",
     ),
     (
+        "slices of a local",
+        "lower_slice_local, fields::lower_set_slice_local",
+        "`xs[a..b]`, `xs[a..b] = ys` on a local: the bounds evaluated and the list, string or range sliced (the list spliced) in its slot without making a range value, a list `ys` nothing else holds moved in; anything else by the general index with the range",
+        "slice_assignment",
+    ),
+    (
         "field cache",
         "fields::lower_field, lower_set_path",
         "`x.f`, `x.f = v`, `x.f op= v`: the field's index cached per site by the struct type's uid; a field of a local or global read in place; an object the interpreter owns in a local or global written in place",

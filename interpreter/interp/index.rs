@@ -4,7 +4,7 @@
 use super::ops;
 use crate::ast::BinOp;
 use crate::error::{MemoError, Result};
-use crate::value::{MutObj, RangeObj, Reader, Value};
+use crate::value::{ListObj, MutObj, RangeObj, Reader, UArc, Value};
 use std::sync::Arc;
 
 /// One step of an assignment path, already evaluated.
@@ -50,37 +50,68 @@ pub fn substr(s: &crate::value::StrObj, start: usize, end: usize) -> String {
     }
 }
 
+/// `t[a..b]` of a list, string or range; `None` for any other `t` (a
+/// map's key may be a range: `index` looks it up).
+pub fn slice(t: &Value, r: &RangeObj) -> Option<Result<Value>> {
+    Some(match t {
+        Value::List(l) => slice_bounds(r, l.items.len(), "list").map(|(a, b)| l.slice(a..b)),
+        Value::Str(s) => slice_bounds(r, s.char_len(), "string").map(|(a, b)| {
+            if s.ascii && b == a + 1 {
+                return Value::char_str(char::from(s.s.as_bytes()[a]));
+            }
+            Value::str(substr(s, a, b))
+        }),
+        Value::Range(q) => slice_bounds(r, q.len(), "range")
+            .map(|(a, b)| Value::range((q.start as i128 + a as i128) as i64, (q.start as i128 + b as i128) as i64, false)),
+        _ => return None,
+    })
+}
+
+/// `xs[a..b] = v` (`updated`: with an operator, an error): the elements a
+/// up to b replaced by those of the list `v`, moved out of it when nothing
+/// else holds it.
+pub fn assign_slice(l: &mut UArc<ListObj>, r: &RangeObj, v: Value, updated: bool, max: usize) -> Result<()> {
+    let (a, b) = slice_bounds(r, l.items.len(), "list")?;
+    let Value::List(mut with) = v else {
+        return Err(MemoError::new("TypeError", format!("a slice of a list is assigned a list, got {}", v.type_name())));
+    };
+    if updated {
+        return Err(MemoError::new("TypeError", "a slice cannot be updated with an operator: assign it a list"));
+    }
+    let len = l.items.len() - (b - a) + with.items.len();
+    if len > max {
+        return Err(ops::too_large("list", len, max));
+    }
+    let lm = crate::value::make_mut(l);
+    lm.may_mutate |= with.may_mutate;
+    lm.depth = lm.depth.max(with.depth);
+    lm.hash = Default::default();
+    match UArc::get_mut(&mut with) {
+        Some(w) => lm.items.splice_owned(a..b, std::mem::take(&mut w.items)),
+        None => lm.items.splice(a..b, &with.items),
+    }
+    Ok(())
+}
+
 /// `t[i]`
 pub fn index(t: &Value, i: &Value) -> Result<Value> {
+    if let Value::Range(r) = i {
+        if let Some(v) = slice(t, r) {
+            return v;
+        }
+    }
     match t {
-        Value::List(l) => match i {
-            Value::Range(r) => {
-                let (a, b) = slice_bounds(r, l.items.len(), "list")?;
-                Ok(l.slice(a..b))
-            }
-            _ => {
-                let idx = norm_index(int_index(i, "list")?, l.items.len(), "list")?;
-                Ok(l.items[idx].clone())
-            }
-        },
+        Value::List(l) => {
+            let idx = norm_index(int_index(i, "list")?, l.items.len(), "list")?;
+            Ok(l.items[idx].clone())
+        }
         Value::Str(s) => {
             let len = s.char_len();
-            match i {
-                Value::Range(r) => {
-                    let (a, b) = slice_bounds(r, len, "string")?;
-                    if s.ascii && b == a + 1 {
-                        return Ok(Value::char_str(char::from(s.s.as_bytes()[a])));
-                    }
-                    Ok(Value::str(substr(s, a, b)))
-                }
-                _ => {
-                    let idx = norm_index(int_index(i, "string")?, len, "string")?;
-                    if s.ascii {
-                        return Ok(Value::char_str(char::from(s.s.as_bytes()[idx])));
-                    }
-                    Ok(Value::str(substr(s, idx, idx + 1)))
-                }
+            let idx = norm_index(int_index(i, "string")?, len, "string")?;
+            if s.ascii {
+                return Ok(Value::char_str(char::from(s.s.as_bytes()[idx])));
             }
+            Ok(Value::str(substr(s, idx, idx + 1)))
         }
         Value::Map(m) => match m.map.get(i) {
             Some(v) => Ok(v.clone()),
@@ -88,16 +119,8 @@ pub fn index(t: &Value, i: &Value) -> Result<Value> {
         },
         Value::Range(r) => {
             let len = r.len();
-            match i {
-                Value::Range(s) => {
-                    let (a, b) = slice_bounds(s, len, "range")?;
-                    Ok(Value::range((r.start as i128 + a as i128) as i64, (r.start as i128 + b as i128) as i64, false))
-                }
-                _ => {
-                    let idx = norm_index(int_index(i, "range")?, len, "range")?;
-                    Ok(Value::Int((r.start as i128 + idx as i128) as i64))
-                }
-            }
+            let idx = norm_index(int_index(i, "range")?, len, "range")?;
+            Ok(Value::Int((r.start as i128 + idx as i128) as i64))
         }
         other => Err(MemoError::new("TypeError", format!("a value of type `{}` cannot be indexed", other.type_name()))),
     }
@@ -285,23 +308,7 @@ pub fn update_path(target: &mut Value, path: &mut [Key], op: Option<BinOp>, v: V
     match (target, &mut *first) {
         (Value::List(l), Key::Index(Value::Range(r))) if rest.is_empty() => {
             // `xs[a..b] = ys`: the elements a up to b replaced by ys's.
-            let (a, b) = slice_bounds(r, l.items.len(), "list")?;
-            let Value::List(with) = &v else {
-                return Err(MemoError::new("TypeError", format!("a slice of a list is assigned a list, got {}", v.type_name())));
-            };
-            if op.is_some() {
-                return Err(MemoError::new("TypeError", "a slice cannot be updated with an operator: assign it a list"));
-            }
-            let len = l.items.len() - (b - a) + with.items.len();
-            if len > max {
-                return Err(ops::too_large("list", len, max));
-            }
-            let lm = crate::value::make_mut(l);
-            lm.items.splice(a..b, &with.items);
-            lm.may_mutate |= with.may_mutate;
-            lm.depth = lm.depth.max(with.depth);
-            lm.hash = Default::default();
-            Ok(())
+            assign_slice(l, r, v, op.is_some(), max)
         }
         (Value::List(l), Key::Index(i)) => {
             let idx = norm_index(int_index(i, "list")?, l.items.len(), "list")?;

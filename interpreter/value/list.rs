@@ -225,6 +225,18 @@ impl ListItems {
         }
     }
 
+    /// `splice` with elements of its own: moved in, not copied.
+    pub fn splice_owned(&mut self, r: Range<usize>, with: ListItems) {
+        match (&mut self.0, with.0) {
+            (Repr::Flat { v, shadow }, Repr::Flat { v: w, .. })
+                if shadow.get().is_none() && v.len() <= SMALL && v.len() - r.len() + w.len() <= SMALL =>
+            {
+                v.splice(r, w);
+            }
+            (_, w) => self.splice(r, &ListItems(w)),
+        }
+    }
+
     /// The elements `r.start` up to `r.end` (within bounds).
     pub fn slice(&self, r: Range<usize>) -> ListItems {
         match &self.0 {
