@@ -592,12 +592,12 @@ fn join(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
     let max = interp.config.max_collection_len;
     let mut out = String::new();
     let mut start = 0;
-    for (i, x) in seq.iter().enumerate() {
+    let mut add = |interp: &mut Interp, i: usize, x: &Value| -> Result<()> {
         interp.step()?;
         if i > 0 {
             out.push_str(&sep.s);
         }
-        match &x {
+        match x {
             Value::Str(s) => out.push_str(&s.s),
             other => out.push_str(&super::core::repr_metered(interp, other)?),
         }
@@ -605,6 +605,20 @@ fn join(interp: &mut Interp, args: &mut [Value]) -> Result<Value> {
         start = out.len();
         if out.len() > max {
             return Err(too_large("string", out.len(), max));
+        }
+        Ok(())
+    };
+    match &seq {
+        // A list's elements read where they are, not copied out one by one.
+        Seq::List(l) => {
+            for (i, x) in l.iter().enumerate() {
+                add(interp, i, x)?;
+            }
+        }
+        _ => {
+            for (i, x) in seq.iter().enumerate() {
+                add(interp, i, &x)?;
+            }
         }
     }
     Ok(Value::str(out))

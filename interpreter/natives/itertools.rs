@@ -140,6 +140,8 @@ fn less(a: &Value, b: &Value, interp: &mut Interp) -> Result<bool> {
     let nan = |v: &Value| matches!(v, Value::Float(f) if f.get().is_nan());
     match (a, b) {
         (Value::Int(x), Value::Int(y)) => Ok(x < y),
+        // IEEE `<`: false when either is NaN, as the operator gives it.
+        (Value::Float(x), Value::Float(y)) => Ok(x.get() < y.get()),
         (Value::Int(_) | Value::Float(_), Value::Int(_) | Value::Float(_)) if !nan(a) && !nan(b) => {
             Ok(crate::interp::ops::compare(BinOp::Lt, a, b)? == std::cmp::Ordering::Less)
         }
