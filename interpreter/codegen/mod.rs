@@ -318,6 +318,8 @@ pub(crate) enum Operand {
     Local(usize),
     /// The local's last use (`liveness`): its value is moved, not copied.
     LocalMove(usize),
+    /// A literal (`none`, a number, a string).
+    Const(Value),
     /// `local + delta` (`local - c` is stored with `delta = -c`); `op` and
     /// `c` are the source's, for the slow path and its errors.
     LocalPlus {
@@ -351,6 +353,7 @@ impl Operand {
         match n {
             Node::Local(s) if liveness::is_last_use(n) => Operand::LocalMove(*s as usize),
             Node::Local(s) => Operand::Local(*s as usize),
+            Node::Const(l) => Operand::Const(lit_value(l)),
             Node::Block(xs) if xs.len() == 1 => Operand::of(&xs[0]),
             Node::Binary(op @ (BinOp::Add | BinOp::Sub), a, b, span) => match (&**a, &**b) {
                 (Node::Local(s), Node::Const(Lit::Int(c))) if *c != i64::MIN => {
@@ -368,6 +371,7 @@ impl Operand {
         match self {
             Operand::Local(s) => Ok(i.stack[i.bp + s].clone_fast()),
             Operand::LocalMove(s) => Ok(std::mem::take(&mut i.stack[i.bp + s])),
+            Operand::Const(v) => Ok(v.clone_fast()),
             Operand::LocalPlus { s, delta, op, c, span } => {
                 if let Value::Int(x) = i.stack[i.bp + s] {
                     if let Some(v) = x.checked_add(*delta) {
@@ -446,18 +450,22 @@ pub fn lower(n: &Node) -> Code {
         }
         Node::Binary(op, a, b, span) => arith::lower_binary(*op, a, b, *span),
         Node::List(items, span) => {
-            let (items, span) = (items.iter().map(lower).collect::<Vec<Code>>(), *span);
+            // Elements as operands: a local or a literal read without a
+            // closure call, a local's last use moved in.
+            let (items, span) = (items.iter().map(Operand::of).collect::<Vec<Operand>>(), *span);
             code(move |i| {
                 if items.len() > i.config.max_collection_len {
                     return Err(ops::too_large("list", items.len(), i.config.max_collection_len).or_at(span).into());
                 }
-                let mut v = Vec::with_capacity(items.len());
+                // The list's facts (may it mutate, its depth) gathered as
+                // its elements come, not in a second pass.
+                let mut v = crate::value::ListBuilder::with_capacity(items.len());
                 for c in &items {
                     let x = c.run(i)?;
                     crate::value::check_child(&x).map_err(|e| e.or_at(span))?;
                     v.push(x);
                 }
-                Ok(Value::list_from(v))
+                Ok(v.finish())
             })
         }
         Node::Map(pairs, span) => {
@@ -1029,6 +1037,10 @@ fn push_args(i: &mut Interp, args: &[Operand]) -> Result<usize, Ctrl> {
             Operand::LocalMove(s) => {
                 let v = std::mem::take(&mut i.stack[i.bp + s]);
                 i.stack.push(v);
+                continue;
+            }
+            Operand::Const(v) => {
+                i.stack.push(v.clone_fast());
                 continue;
             }
             Operand::Code(c) => c.run(i),

@@ -15,7 +15,7 @@ use std::cell::Cell;
 
 /// (name, where, guard, the script that pins it).
 pub const LIST: &[(&str, &str, &str, &str)] = &[
-    ("operand forms", "Operand::of", "a local, or a local ± int constant, read in place", "operand_forms"),
+    ("operand forms", "Operand::of", "a local, a literal, or a local ± int constant, read in place (call arguments, `if` branches, list literal elements)", "operand_forms"),
     (
         "number operand shapes",
         "arith::lower_binary, lower_compare, update_local",
