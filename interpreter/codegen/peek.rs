@@ -48,14 +48,14 @@ enum Key {
 
 /// A value read in place: a root and the steps below it. Reading one runs
 /// no code and changes nothing.
-struct Place {
+pub(super) struct Place {
     root: Root,
     steps: Box<[Step]>,
 }
 
 impl Place {
     /// The place `n` names, if it is one.
-    fn of(n: &Node) -> Option<Place> {
+    pub(super) fn of(n: &Node) -> Option<Place> {
         let mut steps = Vec::new();
         let mut at = n;
         loop {
@@ -99,7 +99,7 @@ impl Place {
     /// place (another shape, an index out of range: the general code
     /// decides, with its errors) or the global is not defined.
     #[inline(always)]
-    fn with<T>(&self, i: &Interp, f: impl FnOnce(&Value) -> T) -> Option<T> {
+    pub(super) fn with<T>(&self, i: &Interp, f: impl FnOnce(&Value) -> T) -> Option<T> {
         let mut v = match &self.root {
             Root::Local(s) => &i.stack[i.bp + s],
             Root::Global(g) => i.globals.get(*g)?.as_ref()?,

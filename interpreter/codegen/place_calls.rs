@@ -2,8 +2,9 @@
 //! field of a local struct read and written (`get(x.f)` and `set(x.f, v)`,
 //! usually written `x.f.get()` and `x.f.set(v)`: a parser's `self.pos`; a
 //! counter `c.set(c.get() + 1)`, a closure's captured cell), and the
-//! length of a local or of a field of a local struct or owned object
-//! (`len(xs)`, `len(self.text)`). The general call copies the argument out (an atomic
+//! length of any place `peek::Place` reads (a local, a global, a constant,
+//! and fields of structs and owned objects and list items below it:
+//! `len(xs)`, `len(self.text)`, `len(self.cells[i])`). The general call copies the argument out (an atomic
 //! increment for a string, list, map or cell), calls the native through
 //! its argument buffer, and releases the copy (an atomic decrement): two
 //! thirds of the cost of a `get`.
@@ -71,22 +72,16 @@ fn place_of(arg: &Node) -> Option<(u32, Option<FieldIc>)> {
     }
 }
 
-/// `len(x)` / `len(x.f)` with `x` a local, `len` a global.
+/// `len(p)`, `p` a place (`peek::Place`: a local, a global, and fields
+/// and list items below it, `len(self.cells[i])`), `len` a global: the
+/// length read where the value is.
 fn lower_len(callee: &Node, g: u32, arg: &Node, span: Span) -> Option<Code> {
-    let (s, ic) = place_of(arg)?;
-    let slot = s as usize;
+    let place = super::peek::Place::of(arg)?;
     let general = lower_call_with(callee, vec![Operand::of(arg)], std::slice::from_ref(arg), span, None);
     Some(super::code(move |i| {
         if i.is_builtin(g, crate::interp::Builtin::Len) {
-            if let Some(n) = place(i, slot, &ic).and_then(quick_len) {
+            if let Some(Some(n)) = place.with(i, quick_len) {
                 return Ok(Value::Int(n));
-            }
-            if let (Some(ic), Value::Obj(o)) = (&ic, &i.stack[i.bp + slot]) {
-                // A field of an object this interpreter owns, read where
-                // it is (nothing runs while it is borrowed).
-                if let Some(Some(n)) = ic.index(&o.ty).and_then(|at| o.read_owned_field(i.reader(), at, quick_len)) {
-                    return Ok(Value::Int(n));
-                }
             }
         }
         general.run(i)

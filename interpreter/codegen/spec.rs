@@ -31,7 +31,7 @@ pub const LIST: &[(&str, &str, &str, &str)] = &[
     (
         "equality in place",
         "peek::lower_equality",
-        "`a == b`, `a != b` on locals, globals, constants and field chains of them, and `type(p) == T` with `type` the builtin: compared where they are when no walk is needed (numbers, kinds, identity, types, string lengths, a constant string's bytes); anything else by the general comparison",
+        "`a == b`, `a != b` on places (locals, globals, constants, and fields and list items below them), and `type(p) == T` with `type` the builtin: compared where they are when no walk is needed (numbers, kinds, identity, types, string lengths, a constant string's bytes); anything else by the general comparison",
         "equality_in_place",
     ),
     (
@@ -125,6 +125,24 @@ pub const LIST: &[(&str, &str, &str, &str)] = &[
         "fields::lower_index_field (index_object_field)",
         "`x.f[k]`, x a local holding an owned `mut struct` instance, k running no call and no assignment (`fields::pure`): k first, then the field indexed where it is",
         "field_index",
+    ),
+    (
+        "field chains",
+        "fields::lower_chain",
+        "`x.f.g...`, x a local: each step read in place through structs and owned objects, only the last value copied",
+        "field_chains",
+    ),
+    (
+        "cells in places",
+        "place_calls::lower_place_call",
+        "`x.get()`, `x.set(v)`, `x.f.get()`, `x.f.set(v)` (`get(x)` ...), x a local holding a cell, or a local struct whose field holds one; `get`/`set` the builtins, v not assigning x",
+        "cell_fields",
+    ),
+    (
+        "len in place",
+        "place_calls::lower_len",
+        "`len(p)`, p a place (`peek::Place`: a local, a global, a literal, and fields of structs and owned objects and list items below it), `len` the builtin: an ASCII string, a list or a map measured where it is",
+        "len_in_place",
     ),
     (
         "read a local in place",
