@@ -785,3 +785,30 @@ fn an_unhashable_result_names_the_type_inside_it() {
         );
     }
 }
+
+/// `contains(p, x)` read in place (codegen/place_calls.rs) counts the steps
+/// the native counts: under every operation limit around the search's
+/// cost, the run ends the same way with specializations on and off.
+#[test]
+fn contains_in_place_counts_the_natives_steps() {
+    let script = "fn f(xs, miss) {\n  let n = 0\n  for k in 0..20 { if contains(xs, miss) { n += 1 } }\n  n\n}\nprint(f(list(0..5000), 0 - 1))\n";
+    let run = |ops: u64, specialize: bool| {
+        let out = OutputBuffer::new();
+        let mut engine = Engine::builder().max_ops(ops).specialize(specialize).output(out.clone()).build();
+        match engine.run(script) {
+            Ok(_) => out.take(),
+            Err(e) => format!("{} at line {:?}", e.kind(), e.line()),
+        }
+    };
+    let (mut ran, mut stopped) = (0, 0);
+    for ops in (60_000..160_000).step_by(1_000) {
+        let on = run(ops, true);
+        assert_eq!(on, run(ops, false), "under a limit of {ops} operations");
+        if on == "0\n" {
+            ran += 1;
+        } else {
+            stopped += 1;
+        }
+    }
+    assert!(ran > 0 && stopped > 0, "the limits tried both stop the search and let it finish ({ran} ran, {stopped} stopped)");
+}

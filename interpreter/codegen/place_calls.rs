@@ -4,7 +4,8 @@
 //! counter `c.set(c.get() + 1)`, a closure's captured cell), and the
 //! length of any place `peek::Place` reads (a local, a global, a constant,
 //! and fields of structs and owned objects and list items below it:
-//! `len(xs)`, `len(self.text)`, `len(self.cells[i])`). The general call copies the argument out (an atomic
+//! `len(xs)`, `len(self.text)`, `len(self.cells[i])`), and `contains(p, x)`
+//! on a list of numbers (`contains(self.cells[i], v)`). The general call copies the argument out (an atomic
 //! increment for a string, list, map or cell), calls the native through
 //! its argument buffer, and releases the copy (an atomic decrement): two
 //! thirds of the cost of a `get`.
@@ -88,6 +89,48 @@ fn lower_len(callee: &Node, g: u32, arg: &Node, span: Span) -> Option<Code> {
     }))
 }
 
+/// `contains(p, x)`, `p` and `x` places, `contains` a global: a list of
+/// numbers, bools and `none` searched where it is for a number, bool or
+/// `none`. The native counts a step per element it looks at; so does this,
+/// once the search is done (nothing runs in between: the same steps, the
+/// same errors). Anything else takes the general call.
+fn lower_contains(callee: &Node, g: u32, args: &[Node], span: Span) -> Option<Code> {
+    let (p, q) = (super::peek::Place::of(&args[0])?, super::peek::Place::of(&args[1])?);
+    let general = lower_call_with(callee, args.iter().map(Operand::of).collect(), args, span, None);
+    Some(super::code(move |i| {
+        if i.is_builtin(g, crate::interp::Builtin::Contains) {
+            let found = p.with(i, |xs| q.with(i, |x| scalar_search(xs, x)).flatten()).flatten();
+            if let Some((found, looked)) = found {
+                for _ in 0..looked {
+                    i.step().map_err(|e| e.or_at(span))?;
+                }
+                return Ok(Value::bool(found));
+            }
+        }
+        general.run(i)
+    }))
+}
+
+/// Is the scalar `x` in the list `xs`, and how many elements were looked
+/// at; `None` unless `xs` is a list and every element looked at, and `x`,
+/// is a scalar (compared as `==` compares them, without a walk).
+#[inline(always)]
+fn scalar_search(xs: &Value, x: &Value) -> Option<(bool, usize)> {
+    let Value::List(l) = xs else { return None };
+    if !x.is_scalar() {
+        return None;
+    }
+    for (k, e) in l.iter().enumerate() {
+        if !e.is_scalar() {
+            return None;
+        }
+        if crate::value::values_equal(e, x) {
+            return Some((true, k + 1));
+        }
+    }
+    Some((false, l.items.len()))
+}
+
 /// `get(p)` / `set(p, v)` / `len(p)` with `p` a local `x` or a field `x.f`
 /// of one, and the callee a global: the specialized call, or `None` for any
 /// other call.
@@ -100,6 +143,9 @@ pub(super) fn lower_place_call(callee: &Node, args: &[Node], span: Span) -> Opti
         if crate::names::name_of(*g) == "len" {
             return lower_len(callee, *g, arg, span);
         }
+    }
+    if args.len() == 2 && crate::names::name_of(*g) == "contains" {
+        return lower_contains(callee, *g, args, span);
     }
     let (s, ic) = place_of(args.first()?)?;
     let rest = &args[1..];

@@ -145,6 +145,12 @@ pub const LIST: &[(&str, &str, &str, &str)] = &[
         "len_in_place",
     ),
     (
+        "contains in place",
+        "place_calls::lower_contains",
+        "`contains(p, x)`, p and x places, `contains` the builtin: a list whose elements looked at are numbers, bools or `none` searched where it is for such an x, the native's steps counted after; anything else by the general call",
+        "contains_in_place",
+    ),
+    (
         "read a local in place",
         "lower (Index), fields::lower_field",
         "`xs[i]`, `p.f` on a local: no clone of the container; a list by an int (a local index read in place too) without the general `index`",

@@ -125,7 +125,7 @@ pub struct Interp {
     /// kept so that their addresses stay their own: the specializations
     /// that do their work in place (`xs = push(xs, v)` appends in place,
     /// `codegen::lower_set_local`) check that the global is still this one.
-    pub(crate) builtins: [Option<Arc<NativeFn>>; 5],
+    pub(crate) builtins: [Option<Arc<NativeFn>>; 6],
     /// Global functions, natives and types replaced while a call of a
     /// global was in progress (see `bury`).
     graveyard: Vec<Value>,
@@ -155,6 +155,7 @@ pub(crate) enum Builtin {
     Set = 2,
     Len = 3,
     Type = 4,
+    Contains = 5,
 }
 
 impl Interp {
@@ -187,7 +188,7 @@ impl Interp {
             native_span: Span::default(),
             graveyard: Vec::new(),
             lends: 0,
-            builtins: [None, None, None, None, None],
+            builtins: [None, None, None, None, None, None],
             run_depth: 0,
             ops: 0,
             flow: ctrl::Signal::None,

@@ -101,9 +101,14 @@ pub fn install(interp: &mut Interp) {
     data::register_types(interp);
     math::register_constants(interp);
     use crate::interp::Builtin;
-    for (name, which) in
-        [("push", Builtin::Push), ("get", Builtin::Get), ("set", Builtin::Set), ("len", Builtin::Len), ("type", Builtin::Type)]
-    {
+    for (name, which) in [
+        ("push", Builtin::Push),
+        ("get", Builtin::Get),
+        ("set", Builtin::Set),
+        ("len", Builtin::Len),
+        ("type", Builtin::Type),
+        ("contains", Builtin::Contains),
+    ] {
         if let Some(Value::Native(f)) = interp.global_named(name) {
             interp.builtins[which as usize] = Some(f);
         }
