@@ -231,7 +231,18 @@ impl ListItems {
             (Repr::Flat { v, shadow }, Repr::Flat { v: w, .. })
                 if shadow.get().is_none() && v.len() <= SMALL && v.len() - r.len() + w.len() <= SMALL =>
             {
-                v.splice(r, w);
+                if r.len() == w.len() {
+                    // As long as what it replaces (the commonest slice
+                    // assignment): each element moved into its place.
+                    for (dst, src) in v[r].iter_mut().zip(w) {
+                        let old = std::mem::replace(dst, src);
+                        if old.is_scalar() {
+                            std::mem::forget(old);
+                        }
+                    }
+                } else {
+                    v.splice(r, w);
+                }
             }
             (_, w) => self.splice(r, &ListItems(w)),
         }
