@@ -1,11 +1,15 @@
-//! Equality tests read in place. `a == b` and `a != b` whose operands are
-//! places (a local, a global, a constant, and below it fields and list
-//! items with an int index in a local or a constant: `x.f.g`, `xs[i].f`)
+//! Comparisons read in place. `a == b` and `a != b` whose operands are
+//! places (a local, a global, a constant, and below it fields, list items
+//! and an ASCII string's characters, indexed by an int in a local, a
+//! constant or another place: `x.f.g`, `xs[i].f`, `self.text[self.pos]`)
 //! compare the values where they are: no copy made and released, which
 //! for a string, an object or a type is an atomic increment and decrement
 //! each (`c != determining`, `self.kind == "scale"`, `x.left == none`).
 //! `type(p) == T` compares `p`'s type with `T` without making a type value
 //! (the usual way to dispatch on a struct's type).
+//!
+//! `a < b` (`<=`, `>`, `>=`) on places compares two ints, two floats or
+//! two strings too short to be metered.
 //!
 //! Only answers that need no walk are taken here: numbers, bools, `none`,
 //! values of different kinds, objects and cells (identity), types, strings
@@ -44,6 +48,8 @@ enum Step {
 enum Key {
     Local(usize),
     Const(i64),
+    /// An int in another place (`self.text[self.pos]`).
+    Place(Box<Place>),
 }
 
 /// A value read in place: a root and the steps below it. Reading one runs
@@ -68,7 +74,7 @@ impl Place {
                     let key = match &**k {
                         Node::Local(s) => Key::Local(*s as usize),
                         Node::Const(Lit::Int(c)) => Key::Const(*c),
-                        _ => return None,
+                        k => Key::Place(Box::new(Place::of(k)?)),
                     };
                     steps.push(Step::Item(key));
                     at = inner;
@@ -116,20 +122,41 @@ impl Place {
                     unsafe { o.peek() }.get(at)?
                 }
                 (Step::Item(k), Value::List(l)) => {
-                    let n = match k {
-                        Key::Local(s) => match i.stack[i.bp + s] {
-                            Value::Int(n) => n,
-                            _ => return None,
-                        },
-                        Key::Const(n) => *n,
-                    };
+                    let n = k.int(i)?;
                     let at = if n < 0 { n.checked_add(l.items.len() as i64)? } else { n };
                     l.items.get(usize::try_from(at).ok()?)?
+                }
+                // A character of an ASCII string: the shared one-character
+                // string (`Value::char_str`) is where it is kept.
+                (Step::Item(k), Value::Str(st)) if st.ascii => {
+                    let n = k.int(i)?;
+                    let at = if n < 0 { n.checked_add(st.s.len() as i64)? } else { n };
+                    crate::value::ascii_char(*st.s.as_bytes().get(usize::try_from(at).ok()?)?)?
                 }
                 _ => return None,
             };
         }
         Some(f(v))
+    }
+}
+
+impl Key {
+    /// The index, when it is an int.
+    #[inline(always)]
+    fn int(&self, i: &Interp) -> Option<i64> {
+        match self {
+            Key::Local(s) => match i.stack[i.bp + s] {
+                Value::Int(n) => Some(n),
+                _ => None,
+            },
+            Key::Const(n) => Some(*n),
+            Key::Place(p) => p
+                .with(i, |v| match v {
+                    Value::Int(n) => Some(*n),
+                    _ => None,
+                })
+                .flatten(),
+        }
     }
 }
 
@@ -167,6 +194,9 @@ fn type_is(v: &Value, t: &Value) -> Option<bool> {
 /// `a == b` / `a != b` on places, or `type(p) == T` with `p` and `T`
 /// places (either way round); `None` for any other shape.
 pub(super) fn lower_equality(op: BinOp, a: &Node, b: &Node, what: &'static str, span: Span) -> Option<Cond> {
+    if matches!(op, BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge) {
+        return lower_order(op, a, b, what, span);
+    }
     if !matches!(op, BinOp::Eq | BinOp::Ne) {
         return None;
     }
@@ -201,6 +231,45 @@ pub(super) fn lower_equality(op: BinOp, a: &Node, b: &Node, what: &'static str, 
             .flatten();
         match quick {
             Some(yes) => Ok(yes == want),
+            None => general(i),
+        }
+    }))
+}
+
+/// `a < b` (`<=`, `>`, `>=`) on places, not both plain: two ints, two
+/// floats (IEEE), or two strings shorter than the bytes a comparison is
+/// metered by (`BYTES_PER_OP`: such a comparison is not charged), compared where they are
+/// (`self.text[self.pos] >= "0"`); anything else by the general comparison.
+fn lower_order(op: BinOp, a: &Node, b: &Node, what: &'static str, span: Span) -> Option<Cond> {
+    let (x, y) = (Place::of(a)?, Place::of(b)?);
+    if x.is_plain() && y.is_plain() {
+        return None;
+    }
+    let general = lower_compare_shapes(op, a, b, what, span);
+    let holds = move |o: Option<std::cmp::Ordering>| match (op, o) {
+        // Unordered (a NaN): every ordering is false, as the operator has it.
+        (_, None) => false,
+        (BinOp::Lt, Some(o)) => o.is_lt(),
+        (BinOp::Le, Some(o)) => o.is_le(),
+        (BinOp::Gt, Some(o)) => o.is_gt(),
+        (_, Some(o)) => o.is_ge(),
+    };
+    Some(Box::new(move |i| {
+        let quick = x
+            .with(i, |l| {
+                y.with(i, |r| match (l, r) {
+                    (Value::Int(p), Value::Int(q)) => Some(holds(Some(p.cmp(q)))),
+                    (Value::Float(p), Value::Float(q)) => Some(holds(p.get().partial_cmp(&q.get()))),
+                    (Value::Str(p), Value::Str(q)) if p.s.len().min(q.s.len()) < crate::value::meter::BYTES_PER_OP => {
+                        Some(holds(Some(p.s.as_bytes().cmp(q.s.as_bytes()))))
+                    }
+                    _ => None,
+                })
+            })
+            .flatten()
+            .flatten();
+        match quick {
+            Some(yes) => Ok(yes),
             None => general(i),
         }
     }))

@@ -91,44 +91,63 @@ fn lower_len(callee: &Node, g: u32, arg: &Node, span: Span) -> Option<Code> {
 
 /// `contains(p, x)`, `p` and `x` places, `contains` a global: a list of
 /// numbers, bools and `none` searched where it is for a number, bool or
-/// `none`. The native counts a step per element it looks at; so does this,
-/// once the search is done (nothing runs in between: the same steps, the
-/// same errors). Anything else takes the general call.
+/// `none`, a string for a string. The native counts a step per element it
+/// looks at (a string's bytes); so does this, once the search is done
+/// (nothing runs in between: the same count, the same errors). Anything
+/// else takes the general call.
 fn lower_contains(callee: &Node, g: u32, args: &[Node], span: Span) -> Option<Code> {
     let (p, q) = (super::peek::Place::of(&args[0])?, super::peek::Place::of(&args[1])?);
     let general = lower_call_with(callee, args.iter().map(Operand::of).collect(), args, span, None);
     Some(super::code(move |i| {
         if i.is_builtin(g, crate::interp::Builtin::Contains) {
-            let found = p.with(i, |xs| q.with(i, |x| scalar_search(xs, x)).flatten()).flatten();
-            if let Some((found, looked)) = found {
-                for _ in 0..looked {
-                    i.step().map_err(|e| e.or_at(span))?;
+            match p.with(i, |xs| q.with(i, |x| search(xs, x)).flatten()).flatten() {
+                Some(Found::List(found, looked)) => {
+                    for _ in 0..looked {
+                        i.step().map_err(|e| e.or_at(span))?;
+                    }
+                    return Ok(Value::bool(found));
                 }
-                return Ok(Value::bool(found));
+                Some(Found::Str(found, bytes)) => {
+                    i.charge_bytes(bytes).map_err(|e| e.or_at(span))?;
+                    return Ok(Value::bool(found));
+                }
+                None => {}
             }
         }
         general.run(i)
     }))
 }
 
-/// Is the scalar `x` in the list `xs`, and how many elements were looked
-/// at; `None` unless `xs` is a list and every element looked at, and `x`,
-/// is a scalar (compared as `==` compares them, without a walk).
+/// What a search in place found, and what the native would have counted.
+enum Found {
+    /// In a list: found, elements looked at (a step each).
+    List(bool, usize),
+    /// In a string: found, the string's bytes (charged).
+    Str(bool, usize),
+}
+
+/// Is `x` in `xs`: a scalar in a list whose elements looked at are
+/// scalars (compared as `==` compares them, without a walk), or a string
+/// in a string; `None` for anything else.
 #[inline(always)]
-fn scalar_search(xs: &Value, x: &Value) -> Option<(bool, usize)> {
-    let Value::List(l) = xs else { return None };
-    if !x.is_scalar() {
-        return None;
-    }
-    for (k, e) in l.iter().enumerate() {
-        if !e.is_scalar() {
-            return None;
+fn search(xs: &Value, x: &Value) -> Option<Found> {
+    match (xs, x) {
+        (Value::Str(s), Value::Str(t)) => {
+            Some(Found::Str(memchr::memmem::find(s.s.as_bytes(), t.s.as_bytes()).is_some(), s.s.len()))
         }
-        if crate::value::values_equal(e, x) {
-            return Some((true, k + 1));
+        (Value::List(l), x) if x.is_scalar() => {
+            for (k, e) in l.iter().enumerate() {
+                if !e.is_scalar() {
+                    return None;
+                }
+                if crate::value::values_equal(e, x) {
+                    return Some(Found::List(true, k + 1));
+                }
+            }
+            Some(Found::List(false, l.items.len()))
         }
+        _ => None,
     }
-    Some((false, l.items.len()))
 }
 
 /// `get(p)` / `set(p, v)` / `len(p)` with `p` a local `x` or a field `x.f`

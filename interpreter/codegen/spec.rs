@@ -31,7 +31,7 @@ pub const LIST: &[(&str, &str, &str, &str)] = &[
     (
         "equality in place",
         "peek::lower_equality",
-        "`a == b`, `a != b` on places (locals, globals, constants, and fields and list items below them), and `type(p) == T` with `type` the builtin: compared where they are when no walk is needed (numbers, kinds, identity, types, string lengths, a constant string's bytes); anything else by the general comparison",
+        "`a == b`, `a != b` on places (locals, globals, constants, and fields and list items below them, ASCII strings' characters, an index in a local, a constant or another place), and `type(p) == T` with `type` the builtin: compared where they are when no walk is needed (numbers, kinds, identity, types, string lengths, a constant string's bytes); `a < b` (`<=`, `>`, `>=`) on places not both plain: two ints, two floats, two strings shorter than `BYTES_PER_OP`; anything else by the general comparison",
         "equality_in_place",
     ),
     (
@@ -147,7 +147,7 @@ pub const LIST: &[(&str, &str, &str, &str)] = &[
     (
         "contains in place",
         "place_calls::lower_contains",
-        "`contains(p, x)`, p and x places, `contains` the builtin: a list whose elements looked at are numbers, bools or `none` searched where it is for such an x, the native's steps counted after; anything else by the general call",
+        "`contains(p, x)`, p and x places, `contains` the builtin: a list whose elements looked at are numbers, bools or `none` searched where it is for such an x, a string for a string, the native's steps (bytes) counted after; anything else by the general call",
         "contains_in_place",
     ),
     (

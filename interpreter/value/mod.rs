@@ -141,9 +141,16 @@ impl Clone for StrObj {
 }
 
 /// The one-character ASCII strings, shared (see [`Value::char_str`]).
-fn ascii_strs() -> &'static [UArc<StrObj>; 128] {
-    static TABLE: std::sync::OnceLock<[UArc<StrObj>; 128]> = std::sync::OnceLock::new();
-    TABLE.get_or_init(|| std::array::from_fn(|b| UArc::new(StrObj::new(char::from(b as u8).to_string()))))
+fn ascii_strs() -> &'static [Value; 128] {
+    static TABLE: std::sync::OnceLock<[Value; 128]> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| std::array::from_fn(|b| Value::Str(UArc::new(StrObj::new(char::from(b as u8).to_string())))))
+}
+
+/// The string of the ASCII character `b` (`b < 128`), where it is kept:
+/// `s[i]` of an ASCII string read in place (`codegen::peek`).
+#[inline]
+pub(crate) fn ascii_char(b: u8) -> Option<&'static Value> {
+    ascii_strs().get(b as usize)
 }
 
 impl StrObj {
@@ -381,7 +388,7 @@ impl Value {
     #[inline]
     pub fn char_str(c: char) -> Value {
         if c.is_ascii() {
-            return Value::Str(ascii_strs()[c as usize].clone());
+            return ascii_strs()[c as usize].clone_fast();
         }
         Value::str(c.to_string())
     }
