@@ -89,7 +89,13 @@ pub struct StructType {
 
 impl PartialEq for StructType {
     fn eq(&self, other: &Self) -> bool {
-        self.name == other.name && self.fields == other.fields && self.mutable == other.mutable
+        // The same declaration first (one compare), then the cheap
+        // differences, before any string is compared.
+        self.uid == other.uid
+            || (self.mutable == other.mutable
+                && self.fields.len() == other.fields.len()
+                && self.name == other.name
+                && self.fields == other.fields)
     }
 }
 
