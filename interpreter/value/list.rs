@@ -228,16 +228,28 @@ impl ListItems {
     /// `splice` with elements of its own: moved in, not copied.
     pub fn splice_owned(&mut self, r: Range<usize>, with: ListItems) {
         match (&mut self.0, with.0) {
-            (Repr::Flat { v, shadow }, Repr::Flat { v: w, .. })
+            (Repr::Flat { v, shadow }, Repr::Flat { v: mut w, .. })
                 if shadow.get().is_none() && v.len() <= SMALL && v.len() - r.len() + w.len() <= SMALL =>
             {
                 if r.len() == w.len() {
                     // As long as what it replaces (the commonest slice
-                    // assignment): each element moved into its place.
-                    for (dst, src) in v[r].iter_mut().zip(w) {
-                        let old = std::mem::replace(dst, src);
-                        if old.is_scalar() {
-                            std::mem::forget(old);
+                    // assignment): the elements moved into place, in one
+                    // copy when those replaced own nothing.
+                    let dst = &mut v[r];
+                    if dst.iter().all(Value::is_scalar) {
+                        // SAFETY: the lengths are equal; the replaced
+                        // elements are scalars (nothing to drop), and `w`
+                        // forgets the ones moved out of it.
+                        unsafe {
+                            std::ptr::copy_nonoverlapping(w.as_ptr(), dst.as_mut_ptr(), dst.len());
+                            w.set_len(0);
+                        }
+                    } else {
+                        for (d, src) in dst.iter_mut().zip(w) {
+                            let old = std::mem::replace(d, src);
+                            if old.is_scalar() {
+                                std::mem::forget(old);
+                            }
                         }
                     }
                 } else {
