@@ -107,6 +107,16 @@ fn analyze(ir: &FnIr) -> HashSet<usize> {
     cx.found
 }
 
+/// The local at the root of a place: `x`, `x.f.g`, `x[i].f` (`None` for
+/// anything else).
+fn place_root(n: &Node) -> Option<u32> {
+    match n {
+        Node::Local(s) => Some(*s),
+        Node::Field(inner, _, _) | Node::Index(inner, _, _) => place_root(inner),
+        _ => None,
+    }
+}
+
 /// Boxed slots are never moved.
 fn pin_boxes(n: &Node, pinned: &mut Slots) {
     super::visit(n, &mut |m| {
@@ -157,11 +167,12 @@ fn go(n: &Node, live: &mut Slots, cx: &mut Cx) {
         }
         Node::Unary(_, a, _) | Node::Field(a, _, _) => go(a, live, cx),
         Node::Binary(_, a, b, _) | Node::Range(a, b, _, _) | Node::Index(a, b, _) => {
-            // A local on the left may be read in place after the right
-            // runs (`xs[len(xs) - 1]` indexes the slot once the index is
-            // known): the right never moves it.
-            if let Node::Local(s) = &**a {
-                live.add(*s);
+            // A local on the left, or at the root of a place there, may be
+            // read in place after the right runs (`xs[len(xs) - 1]` and
+            // `x.items[k]` index the slot once the index is known): the
+            // right never moves it.
+            if let Some(s) = place_root(a) {
+                live.add(s);
             }
             go(b, live, cx);
             go(a, live, cx);
@@ -185,6 +196,12 @@ fn go(n: &Node, live: &mut Slots, cx: &mut Cx) {
             };
             if let Some(s) = pinned_callee {
                 cx.pinned.add(s);
+            }
+            // A first argument that is a place below a local (`set(x.f, v)`,
+            // `x.f.set(v)`) may be read in place after the others run
+            // (`codegen::place_calls`): they never move that local.
+            if let Some(s) = args.first().filter(|a| !matches!(a, Node::Local(_))).and_then(place_root) {
+                live.add(s);
             }
             args.iter().rev().for_each(|x| go(x, live, cx));
             if let Some(s) = pinned_callee {
