@@ -812,3 +812,33 @@ fn contains_in_place_counts_the_natives_steps() {
     }
     assert!(ran > 0 && stopped > 0, "the limits tried both stop the search and let it finish ({ran} ran, {stopped} stopped)");
 }
+
+/// An equality with a long string literal (`x.f == "…"`, `x == "…"`, 300 bytes: a walk
+/// the general comparison charges) counts the same operations with
+/// specializations on and off, under every limit around the loop's cost.
+#[test]
+fn equality_with_a_long_literal_is_charged_as_the_general_path_charges() {
+    let long = "x".repeat(300);
+    let script = format!(
+        "struct T {{ f }}\nfn f(t) {{\n  let n = 0\n  let g = t.f\n  for k in 0..2000 {{ if t.f == \"{long}\" and g == \"{long}\" {{ n += 1 }} }}\n  n\n}}\nprint(f(T(\"{long}\")))\n"
+    );
+    let run = |ops: u64, specialize: bool| {
+        let out = OutputBuffer::new();
+        let mut engine = Engine::builder().max_ops(ops).specialize(specialize).output(out.clone()).build();
+        match engine.run(&script) {
+            Ok(_) => out.take(),
+            Err(e) => format!("{} at line {:?}", e.kind(), e.line()),
+        }
+    };
+    let (mut ran, mut stopped) = (0, 0);
+    for ops in (2_000..40_000).step_by(500) {
+        let on = run(ops, true);
+        assert_eq!(on, run(ops, false), "under a limit of {ops} operations");
+        if on == "2000\n" {
+            ran += 1;
+        } else {
+            stopped += 1;
+        }
+    }
+    assert!(ran > 0 && stopped > 0, "the limits tried both stop the loop and let it finish ({ran} ran, {stopped} stopped)");
+}

@@ -502,6 +502,12 @@ fn none_test(op: BinOp, a: &Node, b: &Node) -> Option<Cond> {
             }
         });
     }
+    if let Lit::Str(t) = k {
+        if t.len() >= crate::value::meter::BYTES_PER_OP {
+            // Long enough for the general comparison to charge its walk.
+            return None;
+        }
+    }
     let k = super::lit_value(k);
     Some(match x {
         Node::Local(s) => {

@@ -92,8 +92,14 @@ impl Place {
         Some(Place { root, steps: steps.into_boxed_slice() })
     }
 
-    fn is_const(&self) -> bool {
-        matches!(self.root, Root::Const(_))
+    /// A constant short enough to compare without charging the walk
+    /// (`BYTES_PER_OP`), read directly.
+    fn is_short_const(&self) -> bool {
+        match &self.root {
+            Root::Const(Value::Str(s)) => self.steps.is_empty() && s.s.len() < crate::value::meter::BYTES_PER_OP,
+            Root::Const(_) => true,
+            _ => false,
+        }
     }
 
     /// A local or a constant, with no step below it.
@@ -216,8 +222,9 @@ pub(super) fn lower_equality(op: BinOp, a: &Node, b: &Node, what: &'static str, 
     }
     let general = lower_compare_shapes(op, a, b, what, span);
     // A constant string's bytes are compared directly: a walk no longer
-    // than the constant, as `arith::none_test` does (not metered).
-    let against_const = x.is_const() || y.is_const();
+    // than the constant, too short to be charged, as `arith::none_test`
+    // does.
+    let against_const = x.is_short_const() || y.is_short_const();
     Some(Box::new(move |i| {
         let quick = x
             .with(i, |l| {

@@ -25,7 +25,7 @@ pub const LIST: &[(&str, &str, &str, &str)] = &[
     (
         "compare with a constant",
         "arith::none_test",
-        "`x == k`, `x != k`, k a constant (either side): `none` a tag test, others compared in place; a local read in place",
+        "`x == k`, `x != k`, k a constant (either side; a string shorter than `BYTES_PER_OP`, whose walk is not charged): `none` a tag test, others compared in place; a local read in place",
         "equality_order",
     ),
     (
