@@ -197,13 +197,21 @@ fn go(n: &Node, live: &mut Slots, cx: &mut Cx) {
             if let Some(s) = pinned_callee {
                 cx.pinned.add(s);
             }
-            // A first argument that is a place below a local (`set(x.f, v)`,
+            // A first argument that is a place (`set(c, v)`, `c.set(v)`,
             // `x.f.set(v)`) may be read in place after the others run
-            // (`codegen::place_calls`): they never move that local.
-            if let Some(s) = args.first().filter(|a| !matches!(a, Node::Local(_))).and_then(place_root) {
-                live.add(s);
+            // (`codegen::place_calls`): they never move its local. The
+            // first argument itself is read first, and may be its last use.
+            let pinned_first = args.first().and_then(place_root).filter(|s| !cx.pinned.has(*s));
+            if let Some(s) = pinned_first {
+                cx.pinned.add(s);
             }
-            args.iter().rev().for_each(|x| go(x, live, cx));
+            args.iter().skip(1).rev().for_each(|x| go(x, live, cx));
+            if let Some(s) = pinned_first {
+                cx.pinned.remove(s);
+            }
+            if let Some(first) = args.first() {
+                go(first, live, cx);
+            }
             if let Some(s) = pinned_callee {
                 cx.pinned.remove(s);
             }
