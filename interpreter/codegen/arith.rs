@@ -216,12 +216,14 @@ fn lower_plain_binary(op: BinOp, a: &Node, b: &Node, span: Span) -> Code {
     if !super::spec::on() {
         return general_binary(op, lower(a), lower(b), span);
     }
+    // A comparison of places as a value: through the condition code of
+    // `peek`.
+    if let Some(test) = super::peek::lower_place_compare(op, a, b, "comparison", span) {
+        return code(move |i| Ok(Value::bool(test(i)?)));
+    }
     // `x == k` as a value: through the condition code of `none_test`,
     // except for a number `k`, which `bin` compares in place with one
     // closure call less (`y % 2 == 0` in a `filter` callback).
-    if let Some(test) = super::peek::lower_equality(op, a, b, "comparison", span) {
-        return code(move |i| Ok(Value::bool(test(i)?)));
-    }
     let num = |n: &Node| matches!(n, Node::Const(Lit::Int(_) | Lit::Float(_)));
     if !num(a) && !num(b) {
         if let Some(test) = none_test(op, a, b) {
@@ -450,13 +452,13 @@ pub(crate) fn lower_compare(op: BinOp, a: &Node, b: &Node, what: &'static str, s
             slow_cond(op, l, r, i, what, span)
         });
     }
-    if let Some(test) = super::peek::lower_equality(op, a, b, what, span) {
+    if let Some(test) = super::peek::lower_place_compare(op, a, b, what, span) {
         return test;
     }
     lower_compare_shapes(op, a, b, what, span)
 }
 
-/// `lower_compare` past the equality read in place (its fallback).
+/// `lower_compare` past the comparison of places read in place (its fallback).
 pub(super) fn lower_compare_shapes(op: BinOp, a: &Node, b: &Node, what: &'static str, span: Span) -> Cond {
     if let Some(test) = none_test(op, a, b) {
         return test;

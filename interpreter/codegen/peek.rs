@@ -197,9 +197,10 @@ fn type_is(v: &Value, t: &Value) -> Option<bool> {
     })
 }
 
-/// `a == b` / `a != b` on places, or `type(p) == T` with `p` and `T`
-/// places (either way round); `None` for any other shape.
-pub(super) fn lower_equality(op: BinOp, a: &Node, b: &Node, what: &'static str, span: Span) -> Option<Cond> {
+/// `a == b` / `a != b` on places, `type(p) == T` with `p` and `T` places
+/// (either way round), or an ordering of places (`lower_order`); `None` for
+/// any other shape.
+pub(super) fn lower_place_compare(op: BinOp, a: &Node, b: &Node, what: &'static str, span: Span) -> Option<Cond> {
     if matches!(op, BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge) {
         return lower_order(op, a, b, what, span);
     }

@@ -150,9 +150,9 @@ fn search(xs: &Value, x: &Value) -> Option<Found> {
     }
 }
 
-/// `get(p)` / `set(p, v)` / `len(p)` with `p` a local `x` or a field `x.f`
-/// of one, and the callee a global: the specialized call, or `None` for any
-/// other call.
+/// `get(p)` / `set(p, v)` with `p` a local `x` or a field `x.f` of one,
+/// `len(p)` / `contains(p, x)` with places, and the callee a global: the
+/// specialized call, or `None` for any other call.
 pub(super) fn lower_place_call(callee: &Node, args: &[Node], span: Span) -> Option<Code> {
     if !spec::on() {
         return None;
