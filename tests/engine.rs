@@ -786,12 +786,11 @@ fn an_unhashable_result_names_the_type_inside_it() {
     }
 }
 
-/// `contains(p, x)` read in place (codegen/place_calls.rs) counts the steps
-/// the native counts: under every operation limit around the search's
-/// cost, the run ends the same way with specializations on and off.
-#[test]
-fn contains_in_place_counts_the_natives_steps() {
-    let script = "fn f(xs, miss) {\n  let n = 0\n  for k in 0..20 { if contains(xs, miss) { n += 1 } }\n  n\n}\nprint(f(list(0..5000), 0 - 1))\n";
+/// Runs `script` under each operation limit of `limits` with
+/// specializations on and off: the run must end the same way both times,
+/// and the limits tried must both stop it and let it finish (printing
+/// `finished`), or the test would not be looking at the counting.
+fn ends_alike_under_limits(script: &str, limits: impl Iterator<Item = u64>, finished: &str) {
     let run = |ops: u64, specialize: bool| {
         let out = OutputBuffer::new();
         let mut engine = Engine::builder().max_ops(ops).specialize(specialize).output(out.clone()).build();
@@ -801,44 +800,36 @@ fn contains_in_place_counts_the_natives_steps() {
         }
     };
     let (mut ran, mut stopped) = (0, 0);
-    for ops in (60_000..160_000).step_by(1_000) {
+    for ops in limits {
         let on = run(ops, true);
         assert_eq!(on, run(ops, false), "under a limit of {ops} operations");
-        if on == "0\n" {
+        if on == finished {
             ran += 1;
         } else {
             stopped += 1;
         }
     }
-    assert!(ran > 0 && stopped > 0, "the limits tried both stop the search and let it finish ({ran} ran, {stopped} stopped)");
+    assert!(ran > 0 && stopped > 0, "the limits tried both stop the run and let it finish ({ran} ran, {stopped} stopped)");
 }
 
-/// An equality with a long string literal (`x.f == "…"`, `x == "…"`, 300 bytes: a walk
-/// the general comparison charges) counts the same operations with
-/// specializations on and off, under every limit around the loop's cost.
+/// `contains(p, x)` read in place (codegen/place_calls.rs) counts the steps
+/// the native counts: under every operation limit around the search's
+/// cost, the run ends the same way with specializations on and off.
+#[test]
+fn contains_in_place_counts_the_natives_steps() {
+    let script = "fn f(xs, miss) {\n  let n = 0\n  for k in 0..20 { if contains(xs, miss) { n += 1 } }\n  n\n}\nprint(f(list(0..5000), 0 - 1))\n";
+    ends_alike_under_limits(script, (60_000..160_000).step_by(1_000), "0\n");
+}
+
+/// An equality with a long string literal (`x.f == "…"`, `x == "…"`, 300
+/// bytes: a walk the general comparison charges) counts the same
+/// operations with specializations on and off, under every limit around
+/// the loop's cost.
 #[test]
 fn equality_with_a_long_literal_is_charged_as_the_general_path_charges() {
     let long = "x".repeat(300);
     let script = format!(
         "struct T {{ f }}\nfn f(t) {{\n  let n = 0\n  let g = t.f\n  for k in 0..2000 {{ if t.f == \"{long}\" and g == \"{long}\" {{ n += 1 }} }}\n  n\n}}\nprint(f(T(\"{long}\")))\n"
     );
-    let run = |ops: u64, specialize: bool| {
-        let out = OutputBuffer::new();
-        let mut engine = Engine::builder().max_ops(ops).specialize(specialize).output(out.clone()).build();
-        match engine.run(&script) {
-            Ok(_) => out.take(),
-            Err(e) => format!("{} at line {:?}", e.kind(), e.line()),
-        }
-    };
-    let (mut ran, mut stopped) = (0, 0);
-    for ops in (2_000..40_000).step_by(500) {
-        let on = run(ops, true);
-        assert_eq!(on, run(ops, false), "under a limit of {ops} operations");
-        if on == "2000\n" {
-            ran += 1;
-        } else {
-            stopped += 1;
-        }
-    }
-    assert!(ran > 0 && stopped > 0, "the limits tried both stop the loop and let it finish ({ran} ran, {stopped} stopped)");
+    ends_alike_under_limits(&script, (2_000..40_000).step_by(500), "2000\n");
 }
