@@ -23,15 +23,26 @@ pub fn norm_index(i: i64, len: usize, what: &str) -> Result<usize> {
 }
 
 /// Resolves a slice range against a length: `(start, end)` with start <= end.
+#[inline]
 pub fn slice_bounds(r: &RangeObj, len: usize, what: &str) -> Result<(usize, usize)> {
-    let fix = |i: i64| if i < 0 { i as i128 + len as i128 } else { i as i128 };
-    let start = fix(r.start);
-    let end = if r.inclusive { fix(r.end) + 1 } else { fix(r.end) };
-    if start < 0 || end < start || end > len as i128 {
-        let shown = format!("{}{}{}", r.start, if r.inclusive { "..=" } else { ".." }, r.end);
-        return Err(MemoError::new("IndexError", format!("slice {shown} out of range for {what} of length {len}")));
+    // A length fits in an i64, and a negative plus a length cannot
+    // overflow, so each sum is exact: a negative bound counts from the
+    // end, an inclusive end is one more (`..=i64::MAX`: out of range).
+    let n = len as i64;
+    let start = if r.start < 0 { r.start + n } else { r.start };
+    let end = if r.end < 0 { r.end + n } else { r.end };
+    let end = if r.inclusive { end.checked_add(1) } else { Some(end) };
+    match end {
+        Some(end) if 0 <= start && start <= end && end <= n => Ok((start as usize, end as usize)),
+        _ => Err(slice_error(r, len, what)),
     }
-    Ok((start as usize, end as usize))
+}
+
+#[cold]
+#[inline(never)]
+fn slice_error(r: &RangeObj, len: usize, what: &str) -> MemoError {
+    let shown = format!("{}{}{}", r.start, if r.inclusive { "..=" } else { ".." }, r.end);
+    MemoError::new("IndexError", format!("slice {shown} out of range for {what} of length {len}"))
 }
 
 fn int_index(i: &Value, what: &str) -> Result<i64> {

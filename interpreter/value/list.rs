@@ -23,7 +23,8 @@
 
 use super::Value;
 use std::ops::Range;
-use std::sync::OnceLock;
+use std::ptr::null_mut;
+use std::sync::atomic::{AtomicPtr, Ordering};
 
 /// Lists up to this long are copied flat; longer ones go through the tree.
 pub const SMALL: usize = 128;
@@ -34,14 +35,63 @@ type Tree = imbl::Vector<Value>;
 /// this module's methods touch it.
 pub struct ListItems(Repr);
 
+const _: () = assert!(std::mem::size_of::<ListItems>() == 32);
+
+/// A flat list's tree, built at most once (see `ListItems::tree`): one
+/// pointer, where a `OnceLock<Box<Tree>>` takes two words (and every list
+/// allocation carries it).
+struct Shadow(AtomicPtr<Tree>);
+
+impl Shadow {
+    const fn new() -> Shadow {
+        Shadow(AtomicPtr::new(null_mut()))
+    }
+
+    fn get(&self) -> Option<&Tree> {
+        // SAFETY: a non-null pointer is a leaked `Box<Tree>` that lives
+        // until `take` (which needs `&mut self`) or the drop.
+        unsafe { self.0.load(Ordering::Acquire).as_ref() }
+    }
+
+    /// The tree, built by `f` unless it exists; of two threads building it
+    /// at once, the first to store wins and the other's is freed.
+    fn get_or_init(&self, f: impl FnOnce() -> Tree) -> &Tree {
+        if let Some(t) = self.get() {
+            return t;
+        }
+        let new = Box::into_raw(Box::new(f()));
+        match self.0.compare_exchange(null_mut(), new, Ordering::AcqRel, Ordering::Acquire) {
+            // SAFETY: stored; it lives as long as `self` (see `get`).
+            Ok(_) => unsafe { &*new },
+            Err(old) => {
+                // SAFETY: `new` was never shared; `old` is the stored tree.
+                drop(unsafe { Box::from_raw(new) });
+                unsafe { &*old }
+            }
+        }
+    }
+
+    fn take(&mut self) -> Option<Box<Tree>> {
+        let p = std::mem::replace(self.0.get_mut(), null_mut());
+        // SAFETY: a non-null pointer came from `Box::into_raw`, and it is
+        // no longer stored.
+        (!p.is_null()).then(|| unsafe { Box::from_raw(p) })
+    }
+}
+
+impl Drop for Shadow {
+    fn drop(&mut self) {
+        drop(self.take());
+    }
+}
+
 enum Repr {
     /// `shadow`, once built, holds the same elements as `v`; every `&mut`
     /// method first turns a flat list with a shadow into that tree.
-    Flat {
-        v: Vec<Value>,
-        shadow: OnceLock<Box<Tree>>,
-    },
-    Tree(Tree),
+    Flat { v: Vec<Value>, shadow: Shadow },
+    /// Boxed: a flat list (the common form) is then 32 bytes, not 64,
+    /// and so is every `ListObj` allocation.
+    Tree(Box<Tree>),
 }
 
 impl Default for ListItems {
@@ -53,13 +103,13 @@ impl Default for ListItems {
 impl From<Vec<Value>> for ListItems {
     #[inline]
     fn from(v: Vec<Value>) -> Self {
-        ListItems(Repr::Flat { v, shadow: OnceLock::new() })
+        ListItems(Repr::Flat { v, shadow: Shadow::new() })
     }
 }
 
 impl From<Tree> for ListItems {
     fn from(t: Tree) -> Self {
-        ListItems(Repr::Tree(t))
+        ListItems(Repr::Tree(Box::new(t)))
     }
 }
 
@@ -74,11 +124,28 @@ impl Clone for ListItems {
     /// flat, a long one becomes (a share of) its tree.
     fn clone(&self) -> Self {
         match &self.0 {
-            Repr::Flat { v, .. } if v.len() <= SMALL => ListItems::from(v.clone()),
-            Repr::Flat { .. } => ListItems(Repr::Tree(self.tree().clone())),
+            Repr::Flat { v, .. } if v.len() <= SMALL => ListItems::from(copy_values(v)),
+            Repr::Flat { .. } => ListItems(Repr::Tree(Box::new(self.tree().clone()))),
             Repr::Tree(t) => ListItems(Repr::Tree(t.clone())),
         }
     }
+}
+
+/// A copy of `src`'s elements, in one `memcpy` when they are all scalars
+/// (`Vec::clone` clones them one by one, a tag dispatch each).
+fn copy_values(src: &[Value]) -> Vec<Value> {
+    let mut out = Vec::with_capacity(src.len());
+    if src.iter().all(Value::is_scalar) {
+        // SAFETY: `out` has room for `src.len()` elements; scalars own
+        // nothing, so a bitwise copy is a clone.
+        unsafe {
+            std::ptr::copy_nonoverlapping(src.as_ptr(), out.as_mut_ptr(), src.len());
+            out.set_len(src.len());
+        }
+    } else {
+        out.extend(src.iter().map(Value::clone_fast));
+    }
+    out
 }
 
 impl ListItems {
@@ -130,7 +197,7 @@ impl ListItems {
     fn settle(&mut self) {
         if let Repr::Flat { shadow, .. } = &mut self.0 {
             if let Some(t) = shadow.take() {
-                self.0 = Repr::Tree(*t);
+                self.0 = Repr::Tree(t);
             }
         }
     }
@@ -167,7 +234,7 @@ impl ListItems {
         self.settle();
         match &mut self.0 {
             Repr::Flat { v, .. } => v.reverse(),
-            Repr::Tree(t) => *t = t.iter().rev().cloned().collect(),
+            Repr::Tree(t) => **t = t.iter().rev().cloned().collect(),
         }
     }
 
@@ -200,7 +267,7 @@ impl ListItems {
             _ => {
                 let mut t = self.take_tree();
                 t.append(other.tree().clone());
-                *self = ListItems(Repr::Tree(t));
+                *self = ListItems(Repr::Tree(Box::new(t)));
             }
         }
     }
@@ -220,7 +287,7 @@ impl ListItems {
                 t.truncate(r.start);
                 t.append(with.tree().clone());
                 t.append(right);
-                *self = ListItems(Repr::Tree(t));
+                *self = ListItems(Repr::Tree(Box::new(t)));
             }
         }
     }
@@ -263,8 +330,8 @@ impl ListItems {
     /// The elements `r.start` up to `r.end` (within bounds).
     pub fn slice(&self, r: Range<usize>) -> ListItems {
         match &self.0 {
-            Repr::Flat { v, .. } if r.len() <= SMALL => ListItems::from(v[r].to_vec()),
-            _ => ListItems(Repr::Tree(self.tree().clone().slice(r))),
+            Repr::Flat { v, .. } if r.len() <= SMALL => ListItems::from(copy_values(&v[r])),
+            _ => ListItems(Repr::Tree(Box::new(self.tree().clone().slice(r)))),
         }
     }
 
@@ -287,7 +354,7 @@ impl ListItems {
     /// shadow (built on first use).
     fn tree(&self) -> &Tree {
         match &self.0 {
-            Repr::Flat { v, shadow } => shadow.get_or_init(|| Box::new(v.iter().cloned().collect())),
+            Repr::Flat { v, shadow } => shadow.get_or_init(|| v.iter().cloned().collect()),
             Repr::Tree(t) => t,
         }
     }
@@ -299,7 +366,7 @@ impl ListItems {
                 Some(t) => *t,
                 None => v.into_iter().collect(),
             },
-            Repr::Tree(t) => t,
+            Repr::Tree(t) => *t,
         }
     }
 
@@ -308,7 +375,7 @@ impl ListItems {
         self.settle();
         if let Repr::Flat { v, .. } = &mut self.0 {
             if v.len() > SMALL {
-                self.0 = Repr::Tree(std::mem::take(v).into_iter().collect());
+                self.0 = Repr::Tree(Box::new(std::mem::take(v).into_iter().collect()));
             }
         }
     }
@@ -325,9 +392,14 @@ impl ListItems {
     pub(crate) fn release(&mut self, out: Option<&mut Vec<Value>>) {
         match (&mut self.0, out) {
             (Repr::Flat { v, shadow }, None) => {
-                for x in v.drain(..) {
-                    if x.is_scalar() {
-                        std::mem::forget(x);
+                if v.iter().all(Value::is_scalar) {
+                    // SAFETY: scalars own nothing: forgetting them frees all.
+                    unsafe { v.set_len(0) };
+                } else {
+                    for x in v.drain(..) {
+                        if x.is_scalar() {
+                            std::mem::forget(x);
+                        }
                     }
                 }
                 drop(shadow.take());
@@ -347,7 +419,7 @@ impl ListItems {
                     out.extend(t.iter().filter(|x| !x.is_scalar()).cloned());
                 }
                 // Freed here, inside the count of nested drops.
-                *t = Tree::new();
+                **t = Tree::new();
             }
         }
     }

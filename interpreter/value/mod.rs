@@ -177,6 +177,8 @@ pub struct ListObj {
     pub hash: HashMemo,
 }
 
+const _: () = assert!(std::mem::size_of::<ListObj>() == 48);
+
 impl Drop for ListObj {
     /// Scalars own nothing: a flat list forgets them instead of running the
     /// drop glue once per element (a call each). Deep lists free without
