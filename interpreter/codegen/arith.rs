@@ -272,7 +272,7 @@ fn lower_add_spine(a: &Node, b: &Node, span: Span) -> Code {
 /// The shape of an operator's operand, chosen when it is compiled.
 enum Opnd {
     Local(usize),
-    /// An int or float constant.
+    /// An int or float constant (or, for a comparison, a string).
     Konst(Value),
     Code(Code),
 }
@@ -463,7 +463,13 @@ pub(super) fn lower_compare_shapes(op: BinOp, a: &Node, b: &Node, what: &'static
     if let Some(test) = none_test(op, a, b) {
         return test;
     }
-    match (Opnd::of(a), Opnd::of(b)) {
+    // A string literal is an operand read in place too, here only: `cmp`
+    // compares short strings where they are (`short_str_cmp`).
+    let of = |n: &Node| match n {
+        Node::Const(k @ Lit::Str(_)) => Opnd::Konst(super::lit_value(k)),
+        n => Opnd::of(n),
+    };
+    match (of(a), of(b)) {
         (Opnd::Local(x), Opnd::Local(y)) => specialize2!(op, cmp(Local(x), Local(y), what, span)),
         (Opnd::Local(x), Opnd::Konst(y)) => specialize2!(op, cmp(Local(x), Konst(y), what, span)),
         (Opnd::Local(x), Opnd::Code(y)) => specialize2!(op, cmp(Local(x), y, what, span)),
@@ -539,9 +545,43 @@ fn num_cmp(op: BinOp, l: &Value, r: &Value) -> Option<bool> {
     }
 }
 
+/// `l op r` on two strings when the shorter is too short for the walk to
+/// be charged (`BYTES_PER_OP`, as `compare_metered` charges it): bytes
+/// order as code points do. `None` for anything else.
+#[inline(always)]
+fn short_str_cmp(op: BinOp, l: &Value, r: &Value) -> Option<bool> {
+    match (l, r) {
+        (Value::Str(p), Value::Str(q)) if p.s.len().min(q.s.len()) < crate::value::meter::BYTES_PER_OP => {
+            let o = p.s.as_bytes().cmp(q.s.as_bytes());
+            Some(match op {
+                BinOp::Lt => o.is_lt(),
+                BinOp::Le => o.is_le(),
+                BinOp::Gt => o.is_gt(),
+                BinOp::Ge => o.is_ge(),
+                BinOp::Eq => o.is_eq(),
+                BinOp::Ne => o.is_ne(),
+                _ => return None,
+            })
+        }
+        _ => None,
+    }
+}
+
 #[inline(always)]
 fn cmp<const OP: u8, A: Get, B: Get>(a: A, b: B, what: &'static str, span: Span) -> Cond {
     Box::new(move |i| {
+        if A::PEEK && B::PEEK {
+            // Numbers, and two short strings, compared where they are (a
+            // local or a literal), not copied out.
+            if let (Some(l), Some(r)) = (a.peek(i), b.peek(i)) {
+                if let Some(yes) = num_cmp(op_of(OP), l, r) {
+                    return Ok(yes);
+                }
+                if let Some(yes) = short_str_cmp(op_of(OP), l, r) {
+                    return Ok(yes);
+                }
+            }
+        }
         let l = a.get(i)?;
         let r = match b.get(i) {
             Ok(r) => r,
