@@ -13,8 +13,9 @@ use crate::error::MemoError;
 use crate::interp::index::{self, Key};
 use crate::interp::{Interp, R};
 use crate::source::Span;
-use crate::value::{Reader, StructType, Value};
+use crate::value::{MutObj, Reader, StructType, Value};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 /// The inline cache of one field site.
 pub(crate) struct FieldIc {
@@ -560,16 +561,22 @@ fn field_chain(path: &[PathStep]) -> Option<Box<[FieldIc]>> {
 fn set_chain(t: &Value, ics: &[FieldIc], op: Option<BinOp>, v: Value, me: Reader) -> Result<(), Value> {
     let Value::Obj(o) = t else { return Err(v) };
     let (last, mid) = ics.split_last().expect("a field chain has fields");
-    let mut cur = o.clone();
+    // Walked by reference, without a count taken on each object: every
+    // object on the chain stays held by the field before it (the first by
+    // `t`), and only the last object's field is written, so none of them
+    // can be freed before the write is done.
+    let mut cur: &MutObj = o;
     for ic in mid {
         let Some(at) = ic.index(&cur.ty) else { return Err(v) };
-        match cur.get(me, at) {
-            Some(Value::Obj(next)) => cur = next,
-            Some(other) => {
-                super::discard(other);
-                return Err(v);
-            }
-            None => return Err(v),
+        if !cur.owned_by(me) {
+            return Err(v);
+        }
+        // SAFETY: this interpreter owns `cur`, and no code runs while the
+        // field is read; `next` points at the object itself (not into the
+        // field), which lives on as said above.
+        match unsafe { cur.peek() }.get(at) {
+            Some(Value::Obj(next)) => cur = unsafe { &*Arc::as_ptr(next) },
+            _ => return Err(v),
         }
     }
     let Some(at) = last.index(&cur.ty) else { return Err(v) };

@@ -212,6 +212,15 @@ fn update_object(o: &Arc<MutObj>, f: &str, rest: &mut [Key], op: Option<BinOp>, 
         let mut inner = PathCx { max: cx.max, me: cx.me, wrote_object: true };
         return o.with_field(cx.me, i, |slot| update_path(slot, &mut [], op, v, &mut inner)).ok_or_else(|| foreign(o))?;
     }
+    // An object in the field changes in place: the path goes on through
+    // it, the field left as it is (taken out, it would read as `none` to a
+    // path that comes back to it: `s.next.next.val = v` with `s.next = s`).
+    if let Some(Some(next)) = o.with_field(cx.me, i, |x| match x {
+        Value::Obj(next) => Some(next.clone()),
+        _ => None,
+    }) {
+        return update_path(&mut Value::Obj(next), rest, op, v, cx);
+    }
     let mut cur = if owned { o.with_field(cx.me, i, std::mem::take) } else { o.get(cx.me, i) }.ok_or_else(|| foreign(o))?;
     let r = update_path(&mut cur, rest, op, v, cx);
     // Put back what the field holds now (changed, or as it was on error).
