@@ -29,6 +29,12 @@ pub const LIST: &[(&str, &str, &str, &str)] = &[
         "equality_order",
     ),
     (
+        "orderings of locals and literals",
+        "arith::cmp (short_str_cmp)",
+        "`a < b` (`<=`, `>`, `>=`, and `==`, `!=` past none_test) with each side a local or a literal: numbers compared before any copy, two strings whose shorter is under `BYTES_PER_OP` by their bytes in place; anything else copied out for the general comparison",
+        "equality_order",
+    ),
+    (
         "equality in place",
         "peek::lower_place_compare",
         "`a == b`, `a != b` on places (locals, globals, constants, and fields and list items below them, ASCII strings' characters, an index in a local, a constant or another place), and `type(p) == T` with `type` the builtin: compared where they are when no walk is needed (numbers, kinds, identity, types, string lengths, a constant string's bytes); `a < b` (`<=`, `>`, `>=`) on places not both plain: two ints, two floats, two strings shorter than `BYTES_PER_OP`; anything else by the general comparison",
