@@ -572,9 +572,10 @@ fn set_chain(t: &Value, ics: &[FieldIc], op: Option<BinOp>, v: Value, me: Reader
             return Err(v);
         }
         // SAFETY: this interpreter owns `cur`, and no code runs while the
-        // field is read; `next` points at the object itself (not into the
-        // field), which lives on as said above.
+        // field is read.
         match unsafe { cur.peek() }.get(at) {
+            // SAFETY: a pointer to the object itself (not into the field),
+            // which lives on as said above.
             Some(Value::Obj(next)) => cur = unsafe { &*Arc::as_ptr(next) },
             _ => return Err(v),
         }

@@ -64,8 +64,9 @@ impl Shadow {
             // SAFETY: stored; it lives as long as `self` (see `get`).
             Ok(_) => unsafe { &*new },
             Err(old) => {
-                // SAFETY: `new` was never shared; `old` is the stored tree.
+                // SAFETY: `new` was never shared.
                 drop(unsafe { Box::from_raw(new) });
+                // SAFETY: `old` is the stored tree (see `get`).
                 unsafe { &*old }
             }
         }
