@@ -537,7 +537,7 @@ fn none_test(op: BinOp, a: &Node, b: &Node) -> Option<Cond> {
 /// `x cmp y` on two ints or two floats (IEEE: any comparison with NaN but
 /// `!=` is false, as in `ops`).
 #[inline(always)]
-fn num_cmp(op: BinOp, l: &Value, r: &Value) -> Option<bool> {
+pub(super) fn num_cmp(op: BinOp, l: &Value, r: &Value) -> Option<bool> {
     match (l, r) {
         (Value::Int(x), Value::Int(y)) => Some(int_cmp(op, *x, *y)),
         (Value::Float(x), Value::Float(y)) => Some(float_cmp(op, x.get(), y.get())),
@@ -549,7 +549,7 @@ fn num_cmp(op: BinOp, l: &Value, r: &Value) -> Option<bool> {
 /// be charged (`BYTES_PER_OP`, as `compare_metered` charges it): bytes
 /// order as code points do. `None` for anything else.
 #[inline(always)]
-fn short_str_cmp(op: BinOp, l: &Value, r: &Value) -> Option<bool> {
+pub(super) fn short_str_cmp(op: BinOp, l: &Value, r: &Value) -> Option<bool> {
     match (l, r) {
         (Value::Str(p), Value::Str(q)) if p.s.len().min(q.s.len()) < crate::value::meter::BYTES_PER_OP => {
             let o = p.s.as_bytes().cmp(q.s.as_bytes());

@@ -19,7 +19,7 @@
 //! compiled from the same nodes: a place runs no code, so reading it twice
 //! changes nothing.
 
-use super::arith::lower_compare_shapes;
+use super::arith::{lower_compare_shapes, num_cmp, short_str_cmp};
 use super::fields::FieldIc;
 use super::Cond;
 use crate::ast::BinOp;
@@ -254,25 +254,12 @@ fn lower_order(op: BinOp, a: &Node, b: &Node, what: &'static str, span: Span) ->
         return None;
     }
     let general = lower_compare_shapes(op, a, b, what, span);
-    let holds = move |o: Option<std::cmp::Ordering>| match (op, o) {
-        // Unordered (a NaN): every ordering is false, as the operator has it.
-        (_, None) => false,
-        (BinOp::Lt, Some(o)) => o.is_lt(),
-        (BinOp::Le, Some(o)) => o.is_le(),
-        (BinOp::Gt, Some(o)) => o.is_gt(),
-        (_, Some(o)) => o.is_ge(),
-    };
     Some(Box::new(move |i| {
         let quick = x
             .with(i, |l| {
-                y.with(i, |r| match (l, r) {
-                    (Value::Int(p), Value::Int(q)) => Some(holds(Some(p.cmp(q)))),
-                    (Value::Float(p), Value::Float(q)) => Some(holds(p.get().partial_cmp(&q.get()))),
-                    (Value::Str(p), Value::Str(q)) if p.s.len().min(q.s.len()) < crate::value::meter::BYTES_PER_OP => {
-                        Some(holds(Some(p.s.as_bytes().cmp(q.s.as_bytes()))))
-                    }
-                    _ => None,
-                })
+                // The operand shapes' own tests (`arith::cmp`), on the
+                // values where they are.
+                y.with(i, |r| num_cmp(op, l, r).or_else(|| short_str_cmp(op, l, r)))
             })
             .flatten()
             .flatten();
