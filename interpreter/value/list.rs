@@ -393,10 +393,8 @@ impl ListItems {
     pub(crate) fn release(&mut self, out: Option<&mut Vec<Value>>) {
         match (&mut self.0, out) {
             (Repr::Flat { v, shadow }, None) => {
-                if v.iter().all(Value::is_scalar) {
-                    // SAFETY: scalars own nothing: forgetting them frees all.
-                    unsafe { v.set_len(0) };
-                } else {
+                // All scalars (nothing to drop): cut off at once.
+                if !super::lend::truncate_scalars(v, 0) {
                     for x in v.drain(..) {
                         if x.is_scalar() {
                             std::mem::forget(x);
